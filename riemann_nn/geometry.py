@@ -1,0 +1,106 @@
+"""Chart Jacobians, pulled-back metrics, metric ellipses and the volume element (DESIGN.md, Mathematics).
+
+Layer ``l`` is the chart ``Phi_l : x_0 -> x_l`` with Jacobian ``J_l``. The Euclidean metric of the last
+layer ``L`` pulled back to layer-``l`` coordinates is ``g_l = M_l^T M_l`` with ``M_l = J_L J_l^{-1}``.
+Only ``chart_jacobians`` uses torch; the rest is numpy, float64 throughout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ConfigError
+
+CONVENTIONS = ("indicatrix", "stretch")
+
+# A chart whose Jacobian has singular values in a ratio below this is treated as collapsed: its inverse
+# would amplify rounding error by more than 1e10, so the metric there is not trustworthy.
+DEGENERATE_RATIO = 1e-10
+
+
+def chart_jacobians(
+    weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, scheme: str, activation: str, dt: float
+) -> np.ndarray:
+    """Exact chart Jacobians ``J_l = d x_l / d x_0`` at ``sites`` (M, 2) for every layer: (L+1, M, 2, 2).
+
+    ``J[l, m, i, j] = d x_l^i / d x_0^j``, from forward-mode ``torch.func`` in float64, vectorised over
+    the sites (``J_0 = I``).
+    """
+    import torch
+    from torch.func import jacfwd, vmap
+
+    from .model import propagate
+
+    w = torch.as_tensor(np.asarray(weight, np.float64))  # (L, 2, 2)
+    b = torch.as_tensor(np.asarray(bias, np.float64))  # (L, 2)
+    points = torch.as_tensor(np.asarray(sites, np.float64))  # (M, 2)
+
+    def layers_of(point):  # (2,) -> (L+1, 2)
+        return propagate(w, b, point, scheme=scheme, activation=activation, dt=dt)
+
+    jac = vmap(jacfwd(layers_of))(points)  # (M, L+1, 2, 2)
+    return jac.permute(1, 0, 2, 3).contiguous().numpy()  # (L+1, M, 2, 2)
+
+
+def collapsed_charts(jacobian: np.ndarray) -> np.ndarray:
+    """Where the chart is (numerically) singular: ``sigma_min <= 1e-10 sigma_max``. (..., 2, 2) -> (...,) bool."""
+    sigma = np.linalg.svd(jacobian, compute_uv=False)  # (..., 2), descending
+    return sigma[..., 1] <= DEGENERATE_RATIO * sigma[..., 0]
+
+
+def _pseudo_inverse(matrix: np.ndarray) -> np.ndarray:
+    """Moore-Penrose inverse of (..., 2, 2) matrices, dropping singular values below the collapse ratio."""
+    u, sigma, vt = np.linalg.svd(matrix)  # (..., 2, 2), (..., 2), (..., 2, 2)
+    keep = sigma > DEGENERATE_RATIO * sigma[..., :1]  # (..., 2)
+    inverse_sigma = np.where(keep, 1.0 / np.where(keep, sigma, 1.0), 0.0)  # (..., 2)
+    return np.einsum("...ji,...j,...kj->...ik", vt, inverse_sigma, u)  # V diag(1/s) U^T
+
+
+def layer_to_last(jacobian: np.ndarray) -> np.ndarray:
+    """``M_l = J_L J_l^{-1}``, the Jacobian of the map from layer ``l`` to layer ``L``: (L+1, M, 2, 2).
+
+    A collapsed chart gets the pseudo-inverse, so the result is always finite.
+    """
+    return np.einsum("mij,lmjk->lmik", jacobian[-1], _pseudo_inverse(jacobian))  # (L+1, M, 2, 2)
+
+
+def pullback_metrics(jacobian: np.ndarray) -> np.ndarray:
+    """Metrics ``g_l = M_l^T M_l`` in every layer's coordinates (so ``g_L = I``): (L+1, M, 2, 2)."""
+    m = layer_to_last(jacobian)  # (L+1, M, 2, 2)
+    return np.einsum("lmki,lmkj->lmij", m, m)
+
+
+def volume_element(metric: np.ndarray) -> np.ndarray:
+    """``sqrt(det g)`` for (..., 2, 2) metrics: how much an area there grows on the way to the last layer."""
+    return np.sqrt(np.maximum(np.linalg.det(metric), 0.0))
+
+
+def ellipses(
+    metric: np.ndarray, *, scale: float, max_axis: float | np.ndarray, convention: str = "indicatrix"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Glyph parameters of metrics (..., 2, 2): ``(major, minor, angle)`` (..., 3) and a clipped flag (...,).
+
+    ``indicatrix`` draws ``{v : v^T g v <= scale^2}``: major ``scale/sqrt(lam1)`` along the first
+    eigenvector, minor ``scale/sqrt(lam2)``. ``stretch`` draws major ``scale*sqrt(lam2)`` along the second
+    eigenvector, minor ``scale*sqrt(lam1)``. Angles are ``atan2`` of the major axis' eigenvector, folded into
+    (-pi/2, pi/2]. Axes longer than ``max_axis`` (a scalar, or broadcastable to the leading shape) are
+    clipped to it and flagged, so degenerate metrics never give inf or NaN.
+    """
+    if convention not in CONVENTIONS:
+        raise ConfigError(f"unknown ellipse convention {convention!r}; choose one of: {', '.join(CONVENTIONS)}")
+    lam, q = np.linalg.eigh(metric)  # (..., 2) ascending, (..., 2, 2) eigenvectors in columns
+    lam = np.maximum(lam, 0.0)  # rounding can push a zero eigenvalue slightly negative
+    with np.errstate(divide="ignore"):
+        if convention == "indicatrix":
+            major, minor = scale / np.sqrt(lam[..., 0]), scale / np.sqrt(lam[..., 1])
+            direction = q[..., :, 0]  # (..., 2)
+        else:
+            major, minor = scale * np.sqrt(lam[..., 1]), scale * np.sqrt(lam[..., 0])
+            direction = q[..., :, 1]
+    limit = np.broadcast_to(np.asarray(max_axis, float), major.shape)
+    clipped = major > limit
+    major, minor = np.minimum(major, limit), np.minimum(minor, limit)
+    angle = np.arctan2(direction[..., 1], direction[..., 0])
+    angle = np.where(angle <= -np.pi / 2, angle + np.pi, angle)
+    angle = np.where(angle > np.pi / 2, angle - np.pi, angle)
+    return np.stack([major, minor, angle], axis=-1), clipped

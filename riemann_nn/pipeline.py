@@ -1,0 +1,153 @@
+"""From a configuration to a Run: data -> train -> geometry -> Run, and the cache of runs under media/runs/."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import geometry
+from .activations import propagate_numpy
+from .data import load_csv, make_dataset
+from .presets import GeometryConfig, RunConfig
+from .run import SCHEMA, VERSION, Run, load_run, save_run
+
+__version__ = "0.1.0"
+DEFAULT_CACHE = Path("media") / "runs"
+
+
+def load_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The configuration's dataset: (N, 2) points and (N,) labels."""
+    d = config.dataset
+    if d.csv is not None:
+        return load_csv(d.csv)
+    return make_dataset(d.name, n=d.n, noise=d.noise, seed=d.seed)
+
+
+def input_bounds(x0: np.ndarray, *, padding: float) -> np.ndarray:
+    """The data's bounding box, padded by ``padding`` times its larger side: [[xmin, ymin], [xmax, ymax]]."""
+    low, high = x0.min(axis=0), x0.max(axis=0)  # (2,), (2,)
+    pad = padding * max(float((high - low).max()), 1e-9)
+    return np.stack([low - pad, high + pad])  # (2, 2)
+
+
+def glyph_sites(bounds: np.ndarray, per_side: int) -> np.ndarray:
+    """A regular ``per_side`` x ``per_side`` grid of sites inside ``bounds``, cell-centred: (M, 2)."""
+    fractions = (np.arange(per_side) + 0.5) / per_side  # (K,)
+    xs = bounds[0, 0] + fractions * (bounds[1, 0] - bounds[0, 0])
+    ys = bounds[0, 1] + fractions * (bounds[1, 1] - bounds[0, 1])
+    gx, gy = np.meshgrid(xs, ys, indexing="xy")  # (K, K)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)  # (M, 2)
+
+
+def grid_lines(bounds: np.ndarray, *, lines: int, samples: int) -> np.ndarray:
+    """``lines`` vertical then ``lines`` horizontal lines over ``bounds``, ``samples`` points each: (2*lines, S, 2)."""
+    xs = np.linspace(bounds[0, 0], bounds[1, 0], lines)  # (K,)
+    ys = np.linspace(bounds[0, 1], bounds[1, 1], lines)
+    tx = np.linspace(bounds[0, 0], bounds[1, 0], samples)  # (S,)
+    ty = np.linspace(bounds[0, 1], bounds[1, 1], samples)
+    vertical = np.stack(np.broadcast_arrays(xs[:, None], ty[None, :]), axis=-1)  # (K, S, 2)
+    horizontal = np.stack(np.broadcast_arrays(tx[None, :], ys[:, None]), axis=-1)  # (K, S, 2)
+    return np.concatenate([vertical, horizontal])  # (2K, S, 2)
+
+
+def layer_extents(x: np.ndarray) -> np.ndarray:
+    """The larger side of the data's bounding box in every layer: (L+1, N, 2) -> (L+1,)."""
+    return np.maximum((x.max(axis=1) - x.min(axis=1)).max(axis=-1), 1e-12)
+
+
+def glyph_scale(metric_input: np.ndarray, *, sites: np.ndarray, per_side: int, bounds: np.ndarray,
+                geometry_config: GeometryConfig) -> float:
+    """The glyph scale ``s`` that makes the median input glyph's major semi-axis ``glyph_size`` site spacings."""
+    unit, _ = geometry.ellipses(metric_input, scale=1.0, max_axis=np.inf, convention=geometry_config.convention)
+    spacing = float((bounds[1] - bounds[0]).min()) / per_side
+    finite = unit[:, 0][np.isfinite(unit[:, 0]) & (unit[:, 0] > 0)]
+    typical = float(np.median(finite)) if finite.size else 1.0
+    return geometry_config.glyph_size * spacing / typical
+
+
+def build_run(config: RunConfig, *, progress: bool = True) -> Run:
+    """Train the configured network and export every layer's coordinates and metric glyphs."""
+    from .train import train
+
+    x0, y = load_data(config)  # (N, 2), (N,)
+    result = train(x0, y, model_config=config.model, train_config=config.training, progress=progress)
+    model = result.model
+    weight = model.weight.detach().numpy().copy()  # (L, 2, 2)
+    bias = model.bias.detach().numpy().copy()  # (L, 2)
+    m = config.model
+    layers = lambda points: propagate_numpy(weight, bias, points, scheme=m.scheme, activation_name=m.activation, dt=m.dt)
+
+    g = config.geometry
+    bounds = input_bounds(x0, padding=g.padding)
+    sites0 = glyph_sites(bounds, g.sites_per_side)  # (M, 2)
+    jacobian = geometry.chart_jacobians(weight, bias, sites0, scheme=m.scheme, activation=m.activation, dt=m.dt)
+    metric = geometry.pullback_metrics(jacobian)  # (L+1, M, 2, 2)
+    x = layers(x0)  # (L+1, N, 2)
+    scale = glyph_scale(metric[0], sites=sites0, per_side=g.sites_per_side, bounds=bounds, geometry_config=g)
+    max_axis = g.max_axis * layer_extents(x)  # (L+1,)
+    ellipse, clipped = geometry.ellipses(metric, scale=scale, max_axis=max_axis[:, None], convention=g.convention)
+
+    meta = {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "name": config.name,
+        "description": config.description,
+        "model": {"scheme": m.scheme, "activation": m.activation, "depth": m.depth, "dt": m.dt, "init_gain": m.init_gain},
+        "dataset": _dataset_meta(config, n=len(y)),
+        "training": {
+            "accuracy": result.final_accuracy, "loss": result.final_loss,
+            "iterations": config.training.iterations, "seed": config.training.seed,
+            "optimizer": "AdamW", "lr": config.training.lr, "weight_decay": config.training.weight_decay,
+            "objective": "binary cross-entropy with logits, full batch",
+        },
+        "ellipse": {"convention": g.convention, "scale": scale, "max_axis": max_axis.tolist(),
+                    "max_axis_fraction": g.max_axis, "glyph_size": g.glyph_size},
+        "geometry": {"bounds": bounds.tolist(), "sites_per_side": g.sites_per_side,
+                     "grid_lines": g.grid_lines, "grid_samples": g.grid_samples, "padding": g.padding},
+        "config": config.to_dict(),
+        "riemann_nn_version": __version__,
+    }
+    return Run(
+        meta=meta, x=x, y=np.asarray(y, np.int64),
+        grid=layers(grid_lines(bounds, lines=g.grid_lines, samples=g.grid_samples)),
+        sites=layers(sites0), jacobian=jacobian, metric=metric, ellipse=ellipse,
+        weight=weight, bias=bias, head_weight=model.head_weight.detach().numpy().copy(),
+        head_bias=model.head_bias.detach().numpy().copy(), loss=result.loss, accuracy=result.accuracy,
+        degenerate=geometry.collapsed_charts(jacobian), clipped=clipped,
+    )
+
+
+def _dataset_meta(config: RunConfig, *, n: int) -> dict:
+    d = config.dataset
+    if d.csv is not None:
+        return {"source": "csv", "path": str(d.csv), "sha256": _file_digest(d.csv), "n": n}
+    return {"source": "generated", "name": d.name, "n": d.n, "noise": d.noise, "seed": d.seed}
+
+
+def _file_digest(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def cache_key(config: RunConfig) -> str:
+    """A short digest of everything that determines the Run (a CSV's content included)."""
+    payload = {"config": config.to_dict(), "run_version": VERSION, "riemann_nn": __version__}
+    if config.dataset.csv is not None:
+        payload["csv_sha256"] = _file_digest(config.dataset.csv)
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def cached_run_path(config: RunConfig, *, cache_dir: str | Path = DEFAULT_CACHE) -> Path:
+    return Path(cache_dir) / f"{config.name}-{cache_key(config)}.npz"
+
+
+def load_or_train(config: RunConfig, *, cache_dir: str | Path = DEFAULT_CACHE, progress: bool = True) -> Run:
+    """The cached Run of ``config`` if there is one, else train it now and cache it."""
+    path = cached_run_path(config, cache_dir=cache_dir)
+    if path.is_file():
+        return load_run(path)
+    run = build_run(config, progress=progress)
+    save_run(run, path)
+    return run
