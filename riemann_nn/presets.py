@@ -103,7 +103,7 @@ PRESETS: dict[str, RunConfig] = {
             name="moons-c1-tanh",
             dataset=DatasetConfig("moons", n=600, noise=0.08, seed=0),
             model=ModelConfig("c1", "tanh", depth=6, dt=1.0, init_gain=1e-3),
-            training=TrainConfig(iterations=400, lr=0.02, weight_decay=0.0, seed=0),
+            training=TrainConfig(iterations=800, lr=0.02, weight_decay=0.0, seed=0),
             description="two moons pulled apart by a 6-layer residual net",
         ),
         RunConfig(

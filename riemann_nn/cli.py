@@ -1,0 +1,126 @@
+"""The ``riemann-nn`` command: train runs, summarise them, render videos."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from .errors import RiemannNNError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+class _Group(click.Group):
+    """Turns every error a user can cause into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except RiemannNNError as error:
+            _fail(str(error))
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing was written")
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
+@click.version_option(package_name="riemann-nn")
+def main() -> None:
+    """See what a deep width-2 network does to its input space.
+
+    Train a network (`train`), summarise a Run file (`info`), list the presets (`presets`)
+    and render the default video (`render`).
+    """
+
+
+@main.command("presets")
+def presets_command() -> None:
+    """List the named presets."""
+    from .presets import PRESETS
+
+    for name, preset in PRESETS.items():
+        m, d = preset.model, preset.dataset
+        click.echo(f"{name:18s} {d.name:9s} {m.scheme} {m.activation:8s} depth {m.depth:2d}  {preset.description}")
+
+
+@main.command("train")
+@click.option("--preset", "-p", help="Start from this preset (see `riemann-nn presets`); options below override it.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Train on x,y,label rows of this CSV file.")
+@click.option("--dataset", help="spirals, circles, moons, xor or gaussians.")
+@click.option("--n", "n_points", type=int, help="Number of points to generate.")
+@click.option("--noise", type=float, help="Standard deviation of the Gaussian noise.")
+@click.option("--data-seed", type=int, help="Seed of the generated data.")
+@click.option("--scheme", help="c0 (ordinary), c1 (residual) or c2 (second order).")
+@click.option("--activation", help="tanh, sigmoid, relu, softplus or identity.")
+@click.option("--depth", type=int, help="Number of width-2 layers.")
+@click.option("--dt", type=float, help="Step size of the c1/c2 schemes.")
+@click.option("--init-gain", type=float, help="Xavier-normal gain of every linear map.")
+@click.option("--iterations", type=int, help="Full-batch AdamW steps.")
+@click.option("--lr", type=float, help="Learning rate.")
+@click.option("--weight-decay", type=float, help="AdamW weight decay.")
+@click.option("--seed", type=int, help="Seed of the initial weights.")
+@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), help="How glyphs draw the metric.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, dt,
+                  init_gain, iterations, lr, weight_decay, seed, convention, output, quiet) -> None:
+    """Train a network and write its Run file."""
+    from .pipeline import build_run
+    from .presets import RunConfig, get_preset
+    from .run import save_run
+
+    config = get_preset(preset) if preset else RunConfig()
+    given = lambda **values: {k: v for k, v in values.items() if v is not None}
+    config = config.replace(
+        dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path),
+        model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain),
+        training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed),
+        geometry=given(convention=convention),
+    )
+    if not preset or csv_path or dataset or scheme or activation or depth:
+        config = config.replace(name=_custom_name(config))
+    path = Path(output) if output else Path("media") / "runs" / f"{config.name}.npz"
+    run = build_run(config, progress=not quiet)
+    save_run(run, path)
+    t = run.meta["training"]
+    click.echo(f"wrote {path}  (accuracy {t['accuracy']:.3f}, loss {t['loss']:.4f}, {t['iterations']} iterations)")
+
+
+def _custom_name(config) -> str:
+    source = Path(config.dataset.csv).stem if config.dataset.csv else config.dataset.name
+    return f"{source}-{config.model.scheme}-{config.model.activation}"
+
+
+@main.command("info")
+@click.argument("run_file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
+def info_command(run_file, as_json) -> None:
+    """Summarise a Run file: configuration, accuracy, coordinate ranges per layer, degenerate sites."""
+    from .run import load_run
+
+    run = load_run(run_file)
+    if as_json:
+        click.echo(json.dumps(run.meta, indent=2))
+        return
+    m, t, e = run.meta["model"], run.meta["training"], run.meta["ellipse"]
+    d = run.meta["dataset"]
+    source = d.get("name") or d.get("path")
+    click.echo(f"{run_file}: {run.name}")
+    click.echo(f"  data      {source}, {run.y.size} points ({int((run.y == 1).sum())} in class 1)")
+    click.echo(f"  network   {m['scheme']} {m['activation']}, depth {m['depth']}, dt {m['dt']}")
+    click.echo(f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, seed {t['seed']}")
+    click.echo(f"  glyphs    {e['convention']}, scale {e['scale']:.4g}, {run.sites.shape[1]} sites, "
+               f"{int(run.clipped.sum())} clipped")
+    click.echo("  layer        x range                 y range            degenerate sites")
+    for layer in range(run.depth + 1):
+        low, high = run.x[layer].min(axis=0), run.x[layer].max(axis=0)
+        click.echo(f"  {layer:5d}  [{low[0]:9.3g}, {high[0]:9.3g}]  [{low[1]:9.3g}, {high[1]:9.3g}]  "
+                   f"{int(run.degenerate[layer].sum()):6d}")
