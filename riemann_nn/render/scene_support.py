@@ -1,0 +1,69 @@
+"""What every scene needs besides mobjects: which Run to show, labels, captions and typeset formulas."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from manim import MathTex, Text, VGroup
+
+from ..errors import RiemannNNError
+from ..interpolate import DEFAULT_METHOD
+from ..run import Run
+from .theme import Theme
+
+DEFAULT_PRESET = "seed-spirals"
+SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
+
+
+def scene_run(default_preset: str = DEFAULT_PRESET) -> Run:
+    """The Run a scene shows: ``$RIEMANN_NN_RUN`` (a Run file), else ``$RIEMANN_NN_PRESET``, else the default
+    preset, trained and cached under ``media/runs/`` on first use.
+
+    A bad file or an unknown preset ends the render with one clear line (``SystemExit``).
+    """
+    from ..pipeline import load_or_train
+    from ..presets import get_preset
+    from ..run import load_run
+
+    try:
+        run_file = os.environ.get("RIEMANN_NN_RUN")
+        if run_file:
+            return load_run(Path(run_file))
+        return load_or_train(get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset))
+    except RiemannNNError as error:
+        raise SystemExit(f"riemann-nn: {error}") from None
+
+
+def scene_path_method(run: Run) -> str:
+    """The layer path: ``$RIEMANN_NN_PATH`` (straight, spline, staged) or the scheme's default."""
+    return os.environ.get("RIEMANN_NN_PATH") or DEFAULT_METHOD[run.scheme]
+
+
+def has_latex() -> bool:
+    """Whether ``MathTex`` can work here (a ``latex`` and a ``dvisvgm`` on the PATH)."""
+    return shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
+
+
+def formula(tex: str, plain: str, *, color: str, font_size: float = 34) -> VGroup:
+    """``MathTex`` of ``tex`` where LaTeX is installed, else ``plain`` as text (and a note saying why)."""
+    if has_latex():
+        return MathTex(tex, color=color, font_size=font_size)
+    return Text(plain, color=color, font_size=font_size * 0.7)
+
+
+def run_title(run: Run, theme: Theme) -> VGroup:
+    """Preset name over "scheme . activation . depth . dt . accuracy", left-aligned."""
+    m = run.meta["model"]
+    title = Text(run.name, font_size=34, color=theme.text, weight="BOLD")
+    details = Text(f"{SCHEME_NAMES[m['scheme']]}  \u00b7  {m['activation']}", font_size=22, color=theme.muted)
+    more = Text(f"{m['depth']} layers of width 2  \u00b7  dt {m['dt']:g}", font_size=22, color=theme.muted)
+    accuracy = Text(f"train accuracy {100 * run.meta['training']['accuracy']:.1f}%", font_size=22,
+                    color=theme.muted)
+    return VGroup(title, details, more, accuracy).arrange(direction=[0, -1, 0], aligned_edge=[-1, 0, 0], buff=0.12)
+
+
+def caption(text: str, theme: Theme, *, font_size: float = 24) -> Text:
+    """A beat's caption: short lines, explicit line breaks, the theme's text colour."""
+    return Text(text, font_size=font_size, color=theme.text, line_spacing=0.9)

@@ -1,0 +1,103 @@
+"""The default video: the data warped layer by layer, then the last layer's metric pulled back to the input.
+
+    manim -pql scenes/transform.py
+
+``RIEMANN_NN_PRESET=<name>`` or ``RIEMANN_NN_RUN=<file.npz>`` shows another run, ``RIEMANN_NN_PATH`` picks the
+layer path (straight, spline, staged) and ``RIEMANN_NN_THEME`` the colours (dark, light).
+"""
+
+from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, Text, VGroup, smooth
+
+from riemann_nn.render import (
+    DecisionHalfPlanes, LayerCounter, LayerView, PointCloud, caption, current_theme, formula, run_title,
+    scene_path_method, scene_run,
+)
+
+PANEL_LEFT = 2.95  # the side panel's left edge; the plot region ends at 2.35
+
+
+class LayerByLayer(Scene):
+    """Layers as coordinate systems: forward through the network, then the metric pulled back."""
+
+    default_preset = "seed-spirals"
+    seconds_forward = 16.0  # spread over all layers
+    seconds_back = 11.0
+
+    def construct(self):
+        theme = current_theme()
+        self.camera.background_color = theme.background
+        run = scene_run(self.default_preset)
+        view = LayerView(run, theme=theme, method=scene_path_method(run))
+        depth = run.depth
+        step_forward = min(max(self.seconds_forward / depth, 0.7), 2.0)
+        step_back = min(max(self.seconds_back / depth, 0.5), 1.5)
+
+        title = run_title(run, theme).move_to([PANEL_LEFT, 3.55, 0], aligned_edge=UP + LEFT)
+        counter = LayerCounter(view, font_size=36).pin([PANEL_LEFT, 1.35, 0])
+        path = Text(f"layer path: {view.motion.method}", font_size=20, color=theme.muted)
+        path.move_to([PANEL_LEFT, 0.85, 0], aligned_edge=LEFT)
+        legend = self.legend(theme).move_to([PANEL_LEFT, -3.3, 0], aligned_edge=DOWN + LEFT)
+        self.caption = None
+
+        # Beat 1: the input space, two classes over the input's coordinate grid.
+        self.play(FadeIn(title, shift=0.2 * DOWN), FadeIn(view), FadeIn(counter), FadeIn(path), FadeIn(legend),
+                  run_time=1.5)
+        self.say("The data in the\ninput coordinates", theme)
+        self.wait(1.0)
+
+        # Beat 2: forward, layer by layer; each layer is a new coordinate system.
+        self.say("Each layer is a new\ncoordinate system:\npoints and grid move\nwith the network", theme)
+        for layer in range(depth):
+            self.play(view.time.animate.set_value(layer + 1), run_time=step_forward, rate_func=smooth)
+
+        # Beat 3: at the last layer a straight line separates the classes.
+        half_planes = DecisionHalfPlanes(run.head_weight, run.head_bias, view.framing, theme)
+        self.add(half_planes)
+        self.bring_to_back(half_planes)
+        self.say("Last layer: the head's\nline  w\u00b7x + c = 0\nseparates the classes", theme)
+        self.play(FadeIn(half_planes), run_time=1.2)
+        self.wait(1.5)
+
+        # Beat 4: the Euclidean metric of the last layer, as circles.
+        self.play(FadeOut(half_planes), run_time=0.6)
+        self.say("The Euclidean metric\nof the last layer:\nequal circles", theme)
+        self.play(view.glyph_size.animate.set_value(1.0), run_time=1.2)
+        self.wait(0.8)
+
+        # Beat 5: pulled back layer by layer, glyphs pushed by the same map as the points.
+        self.say("Pulled back layer by\nlayer to the input:\nthe circles deform", theme)
+        for layer in reversed(range(depth)):
+            self.play(view.time.animate.set_value(layer), run_time=step_back, rate_func=smooth)
+
+        # Beat 6: the input space with its pulled-back metric, and the formula.
+        self.say("The metric the network\ninduces on its input", theme)
+        pullback = formula(r"g_0 = J_L^{\top} J_L", "g0 = JL^T JL", color=theme.text, font_size=40)
+        chart = formula(r"g_l = (J_L J_l^{-1})^{\top}\, J_L J_l^{-1}", "gl = (JL Jl^-1)^T JL Jl^-1",
+                        color=theme.muted, font_size=28)
+        formulas = VGroup(pullback, chart).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        formulas.move_to([PANEL_LEFT, -0.95, 0], aligned_edge=UP + LEFT)
+        self.play(FadeIn(formulas, shift=0.2 * UP), run_time=1.0)
+        self.wait(3.0)
+
+    def say(self, text: str, theme) -> None:
+        """Replace the caption under the layer counter."""
+        new = caption(text, theme).move_to([PANEL_LEFT, 0.45, 0], aligned_edge=UP + LEFT)
+        if self.caption is None:
+            self.play(FadeIn(new), run_time=0.5)
+        else:
+            self.play(FadeOut(self.caption), FadeIn(new), run_time=0.5)
+        self.caption = new
+
+    @staticmethod
+    def legend(theme) -> VGroup:
+        rows = []
+        for colour, name in zip(theme.classes, ("class 0", "class 1")):
+            dot = PointCloud(color=colour, radius=0.07).set_positions(np_zero())
+            rows.append(VGroup(dot, Text(name, font_size=20, color=theme.muted)).arrange(buff=0.15))
+        return VGroup(*rows).arrange(buff=0.5)
+
+
+def np_zero():
+    import numpy as np
+
+    return np.zeros((1, 2))
