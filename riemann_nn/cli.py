@@ -124,3 +124,56 @@ def info_command(run_file, as_json) -> None:
         low, high = run.x[layer].min(axis=0), run.x[layer].max(axis=0)
         click.echo(f"  {layer:5d}  [{low[0]:9.3g}, {high[0]:9.3g}]  [{low[1]:9.3g}, {high[1]:9.3g}]  "
                    f"{int(run.degenerate[layer].sum()):6d}")
+
+
+QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
+
+
+@main.command("render")
+@click.option("--preset", "-p", help="Preset to show [the scene's default: seed-spirals].")
+@click.option("--run", "run_file", type=click.Path(dir_okay=False), help="Run file to show instead of a preset.")
+@click.option("--quality", "-q", type=click.Choice(list(QUALITY_FOLDERS)), default="l", show_default=True,
+              help="l 480p15, m 720p30, h 1080p60, k 2160p60.")
+@click.option("--path", "layer_path", type=click.Choice(["straight", "spline", "staged"]),
+              help="How points move between layers [per scheme: c0 staged, c1 straight, c2 spline].")
+@click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme [dark].")
+@click.option("--scene", "scene_name", default="transform", show_default=True,
+              help="Scene file in scenes/ (without .py).")
+def render_command(preset, run_file, quality, layer_path, theme, scene_name) -> None:
+    """Render a scene to MP4 (trains and caches the run first if needed) and say where it is."""
+    import contextlib
+    import os
+    import subprocess
+
+    from .pipeline import load_or_train
+    from .presets import get_preset
+    from .run import load_run
+
+    root = Path(__file__).resolve().parent.parent
+    scene_file = root / "scenes" / f"{scene_name}.py"
+    if not scene_file.is_file():
+        _fail(f"no scene {scene_file}; riemann-nn render needs the repository's scenes/ folder")
+    env = dict(os.environ)
+    if run_file:
+        load_run(run_file)  # fail now, with one line, rather than inside manim
+        env["RIEMANN_NN_RUN"] = str(Path(run_file).resolve())
+    elif preset:
+        config = get_preset(preset)
+        with contextlib.chdir(root):
+            load_or_train(config)  # progress bar here; the scene then reads the cache
+        env["RIEMANN_NN_PRESET"] = preset
+    if layer_path:
+        env["RIEMANN_NN_PATH"] = layer_path
+    if theme:
+        env["RIEMANN_NN_THEME"] = theme
+    command = [sys.executable, "-m", "manim", "render", f"-q{quality}", str(scene_file)]
+    click.echo(f"rendering {scene_file.relative_to(root)} at {QUALITY_FOLDERS[quality]} ...")
+    done = subprocess.run(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if done.returncode != 0:
+        click.echo(done.stdout[-3000:], err=True)
+        _fail(f"manim exited with status {done.returncode}")
+    videos = sorted((root / "media" / "videos" / scene_name / QUALITY_FOLDERS[quality]).glob("*.mp4"),
+                    key=lambda p: p.stat().st_mtime)
+    if not videos:
+        _fail("manim finished but wrote no video")
+    click.echo(f"video: {videos[-1]}")

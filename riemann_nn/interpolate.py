@@ -110,8 +110,9 @@ class LayerMotion:
     def max_axis_at(self, t: float) -> float:
         return float(np.interp(t, np.arange(self.depth + 1), self.max_axis))
 
-    def glyphs(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """Glyph centres (M, 2) and maps (M, 2, 2) taking the unit circle onto each glyph at time ``t``.
+    def glyphs(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Glyph centres (M, 2), maps (M, 2, 2) taking the unit circle onto each glyph at time ``t``, and
+        which glyphs were clipped (M,) bool.
 
         Indicatrix glyphs are pushed by the very map that moves the points (``E(t) = s J(t) J_L^{-1}``).
         Axes are clipped to the interpolated ``max_axis`` so that collapsed charts stay drawable.
@@ -122,7 +123,7 @@ class LayerMotion:
             jac_t = self.jacobian(t)  # (M, 2, 2)
             m_t = np.einsum("mij,mjk->mik", self.run.jacobian[-1], _pseudo_inverse(jac_t))
             maps = self.scale * np.swapaxes(m_t, -1, -2)
-        return self.sites(t), clip_axes(maps, self.max_axis_at(t))
+        return (self.sites(t), *clip_axes(maps, self.max_axis_at(t)))
 
     # -- the staged c0 path ------------------------------------------------------------------------
     def _staged(self, values: np.ndarray, t: float, jacobian: np.ndarray | None = None):
@@ -146,9 +147,11 @@ class LayerMotion:
         return point, jac
 
 
-def clip_axes(maps: np.ndarray, max_axis: float) -> np.ndarray:
-    """Maps (M, 2, 2) with singular values (the glyph's semi-axes) clipped to ``max_axis``."""
+def clip_axes(maps: np.ndarray, max_axis: float) -> tuple[np.ndarray, np.ndarray]:
+    """Maps (M, 2, 2) with singular values (the glyph's semi-axes) clipped to ``max_axis``, and which were
+    clipped (M,) bool."""
     u, sigma, vt = np.linalg.svd(maps)  # (M, 2, 2), (M, 2), (M, 2, 2)
-    if (sigma <= max_axis).all():
-        return maps
-    return np.einsum("mij,mj,mjk->mik", u, np.minimum(sigma, max_axis), vt)
+    clipped = sigma[:, 0] > max_axis
+    if not clipped.any():
+        return maps, clipped
+    return np.einsum("mij,mj,mjk->mik", u, np.minimum(sigma, max_axis), vt), clipped

@@ -41,7 +41,7 @@ class GeometryConfig:
     padding: float = 0.08
     convention: str = "indicatrix"
     glyph_size: float = 0.32
-    max_axis: float = 0.12
+    max_axis: float = 0.08
 
     def __post_init__(self) -> None:
         if self.convention not in CONVENTIONS:

@@ -145,6 +145,9 @@ def load_run(path: str | Path) -> Run:
     path = Path(path)
     if not path.is_file():
         raise RunFileError(f"{path}: no such Run file")
+    with path.open("rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":  # every .npz is a zip archive
+            raise RunFileError(f"{path}: not a .npz Run file (no zip header)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}  # read everything now: truncation shows here

@@ -6,12 +6,14 @@
 layer path (straight, spline, staged) and ``RIEMANN_NN_THEME`` the colours (dark, light).
 """
 
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, Text, VGroup, smooth
+import numpy as np
+from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, VGroup, smooth
 
 from riemann_nn.render import (
-    DecisionHalfPlanes, LayerCounter, LayerView, PointCloud, caption, current_theme, formula, run_title,
-    scene_path_method, scene_run,
+    DecisionHalfPlanes, EllipseField, LayerCounter, LayerView, PointCloud, caption, current_theme, formula,
+    run_title, scene_path_method, scene_run,
 )
+from riemann_nn.render.theme import label
 
 PANEL_LEFT = 2.95  # the side panel's left edge; the plot region ends at 2.35
 
@@ -32,11 +34,11 @@ class LayerByLayer(Scene):
         step_forward = min(max(self.seconds_forward / depth, 0.7), 2.0)
         step_back = min(max(self.seconds_back / depth, 0.5), 1.5)
 
-        title = run_title(run, theme).move_to([PANEL_LEFT, 3.55, 0], aligned_edge=UP + LEFT)
-        counter = LayerCounter(view, font_size=36).pin([PANEL_LEFT, 1.35, 0])
-        path = Text(f"layer path: {view.motion.method}", font_size=20, color=theme.muted)
-        path.move_to([PANEL_LEFT, 0.85, 0], aligned_edge=LEFT)
-        legend = self.legend(theme).move_to([PANEL_LEFT, -3.3, 0], aligned_edge=DOWN + LEFT)
+        title = run_title(run, theme).move_to([PANEL_LEFT, 3.6, 0], aligned_edge=UP + LEFT)
+        counter = LayerCounter(view, anchor=[PANEL_LEFT, 1.45], font_size=34)
+        path = label(f"layer path: {view.motion.method}", theme, font_size=18, color=theme.muted)
+        path.move_to([PANEL_LEFT, 1.0, 0], aligned_edge=LEFT)
+        legend = data_legend(theme).move_to([PANEL_LEFT, -3.35, 0], aligned_edge=DOWN + LEFT)
         self.caption = None
 
         # Beat 1: the input space, two classes over the input's coordinate grid.
@@ -54,50 +56,56 @@ class LayerByLayer(Scene):
         half_planes = DecisionHalfPlanes(run.head_weight, run.head_bias, view.framing, theme)
         self.add(half_planes)
         self.bring_to_back(half_planes)
-        self.say("Last layer: the head's\nline  w\u00b7x + c = 0\nseparates the classes", theme)
+        self.say("Last layer: the line\nw\u00b7x + c = 0 of the head\nseparates the classes", theme)
         self.play(FadeIn(half_planes), run_time=1.2)
         self.wait(1.5)
 
-        # Beat 4: the Euclidean metric of the last layer, as circles.
+        # Beat 4: the Euclidean metric of the last layer, as equal circles.
         self.play(FadeOut(half_planes), run_time=0.6)
         self.say("The Euclidean metric\nof the last layer:\nequal circles", theme)
-        self.play(view.glyph_size.animate.set_value(1.0), run_time=1.2)
+        glyph_legend = metric_legend(theme).next_to(legend, UP, aligned_edge=LEFT, buff=0.25)
+        self.play(view.glyph_size.animate.set_value(1.0), FadeIn(glyph_legend), run_time=1.2)
         self.wait(0.8)
 
-        # Beat 5: pulled back layer by layer, glyphs pushed by the same map as the points.
+        # Beat 5: pulled back layer by layer; the glyphs are pushed by the same map as the points.
         self.say("Pulled back layer by\nlayer to the input:\nthe circles deform", theme)
         for layer in reversed(range(depth)):
             self.play(view.time.animate.set_value(layer), run_time=step_back, rate_func=smooth)
 
         # Beat 6: the input space with its pulled-back metric, and the formula.
         self.say("The metric the network\ninduces on its input", theme)
-        pullback = formula(r"g_0 = J_L^{\top} J_L", "g0 = JL^T JL", color=theme.text, font_size=40)
-        chart = formula(r"g_l = (J_L J_l^{-1})^{\top}\, J_L J_l^{-1}", "gl = (JL Jl^-1)^T JL Jl^-1",
-                        color=theme.muted, font_size=28)
+        pullback = formula(r"g_0 = J_L^{\top} J_L", "g0 = JL^T JL", theme, font_size=38)
+        chart = formula(r"g_l = \big(J_L J_l^{-1}\big)^{\top} J_L J_l^{-1}", "gl = (JL Jl^-1)^T JL Jl^-1", theme,
+                        font_size=30)
         formulas = VGroup(pullback, chart).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        formulas.move_to([PANEL_LEFT, -0.95, 0], aligned_edge=UP + LEFT)
+        formulas.move_to([PANEL_LEFT, -0.35, 0], aligned_edge=UP + LEFT)
         self.play(FadeIn(formulas, shift=0.2 * UP), run_time=1.0)
         self.wait(3.0)
 
     def say(self, text: str, theme) -> None:
         """Replace the caption under the layer counter."""
-        new = caption(text, theme).move_to([PANEL_LEFT, 0.45, 0], aligned_edge=UP + LEFT)
+        new = caption(text, theme, font_size=22).move_to([PANEL_LEFT, 0.6, 0], aligned_edge=UP + LEFT)
         if self.caption is None:
             self.play(FadeIn(new), run_time=0.5)
         else:
             self.play(FadeOut(self.caption), FadeIn(new), run_time=0.5)
         self.caption = new
 
-    @staticmethod
-    def legend(theme) -> VGroup:
-        rows = []
-        for colour, name in zip(theme.classes, ("class 0", "class 1")):
-            dot = PointCloud(color=colour, radius=0.07).set_positions(np_zero())
-            rows.append(VGroup(dot, Text(name, font_size=20, color=theme.muted)).arrange(buff=0.15))
-        return VGroup(*rows).arrange(buff=0.5)
+
+def data_legend(theme) -> VGroup:
+    """A disc of each class colour with its name."""
+    rows = [VGroup(PointCloud(color=colour, radius=0.07).set_positions(np.zeros((1, 2))),
+                   label(name, theme, font_size=18, color=theme.muted)).arrange(buff=0.15)
+            for colour, name in zip(theme.classes, ("class 0", "class 1"))]
+    return VGroup(*rows).arrange(buff=0.5)
 
 
-def np_zero():
-    import numpy as np
+def metric_legend(theme) -> VGroup:
+    """A glyph in each colour: the metric, and the metric clipped where it blows up."""
+    def glyph(colour):
+        return EllipseField(color=colour).set_glyphs(np.zeros((1, 2)), np.diag([0.12, 0.07])[None])
 
-    return np.zeros((1, 2))
+    return VGroup(
+        VGroup(glyph(theme.glyph), label("metric", theme, font_size=18, color=theme.muted)).arrange(buff=0.15),
+        VGroup(glyph(theme.clipped_glyph), label("clipped", theme, font_size=18, color=theme.muted)).arrange(buff=0.15),
+    ).arrange(buff=0.5)

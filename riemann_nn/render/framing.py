@@ -6,9 +6,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, Text, VGroup, VMobject
+from manim import VGroup, VMobject
 
 from .paths import segments_to_bezier
+from .text_paths import GlyphCache, PathText
 from .theme import Theme
 
 
@@ -81,45 +82,38 @@ def format_tick(value: float, step: float) -> str:
 class FramedAxes(VGroup):
     """The region's border with ticks and labels giving the true coordinates of the current framing.
 
-    Labels are cached by text, so a frame costs a few ``move_to`` calls rather than new ``Text`` objects.
+    Labels are cached glyph outlines in one ``PathText``, so a frame costs no new ``Text`` objects.
     """
 
     def __init__(self, region: PlotRegion, theme: Theme, *, font_size: float = 16, **kwargs):
         super().__init__(**kwargs)
-        self.region, self.theme, self.font_size = region, theme, font_size
+        self.region = region
         corners = np.array([[region.left, region.bottom], [region.right, region.bottom],
                             [region.right, region.top], [region.left, region.top]])
         self.border = VMobject(stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.7)
         self.border.set_points(segments_to_bezier(corners, np.roll(corners, -1, axis=0)))
         self.ticks = VMobject(stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.9)
-        self.labels = VGroup()
-        self._label_cache: dict[tuple[int, str], Text] = {}
-        self.add(self.border, self.ticks, self.labels)
+        cache = GlyphCache(theme, font_size=font_size)
+        self.x_labels = PathText(cache, color=theme.muted)
+        self.y_labels = PathText(cache, color=theme.muted)
+        self.add(self.border, self.ticks, self.x_labels, self.y_labels)
 
-    def _label(self, axis: int, text: str) -> Text:
-        key = (axis, text)
-        if key not in self._label_cache:
-            self._label_cache[key] = Text(text, font_size=self.font_size, color=self.theme.muted)
-        return self._label_cache[key]
-
-    def show(self, framing: Framing) -> "FramedAxes":
-        """Place ticks and labels for ``framing``."""
+    def show(self, framing: Framing, *, tick: float = 0.09, gap: float = 0.07) -> "FramedAxes":
+        """Place ticks and labels for ``framing``: about five 1-2-5 steps along the shorter side."""
         r, visible = self.region, framing.visible_range()
         step = nice_step(float((visible[1] - visible[0]).min()))
-        starts, ends, labels, tick = [], [], [], 0.09
-        for axis in (0, 1):
-            first = math.ceil(visible[0, axis] / step)
-            last = math.floor(visible[1, axis] / step)
-            for k in range(first, last + 1):
-                value = k * step
-                position = framing.zoom * (value - framing.centre[axis]) + r.centre[axis]
-                if axis == 0:
-                    starts.append([position, r.bottom]); ends.append([position, r.bottom - tick])
-                    label = self._label(axis, format_tick(value, step)).move_to([position, r.bottom - tick - 0.05, 0], aligned_edge=np.array([0, 1, 0]))
-                else:
-                    starts.append([r.left, position]); ends.append([r.left - tick, position])
-                    label = self._label(axis, format_tick(value, step)).move_to([r.left - tick - 0.06, position, 0], aligned_edge=np.array([1, 0, 0]))
-                labels.append(label)
-        self.ticks.set_points(segments_to_bezier(np.array(starts).reshape(-1, 2), np.array(ends).reshape(-1, 2)))
-        self.labels.submobjects = labels
+        starts, ends = [], []
+        for axis, labels in ((0, self.x_labels), (1, self.y_labels)):
+            values = step * np.arange(math.ceil(visible[0, axis] / step), math.floor(visible[1, axis] / step) + 1)
+            positions = framing.zoom * (values - framing.centre[axis]) + r.centre[axis]  # (K,)
+            if axis == 0:
+                base = np.column_stack([positions, np.full_like(positions, r.bottom)])
+                out, align = np.array([0.0, -tick]), np.array([0.0, 1.0])
+            else:
+                base = np.column_stack([np.full_like(positions, r.left), positions])
+                out, align = np.array([-tick, 0.0]), np.array([1.0, 0.0])
+            starts.append(base)
+            ends.append(base + out)
+            labels.show([format_tick(v, step) for v in values], base + out * (1 + gap / tick), align=align)
+        self.ticks.set_points(segments_to_bezier(np.concatenate(starts), np.concatenate(ends)))
         return self

@@ -19,7 +19,7 @@ class EllipseField(VMobject):
     def set_glyphs(self, centres: np.ndarray, maps: np.ndarray, *, region: PlotRegion | None = None) -> "EllipseField":
         """Draw glyphs with screen ``centres`` (M, 2) and screen maps (M, 2, 2); those whose extent leaves
         ``region`` are not drawn, so no glyph is ever cut by the frame."""
-        if region is not None:
+        if region is not None and len(centres):
             reach = np.linalg.norm(maps, ord=2, axis=(1, 2))  # (M,) largest semi-axis
             inside = (region.contains(centres) & (centres[:, 0] - reach >= region.left)
                       & (centres[:, 0] + reach <= region.right) & (centres[:, 1] - reach >= region.bottom)

@@ -6,12 +6,12 @@ import os
 import shutil
 from pathlib import Path
 
-from manim import MathTex, Text, VGroup
+from manim import MathTex, VGroup, logger
 
 from ..errors import RiemannNNError
 from ..interpolate import DEFAULT_METHOD
 from ..run import Run
-from .theme import Theme
+from .theme import Theme, label
 
 DEFAULT_PRESET = "seed-spirals"
 SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
@@ -46,24 +46,25 @@ def has_latex() -> bool:
     return shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
 
 
-def formula(tex: str, plain: str, *, color: str, font_size: float = 34) -> VGroup:
-    """``MathTex`` of ``tex`` where LaTeX is installed, else ``plain`` as text (and a note saying why)."""
+def formula(tex: str, plain: str, theme: Theme, *, color: str | None = None, font_size: float = 34) -> VGroup:
+    """``MathTex`` of ``tex`` where LaTeX is installed, else ``plain`` as text (with a warning saying why)."""
     if has_latex():
-        return MathTex(tex, color=color, font_size=font_size)
-    return Text(plain, color=color, font_size=font_size * 0.7)
+        return MathTex(tex, color=color or theme.text, font_size=font_size)
+    logger.warning("riemann-nn: no LaTeX (latex and dvisvgm) found; formulas are drawn as plain text")
+    return label(plain, theme, font_size=font_size * 0.7, color=color)
 
 
 def run_title(run: Run, theme: Theme) -> VGroup:
     """Preset name over "scheme . activation . depth . dt . accuracy", left-aligned."""
     m = run.meta["model"]
-    title = Text(run.name, font_size=34, color=theme.text, weight="BOLD")
-    details = Text(f"{SCHEME_NAMES[m['scheme']]}  \u00b7  {m['activation']}", font_size=22, color=theme.muted)
-    more = Text(f"{m['depth']} layers of width 2  \u00b7  dt {m['dt']:g}", font_size=22, color=theme.muted)
-    accuracy = Text(f"train accuracy {100 * run.meta['training']['accuracy']:.1f}%", font_size=22,
-                    color=theme.muted)
+    title = label(run.name, theme, font_size=32, bold=True)
+    details = label(f"{SCHEME_NAMES[m['scheme']]}  \u00b7  {m['activation']}", theme, font_size=20, color=theme.muted)
+    more = label(f"{m['depth']} layers of width 2  \u00b7  dt {m['dt']:g}", theme, font_size=20, color=theme.muted)
+    accuracy = label(f"train accuracy {100 * run.meta['training']['accuracy']:.1f}%", theme, font_size=20,
+                     color=theme.muted)
     return VGroup(title, details, more, accuracy).arrange(direction=[0, -1, 0], aligned_edge=[-1, 0, 0], buff=0.12)
 
 
 def caption(text: str, theme: Theme, *, font_size: float = 24) -> Text:
     """A beat's caption: short lines, explicit line breaks, the theme's text colour."""
-    return Text(text, font_size=font_size, color=theme.text, line_spacing=0.9)
+    return label(text, theme, font_size=font_size)

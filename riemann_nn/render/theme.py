@@ -8,7 +8,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from manim import Text
+
 from ..errors import ConfigError
+
+FONT = "DejaVu Sans"  # ships with Debian's fontconfig; a clean sans reads well on projectors
 
 
 @dataclass(frozen=True)
@@ -23,18 +27,19 @@ class Theme:
     glyph: str
     boundary: str
     half_plane_opacity: float
+    clipped_glyph: str  # glyphs whose axes were clipped at max_axis (collapsed or exploding metric)
 
 
 THEMES = {
     "dark": Theme(
         name="dark", background="#10141B", text="#E8EAED", muted="#8A94A6",
         classes=("#F5A742", "#4FA8E8"), grid="#6C7A91", grid_opacity=0.55,
-        glyph="#7EE0A8", boundary="#F2F2F2", half_plane_opacity=0.14,
+        glyph="#7EE0A8", boundary="#F2F2F2", half_plane_opacity=0.14, clipped_glyph="#E07A7A",
     ),
     "light": Theme(
         name="light", background="#FBFAF6", text="#1B1F27", muted="#5E6677",
         classes=("#D27611", "#1F69B0"), grid="#8C97A8", grid_opacity=0.6,
-        glyph="#1E8A4F", boundary="#1B1F27", half_plane_opacity=0.12,
+        glyph="#1E8A4F", boundary="#1B1F27", half_plane_opacity=0.12, clipped_glyph="#B83232",
     ),
 }
 
@@ -45,3 +50,9 @@ def current_theme(name: str | None = None) -> Theme:
     if name not in THEMES:
         raise ConfigError(f"unknown theme {name!r}; choose one of: {', '.join(THEMES)}")
     return THEMES[name]
+
+
+def label(content: str, theme: Theme, *, font_size: float = 24, color: str | None = None, bold: bool = False) -> Text:
+    """Text in the house font and the theme's text colour (or ``color``)."""
+    return Text(content, font=FONT, font_size=font_size, color=color or theme.text,
+                weight="BOLD" if bold else "NORMAL", line_spacing=0.9)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import Text, ValueTracker, VGroup
+from manim import ValueTracker, VGroup
 
 from ..interpolate import LayerMotion
 from ..run import Run
@@ -11,6 +11,7 @@ from .framing import FramedAxes, Framing, PlotRegion
 from .glyphs import EllipseField
 from .grid import WarpedGrid
 from .points import PointCloud
+from .text_paths import GlyphCache, PathText
 from .theme import Theme
 
 
@@ -39,8 +40,9 @@ class LayerView(VGroup):
         self.grid = WarpedGrid(color=theme.grid, opacity=theme.grid_opacity)
         self.clouds = VGroup(*[PointCloud(color=c, radius=point_radius) for c in theme.classes])
         self.glyphs = EllipseField(color=theme.glyph)
+        self.clipped_glyphs = EllipseField(color=theme.clipped_glyph, stroke_width=1.5, fill_opacity=0.06)
         self.axes = FramedAxes(region, theme)
-        self.add(self.grid, self.glyphs, self.clouds)
+        self.add(self.grid, self.clipped_glyphs, self.glyphs, self.clouds)
         if show_axes:
             self.add(self.axes)
         self.follow_layer(self)
@@ -60,41 +62,23 @@ class LayerView(VGroup):
             cloud.set_positions(screen[self.run.y == label], region=self.region)
         self.grid.set_lines(framing.to_screen(self.motion.grid(t)), region=self.region)
         size = self.glyph_size.get_value()
-        if size > 0:
-            centres, maps = self.motion.glyphs(t)
-            self.glyphs.set_glyphs(framing.to_screen(centres), framing.zoom * size * maps, region=self.region)
-        else:
-            self.glyphs.set_points(np.zeros((0, 3)))
+        centres, maps, clipped = self.motion.glyphs(t) if size > 0 else (np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0, bool))
+        centres, maps = framing.to_screen(centres), framing.zoom * size * maps
+        self.glyphs.set_glyphs(centres[~clipped], maps[~clipped], region=self.region)
+        self.clipped_glyphs.set_glyphs(centres[clipped], maps[clipped], region=self.region)
         self.axes.show(framing)
 
 
-class LayerCounter(VGroup):
-    """"Layer l / L", following a view's time: the nearest integer layer, cached texts."""
+class LayerCounter(PathText):
+    """"Layer l / L" for the nearest integer layer of a view's time, left edge pinned at ``anchor``."""
 
-    def __init__(self, view: LayerView, *, font_size: float = 34, **kwargs):
-        super().__init__(**kwargs)
-        self.view = view
-        self.font_size = font_size
-        self._texts: dict[int, Text] = {}
-        self._anchor = None
+    def __init__(self, view: LayerView, *, anchor: np.ndarray, font_size: float = 34, **kwargs):
+        super().__init__(GlyphCache(view.theme, font_size=font_size), color=view.theme.text, **kwargs)
+        self.view, self.anchor = view, np.asarray(anchor, float)[:2]
         self.follow_time(self)
         self.add_updater(self.follow_time)
 
-    def _text(self, layer: int) -> Text:
-        if layer not in self._texts:
-            label = "Layer 0  (input)" if layer == 0 else f"Layer {layer} / {self.view.run.depth}"
-            self._texts[layer] = Text(label, font_size=self.font_size, color=self.view.theme.text)
-        return self._texts[layer]
-
     def follow_time(self, mobject: "LayerCounter") -> None:
         layer = int(np.floor(self.view.time.get_value() + 0.5))
-        text = self._text(layer)
-        if self._anchor is not None:
-            text.move_to(self._anchor, aligned_edge=np.array([-1, 0, 0]))
-        self.submobjects = [text]
-
-    def pin(self, point: np.ndarray) -> "LayerCounter":
-        """Keep the counter's left edge at ``point`` whatever its text."""
-        self._anchor = np.asarray(point, float)
-        self.follow_time(self)
-        return self
+        text = "Layer 0  (input)" if layer == 0 else f"Layer {layer} / {self.view.run.depth}"
+        self.show([text], self.anchor[None], align=np.array([-1.0, 0.0]))
