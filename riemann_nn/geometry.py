@@ -66,8 +66,12 @@ def layer_to_last(jacobian: np.ndarray) -> np.ndarray:
 
 def pullback_metrics(jacobian: np.ndarray) -> np.ndarray:
     """Metrics ``g_l = M_l^T M_l`` in every layer's coordinates (so ``g_L = I``): (L+1, M, 2, 2)."""
-    m = layer_to_last(jacobian)  # (L+1, M, 2, 2)
-    return np.einsum("lmki,lmkj->lmij", m, m)
+    return metric_of_factor(layer_to_last(jacobian))
+
+
+def metric_of_factor(factor: np.ndarray) -> np.ndarray:
+    """``g = F^T F`` for factors (..., 2, 2), e.g. ``M_l = J_L J_l^{-1}``."""
+    return np.einsum("...ki,...kj->...ij", factor, factor)
 
 
 def volume_element(metric: np.ndarray) -> np.ndarray:
@@ -86,10 +90,29 @@ def ellipses(
     (-pi/2, pi/2]. Axes longer than ``max_axis`` (a scalar, or broadcastable to the leading shape) are
     clipped to it and flagged, so degenerate metrics never give inf or NaN.
     """
+    lam, q = np.linalg.eigh(metric)  # (..., 2) ascending, (..., 2, 2) eigenvectors in columns
+    return _glyphs(np.maximum(lam, 0.0), q, scale=scale, max_axis=max_axis, convention=convention)
+
+
+def ellipses_of_factor(
+    factor: np.ndarray, *, scale: float, max_axis: float | np.ndarray, convention: str = "indicatrix"
+) -> tuple[np.ndarray, np.ndarray]:
+    """``ellipses`` of ``g = F^T F`` computed from the factor ``F`` (..., 2, 2), e.g. ``M_l = J_L J_l^{-1}``.
+
+    The singular values of ``F`` are the square roots of ``g``'s eigenvalues and its right singular vectors
+    are ``g``'s eigenvectors; taking them from ``F`` keeps full precision where ``g`` is ill-conditioned
+    (squaring a condition number of 1e8 already exhausts float64).
+    """
+    _, sigma, vt = np.linalg.svd(factor)  # (..., 2) descending, rows of vt are right singular vectors
+    lam = sigma[..., ::-1] ** 2  # ascending, like eigh
+    q = np.swapaxes(vt, -1, -2)[..., ::-1]  # columns in ascending order of lam
+    return _glyphs(lam, q, scale=scale, max_axis=max_axis, convention=convention)
+
+
+def _glyphs(lam, q, *, scale, max_axis, convention):
+    """Semi-axes and angle from ascending eigenvalues ``lam`` (..., 2) and eigenvector columns ``q``."""
     if convention not in CONVENTIONS:
         raise ConfigError(f"unknown ellipse convention {convention!r}; choose one of: {', '.join(CONVENTIONS)}")
-    lam, q = np.linalg.eigh(metric)  # (..., 2) ascending, (..., 2, 2) eigenvectors in columns
-    lam = np.maximum(lam, 0.0)  # rounding can push a zero eigenvalue slightly negative
     with np.errstate(divide="ignore"):
         if convention == "indicatrix":
             major, minor = scale / np.sqrt(lam[..., 0]), scale / np.sqrt(lam[..., 1])

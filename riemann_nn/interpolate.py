@@ -15,7 +15,7 @@ from scipy.interpolate import CubicSpline
 
 from .activations import activation, activation_derivative
 from .errors import ConfigError
-from .geometry import _pseudo_inverse
+from .geometry import DEGENERATE_RATIO, _pseudo_inverse
 from .run import Run
 
 METHODS = ("straight", "spline", "staged")
@@ -78,7 +78,9 @@ class LayerMotion:
         # Glyph maps at the layers: indicatrix E_l = s J_l J_L^{-1}; stretch E_l = s M_l^T (M_l = J_L J_l^{-1}).
         jac = run.jacobian  # (L+1, M, 2, 2)
         if self.convention == "indicatrix":
-            self._glyph_factor = _pseudo_inverse(jac[-1])  # (M, 2, 2) J_L^{-1}
+            # P_l = J_l J_L^{-1}, the glyph maps over s; P_L = I exactly, even where the last chart collapsed.
+            self._pushed = np.einsum("lmij,mjk->lmik", jac, _floored_inverse(jac[-1]))  # (L+1, M, 2, 2)
+            self._pushed[-1] = np.eye(2)
         self._act = activation(run.activation)
         self._act_prime = activation_derivative(run.activation)
 
@@ -118,7 +120,11 @@ class LayerMotion:
         Axes are clipped to the interpolated ``max_axis`` so that collapsed charts stay drawable.
         """
         if self.convention == "indicatrix":
-            maps = self.scale * np.einsum("mij,mjk->mik", self.jacobian(t), self._glyph_factor)
+            if self.method == "staged":
+                pushed = self._staged(self.run.sites, t, jacobian=self._pushed)[1]
+            else:
+                pushed = combine(self.weights(t), self._pushed)
+            maps = self.scale * pushed  # (M, 2, 2) = s J(t) J_L^{-1}
         else:
             jac_t = self.jacobian(t)  # (M, 2, 2)
             m_t = np.einsum("mij,mjk->mik", self.run.jacobian[-1], _pseudo_inverse(jac_t))
@@ -127,7 +133,9 @@ class LayerMotion:
 
     # -- the staged c0 path ------------------------------------------------------------------------
     def _staged(self, values: np.ndarray, t: float, jacobian: np.ndarray | None = None):
-        """One c0 layer in three equal stages: ``(1-s) I + s W``, then ``+ s b``, then ``(1-s) z + s act(z)``."""
+        """One c0 layer in three equal stages: ``(1-s) I + s W``, then ``+ s b``, then ``(1-s) z + s act(z)``.
+
+        With ``jacobian`` (L+1, M, 2, 2), also returns the stage's derivative applied to ``jacobian[l]``."""
         t = float(np.clip(t, 0.0, self.depth))
         layer = min(int(np.floor(t)), self.depth - 1)
         phase = 3.0 * (t - layer)  # 0..3
@@ -145,6 +153,19 @@ class LayerMotion:
         d = (1 - s) + s * self._act_prime(z) if stage == 2 else np.ones_like(z)  # (..., 2) diagonal
         jac = d[..., :, None] * np.einsum("ij,mjk->mik", linear, jacobian[layer])  # (M, 2, 2)
         return point, jac
+
+
+def _floored_inverse(matrix: np.ndarray) -> np.ndarray:
+    """Inverse of (M, 2, 2) matrices with singular values floored at ``DEGENERATE_RATIO`` times the largest.
+
+    Where the last chart collapses the indicatrix is unbounded along the kernel: the floor keeps that direction
+    (huge, then clipped to ``max_axis`` like the exported ellipse) instead of dropping it as a pseudo-inverse
+    would. A zero matrix (every direction collapsed) gets a unit floor: its glyph is clipped in both axes.
+    """
+    u, sigma, vt = np.linalg.svd(matrix)  # (M, 2, 2), (M, 2), (M, 2, 2)
+    top = np.where(sigma[:, :1] > 0, sigma[:, :1], 1.0)  # (M, 1)
+    floored = np.maximum(sigma, DEGENERATE_RATIO * top)  # (M, 2)
+    return np.einsum("mji,mj,mkj->mik", vt, 1.0 / floored, u)  # V diag(1/s) U^T
 
 
 def clip_axes(maps: np.ndarray, max_axis: float) -> tuple[np.ndarray, np.ndarray]:

@@ -58,10 +58,10 @@ def layer_extents(x: np.ndarray) -> np.ndarray:
     return np.maximum((x.max(axis=1) - x.min(axis=1)).max(axis=-1), 1e-12)
 
 
-def glyph_scale(metric_input: np.ndarray, *, sites: np.ndarray, per_side: int, bounds: np.ndarray,
+def glyph_scale(to_last_input: np.ndarray, *, sites: np.ndarray, per_side: int, bounds: np.ndarray,
                 geometry_config: GeometryConfig) -> float:
     """The glyph scale ``s`` that makes the median input glyph's major semi-axis ``glyph_size`` site spacings."""
-    unit, _ = geometry.ellipses(metric_input, scale=1.0, max_axis=np.inf, convention=geometry_config.convention)
+    unit, _ = geometry.ellipses_of_factor(to_last_input, scale=1.0, max_axis=np.inf, convention=geometry_config.convention)
     spacing = float((bounds[1] - bounds[0]).min()) / per_side
     finite = unit[:, 0][np.isfinite(unit[:, 0]) & (unit[:, 0] > 0)]
     typical = float(np.median(finite)) if finite.size else 1.0
@@ -84,11 +84,13 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     bounds = input_bounds(x0, padding=g.padding)
     sites0 = glyph_sites(bounds, g.sites_per_side)  # (M, 2)
     jacobian = geometry.chart_jacobians(weight, bias, sites0, scheme=m.scheme, activation=m.activation, dt=m.dt)
-    metric = geometry.pullback_metrics(jacobian)  # (L+1, M, 2, 2)
+    to_last = geometry.layer_to_last(jacobian)  # (L+1, M, 2, 2) M_l = J_L J_l^{-1}
+    metric = geometry.metric_of_factor(to_last)  # (L+1, M, 2, 2) g_l = M_l^T M_l
     x = layers(x0)  # (L+1, N, 2)
-    scale = glyph_scale(metric[0], sites=sites0, per_side=g.sites_per_side, bounds=bounds, geometry_config=g)
+    scale = glyph_scale(to_last[0], sites=sites0, per_side=g.sites_per_side, bounds=bounds, geometry_config=g)
     max_axis = g.max_axis * layer_extents(x)  # (L+1,)
-    ellipse, clipped = geometry.ellipses(metric, scale=scale, max_axis=max_axis[:, None], convention=g.convention)
+    ellipse, clipped = geometry.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
+                                                   convention=g.convention)
 
     meta = {
         "schema": SCHEMA,
