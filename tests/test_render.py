@@ -1,0 +1,169 @@
+"""Render building blocks: exact Bezier geometry, clipping, framing, and control frames of the mobjects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from render_support import assert_matches_control, capture
+
+from riemann_nn.render import (
+    DecisionHalfPlanes, EllipseField, FramedAxes, Framing, LayerView, PlotRegion, PointCloud, WarpedGrid,
+    current_theme,
+)
+from riemann_nn.render.boundary import half_plane_polygons
+from riemann_nn.render.framing import format_tick, nice_step
+from riemann_nn.render.paths import UNIT_CIRCLE, clip_segments, ellipses_to_bezier
+from riemann_nn.render.text_paths import GlyphCache, PathText
+
+THEME = current_theme("dark")
+
+
+def bezier_samples(points: np.ndarray, n: int = 25) -> np.ndarray:
+    """Points along every cubic curve of a Manim point array (4K, 3) -> (K n, 2)."""
+    curves = points.reshape(-1, 4, 3)[..., :2]  # (K, 4, 2)
+    s = np.linspace(0, 1, n)[:, None]  # (n, 1)
+    basis = np.hstack([(1 - s) ** 3, 3 * s * (1 - s) ** 2, 3 * s**2 * (1 - s), s**3])  # (n, 4)
+    return np.einsum("nj,kjd->knd", basis, curves).reshape(-1, 2)
+
+
+
+def test_unit_circle_curves_lie_on_the_circle():
+    """The four cubic arcs stay within 3e-4 of the unit circle (the classic 4-arc approximation)."""
+    radius = np.linalg.norm(bezier_samples(np.column_stack([UNIT_CIRCLE, np.zeros(16)])), axis=1)
+    assert np.abs(radius - 1).max() < 3e-4
+
+
+def test_ellipse_paths_are_the_images_of_the_circle():
+    """Every sample p of a glyph satisfies |A^{-1}(p - c)| = 1 up to the circle approximation."""
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(5, 2))
+    maps = rng.normal(size=(5, 2, 2))
+    samples = bezier_samples(ellipses_to_bezier(centres, maps)).reshape(5, -1, 2)
+    back = np.einsum("mij,mkj->mki", np.linalg.inv(maps), samples - centres[:, None])
+    assert np.abs(np.linalg.norm(back, axis=-1) - 1).max() < 3e-4
+
+
+def test_clip_segments_agrees_with_dense_sampling():
+    """The clipped part of each segment is exactly the part whose samples lie inside the box."""
+    rng = np.random.default_rng(2)
+    starts, ends = rng.uniform(-2, 2, (400, 2)), rng.uniform(-2, 2, (400, 2))
+    low, high = np.array([-1.0, -0.5]), np.array([1.0, 0.7])
+    clipped_starts, clipped_ends = clip_segments(starts, ends, low, high)
+    s = np.linspace(0, 1, 2001)[:, None, None]
+    samples = starts + s * (ends - starts)  # (S, 400, 2)
+    inside = ((samples >= low) & (samples <= high)).all(axis=-1)  # (S, 400)
+    kept = inside.sum(axis=0) > 1
+    assert len(clipped_starts) == kept.sum()
+    for start, end, i in zip(clipped_starts, clipped_ends, np.flatnonzero(kept)):
+        first, last = samples[inside[:, i], i][[0, -1]]
+        assert np.allclose(start, first, atol=3e-3) and np.allclose(end, last, atol=3e-3)
+        assert ((start >= low - 1e-12) & (start <= high + 1e-12)).all()
+
+
+def test_framing_fits_points_with_one_zoom():
+    """Fitted points land inside the region (with its margin), centred, one zoom for both axes."""
+    region = PlotRegion()
+    rng = np.random.default_rng(3)
+    for scale in (1e-3, 1.0, 40.0):
+        points = rng.normal(size=(300, 2)) * [3 * scale, scale] + [5, -2]
+        framing = Framing.fit(points, region, margin=0.05)
+        screen = framing.to_screen(points)
+        assert region.contains(screen, margin=0.05 * region.size.min() - 1e-9).all()
+        span = screen.max(axis=0) - screen.min(axis=0)
+        assert np.isclose(span[0], 0.9 * region.size[0]) or np.isclose(span[1], 0.9 * region.size[1])
+        np.testing.assert_allclose((screen.max(axis=0) + screen.min(axis=0)) / 2, region.centre, atol=1e-9)
+        ratio = span / (points.max(axis=0) - points.min(axis=0))
+        assert ratio[0] == pytest.approx(ratio[1])
+
+
+@pytest.mark.parametrize("span, step", [(1.0, 0.2), (9.0, 2.0), (30.0, 10.0), (0.04, 0.01), (700, 200)])
+def test_nice_steps(span, step):
+    assert nice_step(span) == pytest.approx(step)
+
+
+def test_tick_labels():
+    assert [format_tick(v, 0.5) for v in (-1.0, 0.0, 2.5)] == ["\u22121.0", "0", "2.5"]
+    assert format_tick(20.0, 10.0) == "20"
+
+
+def test_half_planes_split_the_box():
+    """The two polygons tile the box (areas add up) and lie on their own side of the line."""
+    low, high = np.array([0.0, 0.0]), np.array([4.0, 3.0])
+    for normal, offset in (([1.0, 1.0], -3.0), ([0.0, 1.0], -1.0), ([1.0, -2.0], 10.0)):
+        normal = np.array(normal)
+        negative, positive = half_plane_polygons(normal, offset, low, high)
+
+        def area(polygon):
+            if len(polygon) < 3:
+                return 0.0
+            x, y = polygon.T
+            return 0.5 * abs(x @ np.roll(y, -1) - y @ np.roll(x, -1))
+
+        assert area(negative) + area(positive) == pytest.approx(12.0)
+        assert (negative @ normal + offset <= 1e-9).all() if len(negative) else True
+        assert (positive @ normal + offset >= -1e-9).all() if len(positive) else True
+
+
+def test_layer_view_draws_every_visible_point_once(c1_run):
+    """After an update, each class's path holds one 16-point disc per point, centred on the framed point."""
+    view = LayerView(c1_run, theme=THEME)
+    view.time.set_value(1.5)
+    view.follow_layer(view)
+    framing = view.framing
+    expected = framing.to_screen(view.motion.points(1.5))
+    for label, cloud in enumerate(view.clouds):
+        centres = cloud.points.reshape(-1, 16, 3)[..., :2].mean(axis=1)
+        assert len(centres) == (c1_run.y == label).sum()
+        np.testing.assert_allclose(centres, expected[c1_run.y == label], atol=1e-9)
+
+
+def test_path_text_places_cached_glyphs():
+    """Two strings in one leaf: as many points as their typeset glyphs, each box centred on its anchor."""
+    cache = GlyphCache(THEME, font_size=20)
+    text = PathText(cache, color=THEME.text).show(["12", "-3.5"], np.array([[0.0, 0.0], [2.0, 1.0]]))
+    assert len(text.points) == len(cache.points("12")) + len(cache.points("-3.5"))
+    second = text.points[len(cache.points("12")):, :2]
+    np.testing.assert_allclose((second.max(axis=0) + second.min(axis=0)) / 2, [2.0, 1.0], atol=1e-9)
+
+
+def control_mobjects():
+    """A fixed arrangement of every building block, independent of training."""
+    region = PlotRegion()
+    angle = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    points = np.column_stack([np.cos(angle) * (2 + angle / 3), np.sin(angle) * (2 + angle / 3)])
+    framing = Framing.fit(points, region)
+    lines = np.stack([np.column_stack([np.full(30, x), np.linspace(-5, 5, 30)]) for x in np.linspace(-5, 5, 9)]
+                     + [np.column_stack([np.linspace(-5, 5, 30), np.full(30, y)]) for y in np.linspace(-5, 5, 9)])
+    lines = lines + 0.3 * np.sin(lines[..., ::-1])  # a gentle warp
+    grid = WarpedGrid(color=THEME.grid, opacity=THEME.grid_opacity).set_lines(framing.to_screen(lines), region=region)
+    clouds = [PointCloud(color=THEME.classes[k], radius=0.06).set_positions(framing.to_screen(points[k::2]),
+                                                                             region=region) for k in (0, 1)]
+    sites = np.array([[-2.0, -2.0], [0.0, 0.0], [2.5, 1.5]])
+    maps = np.array([[[0.5, 0.0], [0.0, 0.2]], [[0.3, 0.3], [-0.1, 0.1]], [[0.2, 0.0], [0.0, 0.2]]])
+    glyphs = EllipseField(color=THEME.glyph).set_glyphs(framing.to_screen(sites), framing.zoom * maps, region=region)
+    half_planes = DecisionHalfPlanes(np.array([1.0, -0.5]), 0.3, framing, THEME)
+    axes = FramedAxes(region, THEME).show(framing)
+    return [half_planes, grid, glyphs, *clouds, axes]
+
+
+def test_building_blocks_match_their_control_frame():
+    """Half-planes, grid, glyphs, points and axes drawn together match the stored control frame."""
+    assert_matches_control(capture(control_mobjects()), "building_blocks")
+
+
+def test_layer_view_matches_its_control_frame():
+    """A LayerView of a hand-made two-layer c1 net, half way and with glyphs, matches its control frame."""
+    from riemann_nn.pipeline import build_run
+    from riemann_nn.presets import DatasetConfig, GeometryConfig, RunConfig
+    from riemann_nn.model import ModelConfig
+    from riemann_nn.train import TrainConfig
+
+    config = RunConfig(name="control", dataset=DatasetConfig("moons", n=120, noise=0.05, seed=4),
+                       model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),
+                       training=TrainConfig(iterations=30, lr=0.05, weight_decay=0.0, seed=4),
+                       geometry=GeometryConfig(sites_per_side=6, grid_lines=6, grid_samples=25))
+    view = LayerView(build_run(config, progress=False), theme=THEME)
+    view.time.set_value(1.5)
+    view.glyph_size.set_value(1.0)
+    view.follow_layer(view)
+    assert_matches_control(capture([view]), "layer_view")
