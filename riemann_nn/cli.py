@@ -130,7 +130,7 @@ QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 
 
 @main.command("render")
-@click.option("--preset", "-p", help="Preset to show [the scene's default: seed-spirals].")
+@click.option("--preset", "-p", help="Preset to show [the scene's default: seed-c2-sigmoid].")
 @click.option("--run", "run_file", type=click.Path(dir_okay=False), help="Run file to show instead of a preset.")
 @click.option("--quality", "-q", type=click.Choice(list(QUALITY_FOLDERS)), default="l", show_default=True,
               help="l 480p15, m 720p30, h 1080p60, k 2160p60.")

@@ -21,7 +21,7 @@ PANEL_LEFT = 2.95  # the side panel's left edge; the plot region ends at 2.35
 class LayerByLayer(Scene):
     """Layers as coordinate systems: forward through the network, then the metric pulled back."""
 
-    default_preset = "seed-spirals"
+    default_preset = "seed-c2-sigmoid"
     seconds_forward = 16.0  # spread over all layers
     seconds_back = 11.0
 

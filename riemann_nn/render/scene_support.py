@@ -13,7 +13,7 @@ from ..interpolate import DEFAULT_METHOD
 from ..run import Run
 from .theme import Theme, label
 
-DEFAULT_PRESET = "seed-spirals"
+DEFAULT_PRESET = "seed-c2-sigmoid"
 SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
 
 
