@@ -168,9 +168,8 @@ def render_command(preset, run_file, quality, layer_path, theme, scene_name) -> 
         env["RIEMANN_NN_THEME"] = theme
     command = [sys.executable, "-m", "manim", "render", f"-q{quality}", str(scene_file)]
     click.echo(f"rendering {scene_file.relative_to(root)} at {QUALITY_FOLDERS[quality]} ...")
-    done = subprocess.run(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    done = subprocess.run(command, cwd=root, env=env)  # manim's own progress bars show as it renders
     if done.returncode != 0:
-        click.echo(done.stdout[-3000:], err=True)
         _fail(f"manim exited with status {done.returncode}")
     videos = sorted((root / "media" / "videos" / scene_name / QUALITY_FOLDERS[quality]).glob("*.mp4"),
                     key=lambda p: p.stat().st_mtime)

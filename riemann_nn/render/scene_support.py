@@ -54,15 +54,18 @@ def formula(tex: str, plain: str, theme: Theme, *, color: str | None = None, fon
     return label(plain, theme, font_size=font_size * 0.7, color=color)
 
 
-def run_title(run: Run, theme: Theme) -> VGroup:
-    """Preset name over "scheme . activation . depth . dt . accuracy", left-aligned."""
+def run_title(run: Run, theme: Theme, *, max_width: float = 3.9) -> VGroup:
+    """Preset name over "scheme . activation . depth . dt . accuracy", left-aligned, at most ``max_width`` wide."""
     m = run.meta["model"]
     title = label(run.name, theme, font_size=32, bold=True)
     details = label(f"{SCHEME_NAMES[m['scheme']]}  \u00b7  {m['activation']}", theme, font_size=20, color=theme.muted)
     more = label(f"{m['depth']} layers of width 2  \u00b7  dt {m['dt']:g}", theme, font_size=20, color=theme.muted)
     accuracy = label(f"train accuracy {100 * run.meta['training']['accuracy']:.1f}%", theme, font_size=20,
                      color=theme.muted)
-    return VGroup(title, details, more, accuracy).arrange(direction=[0, -1, 0], aligned_edge=[-1, 0, 0], buff=0.12)
+    block = VGroup(title, details, more, accuracy).arrange(direction=[0, -1, 0], aligned_edge=[-1, 0, 0], buff=0.12)
+    if block.width > max_width:  # long preset or file names must not run off the frame
+        block.scale_to_fit_width(max_width)
+    return block
 
 
 def caption(text: str, theme: Theme, *, font_size: float = 24) -> Text:
