@@ -6,16 +6,27 @@ so file-writing tests use ``tmp_path`` explicitly.
 
 from __future__ import annotations
 
+import functools
+import io
+import struct
+import zipfile
+
 import numpy as np
 import pytest
+import torch
 
 from riemann_nn.model import ModelConfig
 from riemann_nn.pipeline import build_run
 from riemann_nn.presets import DatasetConfig, GeometryConfig, RunConfig
 from riemann_nn.train import TrainConfig
 
+# The networks are 2 neurons wide: intra-op threads cannot help, and on a busy 2-core machine (a render
+# running beside the tests) torch's spinning worker threads slow training ten-fold.
+torch.set_num_threads(1)
+
 # One tiny, non-trivial model per scheme. c0 gets gain 1 so its layers are not all ~0 (with the default
-# gain 1e-3 a c0 net maps everything near one point and trains to chance accuracy).
+# gain 1e-3 a c0 net maps everything near one point and trains to chance accuracy); its saturated tanh
+# layers then collapse the charts at about half of the glyph sites, a realistic degenerate case.
 SMALL_MODELS = {
     "c0": ModelConfig("c0", "tanh", depth=4, dt=1.0, init_gain=1.0),
     "c1": ModelConfig("c1", "tanh", depth=4, dt=1.0, init_gain=1e-3),
@@ -35,16 +46,21 @@ def small_config(scheme: str, **sections) -> RunConfig:
     return config.replace(**sections) if sections else config
 
 
+@functools.cache
+def _small_run(scheme: str):
+    return build_run(small_config(scheme), progress=False)
+
+
 @pytest.fixture(scope="session", params=sorted(SMALL_MODELS))
 def small_run(request):
-    """A trained Run for each scheme c0 / c1 / c2 (built once per session)."""
-    return build_run(small_config(request.param), progress=False)
+    """A trained Run for each scheme c0 / c1 / c2 (built once per session; treat it as read-only)."""
+    return _small_run(request.param)
 
 
 @pytest.fixture(scope="session")
 def c1_run():
-    """The c1 tiny Run alone, for tests that need just one file."""
-    return build_run(small_config("c1"), progress=False)
+    """The tiny c1 Run alone (the same object as ``small_run[c1]``), for tests that need just one file."""
+    return _small_run("c1")
 
 
 def assert_finite_shape(array, shape: tuple, dtype_kind: str) -> None:
@@ -52,6 +68,17 @@ def assert_finite_shape(array, shape: tuple, dtype_kind: str) -> None:
     and (for numbers) holds no NaN or infinity."""
     assert isinstance(array, np.ndarray), f"expected a numpy array, got {type(array).__name__}"
     assert array.shape == tuple(shape), f"shape {array.shape}, expected {tuple(shape)}"
-    assert array.dtype.kind == dtype_kind, f"dtype {array.dtype} (kind {array.dtype.kind!r}), expected kind {dtype_kind!r}"
+    assert array.dtype.kind == dtype_kind, f"dtype {array.dtype}, expected kind {dtype_kind!r}"
     if dtype_kind in "fc":
         assert np.isfinite(array).all(), f"{np.size(array) - np.isfinite(array).sum()} non-finite values"
+
+
+def break_deflate_stream(data: bytes, member: str = "x.npy") -> bytes:
+    """A copy of the zip archive ``data`` whose ``member`` has an invalid deflate stream: its first byte
+    becomes 0x07 (final block of the reserved type 3), so decompressing it raises ``zlib.error``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(member)
+    assert info.compress_type == zipfile.ZIP_DEFLATED, "the member must be compressed"
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+    start = info.header_offset + 30 + name_length + extra_length  # first byte of the compressed data
+    return data[:start] + b"\x07" + data[start + 1:]
