@@ -115,8 +115,8 @@ def load_csv(path: str | Path) -> Dataset:
         raise DataError(f"{path}: cannot read it as CSV ({error})") from None
 
     rows = [(number, [cell.strip() for cell in row]) for number, row in rows if any(c.strip() for c in row)]
-    if rows and any(_parse_number(cell) is None for cell in rows[0][1]):
-        rows = rows[1:]  # a header line: the first row is not all numbers
+    if rows and all(_parse_number(cell) is None for cell in rows[0][1]):
+        rows = rows[1:]  # a header line: no cell of the first row is a number
     if not rows:
         raise DataError(f"{path}: no data rows")
 

@@ -53,6 +53,10 @@ def propagate(weight: Tensor, bias: Tensor, x0: Tensor, *, scheme: str, activati
     ``weight`` (L, 2, 2) and ``bias`` (L, 2) hold the layers ``f_l(x) = act(W_l x + b_l)``. Pure, so
     ``torch.func`` can differentiate it.
     """
+    if scheme not in SCHEMES:
+        raise ConfigError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
+    if activation not in TORCH_ACTIVATIONS:
+        raise ConfigError(f"unknown activation {activation!r}; choose one of: {', '.join(TORCH_ACTIVATIONS)}")
     act = TORCH_ACTIVATIONS[activation]
     layers = [x0]
     previous = x0  # x_{-1} := x_0 for c2: the flow starts at rest

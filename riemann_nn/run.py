@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -97,8 +98,10 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
     if meta.get("version") != VERSION:
         raise RunFileError(f"{source}: Run file version {meta.get('version')!r}; this riemann-nn reads version {VERSION}")
     for section, keys in {"model": ("scheme", "activation", "depth", "dt"), "ellipse": ("convention", "scale", "max_axis")}.items():
+        if not isinstance(meta.get(section), dict):
+            raise RunFileError(f"{source}: meta.{section} must be a JSON object")
         for key in keys:
-            if key not in meta.get(section, {}):
+            if key not in meta[section]:
                 raise RunFileError(f"{source}: meta is missing {section}.{key}")
     missing = [key for key in ARRAY_KEYS if key not in arrays]
     if missing:
@@ -151,7 +154,7 @@ def load_run(path: str | Path) -> Run:
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}  # read everything now: truncation shows here
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, zipfile.LargeZipFile) as error:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, zipfile.LargeZipFile) as error:
         raise RunFileError(f"{path}: not a readable .npz Run file ({type(error).__name__}: {error})") from None
     if "meta" not in arrays:
         raise RunFileError(f"{path}: missing key 'meta'; not a riemann-nn Run file")

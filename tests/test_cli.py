@@ -214,8 +214,6 @@ def test_info_of_a_file_with_nan(tmp_path, tiny_run_file):
     assert_one_error_line(result, "'metric'", "NaN")
 
 
-@pytest.mark.xfail(strict=True, reason="load_run does not turn zlib.error (corrupt deflate data) into RunFileError, "
-                                       "so `info` ends in a traceback")
 def test_info_of_a_file_with_corrupt_compressed_data(tmp_path, good_bytes):
     """A Run file whose compressed data is corrupt is one error line too."""
     path = tmp_path / "corrupt.npz"

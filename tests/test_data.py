@@ -186,6 +186,7 @@ def test_csv_round_trip_of_a_generated_dataset(tmp_path):
         ("x,y,label\n1,2,0\n1,2,2\n", 3, "label"),
         ("1,2,0\n1,2,0.5\n", 2, "label"),
         ("1,2,0\n1,2,-1\n", 2, "label"),
+        ("1,abc,0\n1,2,1\n3,4,0\n", 1, "not a number"),  # a bad first row is data, not a header
     ],
 )
 def test_csv_rejections_name_the_line(tmp_path, text, line, fragment):

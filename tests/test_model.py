@@ -99,8 +99,6 @@ def test_propagate_numpy_rejects_unknown_scheme():
         activations.propagate_numpy(weight, bias, x0, scheme="c3", activation_name="tanh", dt=1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="model.propagate silently treats any unknown scheme as c2 "
-                                       "(model.py, `else:  # c2`)")
 def test_torch_propagate_rejects_unknown_scheme():
     """torch ``propagate`` (used by geometry.chart_jacobians) should reject an unknown scheme like its twin."""
     weight, bias, x0 = random_net(2, seed=0)

@@ -152,8 +152,6 @@ def test_corrupted_member_crc(c1_run, tmp_path):
     _reject(path, "not a readable .npz")
 
 
-@pytest.mark.xfail(strict=True, raises=zlib.error, reason="run.load_run does not catch zlib.error: a corrupt deflate "
-                                                          "stream escapes as zlib.error instead of RunFileError")
 def test_corrupted_deflate_stream(c1_run, tmp_path):
     """A compressed member whose deflate stream is invalid is a RunFileError too."""
     data = save_run(c1_run, tmp_path / "run.npz").read_bytes()
@@ -262,9 +260,6 @@ def test_meta_not_a_json_object(c1_run, tmp_path, meta):
     _reject(write_npz(tmp_path / "meta.npz", arrays), "meta")
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="run.validate assumes meta['model'] is a dict: `key not in meta.get(section, {})` "
-                          "raises TypeError for a number (and does a substring test on a string)")
 @pytest.mark.parametrize("section_value", [5, "scheme activation depth dt"])
 def test_meta_section_of_the_wrong_type(c1_run, tmp_path, section_value):
     """A meta whose 'model' section is valid JSON but not an object is a RunFileError."""
