@@ -29,7 +29,7 @@ def chart_jacobians(
     import torch
     from torch.func import jacfwd, vmap
 
-    from .model import propagate
+    from .model import propagate, single_thread
 
     w = torch.as_tensor(np.asarray(weight, np.float64))  # (L, 2, 2)
     b = torch.as_tensor(np.asarray(bias, np.float64))  # (L, 2)
@@ -38,7 +38,8 @@ def chart_jacobians(
     def layers_of(point):  # (2,) -> (L+1, 2)
         return propagate(w, b, point, scheme=scheme, activation=activation, dt=dt)
 
-    jac = vmap(jacfwd(layers_of))(points)  # (M, L+1, 2, 2)
+    with single_thread():
+        jac = vmap(jacfwd(layers_of))(points)  # (M, L+1, 2, 2)
     return jac.permute(1, 0, 2, 3).contiguous().numpy()  # (L+1, M, 2, 2)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -11,6 +11,7 @@ from torch import Tensor, nn
 
 from .activations import SCHEMES
 from .errors import ConfigError
+from .presets import ModelConfig  # re-exported: the configuration lives with the other presets
 
 TORCH_ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "tanh": torch.tanh,
@@ -21,30 +22,16 @@ TORCH_ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
 }
 
 
-@dataclass(frozen=True)
-class ModelConfig:
-    """A width-2 network: ``depth`` layers of ``scheme`` with ``activation`` and step ``dt``.
-
-    ``init_gain`` is the Xavier-normal gain of every linear map, the head included.
-    """
-
-    scheme: str = "c1"
-    activation: str = "tanh"
-    depth: int = 10
-    dt: float = 1.0
-    init_gain: float = 1e-3
-
-    def __post_init__(self) -> None:
-        if self.scheme not in SCHEMES:
-            raise ConfigError(f"unknown scheme {self.scheme!r}; choose one of: {', '.join(SCHEMES)}")
-        if self.activation not in TORCH_ACTIVATIONS:
-            raise ConfigError(f"unknown activation {self.activation!r}; choose one of: {', '.join(TORCH_ACTIVATIONS)}")
-        if not (isinstance(self.depth, int) and self.depth >= 1):
-            raise ConfigError(f"depth must be a positive integer, got {self.depth!r}")
-        if not self.dt > 0:
-            raise ConfigError(f"dt must be positive, got {self.dt!r}")
-        if not self.init_gain > 0:
-            raise ConfigError(f"init_gain must be positive, got {self.init_gain!r}")
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block. Tensors here are N x 2: extra threads only synchronise, and
+    cost 10-30x when other processes hold the cores. Results are bit-identical either way."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def propagate(weight: Tensor, bias: Tensor, x0: Tensor, *, scheme: str, activation: str, dt: float) -> Tensor:

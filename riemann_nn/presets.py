@@ -5,11 +5,54 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from .activations import ACTIVATIONS, SCHEMES
 from .data import DATASETS
 from .errors import ConfigError
 from .geometry import CONVENTIONS
-from .model import ModelConfig
-from .train import TrainConfig
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """A width-2 network: ``depth`` layers of ``scheme`` with ``activation`` and step ``dt``.
+
+    ``init_gain`` is the Xavier-normal gain of every linear map, the head included.
+    """
+
+    scheme: str = "c1"
+    activation: str = "tanh"
+    depth: int = 10
+    dt: float = 1.0
+    init_gain: float = 1e-3
+
+    def __post_init__(self) -> None:
+        if self.scheme not in SCHEMES:
+            raise ConfigError(f"unknown scheme {self.scheme!r}; choose one of: {', '.join(SCHEMES)}")
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(f"unknown activation {self.activation!r}; choose one of: {', '.join(ACTIVATIONS)}")
+        if not (isinstance(self.depth, int) and self.depth >= 1):
+            raise ConfigError(f"depth must be a positive integer, got {self.depth!r}")
+        if not self.dt > 0:
+            raise ConfigError(f"dt must be positive, got {self.dt!r}")
+        if not self.init_gain > 0:
+            raise ConfigError(f"init_gain must be positive, got {self.init_gain!r}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Full-batch AdamW: ``iterations`` steps at learning rate ``lr``; ``seed`` fixes the initial weights."""
+
+    iterations: int = 200
+    lr: float = 0.005
+    weight_decay: float = 0.05
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.iterations, int) and self.iterations >= 1):
+            raise ConfigError(f"iterations must be a positive integer, got {self.iterations!r}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be positive, got {self.lr!r}")
+        if not self.weight_decay >= 0:
+            raise ConfigError(f"weight_decay must be non-negative, got {self.weight_decay!r}")
 
 
 @dataclass(frozen=True)
@@ -37,7 +80,7 @@ class GeometryConfig:
 
     sites_per_side: int = 15
     grid_lines: int = 15
-    grid_samples: int = 121
+    grid_samples: int = 61
     padding: float = 0.08
     convention: str = "indicatrix"
     glyph_size: float = 0.32

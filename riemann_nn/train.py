@@ -9,26 +9,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .errors import ConfigError, TrainingError
-from .model import ModelConfig, Width2Net
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Full-batch AdamW: ``iterations`` steps at learning rate ``lr``; ``seed`` fixes the initial weights."""
-
-    iterations: int = 200
-    lr: float = 0.005
-    weight_decay: float = 0.05
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.iterations, int) and self.iterations >= 1):
-            raise ConfigError(f"iterations must be a positive integer, got {self.iterations!r}")
-        if not self.lr > 0:
-            raise ConfigError(f"lr must be positive, got {self.lr!r}")
-        if not self.weight_decay >= 0:
-            raise ConfigError(f"weight_decay must be non-negative, got {self.weight_decay!r}")
+from .errors import TrainingError
+from .model import Width2Net, single_thread
+from .presets import ModelConfig, TrainConfig  # re-exported
 
 
 @dataclass(frozen=True)
@@ -62,7 +45,7 @@ def train(
     losses = np.empty(train_config.iterations)
     accuracies = np.empty(train_config.iterations)
 
-    with _progress_bar(train_config.iterations, enabled=progress) as advance:
+    with single_thread(), _progress_bar(train_config.iterations, enabled=progress) as advance:
         for step in range(train_config.iterations):
             optimizer.zero_grad()
             logits = model(inputs)  # (N,)

@@ -41,55 +41,70 @@ class LayerByLayer(Scene):
         legend = data_legend(theme).move_to([PANEL_LEFT, -3.35, 0], aligned_edge=DOWN + LEFT)
         self.caption = None
 
-        # Beat 1: the input space, two classes over the input's coordinate grid.
-        self.play(FadeIn(title, shift=0.2 * DOWN), FadeIn(view), FadeIn(counter), FadeIn(path), FadeIn(legend),
-                  run_time=1.5)
-        self.say("The data in the\ninput coordinates", theme)
+        # Beat 1: the input space, two classes over the input's coordinate grid. The panel goes in first:
+        # mobjects before the first moving one are drawn once per animation, not once per frame.
+        self.play(FadeIn(title, shift=0.2 * DOWN), FadeIn(path), FadeIn(legend), FadeIn(view), FadeIn(counter),
+                  *self.caption_to("The data in the\ninput coordinates", theme, run_time=1.5), run_time=1.5)
         self.wait(1.0)
 
-        # Beat 2: forward, layer by layer; each layer is a new coordinate system.
-        self.say("Each layer is a new\ncoordinate system:\npoints and grid move\nwith the network", theme)
+        # Beat 2: forward, layer by layer; each layer is a new coordinate system. (No rate_func on these
+        # plays: it would override the captions' own; Manim's default, smooth, eases each layer step.)
+        forward = "Each layer is a new\ncoordinate system:\npoints and grid move\nwith the network"
         for layer in range(depth):
-            self.play(view.time.animate.set_value(layer + 1), run_time=step_forward, rate_func=smooth)
+            captions = self.caption_to(forward, theme, run_time=step_forward) if layer == 0 else []
+            self.play(view.time.animate.set_value(layer + 1), *captions, run_time=step_forward)
 
         # Beat 3: at the last layer a straight line separates the classes.
         half_planes = DecisionHalfPlanes(run.head_weight, run.head_bias, view.framing, theme)
         self.add(half_planes)
         self.bring_to_back(half_planes)
-        self.say("Last layer: the line\nw\u00b7x + c = 0 of the head\nseparates the classes", theme)
-        self.play(FadeIn(half_planes), run_time=1.2)
+        self.play(FadeIn(half_planes), *self.caption_to("Last layer: the line\nw\u00b7x + c = 0 of the head\n"
+                                                        "separates the classes", theme, run_time=1.2), run_time=1.2)
         self.wait(1.5)
 
         # Beat 4: the Euclidean metric of the last layer, as equal circles.
-        self.play(FadeOut(half_planes), run_time=0.6)
-        self.say("The Euclidean metric\nof the last layer:\nequal circles", theme)
         glyph_legend = metric_legend(theme).next_to(legend, UP, aligned_edge=LEFT, buff=0.25)
-        self.play(view.glyph_size.animate.set_value(1.0), FadeIn(glyph_legend), run_time=1.2)
+        self.play(FadeOut(half_planes), view.glyph_size.animate.set_value(1.0), FadeIn(glyph_legend),
+                  *self.caption_to("The Euclidean metric\nof the last layer:\nequal circles", theme, run_time=1.5),
+                  run_time=1.5)
+        self.bring_to_back(glyph_legend)
         self.wait(0.8)
 
         # Beat 5: pulled back layer by layer; the glyphs are pushed by the same map as the points.
-        self.say("Pulled back layer by\nlayer to the input:\nthe circles deform", theme)
+        back = "Pulled back layer by\nlayer to the input:\nthe circles deform"
         for layer in reversed(range(depth)):
-            self.play(view.time.animate.set_value(layer), run_time=step_back, rate_func=smooth)
+            captions = self.caption_to(back, theme, run_time=step_back) if layer == depth - 1 else []
+            self.play(view.time.animate.set_value(layer), *captions, run_time=step_back)
 
         # Beat 6: the input space with its pulled-back metric, and the formula.
-        self.say("The metric the network\ninduces on its input", theme)
         pullback = formula(r"g_0 = J_L^{\top} J_L", "g0 = JL^T JL", theme, font_size=38)
         chart = formula(r"g_l = \big(J_L J_l^{-1}\big)^{\top} J_L J_l^{-1}", "gl = (JL Jl^-1)^T JL Jl^-1", theme,
                         font_size=30)
         formulas = VGroup(pullback, chart).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
         formulas.move_to([PANEL_LEFT, -0.35, 0], aligned_edge=UP + LEFT)
+        self.play(*self.caption_to("The metric the network\ninduces on its input", theme, run_time=0.8), run_time=0.8)
         self.play(FadeIn(formulas, shift=0.2 * UP), run_time=1.0)
         self.wait(3.0)
 
-    def say(self, text: str, theme) -> None:
-        """Replace the caption under the layer counter."""
+    def play(self, *animations, **kwargs):
+        """Play, then keep the caption at the back: mobjects before the first moving one are drawn once per
+        animation instead of once per frame."""
+        super().play(*animations, **kwargs)
+        if self.caption is not None:
+            self.bring_to_back(self.caption)
+
+    def caption_to(self, text: str, theme, *, run_time: float) -> list:
+        """Animations replacing the caption under the layer counter within an animation of ``run_time``:
+        the old one fades out in the first 0.3 s, then the new one fades in, so the two never overlap."""
         new = caption(text, theme, font_size=22).move_to([PANEL_LEFT, 0.6, 0], aligned_edge=UP + LEFT)
-        if self.caption is None:
-            self.play(FadeIn(new), run_time=0.5)
-        else:
-            self.play(FadeOut(self.caption), FadeIn(new), run_time=0.5)
+        out_end = min(0.3 / run_time, 0.4)
+        in_end = min(0.8 / run_time, 1.0)
+        fade_in = FadeIn(new, rate_func=lambda t: smooth(np.clip((t - out_end) / (in_end - out_end), 0, 1)))
+        animations = [fade_in]
+        if self.caption is not None:
+            animations.append(FadeOut(self.caption, rate_func=lambda t: smooth(min(t / out_end, 1.0))))
         self.caption = new
+        return animations
 
 
 def data_legend(theme) -> VGroup:

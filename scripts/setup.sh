@@ -3,6 +3,7 @@
 # a .venv with the CPU build of torch and the project. Safe to re-run: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 
 TORCH_PIN="torch==2.13.0"   # the CPU build; an unpinned torch pulls a multi-GB CUDA build
 VENV=.venv
@@ -44,7 +45,8 @@ fi
 [ -x "$VENV/bin/python" ] || { say "creating $VENV"; "$PYTHON" -m venv "$VENV"; }
 
 stamp="$VENV/.riemann-nn-installed"
-if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && "$VENV/bin/python" -c 'import riemann_nn, torch, manim' 2>/dev/null; then
+# Imported from / so that the installed package is checked, not the source folder beside us.
+if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && (cd / && "$root/$VENV/bin/python" -c 'from riemann_nn import build_run; import torch, manim') 2>/dev/null; then
     say "environment up to date"
     exit 0
 fi

@@ -12,7 +12,7 @@ from .paths import ellipses_to_bezier
 class EllipseField(VMobject):
     """Ellipses ``centre + A u`` over the unit circle ``u``; one array write per frame."""
 
-    def __init__(self, *, color: str, stroke_width: float = 2.0, fill_opacity: float = 0.12, **kwargs):
+    def __init__(self, *, color: str, stroke_width: float = 2.0, fill_opacity: float = 0.0, **kwargs):
         super().__init__(stroke_color=color, stroke_width=stroke_width, fill_color=color,
                          fill_opacity=fill_opacity, **kwargs)
 

@@ -6,12 +6,12 @@ import os
 import shutil
 from pathlib import Path
 
-from manim import MathTex, VGroup, logger
+from manim import MathTex, VGroup, VMobject, logger
 
 from ..errors import RiemannNNError
 from ..interpolate import DEFAULT_METHOD
 from ..run import Run
-from .theme import Theme, label
+from .theme import Theme, as_one_path, label
 
 DEFAULT_PRESET = "seed-c2-sigmoid"
 SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
@@ -46,10 +46,10 @@ def has_latex() -> bool:
     return shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
 
 
-def formula(tex: str, plain: str, theme: Theme, *, color: str | None = None, font_size: float = 34) -> VGroup:
+def formula(tex: str, plain: str, theme: Theme, *, color: str | None = None, font_size: float = 34) -> VMobject:
     """``MathTex`` of ``tex`` where LaTeX is installed, else ``plain`` as text (with a warning saying why)."""
     if has_latex():
-        return MathTex(tex, color=color or theme.text, font_size=font_size)
+        return as_one_path(MathTex(tex, font_size=font_size), color=color or theme.text)
     logger.warning("riemann-nn: no LaTeX (latex and dvisvgm) found; formulas are drawn as plain text")
     return label(plain, theme, font_size=font_size * 0.7, color=color)
 
@@ -68,6 +68,6 @@ def run_title(run: Run, theme: Theme, *, max_width: float = 3.9) -> VGroup:
     return block
 
 
-def caption(text: str, theme: Theme, *, font_size: float = 24) -> Text:
+def caption(text: str, theme: Theme, *, font_size: float = 24) -> VMobject:
     """A beat's caption: short lines, explicit line breaks, the theme's text colour."""
     return label(text, theme, font_size=font_size)

@@ -23,9 +23,7 @@ class GlyphCache:
 
     def points(self, text: str) -> np.ndarray:
         if text not in self._points:
-            typeset = label(text, self.theme, font_size=self.font_size)
-            parts = [m.points for m in typeset.family_members_with_points()]
-            points = np.concatenate(parts) if parts else np.zeros((0, 3))
+            points = label(text, self.theme, font_size=self.font_size).points
             low, high = points.min(axis=0), points.max(axis=0)
             self._points[text] = points - (low + high) / 2
             self._sizes[text] = (high - low)[:2]

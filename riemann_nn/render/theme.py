@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from manim import Text
+import numpy as np
+from manim import Mobject, Text, VMobject
 
 from ..errors import ConfigError
 
@@ -52,7 +53,17 @@ def current_theme(name: str | None = None) -> Theme:
     return THEMES[name]
 
 
-def label(content: str, theme: Theme, *, font_size: float = 24, color: str | None = None, bold: bool = False) -> Text:
-    """Text in the house font and the theme's text colour (or ``color``)."""
-    return Text(content, font=FONT, font_size=font_size, color=color or theme.text,
-                weight="BOLD" if bold else "NORMAL", line_spacing=0.9)
+def label(content: str, theme: Theme, *, font_size: float = 24, color: str | None = None, bold: bool = False) -> VMobject:
+    """Text in the house font and the theme's text colour (or ``color``), as one path (see ``as_one_path``)."""
+    text = Text(content, font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL", line_spacing=0.9)
+    return as_one_path(text, color=color or theme.text)
+
+
+def as_one_path(mobject: Mobject, *, color: str) -> VMobject:
+    """A single-colour typeset mobject (``Text``, ``MathTex``) as one leaf ``VMobject`` holding every glyph
+    outline as a sub-path: Cairo then sets up one path instead of one per character, and fades copy a plain
+    point array instead of per-character SVG objects."""
+    parts = [m.points for m in mobject.family_members_with_points()]
+    flat = VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0)
+    flat.set_points(np.concatenate(parts) if parts else np.zeros((0, 3)))
+    return flat

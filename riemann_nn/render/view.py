@@ -40,7 +40,7 @@ class LayerView(VGroup):
         self.grid = WarpedGrid(color=theme.grid, opacity=theme.grid_opacity)
         self.clouds = VGroup(*[PointCloud(color=c, radius=point_radius) for c in theme.classes])
         self.glyphs = EllipseField(color=theme.glyph)
-        self.clipped_glyphs = EllipseField(color=theme.clipped_glyph, stroke_width=1.5, fill_opacity=0.06)
+        self.clipped_glyphs = EllipseField(color=theme.clipped_glyph, stroke_width=1.5)
         self.axes = FramedAxes(region, theme)
         self.add(self.grid, self.clipped_glyphs, self.glyphs, self.clouds)
         if show_axes:
