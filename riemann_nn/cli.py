@@ -78,7 +78,6 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     from .run import save_run
 
     config = get_preset(preset) if preset else RunConfig()
-    given = lambda **values: {k: v for k, v in values.items() if v is not None}
     config = config.replace(
         dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path),
         model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain),
@@ -92,6 +91,11 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     save_run(run, path)
     t = run.meta["training"]
     click.echo(f"wrote {path}  (accuracy {t['accuracy']:.3f}, loss {t['loss']:.4f}, {t['iterations']} iterations)")
+
+
+def given(**values) -> dict:
+    """The options the user gave (click passes None for the others)."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _custom_name(config) -> str:

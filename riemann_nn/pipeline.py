@@ -78,7 +78,9 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     weight = model.weight.detach().numpy().copy()  # (L, 2, 2)
     bias = model.bias.detach().numpy().copy()  # (L, 2)
     m = config.model
-    layers = lambda points: propagate_numpy(weight, bias, points, scheme=m.scheme, activation_name=m.activation, dt=m.dt)
+
+    def layers(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., 2)
+        return propagate_numpy(weight, bias, points, scheme=m.scheme, activation_name=m.activation, dt=m.dt)
 
     g = config.geometry
     bounds = input_bounds(x0, padding=g.padding)

@@ -33,9 +33,16 @@ if ((${#missing[@]})); then
     if [ "${as_root[*]}" = none ]; then
         say "missing system packages (no root or sudo to install them): ${missing[*]}"
     else
-        say "installing system packages: ${missing[*]}"
-        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+        say "installing system packages (a few minutes the first time): ${missing[*]}"
+        log=$(mktemp)
+        if ! { "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+               "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+                   "${missing[@]}"; } >"$log" 2>&1; then
+            tail -n 30 "$log" >&2
+            echo "setup: apt-get failed (full log: $log)" >&2
+            exit 1
+        fi
+        rm -f "$log"
     fi
 fi
 
