@@ -17,7 +17,7 @@ from .theme import Theme
 class PlotRegion:
     """A rectangle of the scene (in Manim units) where layer coordinates are drawn."""
 
-    left: float = -6.55
+    left: float = -6.25
     right: float = 2.35
     bottom: float = -3.35
     top: float = 3.65
