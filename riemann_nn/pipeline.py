@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import geometry
+from . import geometry, level_sets
 from .activations import propagate_numpy
 from .data import load_csv, make_dataset
 from .presets import GeometryConfig, RunConfig
@@ -16,6 +16,9 @@ from .run import SCHEMA, VERSION, Run, load_run, save_run
 
 __version__ = "0.1.0"
 DEFAULT_CACHE = Path("media") / "runs"
+# Part of every cache key: bump it whenever build_run exports something new or different, so cached runs
+# made by an older build are trained afresh instead of silently lacking it (2: the decision boundary).
+EXPORT_GENERATION = 2
 
 
 def load_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -68,6 +71,33 @@ def glyph_scale(to_last_input: np.ndarray, *, sites: np.ndarray, per_side: int, 
     return geometry_config.glyph_size * spacing / typical
 
 
+def trace_decision_boundary(weight: np.ndarray, bias: np.ndarray, head_weight: np.ndarray, head_bias: float,
+                            bounds: np.ndarray, *, scheme: str, activation: str, dt: float,
+                            resolution: int = 241) -> tuple[np.ndarray, np.ndarray]:
+    """The curve ``logit = 0`` in the input box ``bounds``, every component, as packed polylines.
+
+    Marching squares on a ``resolution``-square grid, then Newton steps with the exact gradient
+    ``J_L^T w`` put every vertex on the curve. Returns vertices (P, 2) and offsets (K+1,) (see
+    ``level_sets.pack``).
+    """
+    def logits(points):  # (K, 2) -> (K,)
+        return propagate_numpy(weight, bias, points, scheme=scheme, activation_name=activation, dt=dt)[-1] @ head_weight + head_bias
+
+    def value_and_gradient(points):
+        last = geometry.chart_jacobians(weight, bias, points, scheme=scheme, activation=activation, dt=dt)[-1]
+        return logits(points), np.einsum("kij,i->kj", last, head_weight)  # grad logit = J_L^T w
+
+    xs = np.linspace(bounds[0, 0], bounds[1, 0], resolution)
+    ys = np.linspace(bounds[0, 1], bounds[1, 1], resolution)
+    gx, gy = np.meshgrid(xs, ys)  # (ny, nx)
+    values = logits(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+    vertices, offsets = level_sets.pack(level_sets.trace_level_set(values, xs, ys))
+    if len(vertices):
+        cell = float(min(xs[1] - xs[0], ys[1] - ys[0]))
+        vertices = level_sets.refine(vertices, value_and_gradient, max_step=cell)
+    return vertices, offsets
+
+
 def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     """Train the configured network and export every layer's coordinates and metric glyphs."""
     from .train import train
@@ -114,13 +144,17 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
         "config": config.to_dict(),
         "riemann_nn_version": __version__,
     }
+    head_weight = model.head_weight.detach().numpy().copy()  # (2,)
+    head_bias = model.head_bias.detach().numpy().copy()  # ()
+    boundary, boundary_offsets = trace_decision_boundary(weight, bias, head_weight, float(head_bias), bounds,
+                                                         scheme=m.scheme, activation=m.activation, dt=m.dt)
     return Run(
         meta=meta, x=x, y=np.asarray(y, np.int64),
         grid=layers(grid_lines(bounds, lines=g.grid_lines, samples=g.grid_samples)),
         sites=layers(sites0), jacobian=jacobian, metric=metric, ellipse=ellipse,
-        weight=weight, bias=bias, head_weight=model.head_weight.detach().numpy().copy(),
-        head_bias=model.head_bias.detach().numpy().copy(), loss=result.loss, accuracy=result.accuracy,
-        degenerate=geometry.collapsed_charts(jacobian), clipped=clipped,
+        weight=weight, bias=bias, head_weight=head_weight, head_bias=head_bias, loss=result.loss,
+        accuracy=result.accuracy, degenerate=geometry.collapsed_charts(jacobian), clipped=clipped,
+        boundary=layers(boundary), boundary_offsets=boundary_offsets,
     )
 
 
@@ -137,7 +171,8 @@ def _file_digest(path: str | Path) -> str:
 
 def cache_key(config: RunConfig) -> str:
     """A short digest of everything that determines the Run (a CSV's content included)."""
-    payload = {"config": config.to_dict(), "run_version": VERSION, "riemann_nn": __version__}
+    payload = {"config": config.to_dict(), "run_version": VERSION, "riemann_nn": __version__,
+               "export": EXPORT_GENERATION}
     if config.dataset.csv is not None:
         payload["csv_sha256"] = _file_digest(config.dataset.csv)
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]

@@ -46,6 +46,10 @@ class Run:
     accuracy: np.ndarray  # (I,)
     degenerate: np.ndarray  # (L+1, M) bool: the layer-l chart collapsed at this site
     clipped: np.ndarray  # (L+1, M) bool: the glyph's axes were clipped to max_axis
+    # Optional keys (files of older builds lack them): the decision boundary logit = 0, traced in the input
+    # and mapped through every layer, as packed polylines (riemann_nn.level_sets.pack).
+    boundary: np.ndarray | None = None  # (L+1, P, 2)
+    boundary_offsets: np.ndarray | None = None  # (K+1,) int: polyline k is boundary[:, o[k]:o[k+1]]
 
     @property
     def depth(self) -> int:
@@ -66,6 +70,14 @@ class Run:
     @property
     def name(self) -> str:
         return self.meta.get("name", "run")
+
+    def boundary_polylines(self, layer: int) -> list[np.ndarray]:
+        """The decision boundary's components in layer ``layer``'s coordinates (empty for older files)."""
+        if self.boundary is None:
+            return []
+        from .level_sets import unpack
+
+        return unpack(self.boundary[layer], self.boundary_offsets)
 
     def logits(self, last_layer_points: np.ndarray) -> np.ndarray:
         """The head's logits of points (..., 2) in last-layer coordinates."""
@@ -88,7 +100,8 @@ def _expected_shapes(run_arrays: dict) -> dict[str, tuple]:
 
 
 _RANKS = {"weight": 3, "y": 1, "grid": 4, "sites": 3, "loss": 1}
-ARRAY_KEYS = tuple(f.name for f in fields(Run) if f.name != "meta")
+OPTIONAL_KEYS = ("boundary", "boundary_offsets")
+ARRAY_KEYS = tuple(f.name for f in fields(Run) if f.name != "meta" and f.name not in OPTIONAL_KEYS)
 
 
 def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
@@ -124,12 +137,31 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
             raise RunFileError(f"{source}: key {key!r} has dtype {arrays[key].dtype}, expected bool")
     if meta["model"]["depth"] != arrays["weight"].shape[0]:
         raise RunFileError(f"{source}: meta says depth {meta['model']['depth']} but 'weight' holds {arrays['weight'].shape[0]} layers")
+    _validate_boundary(arrays, source)
+
+
+def _validate_boundary(arrays: dict, source: str) -> None:
+    present = [key for key in OPTIONAL_KEYS if arrays.get(key) is not None]
+    if not present:
+        return
+    if len(present) != len(OPTIONAL_KEYS):
+        raise RunFileError(f"{source}: 'boundary' and 'boundary_offsets' come together; only {present[0]!r} is there")
+    boundary, offsets = arrays["boundary"], arrays["boundary_offsets"]
+    depth = arrays["weight"].shape[0]
+    if boundary.ndim != 3 or boundary.shape[0] != depth + 1 or boundary.shape[2] != 2:
+        raise RunFileError(f"{source}: key 'boundary' has shape {boundary.shape}, expected ({depth + 1}, P, 2)")
+    if boundary.dtype.kind != "f" or not np.isfinite(boundary).all():
+        raise RunFileError(f"{source}: key 'boundary' must hold finite floats")
+    if (offsets.ndim != 1 or offsets.dtype.kind not in "iu" or len(offsets) < 1 or offsets[0] != 0
+            or offsets[-1] != boundary.shape[1] or (np.diff(offsets) < 0).any()):
+        raise RunFileError(f"{source}: key 'boundary_offsets' must rise from 0 to {boundary.shape[1]}")
 
 
 def save_run(run: Run, path: str | Path) -> Path:
     """Write ``run`` to ``path`` (.npz) atomically: a reader sees the old file or the new one, never half."""
     path = Path(path)
     arrays = {key: np.asarray(getattr(run, key)) for key in ARRAY_KEYS}
+    arrays.update({key: np.asarray(getattr(run, key)) for key in OPTIONAL_KEYS if getattr(run, key) is not None})
     validate(arrays, run.meta, source=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
@@ -165,4 +197,4 @@ def load_run(path: str | Path) -> Run:
     if not isinstance(meta, dict):
         raise RunFileError(f"{path}: 'meta' must be a JSON object")
     validate(arrays, meta, source=str(path))
-    return Run(meta=meta, **{key: arrays[key] for key in ARRAY_KEYS})
+    return Run(meta=meta, **{key: arrays[key] for key in ARRAY_KEYS + OPTIONAL_KEYS if key in arrays})

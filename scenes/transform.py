@@ -13,6 +13,8 @@ from riemann_nn.render import (
     DecisionHalfPlanes, EllipseField, LayerCounter, LayerView, PointCloud, caption, current_theme, formula,
     run_title, scene_path_method, scene_run,
 )
+from riemann_nn.render.boundary import PolylineSet
+from riemann_nn.render.framing import PlotRegion
 from riemann_nn.render.theme import label
 
 PANEL_LEFT = 2.95  # the side panel's left edge; the plot region ends at 2.35
@@ -44,7 +46,8 @@ class LayerByLayer(Scene):
         # Beat 1: the input space, two classes over the input's coordinate grid. The panel goes in first:
         # mobjects before the first moving one are drawn once per animation, not once per frame.
         self.play(FadeIn(title, shift=0.2 * DOWN), FadeIn(path), FadeIn(legend), FadeIn(view), FadeIn(counter),
-                  *self.caption_to("The data in the\ninput coordinates", theme, run_time=1.5), run_time=1.5)
+                  *self.caption_to("The data in the input\ncoordinates; the line is\nthe decision boundary", theme,
+                                  run_time=1.5), run_time=1.5)
         self.wait(1.0)
 
         # Beat 2: forward, layer by layer; each layer is a new coordinate system. (No rate_func on these
@@ -58,8 +61,7 @@ class LayerByLayer(Scene):
         half_planes = DecisionHalfPlanes(run.head_weight, run.head_bias, view.framing, theme)
         self.add(half_planes)
         self.bring_to_back(half_planes)
-        self.play(FadeIn(half_planes), *self.caption_to("Last layer: the line\nw\u00b7x + c = 0 of the head\n"
-                                                        "separates the classes", theme, run_time=1.2), run_time=1.2)
+        self.play(FadeIn(half_planes), *self.caption_to("Last layer: the boundary\nis the head's line\nw\u00b7x + c = 0", theme, run_time=1.2), run_time=1.2)
         self.wait(1.5)
 
         # Beat 4: the Euclidean metric of the last layer, as equal circles.
@@ -108,11 +110,14 @@ class LayerByLayer(Scene):
 
 
 def data_legend(theme) -> VGroup:
-    """A disc of each class colour with its name."""
-    rows = [VGroup(PointCloud(color=colour, radius=0.07).set_positions(np.zeros((1, 2))),
-                   label(name, theme, font_size=18, color=theme.muted)).arrange(buff=0.15)
-            for colour, name in zip(theme.classes, ("class 0", "class 1"))]
-    return VGroup(*rows).arrange(buff=0.5)
+    """A disc of each class colour with its name, and the decision boundary's line."""
+    classes = VGroup(*[VGroup(PointCloud(color=colour, radius=0.07).set_positions(np.zeros((1, 2))),
+                              label(name, theme, font_size=18, color=theme.muted)).arrange(buff=0.15)
+                       for colour, name in zip(theme.classes, ("class 0", "class 1"))]).arrange(buff=0.5)
+    line = PolylineSet(color=theme.boundary, stroke_width=2.5).set_polylines(
+        np.array([[0.0, 0.0], [0.3, 0.0]]), np.array([0, 2]), region=PlotRegion())
+    boundary = VGroup(line, label("decision boundary", theme, font_size=18, color=theme.muted))
+    return VGroup(classes, boundary.arrange(buff=0.15)).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
 
 
 def metric_legend(theme) -> VGroup:

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import assert_finite_shape, break_deflate_stream
 from riemann_nn.errors import RunFileError
-from riemann_nn.run import ARRAY_KEYS, SCHEMA, VERSION, load_run, save_run
+from riemann_nn.run import ARRAY_KEYS, OPTIONAL_KEYS, SCHEMA, VERSION, load_run, save_run
 
 ACT = {
     "tanh": np.tanh,
@@ -51,7 +51,7 @@ def test_file_is_plain_npz_without_pickles(c1_run, tmp_path):
     """The file opens with allow_pickle=False; meta is a 0-d string of JSON with the documented schema."""
     save_run(c1_run, tmp_path / "run.npz")
     with np.load(tmp_path / "run.npz", allow_pickle=False) as npz:
-        assert set(npz.files) == {"meta", *ARRAY_KEYS}
+        assert set(npz.files) == {"meta", *ARRAY_KEYS, *OPTIONAL_KEYS}
         meta = npz["meta"]
         assert meta.shape == () and meta.dtype.kind == "U"
         parsed = json.loads(str(meta))

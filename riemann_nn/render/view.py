@@ -7,6 +7,7 @@ from manim import ValueTracker, VGroup
 
 from ..interpolate import LayerMotion
 from ..run import Run
+from .boundary import PolylineSet
 from .framing import FramedAxes, Framing, PlotRegion
 from .glyphs import EllipseField
 from .grid import WarpedGrid
@@ -28,10 +29,11 @@ class LayerView(VGroup):
     region : where in the scene to draw.
     method : layer path (straight, spline, staged); the scheme's default when None.
     point_radius : disc radius in scene units.
+    show_boundary : draw the decision boundary (Run files that have it) in every layer.
     """
 
     def __init__(self, run: Run, *, theme: Theme, region: PlotRegion = PlotRegion(), method: str | None = None,
-                 point_radius: float = 0.035, show_axes: bool = True, **kwargs):
+                 point_radius: float = 0.035, show_axes: bool = True, show_boundary: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.run, self.theme, self.region = run, theme, region
         self.motion = LayerMotion(run, method=method)
@@ -42,7 +44,10 @@ class LayerView(VGroup):
         self.glyphs = EllipseField(color=theme.glyph)
         self.clipped_glyphs = EllipseField(color=theme.clipped_glyph, stroke_width=1.5)
         self.axes = FramedAxes(region, theme)
-        self.add(self.grid, self.clipped_glyphs, self.glyphs, self.clouds)
+        # The decision boundary logit = 0 (when the Run has it), moved by the same map as the points.
+        self.boundary = PolylineSet(color=theme.boundary, stroke_width=2.5)
+        self.show_boundary = show_boundary and run.boundary is not None
+        self.add(self.grid, self.clipped_glyphs, self.glyphs, self.clouds, self.boundary)
         if show_axes:
             self.add(self.axes)
         self.follow_layer(self)
@@ -66,6 +71,9 @@ class LayerView(VGroup):
         centres, maps = framing.to_screen(centres), framing.zoom * size * maps
         self.glyphs.set_glyphs(centres[~clipped], maps[~clipped], region=self.region)
         self.clipped_glyphs.set_glyphs(centres[clipped], maps[clipped], region=self.region)
+        if self.show_boundary:
+            vertices = framing.to_screen(self.motion.at(self.run.boundary, t))
+            self.boundary.set_polylines(vertices, self.run.boundary_offsets, region=self.region)
         self.axes.show(framing)
 
 
