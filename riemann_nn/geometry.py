@@ -60,9 +60,12 @@ def _pseudo_inverse(matrix: np.ndarray) -> np.ndarray:
 def layer_to_last(jacobian: np.ndarray) -> np.ndarray:
     """``M_l = J_L J_l^{-1}``, the Jacobian of the map from layer ``l`` to layer ``L``: (L+1, M, 2, 2).
 
-    A collapsed chart gets the pseudo-inverse, so the result is always finite.
+    A collapsed chart gets the pseudo-inverse, so the result is always finite. ``M_L = I`` exactly: the map
+    from the last layer to itself is the identity even where its chart collapsed (so ``g_L = I`` always).
     """
-    return np.einsum("mij,lmjk->lmik", jacobian[-1], _pseudo_inverse(jacobian))  # (L+1, M, 2, 2)
+    m = np.einsum("mij,lmjk->lmik", jacobian[-1], _pseudo_inverse(jacobian))  # (L+1, M, 2, 2)
+    m[-1] = np.eye(2)
+    return m
 
 
 def pullback_metrics(jacobian: np.ndarray) -> np.ndarray:
@@ -128,3 +131,27 @@ def _glyphs(lam, q, *, scale, max_axis, convention):
     angle = np.where(angle <= -np.pi / 2, angle + np.pi, angle)
     angle = np.where(angle > np.pi / 2, angle - np.pi, angle)
     return np.stack([major, minor, angle], axis=-1), clipped
+
+
+def logit_gradients(jacobian: np.ndarray, head_weight: np.ndarray) -> np.ndarray:
+    """The logit's gradient in every layer's coordinates, ``n_l = M_l^T w`` (M_l = J_L J_l^{-1}): (L+1, M, 2).
+
+    At the input it is ``J_L^T w``; at the last layer it is ``w`` itself.
+    """
+    return np.einsum("lmki,k->lmi", layer_to_last(jacobian), np.asarray(head_weight, float))
+
+
+def logit_metrics(jacobian: np.ndarray, head_weight: np.ndarray) -> np.ndarray:
+    """The metric pulled back from the one-dimensional logit instead of the last layer: ``g = n n^T`` with
+    ``n`` the logit's gradient (``logit_gradients``). Rank one: it measures only movement across the level
+    sets of the logit, and its kernel runs along them. (L+1, M, 2, 2)."""
+    n = logit_gradients(jacobian, head_weight)
+    return np.einsum("...i,...j->...ij", n, n)
+
+
+def kernel_directions(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit eigenvectors of the smallest eigenvalue of metrics (..., 2, 2), and the ratio ``lam1 / lam2``
+    (0 for a rank-one metric, 1 for a round one). The directions a degenerate metric cannot see."""
+    lam, q = np.linalg.eigh(metric)  # ascending
+    ratio = np.where(lam[..., 1] > 0, np.maximum(lam[..., 0], 0.0) / np.where(lam[..., 1] > 0, lam[..., 1], 1.0), 1.0)
+    return q[..., :, 0], ratio

@@ -380,7 +380,10 @@ def test_dead_relu_layer_collapses_later_charts_without_inf_or_nan():
     assert_finite_shape(metric, (5, 12, 2, 2), "f")
     params, clipped = geometry.ellipses(metric, scale=1.0, max_axis=2.5)
     assert_finite_shape(params, (5, 12, 3), "f")
-    assert clipped.all()  # J_L = 0: the last layer carries no metric, every glyph is unbounded
+    # J_L = 0: no layer before the last sees any metric (every glyph unbounded, clipped); the last layer's
+    # own metric is Euclidean by definition, g_L = I, so its glyphs stay circles.
+    assert clipped[:-1].all() and not clipped[-1].any()
+    np.testing.assert_array_equal(metric[-1], np.broadcast_to(np.eye(2), metric[-1].shape))
     volume = geometry.volume_element(metric)
     assert_finite_shape(volume, (5, 12), "f")
 
