@@ -129,3 +129,26 @@ def pack(polylines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def unpack(vertices: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
     """The inverse of ``pack`` (works on (..., P, 2) vertices, splitting the second-to-last axis)."""
     return [vertices[..., offsets[k]:offsets[k + 1], :] for k in range(len(offsets) - 1)]
+
+
+def layered_level_sets(run, levels, *, resolution: int = 201) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Level sets ``logit = level`` of a Run's network, traced in the input box and mapped through every
+    layer: ``(level, vertices (L+1, P, 2), offsets (K+1,))`` for each level. Vertices sit on grid edges
+    (linear interpolation; no refinement: these are for drawing)."""
+    from .activations import propagate_numpy
+
+    bounds = np.asarray(run.meta["geometry"]["bounds"], float)
+    xs = np.linspace(bounds[0, 0], bounds[1, 0], resolution)
+    ys = np.linspace(bounds[0, 1], bounds[1, 1], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+
+    def layers(points):
+        return propagate_numpy(run.weight, run.bias, points, scheme=run.scheme, activation_name=run.activation,
+                               dt=run.dt)
+
+    logits = run.logits(layers(np.column_stack([gx.ravel(), gy.ravel()]))[-1]).reshape(gx.shape)
+    traced = []
+    for level in levels:
+        vertices, offsets = pack(trace_level_set(logits, xs, ys, level=level))
+        traced.append((float(level), layers(vertices) if len(vertices) else np.zeros((run.depth + 1, 0, 2)), offsets))
+    return traced

@@ -17,8 +17,9 @@ from .run import SCHEMA, VERSION, Run, load_run, save_run
 __version__ = "0.1.0"
 DEFAULT_CACHE = Path("media") / "runs"
 # Part of every cache key: bump it whenever build_run exports something new or different, so cached runs
-# made by an older build are trained afresh instead of silently lacking it (2: the decision boundary).
-EXPORT_GENERATION = 2
+# made by an older build are trained afresh instead of silently lacking it (2: the decision boundary;
+# 3: g_L = I where the last chart collapses).
+EXPORT_GENERATION = 3
 
 
 def load_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:

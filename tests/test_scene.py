@@ -41,14 +41,15 @@ def decode(path: Path) -> np.ndarray:
 
 
 @pytest.mark.render
-def test_default_scene_renders_a_changing_video(tiny_run_file, tmp_path, monkeypatch):
-    """The default scene renders a tiny run at 128x72, 5 fps: frames match the scene's duration, are not
-    blank, and change over time."""
+@pytest.mark.parametrize("scene_file, scene_name", [("transform", "LayerByLayer"), ("kernels", "LogitKernels")])
+def test_scene_renders_a_changing_video(scene_file, scene_name, tiny_run_file, tmp_path, monkeypatch):
+    """A scene renders a tiny run at 128x72, 5 fps: frames match the scene's duration, are not blank, and
+    change over time."""
     from manim import tempconfig
 
     monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
     monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
-    scene_class = load_scene_class("transform", "LayerByLayer")
+    scene_class = load_scene_class(scene_file, scene_name)
     settings = {"pixel_width": 128, "pixel_height": 72, "frame_rate": 5, "media_dir": str(tmp_path),
                 "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}
     with tempconfig(settings):

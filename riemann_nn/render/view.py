@@ -62,6 +62,7 @@ class LayerView(VGroup):
         t = self.time.get_value()
         points = self.motion.points(t)  # (N, 2)
         framing = Framing.fit(points, self.region)
+        self.current_framing = framing  # for overlays drawn in the same coordinates (updated after the view)
         screen = framing.to_screen(points)
         for label, cloud in enumerate(self.clouds):
             cloud.set_positions(screen[self.run.y == label], region=self.region)
