@@ -163,6 +163,29 @@ PRESETS: dict[str, RunConfig] = {
             training=TrainConfig(iterations=600, lr=0.02, weight_decay=0.0, seed=0),
             description="an ordinary (C0) tanh net: every layer jumps",
         ),
+        # scenes/compare.py: the same moons through C0, C1 and C2 tanh nets of the same depth. c0 needs gain 1
+        # (at 1e-3 its layers map everything near one point); c2 takes dt 0.5 so its layers stay a flow.
+        RunConfig(
+            name="compare-c0",
+            dataset=DatasetConfig("moons", n=500, noise=0.08, seed=0),
+            model=ModelConfig("c0", "tanh", depth=8, dt=1.0, init_gain=1.0),
+            training=TrainConfig(iterations=400, lr=0.02, weight_decay=0.0, seed=0),
+            description="compare: an ordinary (C0) net, 8 layers",
+        ),
+        RunConfig(
+            name="compare-c1",
+            dataset=DatasetConfig("moons", n=500, noise=0.08, seed=0),
+            model=ModelConfig("c1", "tanh", depth=8, dt=1.0, init_gain=1e-3),
+            training=TrainConfig(iterations=500, lr=0.02, weight_decay=0.0, seed=0),
+            description="compare: a residual (C1) net, 8 layers",
+        ),
+        RunConfig(
+            name="compare-c2",
+            dataset=DatasetConfig("moons", n=500, noise=0.08, seed=0),
+            model=ModelConfig("c2", "tanh", depth=8, dt=0.5, init_gain=1e-3),
+            training=TrainConfig(iterations=500, lr=0.02, weight_decay=0.0, seed=0),
+            description="compare: a second-order (C2) net, 8 layers",
+        ),
     ]
 }
 
