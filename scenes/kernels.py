@@ -101,7 +101,8 @@ class LogitKernels(Scene):
         self.play(FadeOut(formulas), run_time=0.5)
         back = max(0.4, 6.0 / run.depth)
         for layer in reversed(range(run.depth)):
-            self.play(view.time.animate.set_value(layer), run_time=back, rate_func=smooth)
+            captions = self.caption_to("Back to the input", theme, run_time=back) if layer == run.depth - 1 else []
+            self.play(view.time.animate.set_value(layer), *captions, run_time=back)
         if collapsed.any():
             text = (f"At {int(collapsed.sum())} sites the input\nmetric J_L\u1d40J_L lost rank:\n"
                     "red, the directions the\nnetwork collapses")
