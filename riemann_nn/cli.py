@@ -130,6 +130,27 @@ def info_command(run_file, as_json) -> None:
                    f"{int(run.degenerate[layer].sum()):6d}")
 
 
+@main.command("sheet")
+@click.argument("run_file", type=click.Path(dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Image to write, .png or .jpg [media/images/NAME-sheet-THEME.png].")
+@click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme [$RIEMANN_NN_THEME or dark].")
+@click.option("--columns", type=int, help="Panels per row [a near-square grid: 4 for 11 panels].")
+@click.option("--width", type=int, default=2400, show_default=True, help="Image width in pixels.")
+@click.option("--no-glyphs", is_flag=True, help="Leave out the metric glyphs.")
+def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
+    """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line)."""
+    from .render.sheet import save_sheet
+    from .render.theme import current_theme
+    from .run import load_run
+
+    run = load_run(run_file)
+    chosen = current_theme(theme)
+    path = Path(output) if output else Path("media") / "images" / f"{run.name}-sheet-{chosen.name}.png"
+    save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
+    click.echo(f"wrote {path}")
+
+
 QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 
 

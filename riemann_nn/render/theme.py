@@ -39,8 +39,10 @@ THEMES = {
     ),
     "light": Theme(
         name="light", background="#FBFAF6", text="#1B1F27", muted="#5E6677",
-        classes=("#D27611", "#1F69B0"), grid="#8C97A8", grid_opacity=0.6,
-        glyph="#1E8A4F", boundary="#1B1F27", half_plane_opacity=0.12, clipped_glyph="#B83232",
+        # Checked against deuteranopia/protanopia simulations: the glyphs (teal, light) and the clipped glyphs
+        # (deep red, dark) differ in lightness, not only in hue; the orange is dark enough for 3.8:1 on paper.
+        classes=("#C8650A", "#1F69B0"), grid="#8C97A8", grid_opacity=0.5,
+        glyph="#23907A", boundary="#1B1F27", half_plane_opacity=0.12, clipped_glyph="#8A1818",
     ),
 }
 
