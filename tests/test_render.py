@@ -169,3 +169,17 @@ def test_layer_view_matches_its_control_frame():
     view.glyph_size.set_value(1.0)
     view.follow_layer(view)
     assert_matches_control(capture([view]), "layer_view")
+
+
+def test_decision_line_spans_an_off_centre_region():
+    """The head's line is drawn from border to border of its region, wherever the region sits in the frame."""
+    region = PlotRegion(left=2.0, right=6.0, bottom=1.0, top=3.5)
+    points = np.array([[0.0, 0.0], [10.0, 4.0]])
+    framing = Framing.fit(points, region)
+    planes = DecisionHalfPlanes(np.array([1.0, -2.0]), 1.0, framing, THEME)
+    ends = planes.line.points[[0, -1], :2]
+    on_border = (np.isclose(ends[:, 0], region.left) | np.isclose(ends[:, 0], region.right)
+                 | np.isclose(ends[:, 1], region.bottom) | np.isclose(ends[:, 1], region.top))
+    assert on_border.all()
+    screen_to_layer = (ends - region.centre) / framing.zoom + framing.centre
+    np.testing.assert_allclose(screen_to_layer @ np.array([1.0, -2.0]) + 1.0, 0, atol=1e-9)

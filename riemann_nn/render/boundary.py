@@ -41,7 +41,8 @@ class DecisionHalfPlanes(VGroup):
                 self.add(Polygon(*[np.append(p, 0) for p in side], stroke_width=0,
                                  fill_color=colour, fill_opacity=theme.half_plane_opacity))
         direction = np.array([-normal[1], normal[0]])
-        anchor = -offset * normal / float(normal @ normal)
+        # The point of the line nearest the region's centre, so the segment spans the region wherever it is.
+        anchor = r.centre - (float(normal @ r.centre) + offset) * normal / float(normal @ normal)
         span = float(np.linalg.norm(high - low))
         start, end = clip_segments((anchor - span * direction / np.linalg.norm(direction))[None],
                                    (anchor + span * direction / np.linalg.norm(direction))[None], low, high)

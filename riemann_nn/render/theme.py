@@ -35,7 +35,7 @@ THEMES = {
     "dark": Theme(
         name="dark", background="#10141B", text="#E8EAED", muted="#8A94A6",
         classes=("#F5A742", "#4FA8E8"), grid="#6C7A91", grid_opacity=0.55,
-        glyph="#7EE0A8", boundary="#F2F2F2", half_plane_opacity=0.14, clipped_glyph="#E07A7A",
+        glyph="#7EE0A8", boundary="#F2F2F2", half_plane_opacity=0.14, clipped_glyph="#E0506A",
     ),
     "light": Theme(
         name="light", background="#FBFAF6", text="#1B1F27", muted="#5E6677",
