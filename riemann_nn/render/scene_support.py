@@ -17,10 +17,12 @@ DEFAULT_PRESET = "seed-c2-sigmoid"
 SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
 
 
-def scene_run(default_preset: str = DEFAULT_PRESET) -> Run:
+def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None) -> Run:
     """The Run a scene shows: ``$RIEMANN_NN_RUN`` (a Run file), else ``$RIEMANN_NN_PRESET``, else the default
     preset, trained and cached under ``media/runs/`` on first use.
 
+    ``geometry`` overrides fields of the preset's geometry section (e.g. ``{"sites_per_side": 20}``); the
+    changed configuration is cached under its own key. A Run file is shown as it is.
     A bad file or an unknown preset ends the render with one clear line (``SystemExit``).
     """
     from ..pipeline import load_or_train
@@ -31,7 +33,8 @@ def scene_run(default_preset: str = DEFAULT_PRESET) -> Run:
         run_file = os.environ.get("RIEMANN_NN_RUN")
         if run_file:
             return load_run(Path(run_file))
-        return load_or_train(get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset))
+        config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
+        return load_or_train(config.replace(geometry=geometry) if geometry else config)
     except RiemannNNError as error:
         raise SystemExit(f"riemann-nn: {error}") from None
 
