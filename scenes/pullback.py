@@ -70,7 +70,7 @@ class MetricField(PanelCaptions, Scene):
         glyphs = MetricGlyphs(motion, colouring, clipped_bin=len(colours), marker_radius=self.marker_radius)
         palette = GlyphPalette([*colours, theme.clipped_glyph], stroke_width=1.5, fill_opacity=0.16)
         view = FieldView(motion, theme=theme, palette=palette, shapes=glyphs,
-                         grid_opacity=0.18, point_opacity=0.16, point_radius=0.03)
+                         grid_opacity=0.18, point_opacity=0.16, point_radius=0.03, show_boundary=False)
         depth = run.depth
         step_forward = min(max(self.seconds_forward / depth, 0.5), 1.5)
         step_back = min(max(self.seconds_back / depth, 0.7), 2.0)

@@ -16,7 +16,7 @@ from manim import DOWN, LEFT, UP, FadeIn, Scene
 
 from riemann_nn.interpolate import LayerMotion
 from riemann_nn.render import (
-    DecisionHalfPlanes, LayerCounter, current_theme, formula, run_title, scene_path_method, scene_run,
+    LayerCounter, current_theme, formula, run_title, scene_path_method, scene_run,
 )
 from riemann_nn.render.field_view import FieldView, VolumeCells, site_cell
 from riemann_nn.render.legends import ColourBar
@@ -69,16 +69,13 @@ class VolumeElement(PanelCaptions, Scene):
                                         run_time=step_forward) if layer == 0 else [])
             self.play(view.time.animate.set_value(layer + 1), *captions, run_time=step_forward)
 
-        # Beat 3: the last layer measures areas as they are. Hook: once Run files carry the decision boundary
-        # traced through every layer, draw it in every layer with the data; until then the head's line here.
-        boundary = DecisionHalfPlanes(run.head_weight, run.head_bias, view.framing, theme).line
-        self.play(FadeIn(boundary), *self.caption_to("Last layer: every area\nis itself (scale 1); the\n"
-                                                     "head's line splits\nthe classes", theme, run_time=1.2),
-                  run_time=1.2)
+        # Beat 3: the last layer measures areas as they are; the decision boundary (drawn in every layer by
+        # the view) is the head's line here.
+        self.play(*self.caption_to("Last layer: every area\nis itself (scale 1); the\n"
+                                   "boundary is the head's\nline", theme, run_time=1.2), run_time=1.2)
         self.wait(1.5)
 
         # Beat 4: back to the input, where the colours show the whole network's stretching and squeezing.
-        self.remove(boundary)
         for layer in reversed(range(depth)):
             captions = (self.caption_to("Back to the input", theme, run_time=step_back)
                         if layer == depth - 1 else [])

@@ -9,6 +9,7 @@ from manim import ValueTracker, VGroup
 
 from ..interpolate import LayerMotion
 from ..volume import VolumeField
+from .boundary import PolylineSet
 from .framing import FramedAxes, Framing, PlotRegion
 from .grid import WarpedGrid
 from .palette import GlyphPalette, LogColourScale
@@ -34,11 +35,12 @@ class FieldView(VGroup):
     shapes : centres, maps (layer units) and colour bins of the site shapes at time ``t`` and zoom.
     region : where in the scene to draw.
     grid_opacity, point_opacity : how faint the grid lines and the data are (0 hides them).
+    show_boundary : draw the decision boundary in every layer (Run files that carry it).
     """
 
     def __init__(self, motion: LayerMotion, *, theme: Theme, palette: GlyphPalette, shapes: Shapes,
                  region: PlotRegion = PlotRegion(), grid_opacity: float = 0.22, point_opacity: float = 0.9,
-                 point_radius: float = 0.035, **kwargs):
+                 point_radius: float = 0.035, show_boundary: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.motion, self.run, self.theme, self.region = motion, motion.run, theme, region
         self.palette, self.shapes = palette, shapes
@@ -48,8 +50,11 @@ class FieldView(VGroup):
                                for c in theme.classes])
         self.axes = FramedAxes(region, theme)
         self.show_grid, self.show_points = grid_opacity > 0, point_opacity > 0
+        # The decision boundary logit = 0 in every layer (Run files that carry it), on top of the field.
+        self.boundary = PolylineSet(color=theme.boundary, stroke_width=2.5)
+        self.show_boundary = show_boundary and self.run.boundary is not None
         self.add(*([self.grid] if self.show_grid else []), palette,
-                 *([self.clouds] if self.show_points else []), self.axes)
+                 *([self.clouds] if self.show_points else []), self.boundary, self.axes)
         self.follow_layer(self)
         self.add_updater(self.follow_layer)
 
@@ -73,6 +78,9 @@ class FieldView(VGroup):
                 cloud.set_positions(screen[self.run.y == label], region=self.region)
         centres, maps, bins = self.shapes(t, framing.zoom)
         self.palette.set_glyphs(framing.to_screen(centres), framing.zoom * maps, bins, region=self.region)
+        if self.show_boundary:
+            vertices = framing.to_screen(self.motion.at(self.run.boundary, t))
+            self.boundary.set_polylines(vertices, self.run.boundary_offsets, region=self.region)
         self.axes.show(framing)
 
 
