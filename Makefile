@@ -3,7 +3,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup video test bench clean
+.PHONY: setup video test bench clean slides
 
 setup:
 	@bash scripts/setup.sh
@@ -16,6 +16,11 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
+
+# The lecture as one offline HTML file of slides (installs the manim-slides extra if missing).
+SLIDES_QUALITY ?= l
+slides: setup
+	$(BIN)/python scripts/slides.py --quality $(SLIDES_QUALITY)
 
 clean:
 	rm -rf $(VENV) media/videos media/images media/runs media/Tex media/texts
