@@ -23,4 +23,4 @@ slides: setup
 	$(BIN)/python scripts/slides.py --quality $(SLIDES_QUALITY)
 
 clean:
-	rm -rf $(VENV) media/videos media/images media/runs media/Tex media/texts
+	rm -rf $(VENV) media/videos media/images media/runs media/slides media/Tex media/texts

@@ -44,6 +44,15 @@ def scene_path_method(run: Run) -> str:
     return os.environ.get("RIEMANN_NN_PATH") or DEFAULT_METHOD[run.scheme]
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        logger.warning(message)
+
+
 def has_latex() -> bool:
     """Whether ``MathTex`` can work here (a ``latex`` and a ``dvisvgm`` on the PATH)."""
     return shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
@@ -53,7 +62,7 @@ def formula(tex: str, plain: str, theme: Theme, *, color: str | None = None, fon
     """``MathTex`` of ``tex`` where LaTeX is installed, else ``plain`` as text (with a warning saying why)."""
     if has_latex():
         return as_one_path(MathTex(tex, font_size=font_size), color=color or theme.text)
-    logger.warning("riemann-nn: no LaTeX (latex and dvisvgm) found; formulas are drawn as plain text")
+    _warn_once("riemann-nn: no LaTeX (latex and dvisvgm) found; formulas are drawn as plain text")
     return label(plain, theme, font_size=font_size * 0.7, color=color)
 
 
