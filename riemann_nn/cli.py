@@ -151,6 +151,51 @@ def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
     click.echo(f"wrote {path}")
 
 
+@main.command("geodesic")
+@click.argument("run_file", type=click.Path(dir_okay=False))
+@click.option("--from", "start", required=True, metavar="X,Y", help="Start point, in input coordinates.")
+@click.option("--to", "end", required=True, metavar="X,Y", help="End point, in input coordinates.")
+@click.option("--points", type=int, default=64, show_default=True, help="Points of the path, ends included.")
+@click.option("--method", default="auto", show_default=True,
+              help="auto (lift the last layer's chord, else minimise the energy), lift or energy.")
+@click.option("--json", "as_json", is_flag=True, help="Print the path and the lengths as JSON.")
+def geodesic_command(run_file, start, end, points, method, as_json) -> None:
+    """Shortest path between two input points under the pulled-back metric g_0 = J_L^T J_L, and its length
+    beside the straight segment's."""
+    from .geodesic import shortest_path
+    from .run import load_run
+
+    a, b = _point_option(start, "--from"), _point_option(end, "--to")
+    run = load_run(run_file)
+    path = shortest_path(run, a, b, points=points, method=method)
+    if as_json:
+        click.echo(json.dumps({
+            "points": path.points.tolist(), "length": path.length, "euclidean": path.euclidean,
+            "output_distance": path.output_distance, "straight_length": path.straight_length,
+            "method": path.method,
+        }))
+        return
+    click.echo(f"{run_file}: shortest path under g_0 from ({a[0]:g}, {a[1]:g}) to ({b[0]:g}, {b[1]:g}), "
+               f"{points} points, found by {path.method}")
+    click.echo(f"  Riemannian length   {path.length:.6g}   (straight input segment: {path.straight_length:.6g})")
+    click.echo(f"  output distance     {path.output_distance:.6g}   |x_L(to) - x_L(from)|: no path is shorter")
+    click.echo(f"  Euclidean distance  {path.euclidean:.6g}   |to - from| in the input")
+
+
+def _point_option(text: str, option: str) -> tuple[float, float]:
+    """``"X,Y"`` as two finite floats; ``ConfigError`` naming the option otherwise."""
+    from .errors import ConfigError
+
+    parts = text.split(",")
+    try:
+        x, y = (float(part) for part in parts)
+    except ValueError:
+        raise ConfigError(f"{option} needs X,Y (two numbers separated by a comma), got {text!r}") from None
+    if not (np.isfinite(x) and np.isfinite(y)):
+        raise ConfigError(f"{option} needs finite numbers, got {text!r}")
+    return x, y
+
+
 QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 
 
