@@ -36,8 +36,9 @@ class _Group(click.Group):
 def main() -> None:
     """See what a deep width-2 network does to its input space.
 
-    Train a network (`train`), summarise a Run file (`info`), list the presets (`presets`)
-    and render the default video (`render`).
+    Train a network (`train`), summarise a Run file (`info`), list the presets (`presets`),
+    render a scene (`render`), draw a still with a panel per layer (`sheet`) and find shortest
+    paths under the pulled-back metric (`geodesic`).
     """
 
 
