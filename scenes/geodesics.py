@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import minimum_spanning_tree, shortest_path as tree_di
 from scipy.spatial.distance import cdist
 
 from riemann_nn.activations import propagate_numpy
+from riemann_nn.errors import ConfigError
 from riemann_nn.geodesic import Geodesic, shortest_path
 from riemann_nn.render import (
     LayerCounter, LayerView, PointCloud, caption, current_theme, formula, run_title, scene_path_method, scene_run,
@@ -132,16 +133,18 @@ def arm_order(points: np.ndarray) -> np.ndarray:
 
 def arm_geodesic(run, label: int, *, points: int) -> Geodesic:
     """The shortest path between two points of class ``label`` far apart along the data: the first pair in
-    ``ARM_FRACTIONS`` whose chord lifts, else the first pair's path."""
+    ``ARM_FRACTIONS`` whose chord lifts, else the energy minimiser between the first pair (on 64 points: on a
+    folded map it is slow, and its length is measured along the segments anyway)."""
     data = run.x[0][run.y == label]  # (N, 2)
     order = arm_order(data)
-    found = []
-    for low, high in ARM_FRACTIONS:
-        a, b = data[np.argmin(np.abs(order - low))], data[np.argmin(np.abs(order - high))]
-        found.append(shortest_path(run, a, b, points=points))
-        if found[-1].method == "lift":
-            return found[-1]
-    return found[0]
+    ends = [(data[np.argmin(np.abs(order - low))], data[np.argmin(np.abs(order - high))])
+            for low, high in ARM_FRACTIONS]
+    for a, b in ends:
+        try:
+            return shortest_path(run, a, b, points=points, method="lift")
+        except ConfigError:  # the chord does not lift between these two: try the next pair
+            continue
+    return shortest_path(run, *ends[0], points=min(points, 64), method="energy")
 
 
 class GeodesicOverlay(VGroup):
