@@ -13,11 +13,12 @@ import os
 from pathlib import Path
 
 import numpy as np
-from manim import DOWN, RIGHT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup, smooth
+from manim import DOWN, RIGHT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup
 
-from riemann_nn.render import DecisionHalfPlanes, LayerCounter, LayerView, PlotRegion, caption, current_theme
+from riemann_nn.render import DecisionHalfPlanes, LayerCounter, LayerView, PlotRegion, current_theme
 from riemann_nn.render.scene_support import SCHEME_NAMES
 from riemann_nn.render.text_paths import GlyphCache, PathText
+from riemann_nn.render.story import PanelCaptions, crossfade, window
 from riemann_nn.render.theme import label
 
 # Three square panels in a row; the gaps leave room for each panel's y tick labels.
@@ -67,11 +68,13 @@ def compare_runs(presets: tuple[str, str, str]) -> list:
     return runs
 
 
-class SchemeComparison(Scene):
+class SchemeComparison(PanelCaptions, Scene):
     """C0, C1 and C2 networks on the same data, driven by one time: jumps against a flow."""
 
     presets = ("compare-c0", "compare-c1", "compare-c2")
     seconds_per_layer = 1.25
+    caption_anchor = ((PANELS[0].left + PANELS[-1].right) / 2, CAPTION_TOP)  # centred under the panels
+    caption_edge = (0, 1, 0)
 
     def construct(self):
         theme = current_theme()
@@ -141,36 +144,6 @@ class SchemeComparison(Scene):
         swaps = [animation for old, new in zip(readouts, summaries) for animation in crossfade(old, new, run_time=1.2)]
         self.play(*swaps, *self.caption_to(closing, theme, run_time=1.2), run_time=1.2)
         self.wait(3.5)
-
-    def play(self, *animations, **kwargs):
-        """Play, then keep the caption at the back: mobjects before the first moving one are drawn once per
-        animation instead of once per frame."""
-        super().play(*animations, **kwargs)
-        if self.caption is not None:
-            self.bring_to_back(self.caption)
-
-    def caption_to(self, text: str, theme, *, run_time: float) -> list:
-        """Animations replacing the caption row under the panels within an animation of ``run_time``."""
-        centre = (PANELS[0].left + PANELS[-1].right) / 2
-        new = caption(text, theme, font_size=22).move_to([centre, CAPTION_TOP, 0], aligned_edge=UP)
-        old, self.caption = self.caption, new
-        return crossfade(old, new, run_time=run_time)
-
-
-def crossfade(old, new, *, run_time: float) -> list:
-    """Animations replacing ``old`` (or nothing) by ``new`` in the same place within an animation of
-    ``run_time``: the old one fades out in the first 0.3 s, then the new one fades in, so the two never overlap."""
-    out_end = min(0.3 / run_time, 0.4)
-    in_end = min(0.8 / run_time, 1.0)
-    animations = [FadeIn(new, rate_func=window(out_end, in_end))]
-    if old is not None:
-        animations.append(FadeOut(old, rate_func=window(0.0, out_end)))
-    return animations
-
-
-def window(start: float, end: float):
-    """A rate function that holds 0 until ``start``, eases to 1 at ``end`` and holds (fractions of a play)."""
-    return lambda t: smooth(float(np.clip((t - start) / (end - start), 0.0, 1.0)))
 
 
 def panel_title(run, theme, region: PlotRegion) -> VGroup:

@@ -10,7 +10,7 @@ RIEMANN_NN_PATH, RIEMANN_NN_THEME); the default preset is seed-spirals.
 """
 
 import numpy as np
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup, VMobject, smooth
+from manim import DOWN, LEFT, UP, FadeIn, Scene, ValueTracker, VGroup, VMobject
 from scipy.sparse.csgraph import minimum_spanning_tree, shortest_path as tree_distances
 from scipy.spatial.distance import cdist
 
@@ -18,25 +18,30 @@ from riemann_nn.activations import propagate_numpy
 from riemann_nn.errors import ConfigError
 from riemann_nn.geodesic import Geodesic, shortest_path
 from riemann_nn.render import (
-    LayerCounter, LayerView, PointCloud, caption, current_theme, formula, run_title, scene_path_method, scene_run,
+    LayerCounter, LayerView, PointCloud, current_theme, formula, run_title, scene_path_method, scene_run,
 )
 from riemann_nn.render.paths import clip_segments, segments_to_bezier
+from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
 from riemann_nn.render.theme import label
 
-PANEL_LEFT = 2.95  # the side panel's left edge; the plot region ends at 2.35
 # Where along its arm each endpoint sits (0 and 1: the arm's two ends), tried in turn until the last layer's
 # chord lifts back to the input (a folded map can block it; then the energy minimiser's path is shown).
 ARM_FRACTIONS = ((0.1, 0.9), (0.2, 0.8), (0.3, 0.7))
 RING_RADIUS, DISC_RADIUS = 0.105, 0.075  # endpoint markers, scene units
 
 
-class Geodesics(Scene):
+class Geodesics(PanelCaptions, Scene):
     """Shortest paths under the pulled-back metric, from the last layer back to the input."""
 
     default_preset = "seed-spirals"
     seconds_back = 11.0  # the pull-back, spread over all layers
     geodesic_points = 200  # the lift's points: enough for a smooth curve where the net compresses strongly
     segment_samples = 400  # samples of the straight input segment, stretched a lot on its way to the last layer
+    caption_anchor = (PANEL_LEFT, 0.95)
+
+    def panel_mobjects(self) -> list:
+        """The caption and the panel's tables, once shown, stay behind the moving mobjects."""
+        return [*super().panel_mobjects(), *self.panel]
 
     def construct(self):
         theme = current_theme()
@@ -97,26 +102,6 @@ class Geodesics(Scene):
         self.panel.append(length)
         self.play(FadeIn(length, shift=0.2 * UP), run_time=1.0)
         self.wait(3.0)
-
-    def play(self, *animations, **kwargs):
-        """Play, then keep the caption and the static panel at the back: mobjects before the first moving one
-        are drawn once per animation instead of once per frame."""
-        super().play(*animations, **kwargs)
-        static = [mobject for mobject in [self.caption, *self.panel] if mobject in self.mobjects]
-        if static:
-            self.bring_to_back(*static)
-
-    def caption_to(self, text: str, theme, *, run_time: float) -> list:
-        """Replace the caption under the layer counter: the old one fades out in the first 0.3 s, then the new
-        one fades in, so the two never overlap."""
-        new = caption(text, theme, font_size=22).move_to([PANEL_LEFT, 0.95, 0], aligned_edge=UP + LEFT)
-        out_end = min(0.3 / run_time, 0.4)
-        in_end = min(0.8 / run_time, 1.0)
-        animations = [FadeIn(new, rate_func=lambda t: smooth(np.clip((t - out_end) / (in_end - out_end), 0, 1)))]
-        if self.caption is not None:
-            animations.append(FadeOut(self.caption, rate_func=lambda t: smooth(min(t / out_end, 1.0))))
-        self.caption = new
-        return animations
 
 
 def arm_order(points: np.ndarray) -> np.ndarray:

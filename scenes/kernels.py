@@ -7,21 +7,21 @@ Environment: as for scenes/transform.py (RIEMANN_NN_PRESET, RIEMANN_NN_RUN, RIEM
 """
 
 import numpy as np
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup, smooth
+from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup
 
 from riemann_nn import geometry
 from riemann_nn.level_sets import layered_level_sets
-from riemann_nn.render import LayerCounter, LayerView, caption, current_theme, formula, run_title, scene_path_method, scene_run
+from riemann_nn.render import LayerCounter, LayerView, current_theme, formula, run_title, scene_path_method, scene_run
 from riemann_nn.render.boundary import PolylineSet
 from riemann_nn.render.directions import DirectionField
 from riemann_nn.render.framing import PlotRegion, nice_step
+from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
 from riemann_nn.render.theme import label
 
-PANEL_LEFT = 2.95
 RANK_ONE = 1e-6  # lam1 / lam2 below this: the input metric has (numerically) lost a direction
 
 
-class LogitKernels(Scene):
+class LogitKernels(PanelCaptions, Scene):
     """Level sets of the logit, the rank-one logit metric's kernel along them, and collapsed charts."""
 
     default_preset = "seed-c2-sigmoid"
@@ -110,23 +110,6 @@ class LogitKernels(Scene):
             text = "No chart collapsed here:\nthe input metric J_L\u1d40J_L\nhas full rank everywhere"
         self.play(collapse_size.animate.set_value(1.0), *self.caption_to(text, theme, run_time=1.2), run_time=1.2)
         self.wait(3.0)
-
-    def play(self, *animations, **kwargs):
-        """Play, then keep the caption at the back (drawn once per animation, not once per frame)."""
-        super().play(*animations, **kwargs)
-        if self.caption is not None:
-            self.bring_to_back(self.caption)
-
-    def caption_to(self, text: str, theme, *, run_time: float) -> list:
-        """Replace the caption: the old one fades out in the first 0.3 s, then the new one fades in."""
-        new = caption(text, theme, font_size=22).move_to([PANEL_LEFT, 0.6, 0], aligned_edge=UP + LEFT)
-        out_end = min(0.3 / run_time, 0.4)
-        in_end = min(0.8 / run_time, 1.0)
-        animations = [FadeIn(new, rate_func=lambda t: smooth(np.clip((t - out_end) / (in_end - out_end), 0, 1)))]
-        if self.caption is not None:
-            animations.append(FadeOut(self.caption, rate_func=lambda t: smooth(min(t / out_end, 1.0))))
-        self.caption = new
-        return animations
 
 
 def logit_levels(run, count: int = 5) -> list[float]:

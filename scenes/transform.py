@@ -7,20 +7,19 @@ layer path (straight, spline, staged) and ``RIEMANN_NN_THEME`` the colours (dark
 """
 
 import numpy as np
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, VGroup, smooth
+from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, VGroup
 
 from riemann_nn.render import (
-    DecisionHalfPlanes, EllipseField, LayerCounter, LayerView, PointCloud, caption, current_theme, formula,
+    DecisionHalfPlanes, EllipseField, LayerCounter, LayerView, PointCloud, current_theme, formula,
     run_title, scene_path_method, scene_run,
 )
 from riemann_nn.render.boundary import PolylineSet
 from riemann_nn.render.framing import PlotRegion
+from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
 from riemann_nn.render.theme import label
 
-PANEL_LEFT = 2.95  # the side panel's left edge; the plot region ends at 2.35
 
-
-class LayerByLayer(Scene):
+class LayerByLayer(PanelCaptions, Scene):
     """Layers as coordinate systems: forward through the network, then the metric pulled back."""
 
     default_preset = "seed-c2-sigmoid"
@@ -61,7 +60,8 @@ class LayerByLayer(Scene):
         half_planes = DecisionHalfPlanes(run.head_weight, run.head_bias, view.framing, theme)
         self.add(half_planes)
         self.bring_to_back(half_planes)
-        self.play(FadeIn(half_planes), *self.caption_to("Last layer: the boundary\nis the head's line\nw\u00b7x + c = 0", theme, run_time=1.2), run_time=1.2)
+        self.play(FadeIn(half_planes), *self.caption_to("Last layer: the boundary\nis the head's line\nw\u00b7x + c = 0",
+                                                        theme, run_time=1.2), run_time=1.2)
         self.wait(1.5)
 
         # Beat 4: the Euclidean metric of the last layer, as equal circles.
@@ -87,26 +87,6 @@ class LayerByLayer(Scene):
         self.play(*self.caption_to("The metric the network\ninduces on its input", theme, run_time=0.8), run_time=0.8)
         self.play(FadeIn(formulas, shift=0.2 * UP), run_time=1.0)
         self.wait(3.0)
-
-    def play(self, *animations, **kwargs):
-        """Play, then keep the caption at the back: mobjects before the first moving one are drawn once per
-        animation instead of once per frame."""
-        super().play(*animations, **kwargs)
-        if self.caption is not None:
-            self.bring_to_back(self.caption)
-
-    def caption_to(self, text: str, theme, *, run_time: float) -> list:
-        """Animations replacing the caption under the layer counter within an animation of ``run_time``:
-        the old one fades out in the first 0.3 s, then the new one fades in, so the two never overlap."""
-        new = caption(text, theme, font_size=22).move_to([PANEL_LEFT, 0.6, 0], aligned_edge=UP + LEFT)
-        out_end = min(0.3 / run_time, 0.4)
-        in_end = min(0.8 / run_time, 1.0)
-        fade_in = FadeIn(new, rate_func=lambda t: smooth(np.clip((t - out_end) / (in_end - out_end), 0, 1)))
-        animations = [fade_in]
-        if self.caption is not None:
-            animations.append(FadeOut(self.caption, rate_func=lambda t: smooth(min(t / out_end, 1.0))))
-        self.caption = new
-        return animations
 
 
 def data_legend(theme) -> VGroup:

@@ -38,3 +38,54 @@ def assert_matches_control(image: np.ndarray, name: str, *, mean_tolerance: floa
     difference = np.abs(control.astype(int) - image.astype(int))
     assert difference.mean() <= mean_tolerance, f"{name}: mean difference {difference.mean():.2f}"
     assert (difference.max(axis=-1) > 48).mean() <= pixel_fraction, f"{name}: too many changed pixels"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = {"pixel_width": 128, "pixel_height": 72, "frame_rate": 5}
+
+
+def load_scene_module(name: str):
+    """The module of ``scenes/NAME.py``, loaded from its file as manim does."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"scene_{name}", ROOT / "scenes" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def decode(path: Path) -> np.ndarray:
+    """Every frame of a video: (T, height, width, 3) uint8."""
+    import av
+
+    with av.open(str(path)) as container:
+        return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
+
+
+def render_tiny(scene_class, media_dir: Path, **settings) -> tuple[np.ndarray, float]:
+    """Render a scene in-process at 128x72, 5 fps into ``media_dir``; return its decoded frames and its
+    duration, having checked that the MP4 holds exactly the frames the scene played."""
+    from manim import tempconfig
+
+    config = {**TINY, "media_dir": str(media_dir), "disable_caching": True, "progress_bar": "none",
+              "verbosity": "WARNING", **settings}
+    with tempconfig(config):
+        scene = scene_class()
+        scene.render()
+        movie = Path(scene.renderer.file_writer.movie_file_path)
+        duration = scene.renderer.time
+    frames = decode(movie)  # (T, 72, 128, 3)
+    assert frames.shape[1:] == (TINY["pixel_height"], TINY["pixel_width"], 3)
+    assert len(frames) == round(duration * TINY["frame_rate"])
+    return frames, duration
+
+
+def lit_fraction(frames: np.ndarray, background: np.ndarray | None = None) -> np.ndarray:
+    """Per frame, the fraction of pixels clearly unlike the background (the first frame's corner): (T,)."""
+    background = frames[0, 0, 0] if background is None else background
+    return (np.abs(frames.astype(int) - background.astype(int)).max(axis=-1) > 40).mean(axis=(-2, -1))
+
+
+def mean_change(frames: np.ndarray) -> np.ndarray:
+    """Mean absolute change between consecutive frames: (T-1,)."""
+    return np.abs(np.diff(frames.astype(int), axis=0)).mean(axis=(1, 2, 3))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
-import av
-import numpy as np
 import pytest
+
+from render_support import lit_fraction, load_scene_module, mean_change, render_tiny
 
 from riemann_nn.model import ModelConfig
 from riemann_nn.pipeline import build_run
@@ -16,14 +14,6 @@ from riemann_nn.render.scene_support import scene_run
 from riemann_nn.run import save_run
 from riemann_nn.train import TrainConfig
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_scene_class(name: str, class_name: str):
-    spec = importlib.util.spec_from_file_location(f"scene_{name}", ROOT / "scenes" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, class_name)
 
 
 @pytest.fixture(scope="module")
@@ -35,37 +25,17 @@ def tiny_run_file(tmp_path_factory):
     return save_run(build_run(config, progress=False), tmp_path_factory.mktemp("run") / "tiny.npz")
 
 
-def decode(path: Path) -> np.ndarray:
-    with av.open(str(path)) as container:
-        return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
-
-
 @pytest.mark.render
 @pytest.mark.parametrize("scene_file, scene_name", [("transform", "LayerByLayer"), ("kernels", "LogitKernels")])
 def test_scene_renders_a_changing_video(scene_file, scene_name, tiny_run_file, tmp_path, monkeypatch):
     """A scene renders a tiny run at 128x72, 5 fps: frames match the scene's duration, are not blank, and
     change over time."""
-    from manim import tempconfig
-
     monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
     monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
-    scene_class = load_scene_class(scene_file, scene_name)
-    settings = {"pixel_width": 128, "pixel_height": 72, "frame_rate": 5, "media_dir": str(tmp_path),
-                "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}
-    with tempconfig(settings):
-        scene = scene_class()
-        scene.render()
-        movie = Path(scene.renderer.file_writer.movie_file_path)
-        duration = scene.renderer.time
-    frames = decode(movie)  # (T, 72, 128, 3)
-    assert frames.shape[1:] == (72, 128, 3)
-    assert len(frames) == round(duration * 5)
+    frames, duration = render_tiny(getattr(load_scene_module(scene_file), scene_name), tmp_path)
     assert 15 <= duration <= 60
-    background = frames[0, 0, 0].astype(int)
-    lit = (np.abs(frames.astype(int) - background).max(axis=-1) > 40).mean(axis=(1, 2))  # (T,)
-    assert (lit[8:] > 0.005).all(), "some frames after the 1.5 s fade-in are (nearly) blank"
-    changes = np.abs(np.diff(frames.astype(int), axis=0)).mean(axis=(1, 2, 3))  # (T-1,)
-    assert (changes > 0.05).mean() > 0.5, "the video barely changes"
+    assert (lit_fraction(frames)[8:] > 0.005).all(), "some frames after the 1.5 s fade-in are (nearly) blank"
+    assert (mean_change(frames) > 0.05).mean() > 0.5, "the video barely changes"
 
 
 def test_scene_run_rejects_unknown_presets_and_bad_files(tmp_path, monkeypatch):

@@ -4,8 +4,6 @@ render of three tiny runs (c0, c1, c2)."""
 from __future__ import annotations
 
 import functools
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,16 +14,13 @@ from riemann_nn.presets import DatasetConfig, GeometryConfig, RunConfig, get_pre
 from riemann_nn.run import save_run
 from riemann_nn.train import TrainConfig
 
-from test_scene import ROOT, decode
+from render_support import lit_fraction, load_scene_module, mean_change, render_tiny
 
 
 @functools.cache
 def scene_module():
-    """The module of scenes/compare.py, loaded from its file as manim does."""
-    spec = importlib.util.spec_from_file_location("scene_compare", ROOT / "scenes" / "compare.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The module of scenes/compare.py, loaded once."""
+    return load_scene_module("compare")
 
 
 @pytest.fixture(scope="module")
@@ -92,27 +87,13 @@ def test_compare_runs_rejects_bad_lists_and_unequal_depths(tiny_run_files, tmp_p
 @pytest.mark.render
 def test_comparison_scene_renders_a_changing_video(tiny_run_files, tmp_path, monkeypatch):
     """Three tiny runs at 128x72, 5 fps: frames match the scene's duration, are not blank, and change."""
-    from manim import tempconfig
-
     monkeypatch.setenv("RIEMANN_NN_COMPARE_RUNS", ",".join(map(str, tiny_run_files)))
-    scene_class = scene_module().SchemeComparison
-    settings = {"pixel_width": 128, "pixel_height": 72, "frame_rate": 5, "media_dir": str(tmp_path),
-                "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}
-    with tempconfig(settings):
-        scene = scene_class()
-        scene.render()
-        movie = Path(scene.renderer.file_writer.movie_file_path)
-        duration = scene.renderer.time
-    frames = decode(movie)  # (T, 72, 128, 3)
-    assert frames.shape[1:] == (72, 128, 3)
-    assert len(frames) == round(duration * 5)
+    frames, duration = render_tiny(scene_module().SchemeComparison, tmp_path)
     assert 10 <= duration <= 40
     background = frames[0, 0, 0].astype(int)
-    lit = (np.abs(frames.astype(int) - background).max(axis=-1) > 40).mean(axis=(1, 2))  # (T,)
     # The heading dissolves into the panels: one frame at the cross-over may be nearly empty at 128x72.
-    assert (lit[4:] <= 0.005).sum() <= 1, "frames after the heading's fade-in are (nearly) blank"
-    changes = np.abs(np.diff(frames.astype(int), axis=0)).mean(axis=(1, 2, 3))  # (T-1,)
-    assert (changes > 0.05).mean() > 0.4, "the video barely changes"
+    assert (lit_fraction(frames)[4:] <= 0.005).sum() <= 1, "frames after the heading's fade-in are (nearly) blank"
+    assert (mean_change(frames) > 0.05).mean() > 0.4, "the video barely changes"
     # All three panels are drawn: in the middle of the video each third of the frame has lit pixels.
     middle = np.abs(frames[len(frames) // 2].astype(int) - background).max(axis=-1) > 40  # (72, 128)
     thirds = [middle[:, :43], middle[:, 43:86], middle[:, 86:]]

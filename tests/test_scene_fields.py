@@ -3,7 +3,6 @@ the volume field against the Run file's metrics, and tiny real renders."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,7 +25,7 @@ from riemann_nn.run import save_run
 from riemann_nn.train import TrainConfig
 from riemann_nn.volume import LOG_FLOOR, VolumeField, log_volume
 
-from test_scene import decode, load_scene_class
+from render_support import lit_fraction, load_scene_module, mean_change, render_tiny
 
 
 # -- colour bins ---------------------------------------------------------------------------------------------
@@ -223,7 +222,7 @@ def test_scene_run_passes_a_geometry_override_to_the_preset(monkeypatch):
 
 
 def test_unknown_shade_is_one_clear_line(monkeypatch):
-    scene_shade = load_scene_class("pullback", "MetricField").construct.__globals__["scene_shade"]
+    scene_shade = load_scene_module("pullback").scene_shade
     monkeypatch.delenv("RIEMANN_NN_SHADE", raising=False)
     assert scene_shade() == "position"
     monkeypatch.setenv("RIEMANN_NN_SHADE", "volume")
@@ -250,26 +249,11 @@ def field_run_file(tmp_path_factory):
 def test_field_scenes_render_changing_videos(scene, class_name, shade, field_run_file, tmp_path, monkeypatch):
     """Each scene renders a tiny run at 128x72, 5 fps: frames match the scene's duration, are not blank and
     change over time."""
-    from manim import tempconfig
-
     monkeypatch.setenv("RIEMANN_NN_RUN", str(field_run_file))
     monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
     if shade:
         monkeypatch.setenv("RIEMANN_NN_SHADE", shade)
-    scene_class = load_scene_class(scene, class_name)
-    settings = {"pixel_width": 128, "pixel_height": 72, "frame_rate": 5, "media_dir": str(tmp_path),
-                "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}
-    with tempconfig(settings):
-        rendered = scene_class()
-        rendered.render()
-        movie = Path(rendered.renderer.file_writer.movie_file_path)
-        duration = rendered.renderer.time
-    frames = decode(movie)  # (T, 72, 128, 3)
-    assert frames.shape[1:] == (72, 128, 3)
-    assert len(frames) == round(duration * 5)
+    frames, duration = render_tiny(getattr(load_scene_module(scene), class_name), tmp_path)
     assert 10 <= duration <= 45
-    background = frames[0, 0, 0].astype(int)
-    lit = (np.abs(frames.astype(int) - background).max(axis=-1) > 40).mean(axis=(1, 2))  # (T,)
-    assert (lit[8:] > 0.02).all(), "some frames after the 1.5 s fade-in are (nearly) blank"
-    changes = np.abs(np.diff(frames.astype(int), axis=0)).mean(axis=(1, 2, 3))  # (T-1,)
-    assert (changes > 0.05).mean() > 0.4, "the video barely changes"
+    assert (lit_fraction(frames)[8:] > 0.02).all(), "some frames after the 1.5 s fade-in are (nearly) blank"
+    assert (mean_change(frames) > 0.05).mean() > 0.4, "the video barely changes"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,14 +10,7 @@ from conftest import small_config
 from riemann_nn.pipeline import build_run
 from riemann_nn.render.framing import PlotRegion
 from riemann_nn.run import save_run
-from test_scene import ROOT, decode
-
-
-def load_scene_module(name: str):
-    spec = importlib.util.spec_from_file_location(f"scene_{name}", ROOT / "scenes" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from render_support import lit_fraction, load_scene_module, mean_change, render_tiny
 
 
 scene_module = load_scene_module("geodesics")
@@ -68,23 +59,9 @@ def spiral_run_file(tmp_path_factory):
 def test_geodesics_scene_renders(spiral_run_file, tmp_path, monkeypatch):
     """The scene renders a tiny run at 128x72, 5 fps: 20-40 s long, one frame per 0.2 s, never blank, and
     moving."""
-    from manim import tempconfig
-
     monkeypatch.setenv("RIEMANN_NN_RUN", str(spiral_run_file))
     monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
-    settings = {"pixel_width": 128, "pixel_height": 72, "frame_rate": 5, "media_dir": str(tmp_path),
-                "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}
-    with tempconfig(settings):
-        scene = scene_module.Geodesics()
-        scene.render()
-        movie = Path(scene.renderer.file_writer.movie_file_path)
-        duration = scene.renderer.time
-    frames = decode(movie)  # (T, 72, 128, 3)
-    assert frames.shape[1:] == (72, 128, 3)
-    assert len(frames) == round(duration * 5)
+    frames, duration = render_tiny(scene_module.Geodesics, tmp_path)
     assert 20 <= duration <= 40
-    background = frames[0, 0, 0].astype(int)
-    lit = (np.abs(frames.astype(int) - background).max(axis=-1) > 40).mean(axis=(1, 2))  # (T,)
-    assert (lit[8:] > 0.005).all(), "some frames after the 1.5 s fade-in are (nearly) blank"
-    changes = np.abs(np.diff(frames.astype(int), axis=0)).mean(axis=(1, 2, 3))  # (T-1,)
-    assert (changes > 0.05).mean() > 0.4, "the video barely changes"
+    assert (lit_fraction(frames)[8:] > 0.005).all(), "some frames after the 1.5 s fade-in are (nearly) blank"
+    assert (mean_change(frames) > 0.05).mean() > 0.4, "the video barely changes"
