@@ -37,7 +37,7 @@ class LogitKernels(PanelCaptions, Scene):
         # What is drawn besides the view: level sets logit = k (k != 0; 0 is the view's boundary), the logit
         # metric's kernel at the glyph sites, and the kernel of the input metric where it lost rank.
         levels = logit_levels(run)
-        contours = [(level, vertices, offsets) for level, vertices, offsets in layered_level_sets(run, levels)]
+        level_vertices, level_offsets = merge_level_sets(layered_level_sets(run, levels), depth=run.depth)
         level_lines = PolylineSet(color=theme.boundary, stroke_width=1.5, opacity=0.45)
         gradient = geometry.logit_gradients(run.jacobian, run.head_weight)[0]  # (M, 2) at the input
         along_level_sets = np.column_stack([-gradient[:, 1], gradient[:, 0]])  # kernel of n n^T
@@ -51,10 +51,8 @@ class LogitKernels(PanelCaptions, Scene):
 
         def follow_view(mobject):
             t, framing = view.time.get_value(), view.current_framing
-            vertices = np.concatenate([view.motion.at(v, t) for _, v, _ in contours]) if contours else np.zeros((0, 2))
-            offsets = np.concatenate([[0], np.cumsum([o[-1] for _, _, o in contours])]) if contours else np.zeros(1, int)
-            joined = np.concatenate([o[:-1] + start for (_, _, o), start in zip(contours, offsets[:-1])] + [offsets[-1:]])
-            level_lines.set_polylines(framing.to_screen(vertices), joined.astype(int), region=view.region)
+            level_lines.set_polylines(framing.to_screen(view.motion.at(level_vertices, t)), level_offsets,
+                                      region=view.region)
             jac = view.motion.jacobian(t)  # (M, 2, 2): tangent vectors ride on the same map as the points
             centres = framing.to_screen(view.motion.sites(t))
             half = 0.32 * spacing * framing.zoom * np.ones(1)
@@ -110,6 +108,15 @@ class LogitKernels(PanelCaptions, Scene):
             text = "No chart collapsed here:\nthe input metric J_L\u1d40J_L\nhas full rank everywhere"
         self.play(collapse_size.animate.set_value(1.0), *self.caption_to(text, theme, run_time=1.2), run_time=1.2)
         self.wait(3.0)
+
+
+def merge_level_sets(traced, *, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """All levels' polylines as one packed set, merged once: vertices (L+1, P, 2) and offsets (K+1,)."""
+    if not traced:
+        return np.zeros((depth + 1, 0, 2)), np.zeros(1, np.int64)
+    starts = np.cumsum([0] + [vertices.shape[1] for _, vertices, _ in traced])  # where each level begins
+    offsets = np.concatenate([offsets[:-1] + start for (_, _, offsets), start in zip(traced, starts)] + [starts[-1:]])
+    return np.concatenate([vertices for _, vertices, _ in traced], axis=1), offsets.astype(np.int64)
 
 
 def logit_levels(run, count: int = 5) -> list[float]:
