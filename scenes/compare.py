@@ -16,10 +16,8 @@ import numpy as np
 from manim import DOWN, RIGHT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup
 
 from riemann_nn.render import DecisionHalfPlanes, LayerCounter, LayerView, PlotRegion, current_theme
-from riemann_nn.render.scene_support import SCHEME_NAMES
-from riemann_nn.render.text_paths import GlyphCache, PathText
 from riemann_nn.render.story import PanelCaptions, crossfade, window
-from riemann_nn.render.theme import label
+from riemann_nn.render.text import SCHEME_NAMES, OutlineCache, PathText, label
 
 # Three square panels in a row; the gaps leave room for each panel's y tick labels.
 PANELS = (PlotRegion(-6.2, -2.4, -1.45, 2.35), PlotRegion(-1.7, 2.1, -1.45, 2.35), PlotRegion(2.8, 6.6, -1.45, 2.35))
@@ -166,7 +164,7 @@ class StepReadout(PathText):
     """
 
     def __init__(self, steps: np.ndarray, time: ValueTracker, *, theme, anchor, font_size: float = 18, **kwargs):
-        super().__init__(GlyphCache(theme, font_size=font_size), color=theme.text, **kwargs)
+        super().__init__(OutlineCache(theme, font_size=font_size), color=theme.text, **kwargs)
         self.steps, self.time, self.anchor = np.asarray(steps, float), time, np.asarray(anchor, float)[:2]
         self.follow_time(self)
         self.add_updater(self.follow_time)

@@ -12,11 +12,10 @@ from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup
 from riemann_nn import geometry
 from riemann_nn.level_sets import layered_level_sets
 from riemann_nn.render import LayerCounter, LayerView, current_theme, formula, run_title, scene_path_method, scene_run
-from riemann_nn.render.boundary import PolylineSet
-from riemann_nn.render.directions import DirectionField
 from riemann_nn.render.framing import PlotRegion, nice_step
+from riemann_nn.render.marks import DirectionField, PolylineSet
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
-from riemann_nn.render.theme import label
+from riemann_nn.render.text import label
 
 RANK_ONE = 1e-6  # lam1 / lam2 below this: the input metric has (numerically) lost a direction
 

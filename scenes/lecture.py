@@ -15,9 +15,10 @@ from manim import (
 )
 
 from riemann_nn.errors import RiemannNNError
-from riemann_nn.render import LayerCounter, LayerView, PlotRegion, current_theme, formula, scene_support
+from riemann_nn.render import LayerCounter, LayerView, PlotRegion, current_theme, formula
+from riemann_nn.render import text as render_text
 from riemann_nn.render.slides import slide_base
-from riemann_nn.render.theme import label
+from riemann_nn.render.text import label
 
 SlideOrScene = slide_base()
 
@@ -93,7 +94,7 @@ class Lecture(SlideOrScene):
     def construct(self):
         self.theme = current_theme()
         self.camera.background_color = ManimColor(self.theme.background)  # manim-slides reads it as a colour
-        self.latex = scene_support.has_latex()
+        self.latex = render_text.has_latex()
 
         self.title_slide()                               # Beat 1: what the lecture is about
         self.schemes()                                   # Beats 2-4: c0, c1, c2 as finite differences

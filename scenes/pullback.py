@@ -18,11 +18,12 @@ from riemann_nn.interpolate import LayerMotion
 from riemann_nn.render import (
     EllipseField, LayerCounter, current_theme, formula, run_title, scene_path_method, scene_run,
 )
-from riemann_nn.render.field_view import FieldView, MetricGlyphs, PositionColours, VolumeColours, input_box
+from riemann_nn.render.colour import LogColourScale, position_bins, position_colours
 from riemann_nn.render.legends import ColourBar, PositionKey
-from riemann_nn.render.palette import GlyphPalette, LogColourScale, position_bins, position_colours
+from riemann_nn.render.marks import GlyphPalette
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
-from riemann_nn.render.theme import label
+from riemann_nn.render.text import label
+from riemann_nn.render.views import FieldView, MetricGlyphs, PositionColours, VolumeColours, input_box
 from riemann_nn.volume import VolumeField
 
 SHADES = ("position", "volume")

@@ -13,10 +13,10 @@ from riemann_nn.render import (
     DecisionHalfPlanes, EllipseField, LayerCounter, LayerView, PointCloud, current_theme, formula,
     run_title, scene_path_method, scene_run,
 )
-from riemann_nn.render.boundary import PolylineSet
 from riemann_nn.render.framing import PlotRegion
+from riemann_nn.render.marks import PolylineSet
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
-from riemann_nn.render.theme import label
+from riemann_nn.render.text import label
 
 
 class LayerByLayer(PanelCaptions, Scene):

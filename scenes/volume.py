@@ -18,10 +18,11 @@ from riemann_nn.interpolate import LayerMotion
 from riemann_nn.render import (
     LayerCounter, current_theme, formula, run_title, scene_path_method, scene_run,
 )
-from riemann_nn.render.field_view import FieldView, VolumeCells, site_cell
+from riemann_nn.render.colour import LogColourScale
 from riemann_nn.render.legends import ColourBar
-from riemann_nn.render.palette import GlyphPalette, LogColourScale
+from riemann_nn.render.marks import GlyphPalette
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
+from riemann_nn.render.views import FieldView, VolumeCells, site_cell
 from riemann_nn.volume import VolumeField
 
 

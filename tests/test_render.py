@@ -10,10 +10,10 @@ from riemann_nn.render import (
     DecisionHalfPlanes, EllipseField, FramedAxes, Framing, LayerView, PlotRegion, PointCloud, WarpedGrid,
     current_theme,
 )
-from riemann_nn.render.boundary import half_plane_polygons
 from riemann_nn.render.framing import format_tick, nice_step
-from riemann_nn.render.paths import DOT, UNIT_CIRCLE, clip_segments, ellipses_to_bezier
-from riemann_nn.render.text_paths import GlyphCache, PathText
+from riemann_nn.render.marks import DOT, UNIT_CIRCLE, clip_segments, ellipses_to_bezier
+from riemann_nn.render.overlays import half_plane_polygons
+from riemann_nn.render.text import OutlineCache, PathText
 
 THEME = current_theme("dark")
 
@@ -121,7 +121,7 @@ def test_layer_view_draws_every_visible_point_once(c1_run):
 
 def test_path_text_places_cached_glyphs():
     """Two strings in one leaf: as many points as their typeset glyphs, each box centred on its anchor."""
-    cache = GlyphCache(THEME, font_size=20)
+    cache = OutlineCache(THEME, font_size=20)
     text = PathText(cache, color=THEME.text).show(["12", "-3.5"], np.array([[0.0, 0.0], [2.0, 1.0]]))
     assert len(text.points) == len(cache.points("12")) + len(cache.points("-3.5"))
     second = text.points[len(cache.points("12")):, :2]

@@ -10,7 +10,7 @@ from render_support import lit_fraction, load_scene_module, mean_change, render_
 from riemann_nn.model import ModelConfig
 from riemann_nn.pipeline import build_run
 from riemann_nn.presets import DatasetConfig, GeometryConfig, RunConfig
-from riemann_nn.render.scene_support import scene_run
+from riemann_nn.render.story import scene_run
 from riemann_nn.run import save_run
 from riemann_nn.train import TrainConfig
 

@@ -12,15 +12,13 @@ from riemann_nn.interpolate import LayerMotion
 from riemann_nn.model import ModelConfig
 from riemann_nn.pipeline import build_run
 from riemann_nn.presets import DatasetConfig, GeometryConfig, RunConfig, get_preset
-from riemann_nn.render.field_view import input_box, site_cell
-from riemann_nn.render.legends import format_magnitude, log_ticks, ordinal
-from riemann_nn.render.palette import (
-    DIVERGING, GlyphPalette, LogColourScale, from_hex, oklab_to_srgb, oklch, position_bins, position_colours,
-    route, srgb_to_oklab,
+from riemann_nn.render.colour import (
+    DIVERGING, THEMES, LogColourScale, from_hex, oklab_to_srgb, oklch, position_bins, position_colours, srgb_to_oklab,
 )
-from riemann_nn.render.paths import UNIT_CIRCLE
 from riemann_nn.render.framing import PlotRegion
-from riemann_nn.render.theme import THEMES
+from riemann_nn.render.legends import format_magnitude, log_ticks, ordinal
+from riemann_nn.render.marks import UNIT_CIRCLE, GlyphPalette, route
+from riemann_nn.render.views import input_box, site_cell
 from riemann_nn.run import save_run
 from riemann_nn.train import TrainConfig
 from riemann_nn.volume import LOG_FLOOR, VolumeField, log_volume
@@ -208,7 +206,7 @@ def test_site_cells_tile_the_input_box(c1_run):
 
 def test_scene_run_passes_a_geometry_override_to_the_preset(monkeypatch):
     from riemann_nn import pipeline
-    from riemann_nn.render.scene_support import scene_run
+    from riemann_nn.render.story import scene_run
 
     seen = []
     monkeypatch.delenv("RIEMANN_NN_RUN", raising=False)

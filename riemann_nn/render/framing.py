@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 from manim import VGroup, VMobject
 
-from .paths import segments_to_bezier
-from .text_paths import GlyphCache, PathText
-from .theme import Theme
+from .colour import Theme
+from .marks import segments_to_bezier
+from .text import OutlineCache, PathText
+
+__all__ = ["FramedAxes", "Framing", "PlotRegion", "format_tick", "nice_step"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def format_tick(value: float, step: float) -> str:
 class FramedAxes(VGroup):
     """The region's border with ticks and labels giving the true coordinates of the current framing.
 
-    Labels are cached glyph outlines in one ``PathText``, so a frame costs no new ``Text`` objects.
+    Labels are cached letter outlines in one ``PathText``, so a frame costs no new ``Text`` objects.
     """
 
     def __init__(self, region: PlotRegion, theme: Theme, *, font_size: float = 16, **kwargs):
@@ -93,7 +95,7 @@ class FramedAxes(VGroup):
         self.border = VMobject(stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.7)
         self.border.set_points(segments_to_bezier(corners, np.roll(corners, -1, axis=0)))
         self.ticks = VMobject(stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.9)
-        cache = GlyphCache(theme, font_size=font_size)
+        cache = OutlineCache(theme, font_size=font_size)
         self.x_labels = PathText(cache, color=theme.muted)
         self.y_labels = PathText(cache, color=theme.muted)
         self.add(self.border, self.ticks, self.x_labels, self.y_labels)

@@ -7,10 +7,12 @@ import math
 import numpy as np
 from manim import VGroup, VMobject
 
+from .colour import LogColourScale, Theme
 from .framing import nice_step
-from .palette import GlyphPalette, LogColourScale
-from .paths import segments_to_bezier, with_z
-from .theme import Theme, label
+from .marks import GlyphPalette, segments_to_bezier, with_z
+from .text import label
+
+__all__ = ["ColourBar", "PositionKey", "format_magnitude", "log_ticks", "ordinal"]
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
 

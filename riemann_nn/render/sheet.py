@@ -15,20 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Text, VGroup, VMobject, tempconfig
+from manim import DOWN, LEFT, RIGHT, UP, VGroup, VMobject, tempconfig
 from PIL import Image
 
 from ..errors import ConfigError
 from ..interpolate import LayerMotion
 from ..run import Run
-from .boundary import DecisionHalfPlanes, PolylineSet
+from .colour import Theme, current_theme
 from .framing import FramedAxes, Framing, PlotRegion
-from .glyphs import EllipseField
-from .grid import WarpedGrid
-from .paths import segments_to_bezier
-from .points import PointCloud
-from .scene_support import SCHEME_NAMES
-from .theme import FONT, Theme, as_one_path, current_theme, label
+from .marks import EllipseField, PointCloud, PolylineSet, WarpedGrid, segments_to_bezier
+from .overlays import DecisionHalfPlanes
+from .text import SCHEME_NAMES, label, line_label
+
+__all__ = ["SheetLayout", "build_sheet", "capture_frame", "default_columns", "layer_panel", "render_sheet", "save_sheet"]
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 WIDTH_RANGE = (320, 12000)  # pixels
@@ -202,17 +201,6 @@ def panel_title(layer: int, depth: int, theme: Theme) -> VGroup:
         title.add(line_label(note, theme, font_size=17, color=theme.muted))
         title.arrange(RIGHT, buff=0.16, aligned_edge=DOWN)
     return title
-
-
-def line_label(text: str, theme: Theme, *, font_size: float, color: str | None = None,
-               bold: bool = False) -> VGroup:
-    """A one-line ``label`` whose box reaches from the font's descender to its ascender whatever the letters
-    (an invisible bar "|" sets it), so labels arranged in a row sit on one baseline."""
-    typeset = Text("|" + text, font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL")
-    words = as_one_path(VGroup(*typeset[1:]), color=color or theme.text)
-    strut = as_one_path(typeset[0], color=theme.background).set_fill(opacity=0)
-    strut.set_x(words.get_left()[0] + strut.width / 2)  # height only: no width of its own
-    return VGroup(strut, words)
 
 
 def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = True) -> VGroup:

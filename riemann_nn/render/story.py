@@ -1,14 +1,52 @@
-"""``PanelCaptions``: captions for scenes told in beats, swapped inside animations without overlapping."""
+"""The story side of a scene: which Run it shows, and ``PanelCaptions``, captions swapped inside animations
+without overlapping."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from manim import FadeIn, FadeOut, Mobject, smooth
 
-from .scene_support import caption
-from .theme import Theme
+from ..errors import RiemannNNError
+from ..interpolate import DEFAULT_METHOD
+from ..run import Run
+from .colour import Theme
+from .text import caption
+
+__all__ = ["DEFAULT_PRESET", "PANEL_LEFT", "PanelCaptions", "crossfade", "scene_path_method", "scene_run", "window"]
+
+DEFAULT_PRESET = "seed-c2-sigmoid"
+
+
+def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None) -> Run:
+    """The Run a scene shows: ``$RIEMANN_NN_RUN`` (a Run file), else ``$RIEMANN_NN_PRESET``, else the default
+    preset, trained and cached under ``media/runs/`` on first use.
+
+    ``geometry`` overrides fields of the preset's geometry section (e.g. ``{"sites_per_side": 20}``); the
+    changed configuration is cached under its own key. A Run file is shown as it is.
+    A bad file or an unknown preset ends the render with one clear line (``SystemExit``).
+    """
+    from ..pipeline import load_or_train
+    from ..presets import get_preset
+    from ..run import load_run
+
+    try:
+        run_file = os.environ.get("RIEMANN_NN_RUN")
+        if run_file:
+            return load_run(Path(run_file))
+        config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
+        return load_or_train(config.replace(geometry=geometry) if geometry else config)
+    except RiemannNNError as error:
+        raise SystemExit(f"riemann-nn: {error}") from None
+
+
+def scene_path_method(run: Run) -> str:
+    """The layer path: ``$RIEMANN_NN_PATH`` (straight, spline, staged) or the scheme's default."""
+    return os.environ.get("RIEMANN_NN_PATH") or DEFAULT_METHOD[run.scheme]
+
 
 PANEL_LEFT = 2.95  # the side panel's left edge; the plot region ends at 2.35
 

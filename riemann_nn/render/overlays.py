@@ -1,13 +1,15 @@
-"""The head's decision boundary in the last layer: a straight line and the two half-planes it bounds."""
+"""Overlays: what is drawn over a view besides the marks of the Run, e.g. the head's half-planes."""
 
 from __future__ import annotations
 
 import numpy as np
 from manim import Polygon, VGroup, VMobject
 
+from .colour import Theme
 from .framing import Framing
-from .paths import clip_segments, segments_to_bezier
-from .theme import Theme
+from .marks import clip_segments, segments_to_bezier
+
+__all__ = ["DecisionHalfPlanes", "half_plane_polygons"]
 
 
 def half_plane_polygons(normal: np.ndarray, offset: float, low: np.ndarray, high: np.ndarray):
@@ -50,24 +52,3 @@ class DecisionHalfPlanes(VGroup):
         if len(start):
             self.line.set_points(segments_to_bezier(start, end))
         self.add(self.line)
-
-
-class PolylineSet(VMobject):
-    """Packed polylines (vertices (P, 2) in scene units, offsets (K+1,)) as one path, clipped to a region.
-
-    The decision boundary in every layer: the same vertices move with the layer map, so the curve of the
-    input straightens into the head's line at the last layer.
-    """
-
-    def __init__(self, *, color: str, stroke_width: float = 3.0, opacity: float = 0.95, **kwargs):
-        super().__init__(stroke_color=color, stroke_width=stroke_width, stroke_opacity=opacity, fill_opacity=0,
-                         **kwargs)
-
-    def set_polylines(self, vertices: np.ndarray, offsets: np.ndarray, *, region) -> "PolylineSet":
-        inside_polyline = np.ones(max(len(vertices) - 1, 0), bool)  # segment k joins vertex k and k+1
-        inside_polyline[offsets[1:-1] - 1] = False  # no segment between one polyline's end and the next start
-        starts, ends = vertices[:-1][inside_polyline], vertices[1:][inside_polyline]
-        low, high = np.array([region.left, region.bottom]), np.array([region.right, region.top])
-        starts, ends = clip_segments(starts, ends, low, high)
-        self.set_points(segments_to_bezier(starts, ends) if len(starts) else np.zeros((0, 3)))
-        return self
