@@ -18,6 +18,7 @@ from manim import DOWN, RIGHT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup
 from riemann_nn.render import DecisionHalfPlanes, LayerCounter, LayerView, PlotRegion, current_theme
 from riemann_nn.render.story import PanelCaptions, crossfade, window
 from riemann_nn.render.text import SCHEME_NAMES, OutlineCache, PathText, label
+from riemann_nn.render.views import ViewStyle
 
 # Three square panels in a row; the gaps leave room for each panel's y tick labels.
 PANELS = (PlotRegion(-6.2, -2.4, -1.45, 2.35), PlotRegion(-1.7, 2.1, -1.45, 2.35), PlotRegion(2.8, 6.6, -1.45, 2.35))
@@ -82,7 +83,7 @@ class SchemeComparison(PanelCaptions, Scene):
         time = ValueTracker(0.0)
         views = []
         for run, region in zip(runs, PANELS):
-            view = LayerView(run, theme=theme, region=region, method="straight")
+            view = LayerView(run, theme=theme, region=region, method="straight", style=ViewStyle(axis_names=False))
             view.time = time  # one clock for all three: the panels stay in step by construction
             views.append(view)
         steps = [mean_step_lengths(run.x) for run in runs]  # 3 x (L,)

@@ -45,7 +45,7 @@ class LogitKernels(PanelCaptions, Scene):
         input_kernel, ratio = geometry.kernel_directions(run.metric[0])
         collapsed = ratio < RANK_ONE
         collapse_size = ValueTracker(0.0)
-        collapses = DirectionField(color=theme.clipped_glyph, stroke_width=3.0)
+        collapses = DirectionField(color=theme.unbounded, stroke_width=3.0)
         spacing = float(np.min(np.ptp(run.sites[0], axis=0))) / max(run.meta["geometry"]["sites_per_side"] - 1, 1)
 
         def follow_view(mobject):
@@ -140,5 +140,5 @@ def kernel_legend(theme, levels) -> VGroup:
         row(line(theme.boundary, 2.5), "boundary, logit = 0"),
         row(line(theme.boundary, 1.5).set_stroke(opacity=0.45), f"logit = \u00b1{step:g}, \u00b1{2 * step:g}, ..."),
         row(line(theme.glyph, 2.5), "kernel, logit metric"),
-        row(line(theme.clipped_glyph, 3.0), "kernel, collapsed chart"),
+        row(line(theme.unbounded, 3.0), "kernel, collapsed chart"),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)

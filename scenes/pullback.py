@@ -11,19 +11,14 @@ separately from the default geometry).
 
 import os
 
-import numpy as np
-from manim import DOWN, LEFT, UP, FadeIn, Scene, VGroup
+from manim import DOWN, LEFT, UP, FadeIn, Scene
 
 from riemann_nn.interpolate import LayerMotion
-from riemann_nn.render import (
-    EllipseField, LayerCounter, current_theme, formula, run_title, scene_path_method, scene_run,
-)
+from riemann_nn.render import LayerCounter, current_theme, formula, run_title, scene_path_method, scene_run
 from riemann_nn.render.colour import LogColourScale, position_bins, position_colours
-from riemann_nn.render.legends import ColourBar, PositionKey
-from riemann_nn.render.marks import GlyphPalette
+from riemann_nn.render.legends import UNBOUNDED_WORDS, ColourBar, PositionKey, key_row, unbounded_sample
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
-from riemann_nn.render.text import label
-from riemann_nn.render.views import FieldView, MetricGlyphs, PositionColours, VolumeColours, input_box
+from riemann_nn.render.views import LayerView, MetricGlyphs, PositionColours, ViewStyle, VolumeColours, input_box
 from riemann_nn.volume import VolumeField
 
 SHADES = ("position", "volume")
@@ -67,11 +62,10 @@ class MetricField(PanelCaptions, Scene):
             colours = position_colours(theme, per_side)
             colouring = PositionColours(position_bins(run.sites[0], input_box(run), per_side))
             legend = PositionKey(colours, theme, per_side=per_side)
-        # Glyphs clipped at max_axis keep the house's clipped colour, in one more bin.
-        glyphs = MetricGlyphs(motion, colouring, clipped_bin=len(colours), marker_radius=self.marker_radius)
-        palette = GlyphPalette([*colours, theme.clipped_glyph], stroke_width=1.5, fill_opacity=0.16)
-        view = FieldView(motion, theme=theme, palette=palette, shapes=glyphs,
-                         grid_opacity=0.18, point_opacity=0.16, point_radius=0.03, show_boundary=False)
+        glyphs = MetricGlyphs(motion, colouring, marker_radius=self.marker_radius)
+        style = ViewStyle(grid_opacity=0.18, point_opacity=0.16, point_radius=0.03, glyph_stroke=1.5, glyph_fill=0.16)
+        view = LayerView(run, theme=theme, motion=motion, glyphs=glyphs, glyph_colours=colours, style=style,
+                         show_boundary=False, glyph_size=1.0, fit_sites=1.0)
         depth = run.depth
         step_forward = min(max(self.seconds_forward / depth, 0.5), 1.5)
         step_back = min(max(self.seconds_back / depth, 0.7), 2.0)
@@ -79,9 +73,7 @@ class MetricField(PanelCaptions, Scene):
         title = run_title(run, theme).move_to([PANEL_LEFT, 3.6, 0], aligned_edge=UP + LEFT)
         counter = LayerCounter(view, anchor=[PANEL_LEFT, 1.45], font_size=34)
         legend.move_to([PANEL_LEFT, -3.7, 0], aligned_edge=DOWN + LEFT)
-        clipped_key = VGroup(EllipseField(color=theme.clipped_glyph, stroke_width=1.5)
-                             .set_glyphs(np.zeros((1, 2)), np.diag([0.12, 0.07])[None]),
-                             label("clipped glyph", theme, font_size=17, color=theme.muted)).arrange(buff=0.15)
+        clipped_key = key_row(unbounded_sample(theme), UNBOUNDED_WORDS, theme)
         clipped_key.next_to(legend, UP, buff=0.3).align_to([PANEL_LEFT, 0, 0], LEFT)
 
         # Beat 1: the input, a dense grid of sites, each with its colour. The panel goes in first: mobjects

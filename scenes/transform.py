@@ -107,5 +107,5 @@ def metric_legend(theme) -> VGroup:
 
     return VGroup(
         VGroup(glyph(theme.glyph), label("metric", theme, font_size=18, color=theme.muted)).arrange(buff=0.15),
-        VGroup(glyph(theme.clipped_glyph), label("clipped", theme, font_size=18, color=theme.muted)).arrange(buff=0.15),
+        VGroup(glyph(theme.unbounded), label("unbounded", theme, font_size=18, color=theme.muted)).arrange(buff=0.15),
     ).arrange(buff=0.5)

@@ -7,13 +7,14 @@ import pytest
 from render_support import assert_matches_control, capture
 
 from riemann_nn.render import (
-    DecisionHalfPlanes, EllipseField, FramedAxes, Framing, LayerView, PlotRegion, PointCloud, WarpedGrid,
+    DecisionHalfPlanes, EllipseField, FramedAxes, Framing, LayerCounter, LayerView, PlotRegion, PointCloud, WarpedGrid,
     current_theme,
 )
 from riemann_nn.render.framing import format_tick, nice_step
-from riemann_nn.render.marks import DOT, UNIT_CIRCLE, clip_segments, ellipses_to_bezier
+from riemann_nn.render.marks import DOT, UNIT_CIRCLE, UnboundedMarks, clip_segments, clipped_outlines, ellipses_to_bezier
 from riemann_nn.render.overlays import half_plane_polygons
 from riemann_nn.render.text import OutlineCache, PathText
+from riemann_nn.render.views import zoom_note
 
 THEME = current_theme("dark")
 
@@ -183,3 +184,121 @@ def test_decision_line_spans_an_off_centre_region():
     assert on_border.all()
     screen_to_layer = (ends - region.centre) / framing.zoom + framing.centre
     np.testing.assert_allclose(screen_to_layer @ np.array([1.0, -2.0]) + 1.0, 0, atol=1e-9)
+
+
+# -- glyphs never blink: cut at the border, never dropped ------------------------------------------------------
+
+def polygon_area(polygon: np.ndarray) -> float:
+    x, y = polygon[:, 0], polygon[:, 1]
+    return 0.5 * abs(float(x[:-1] @ y[1:] - y[:-1] @ x[1:]))
+
+
+@pytest.mark.parametrize("shape, norm", [("circle", lambda v: np.linalg.norm(v, axis=-1)),
+                                         ("square", lambda v: np.abs(v).max(axis=-1))])
+def test_clipped_outlines_are_the_shapes_cut_by_the_box(shape, norm):
+    """Each polygon lies in the box, its vertices on the border of shape-and-box (the box's border or the
+    shape's), and its area is the area of shape-and-box measured on a fine grid (a 48-gon loses 0.3 % of a
+    circle)."""
+    low, high = np.array([-1.0, -0.5]), np.array([1.0, 0.7])
+    rng = np.random.default_rng(5)
+    centres = rng.uniform(low + 0.05, high - 0.05, (12, 2))
+    maps = rng.normal(size=(12, 2, 2)) * rng.choice([0.1, 0.6, 3.0], 12)[:, None, None]
+    maps[0] = [[2.0, 0.0], [0.0, 1e-9]]  # all but flat
+    polygons = clipped_outlines(centres, maps, shape=shape, low=low, high=high)  # (12, V+1, 2)
+    assert ((polygons >= low - 1e-12) & (polygons <= high + 1e-12)).all()
+    on_box = (np.isclose(polygons, low) | np.isclose(polygons, high)).any(axis=-1)  # (12, V+1)
+    inside = np.einsum("gij,gkj->gki", np.linalg.inv(maps[1:]), polygons[1:] - centres[1:, None])
+    on_shape = np.isclose(norm(inside), 1.0, atol=1e-9)
+    assert (on_box[1:] | on_shape).all()
+    grid = np.stack(np.meshgrid(np.linspace(low[0], high[0], 801), np.linspace(low[1], high[1], 481)), -1)
+    cell = np.prod((high - low) / [800, 480])
+    for centre, matrix, polygon in zip(centres[1:], maps[1:], polygons[1:]):
+        covered = norm((grid - centre) @ np.linalg.inv(matrix).T) <= 1.0
+        assert polygon_area(polygon) == pytest.approx(covered.sum() * cell, rel=0.02, abs=4 * cell * 800)
+    assert polygon_area(polygons[0]) < 1e-6  # a flat glyph stays a segment, cut at the border
+
+
+def test_closed_shapes_draw_one_sub_path_per_shape_whole_or_cut():
+    """Shapes inside stay four exact arcs; shapes crossing the border become one cut polygon each."""
+    region = PlotRegion(left=-1.0, right=1.0, bottom=-1.0, top=1.0)
+    centres = np.array([[0.0, 0.0], [0.9, 0.0], [0.95, 0.95], [0.0, -0.8]])
+    maps = np.array([np.eye(2) * 0.2, np.eye(2) * 0.3, [[0.5, 0.2], [0.0, 0.1]], np.eye(2) * 5.0])
+    field = EllipseField(color=THEME.glyph).set_glyphs(centres, maps, region=region)
+    paths = field.get_subpaths()
+    assert sorted(len(p) for p in paths) == [16, 4 * 60, 4 * 60, 4 * 60]
+    assert all(np.allclose(p[0], p[-1]) for p in paths), "every sub-path is closed"
+    assert np.abs(np.concatenate(paths)[:, :2]).max() <= 1.0 + 1e-12
+
+
+def glyph_sub_paths(view) -> int:
+    """Sub-paths of the glyphs and unbounded marks a view draws, as Manim splits them for Cairo."""
+    return sum(len(field.get_subpaths()) for field in view.glyphs.fields) + len(view.unbounded.get_subpaths())
+
+
+def glyphs_drawn(view) -> int:
+    """Glyphs and unbounded marks a view wrote, as the marks count them (identical glyphs of a collapsed layer,
+    drawn one after the other, are one sub-path for Manim)."""
+    return sum(field.shapes_drawn for field in view.glyphs.fields) + view.unbounded.shapes_drawn
+
+
+@pytest.mark.parametrize("radius", [0.15, 0.6])
+def test_a_sweep_draws_every_glyph_in_every_frame(small_run, radius):
+    """Frame by frame through the pull-back (15 fps over 1 s per layer), every glyph site is drawn exactly once,
+    as a glyph or as an unbounded mark: the count of sub-paths never changes. Glyph sizes are set so that the
+    last layer's circles have ``radius`` on screen (the tiny runs' own glyph scales can be numerically nil): at
+    0.6 they cross the border all the time and are cut, not dropped."""
+    view = LayerView(small_run, theme=THEME)
+    view.fit_sites.set_value(1.0)
+    view.time.set_value(small_run.depth)
+    scale = small_run.meta["ellipse"]["scale"]
+    view.glyph_size.set_value(radius / (scale * view.framing.zoom))
+    sites = small_run.sites.shape[1]
+    cut = 0
+    for t in np.linspace(small_run.depth, 0.0, 15 * small_run.depth + 1):
+        view.time.set_value(t)
+        view.follow_layer(view)
+        assert glyphs_drawn(view) == sites, f"t = {t:.3f}"
+        if small_run.scheme != "c0":  # no layer collapses: every glyph is a sub-path of its own
+            assert glyph_sub_paths(view) == sites, f"t = {t:.3f}"
+        cut += sum(len(p) != 16 for field in view.glyphs.fields for p in field.get_subpaths())
+    assert cut > 0 or radius < 0.5, "large glyphs must cross the border"
+
+
+def test_unbounded_marks_are_bounded_arrows_along_the_direction():
+    """One sub-path per mark; its shaft runs from c - h u to c + h u along the unit direction u."""
+    centres = np.array([[0.0, 0.0], [1.0, 2.0]])
+    directions = np.array([[3.0, 4.0], [0.0, -2.0]])
+    marks = UnboundedMarks(color=THEME.unbounded).set_marks(centres, directions, half_length=0.2)
+    paths = marks.get_subpaths()
+    assert len(paths) == 2 and marks.shapes_drawn == 2
+    assert all(np.array_equal(path[0], path[-1]) for path in paths), "closed, like a glyph"
+    for path, centre, direction in zip(paths, centres, directions):
+        anchors = path[:, :2]
+        unit = direction / np.linalg.norm(direction)
+        reach = (anchors - centre) @ unit
+        assert reach.max() == pytest.approx(0.2) and reach.min() == pytest.approx(-0.2)
+        assert np.abs((anchors - centre) @ [-unit[1], unit[0]]).max() == pytest.approx(0.08)  # arrowheads
+
+
+def test_layer_counter_names_the_layers_a_sweep_moves_between(small_run):
+    """At rest: "Layer l of L"; moving, "from -> to" in the sweep's direction, never the layer being left
+    alone; on a staged c0 path, the stage playing."""
+    view = LayerView(small_run, theme=THEME)
+    counter = LayerCounter(view, anchor=[3.0, 1.0])
+    staged = view.motion.method == "staged"
+    readings = [counter.text_at(t) for t in (0.0, 0.2, 0.5, 0.9, 1.0, 0.6, 0.0)]
+    depth = small_run.depth
+    assert [r[0] for r in readings] == ["Layer 0 (input)", f"Layer 0 \u2192 1 of {depth}", f"Layer 0 \u2192 1 of {depth}",
+                                        f"Layer 0 \u2192 1 of {depth}", f"Layer 1 of {depth}",
+                                        f"Layer 1 \u2192 0 of {depth}", "Layer 0 (input)"]
+    stages = [r[1] for r in readings]
+    if staged:
+        assert stages == [None, "step: W x", "step: + b", f"step: {small_run.activation}", None, "step: + b", None]
+    else:
+        assert stages == [None] * 7
+
+
+@pytest.mark.parametrize("ratio, note", [(1.0, None), (1.2, None), (93.0, "zoom \u00d7100 of the input"),
+                                         (0.31, "zoom \u00d70.3 of the input"), (2.3, "zoom \u00d72.5 of the input")])
+def test_zoom_notes(ratio, note):
+    assert zoom_note(ratio) == note

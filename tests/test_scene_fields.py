@@ -60,13 +60,19 @@ def test_glyph_palette_draws_each_glyph_once_in_its_colour():
     np.testing.assert_allclose(palette.fields[bins[0]].points[:16, :2], centres[first] + UNIT_CIRCLE @ maps[first].T)
 
 
-def test_glyph_palette_leaves_out_shapes_that_leave_the_region():
+def test_glyph_palette_cuts_shapes_at_the_region_border():
+    """A cell crossing the border is cut there (one closed sub-path, the part inside), never left out."""
     region = PlotRegion(left=-1, right=1, bottom=-1, top=1)
     centres = np.array([[0.0, 0.0], [0.95, 0.0], [0.5, 0.5]])
     maps = np.tile(0.1 * np.eye(2), (3, 1, 1))
     palette = GlyphPalette(["#FF0000", "#00FF00"], shape="square").set_glyphs(centres, maps, np.array([0, 0, 1]),
                                                                              region=region)
-    assert len(palette.fields[0].points) == 16 and len(palette.fields[1].points) == 16  # the middle one is out
+    whole, cut = palette.fields[0].get_subpaths()
+    assert len(whole) == 16 and palette.fields[0].shapes_drawn == 2
+    np.testing.assert_allclose(cut[:, :2].min(axis=0), [0.85, -0.1])
+    np.testing.assert_allclose(cut[:, :2].max(axis=0), [1.0, 0.1])
+    x, y = cut[::4, 0], cut[::4, 1]  # the polygon's vertices (segment starts)
+    assert 0.5 * abs(x @ np.roll(y, -1) - y @ np.roll(x, -1)) == pytest.approx(0.15 * 0.2)
     square = palette.fields[1].points[:, :2]
     np.testing.assert_allclose(square.min(axis=0), [0.4, 0.4])
     np.testing.assert_allclose(square.max(axis=0), [0.6, 0.6])

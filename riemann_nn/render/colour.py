@@ -38,21 +38,21 @@ class Theme:
     glyph: str
     boundary: str
     half_plane_opacity: float
-    clipped_glyph: str  # glyphs whose axes were clipped at max_axis (collapsed or exploding metric)
+    unbounded: str  # marks of sites where the metric is unbounded (a collapsed layer)
 
 
 THEMES = {
     "dark": Theme(
         name="dark", background="#10141B", text="#E8EAED", muted="#8A94A6",
         classes=("#F5A742", "#4FA8E8"), grid="#6C7A91", grid_opacity=0.55,
-        glyph="#7EE0A8", boundary="#F2F2F2", half_plane_opacity=0.14, clipped_glyph="#E0506A",
+        glyph="#7EE0A8", boundary="#F2F2F2", half_plane_opacity=0.14, unbounded="#E0506A",
     ),
     "light": Theme(
         name="light", background="#FBFAF6", text="#1B1F27", muted="#5E6677",
         # Checked against deuteranopia/protanopia simulations: the glyphs (teal, light) and the clipped glyphs
         # (deep red, dark) differ in lightness, not only in hue; the orange is dark enough for 3.8:1 on paper.
         classes=("#C8650A", "#1F69B0"), grid="#8C97A8", grid_opacity=0.5,
-        glyph="#23907A", boundary="#1B1F27", half_plane_opacity=0.12, clipped_glyph="#8A1818",
+        glyph="#23907A", boundary="#1B1F27", half_plane_opacity=0.12, unbounded="#8A1818",
     ),
 }
 

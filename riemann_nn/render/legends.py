@@ -1,18 +1,55 @@
-"""Side-panel legends for coloured fields: a log-scale colour bar and a key of the input-position colours."""
+"""Legends: what the marks mean, in words a student understands.
+
+``key_row`` pairs a sample mark with its words (``class_sample``, ``glyph_sample``, ``unbounded_sample``,
+``line_sample``); ``ColourBar`` is a log-scale colour bar and ``PositionKey`` a key of the input-position colours.
+"""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from manim import VGroup, VMobject
+from manim import RIGHT, VGroup, VMobject
 
 from .colour import LogColourScale, Theme
 from .framing import nice_step
-from .marks import GlyphPalette, segments_to_bezier, with_z
-from .text import label
+from .marks import EllipseField, GlyphPalette, PointCloud, UnboundedMarks, segments_to_bezier, with_z
+from .text import label, line_label
 
-__all__ = ["ColourBar", "PositionKey", "format_magnitude", "log_ticks", "ordinal"]
+__all__ = [
+    "UNBOUNDED_WORDS", "ColourBar", "PositionKey", "class_sample", "format_magnitude", "glyph_sample", "key_row",
+    "line_sample", "log_ticks", "ordinal", "unbounded_sample",
+]
+
+UNBOUNDED_WORDS = "unbounded: the layer collapses here"
+
+
+def key_row(mark: VMobject, text: str, theme: Theme, *, font_size: float = 17) -> VGroup:
+    """A sample mark and its words on one baseline, in the muted colour."""
+    return VGroup(mark, line_label(text, theme, font_size=font_size, color=theme.muted)).arrange(RIGHT, buff=0.12)
+
+
+def class_sample(colour: str, *, radius: float = 0.065) -> PointCloud:
+    """One data point of a class colour."""
+    return PointCloud(color=colour, radius=radius).set_positions(np.zeros((1, 2)))
+
+
+def glyph_sample(colour: str, *, stroke_width: float = 1.6, size: float = 1.0) -> EllipseField:
+    """A small metric glyph (an ellipse, long axis across)."""
+    return EllipseField(color=colour, stroke_width=stroke_width).set_glyphs(
+        np.zeros((1, 2)), size * np.diag([0.13, 0.075])[None])
+
+
+def unbounded_sample(theme: Theme, *, stroke_width: float = 2.2, half_length: float = 0.13) -> UnboundedMarks:
+    """The mark of an unbounded site, lying across."""
+    return UnboundedMarks(color=theme.unbounded, stroke_width=stroke_width).set_marks(
+        np.zeros((1, 2)), np.array([[1.0, 0.0]]), half_length=half_length)
+
+
+def line_sample(colour: str, *, stroke_width: float = 3.0, length: float = 0.3) -> VMobject:
+    """A short horizontal stroke: the decision boundary, a level set."""
+    line = VMobject(stroke_color=colour, stroke_width=stroke_width)
+    return line.set_points(segments_to_bezier(np.array([[0.0, 0.0]]), np.array([[length, 0.0]])))
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
 

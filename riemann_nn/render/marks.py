@@ -7,7 +7,9 @@ is what keeps thousands of dots, glyphs and grid segments cheap: Cairo's cost is
 Every mark class derives from ``Marks``, which writes a point array (or nothing) and clips straight segments
 to a ``framing.PlotRegion``. The marks: ``PointCloud`` (data points), ``WarpedGrid`` (grid lines),
 ``PolylineSet`` (the decision boundary, level sets), ``DirectionField`` (short segments through sites),
-``EllipseField`` (metric glyphs in one colour) and ``GlyphPalette`` (glyphs or cells in colour bins).
+``EllipseField`` (metric glyphs in one colour), ``GlyphPalette`` (glyphs or cells in colour bins) and
+``UnboundedMarks`` (sites whose metric has no bounded glyph). Glyphs are cut at the region's border, never
+dropped: the number of sub-paths a field draws is the number of its sites (``closed_shapes``).
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ if TYPE_CHECKING:
     from .framing import PlotRegion
 
 __all__ = [
-    "DOT", "SHAPES", "UNIT_CIRCLE", "UNIT_SQUARE", "DirectionField", "EllipseField", "GlyphPalette", "Marks",
-    "PointCloud", "PolylineSet", "WarpedGrid", "clip_segments", "discs_to_bezier", "ellipses_to_bezier", "route",
-    "segments_to_bezier", "with_z",
+    "DOT", "OUTLINES", "SHAPES", "UNIT_CIRCLE", "UNIT_SQUARE", "DirectionField", "EllipseField", "GlyphPalette",
+    "Marks", "PointCloud", "PolylineSet", "UnboundedMarks", "WarpedGrid", "clip_segments", "clipped_outlines",
+    "closed_shapes", "discs_to_bezier", "ellipses_to_bezier", "region_box", "route", "segments_to_bezier", "with_z",
 ]
 
 # Four cubic arcs approximating the unit circle (handle length 4/3 tan(pi/8)); a linear map sends them to
@@ -110,11 +112,17 @@ def region_box(region: PlotRegion) -> tuple[np.ndarray, np.ndarray]:
 
 
 class Marks(VMobject):
-    """The shared base: a set of shapes written as one point array per frame, clipped to a region."""
+    """The shared base: a set of shapes written as one point array per frame, clipped to a region.
 
-    def draw(self, points: np.ndarray) -> "Marks":
-        """Write Bezier ``points`` (4K, 3); an empty array draws nothing."""
+    ``shapes_drawn`` counts the shapes (points, glyphs, marks) of the last write, where a class knows it.
+    """
+
+    shapes_drawn = 0
+
+    def draw(self, points: np.ndarray, *, shapes: int = 0) -> "Marks":
+        """Write Bezier ``points`` (4K, 3) of ``shapes`` shapes; an empty array draws nothing."""
         self.set_points(points if len(points) else np.zeros((0, 3)))
+        self.shapes_drawn = shapes
         return self
 
     def draw_segments(self, starts: np.ndarray, ends: np.ndarray, *, region: PlotRegion | None) -> "Marks":
@@ -185,6 +193,109 @@ class DirectionField(Marks):
                                   region=region)
 
 
+# Outlines of the unit shapes as polygon corners, for shapes cut by the region's border (``clipped_outlines``):
+# the affine image of a regular 48-gon deviates from its ellipse by 0.3 % of the area, well under a pixel at
+# glyph sizes; a square needs only its corners.
+_SAMPLES = np.linspace(0.0, 2 * np.pi, 48, endpoint=False)
+OUTLINES = {
+    "circle": np.column_stack([np.cos(_SAMPLES), np.sin(_SAMPLES)]),  # (48, 2)
+    "square": np.array([[1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0]]),  # (4, 2)
+}
+# The norm whose unit ball is the shape: a point v lies in the shape A (unit ball) + c iff norm(A^-1 (v - c)) <= 1.
+_SHAPE_NORMS = {"circle": lambda v: np.linalg.norm(v, axis=-1), "square": lambda v: np.abs(v).max(axis=-1)}
+
+
+def _ellipse_crossings(centres: np.ndarray, maps: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Where the ellipses ``c + A (cos p, sin p)`` cross the box's four lines: (G, 8, 2) offsets from the centres.
+
+    On the line ``x_i = b``: ``|A_i| cos(p - p_i) = b - c_i`` with ``A_i`` row ``i`` of ``A`` at angle ``p_i``;
+    lines the ellipse does not reach give its extreme point towards them instead (also on its border).
+    """
+    offsets = []
+    for axis in (0, 1):
+        row = maps[:, axis]  # (G, 2)
+        reach = np.linalg.norm(row, axis=1)  # (G,)
+        phase = np.arctan2(row[:, 1], row[:, 0])
+        for bound in (low[axis], high[axis]):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cosine = np.where(reach > 0, (bound - centres[:, axis]) / reach, 2.0)
+            turn = np.arccos(np.clip(cosine, -1.0, 1.0)) * (np.abs(cosine) <= 1)  # 0 where it does not reach
+            for angle in (phase + turn, phase - turn):
+                offsets.append(np.einsum("gij,gj->gi", maps, np.column_stack([np.cos(angle), np.sin(angle)])))
+    return np.stack(offsets, axis=1)
+
+
+def _parallelogram_crossings(outline: np.ndarray, low: np.ndarray, high: np.ndarray,
+                             centres: np.ndarray) -> np.ndarray:
+    """Where the sides of parallelograms (corner offsets (G, 4, 2)) cross the box's four lines: (G, 16, 2)
+    offsets; a side that does not cross a line gives its first corner instead (on the border too)."""
+    start, end = outline, np.roll(outline, -1, axis=1)  # (G, 4, 2) each
+    offsets = []
+    for axis in (0, 1):
+        for bound in (low[axis], high[axis]):
+            target = (bound - centres[:, axis])[:, None]  # (G, 1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = (target - start[..., axis]) / (end[..., axis] - start[..., axis])  # (G, 4)
+            t = np.where((t >= 0) & (t <= 1), t, 0.0)
+            offsets.append(start + t[..., None] * (end - start))
+    return np.concatenate(offsets, axis=1)
+
+
+def clipped_outlines(centres: np.ndarray, maps: np.ndarray, *, shape: str, low: np.ndarray,
+                     high: np.ndarray) -> np.ndarray:
+    """The shapes ``centre + A unit`` cut to the box ``[low, high]``, as closed polygons: (G, 2), (G, 2, 2) ->
+    (G, V + 1, 2), first vertex repeated last (V = 60 for circles, 24 for squares).
+
+    Both the shape and the box are convex and hold the centre (which must lie inside the box), so their
+    intersection is star-shaped about it: its border point in any direction is the nearer of the shape's and
+    the box's. The polygon takes points of the shape's border (its outline corners and where it crosses the box's
+    lines) and the box's corners, each pulled in to that nearer point, in order of angle about the centre: every
+    vertex lies on the cut shape's border, and every corner of it (where the shape meets the box, box corners
+    inside the shape) is a vertex.
+    """
+    outline = np.einsum("gij,kj->gki", maps, OUTLINES[shape])  # (G, K, 2) from the centre
+    crossings = (_ellipse_crossings(centres, maps, low, high) if shape == "circle"
+                 else _parallelogram_crossings(outline, low, high, centres))
+    corners = np.array([[low[0], low[1]], [high[0], low[1]], [high[0], high[1]], [low[0], high[1]]])
+    to_corner = corners[None] - centres[:, None]  # (G, 4, 2)
+    # det(A) A^-1 = adj(A): a corner d lies in the shape iff norm(adj(A) d) <= |det A| (no inverse of a flat A).
+    adjugate = np.stack([np.stack([maps[:, 1, 1], -maps[:, 0, 1]], -1),
+                         np.stack([-maps[:, 1, 0], maps[:, 0, 0]], -1)], 1)  # (G, 2, 2)
+    det = np.abs(np.linalg.det(maps))[:, None]  # (G, 1)
+    norm = _SHAPE_NORMS[shape](np.einsum("gij,gcj->gci", adjugate, to_corner))  # (G, 4)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        towards = np.where(norm > det, det / norm, 1.0)  # (G, 4): the shape's border towards the corner, or the corner
+        directions = np.concatenate([outline, crossings, to_corner], axis=1)  # (G, V, 2)
+        offsets = np.concatenate([outline, crossings, towards[..., None] * to_corner], axis=1)
+        reach = np.where(offsets > 0, (high - centres)[:, None] / offsets,
+                         np.where(offsets < 0, (low - centres)[:, None] / offsets, np.inf)).min(axis=-1)  # (G, V)
+    offsets = offsets * np.minimum(reach, 1.0)[..., None]  # pulled in to the box
+    order = np.argsort(np.arctan2(directions[..., 1], directions[..., 0]), axis=1)  # (G, V)
+    polygon = centres[:, None] + np.take_along_axis(offsets, order[..., None], axis=1)  # (G, V, 2)
+    return np.concatenate([polygon, polygon[:, :1]], axis=1)
+
+
+def closed_shapes(centres: np.ndarray, maps: np.ndarray, *, shape: str = "circle",
+                  region: PlotRegion | None = None) -> np.ndarray:
+    """Bezier points of the shapes ``centre + A unit`` (unit circle or square): (M, 2), (M, 2, 2) -> (P, 3).
+
+    Every shape whose centre lies in ``region`` is drawn as exactly one closed sub-path: whole (four cubic curves)
+    when it fits, else cut at the region's border (``clipped_outlines``), so no glyph is ever dropped or drawn past
+    the border. A shape whose centre lies outside ``region`` is left out: views frame the glyph sites so that this
+    does not happen while glyphs show.
+    """
+    shapes = centres[:, None, :] + np.einsum("mij,kj->mki", maps, SHAPES[shape])  # (M, 16, 2)
+    if region is None or not len(centres):
+        return with_z(shapes)
+    low, high = region_box(region)
+    hull_low, hull_high = shapes.min(axis=1), shapes.max(axis=1)  # (M, 2): the control hull holds the curve
+    whole = (hull_low >= low).all(axis=1) & (hull_high <= high).all(axis=1)  # (M,)
+    cut = ~whole & region.contains(centres)
+    outlines = clipped_outlines(centres[cut], maps[cut], shape=shape, low=low, high=high)  # (C, V+1, 2)
+    return np.concatenate([with_z(shapes[whole]),
+                           segments_to_bezier(outlines[:, :-1].reshape(-1, 2), outlines[:, 1:].reshape(-1, 2))])
+
+
 class EllipseField(Marks):
     """Ellipses ``centre + A u`` over the unit circle ``u``; one array write per frame."""
 
@@ -192,16 +303,41 @@ class EllipseField(Marks):
         super().__init__(stroke_color=color, stroke_width=stroke_width, fill_color=color,
                          fill_opacity=fill_opacity, **kwargs)
 
-    def set_glyphs(self, centres: np.ndarray, maps: np.ndarray, *, region: PlotRegion | None = None) -> "EllipseField":
-        """Draw glyphs with screen ``centres`` (M, 2) and screen maps (M, 2, 2); those whose extent leaves
-        ``region`` are not drawn, so no glyph is ever cut by the frame."""
-        if region is not None and len(centres):
-            reach = np.linalg.norm(maps, ord=2, axis=(1, 2))  # (M,) largest semi-axis
-            inside = (region.contains(centres) & (centres[:, 0] - reach >= region.left)
-                      & (centres[:, 0] + reach <= region.right) & (centres[:, 1] - reach >= region.bottom)
-                      & (centres[:, 1] + reach <= region.top))
-            centres, maps = centres[inside], maps[inside]
-        return self.draw(ellipses_to_bezier(centres, maps))
+    def set_glyphs(self, centres: np.ndarray, maps: np.ndarray, *, region: PlotRegion | None = None,
+                   shape: str = "circle") -> "EllipseField":
+        """Draw glyphs with screen ``centres`` (M, 2) and screen maps (M, 2, 2), each one closed sub-path, cut at
+        the border of ``region`` where they cross it (see ``closed_shapes``)."""
+        shapes = len(centres) if region is None else int(region.contains(centres).sum())
+        return self.draw(closed_shapes(centres, maps, shape=shape, region=region), shapes=shapes)
+
+
+class UnboundedMarks(Marks):
+    """A double-headed arrow at each site where the metric is unbounded: a shaft of one length on screen along
+    the direction in which the glyph has no end, an arrowhead at both ends; one closed sub-path per mark.
+
+    Drawn instead of the glyph, which would be an infinitely long ellipse: a bounded mark that says "no end
+    this way" (a collapsed layer maps a whole line through the site to one point).
+    """
+
+    def __init__(self, *, color: str, stroke_width: float = 2.6, **kwargs):
+        super().__init__(stroke_color=color, stroke_width=stroke_width, fill_opacity=0, **kwargs)
+
+    def set_marks(self, centres: np.ndarray, directions: np.ndarray, *, half_length: float,
+                  region: PlotRegion | None = None) -> "UnboundedMarks":
+        """Arrows through ``centres`` (U, 2) along ``directions`` (U, 2, any length), ``half_length`` each way."""
+        norm = np.linalg.norm(directions, axis=1, keepdims=True)  # (U, 1)
+        along = np.where(norm > 0, directions / np.where(norm > 0, norm, 1.0), [1.0, 0.0])  # (U, 2)
+        across = np.column_stack([-along[:, 1], along[:, 0]])
+        head = 0.4 * half_length
+        back, front = centres - half_length * along, centres + half_length * along  # (U, 2) each
+        # One closed polyline per mark (like a glyph's): an arrowhead, the shaft, the other arrowhead, and back
+        # along the shaft; retraced strokes draw nothing new.
+        path = np.stack([back + head * (along + across), back, back + head * (along - across), back, front,
+                         front - head * (along + across), front, front - head * (along - across), front, back,
+                         back + head * (along + across)], axis=1)  # (U, 11, 2)
+        self.draw_segments(path[:, :-1].reshape(-1, 2), path[:, 1:].reshape(-1, 2), region=region)
+        self.shapes_drawn = len(centres)
+        return self
 
 
 def route(bins: np.ndarray, count: int) -> list[np.ndarray]:
@@ -235,7 +371,7 @@ class GlyphPalette(VGroup):
         super().__init__(**kwargs)
         if shape not in SHAPES:
             raise ValueError(f"unknown glyph shape {shape!r}; choose one of: {', '.join(SHAPES)}")
-        self.unit = SHAPES[shape]  # (16, 2)
+        self.shape = shape
         self.fields = [EllipseField(color=colour, stroke_width=stroke_width, fill_opacity=fill_opacity,
                                     stroke_opacity=stroke_opacity) for colour in colours]
         self.add(*self.fields)
@@ -243,14 +379,7 @@ class GlyphPalette(VGroup):
     def set_glyphs(self, centres: np.ndarray, maps: np.ndarray, bins: np.ndarray, *,
                    region: PlotRegion | None = None) -> "GlyphPalette":
         """Draw shapes ``centre + A unit`` with screen ``centres`` (M, 2), screen maps (M, 2, 2) and colour
-        ``bins`` (M,); shapes reaching outside ``region`` are left out, so none is cut by the frame."""
-        shapes = centres[:, None, :] + np.einsum("mij,kj->mki", maps, self.unit)  # (M, 16, 2)
-        bins = np.asarray(bins)
-        if region is not None and len(shapes):
-            low, high = shapes.min(axis=1), shapes.max(axis=1)  # (M, 2): the control hull holds the curve
-            inside = ((low[:, 0] >= region.left) & (high[:, 0] <= region.right)
-                      & (low[:, 1] >= region.bottom) & (high[:, 1] <= region.top))
-            shapes, bins = shapes[inside], bins[inside]
-        for field, members in zip(self.fields, route(bins, len(self.fields))):
-            field.draw(with_z(shapes[members]))
+        ``bins`` (M,), each one closed sub-path, cut at the border of ``region`` where they cross it."""
+        for field, members in zip(self.fields, route(np.asarray(bins), len(self.fields))):
+            field.set_glyphs(centres[members], maps[members], region=region, shape=self.shape)
         return self

@@ -15,19 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, VGroup, VMobject, tempconfig
+from manim import DOWN, LEFT, RIGHT, UP, VGroup, tempconfig
 from PIL import Image
 
 from ..errors import ConfigError
 from ..interpolate import LayerMotion
 from ..run import Run
 from .colour import Theme, current_theme
-from .framing import FramedAxes, Framing, PlotRegion
-from .marks import EllipseField, PointCloud, PolylineSet, WarpedGrid, segments_to_bezier
+from .framing import Framing, PlotRegion
+from .legends import UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
 from .overlays import DecisionHalfPlanes
 from .text import SCHEME_NAMES, label, line_label
+from .views import LayerView, ViewStyle
 
-__all__ = ["SheetLayout", "build_sheet", "capture_frame", "default_columns", "layer_panel", "render_sheet", "save_sheet"]
+__all__ = ["SHEET_STYLE", "SheetLayout", "build_sheet", "capture_frame", "default_columns", "layer_panel", "render_sheet", "save_sheet"]
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 WIDTH_RANGE = (320, 12000)  # pixels
@@ -151,36 +152,24 @@ def capture_frame(mobjects: list, *, width: int, height: int, frame_width: float
         return camera.get_image().convert("RGB")
 
 
+# The videos' view, drawn smaller: a sheet panel is about a quarter of a video's plot region.
+SHEET_STYLE = ViewStyle(point_radius=0.024, grid_stroke=1.0, glyph_stroke=1.6, unbounded_stroke=2.0,
+                        unbounded_half_length=0.09, boundary_stroke=2.0, axes_font_size=14, axis_names=False)
+
+
 def layer_panel(run: Run, motion: LayerMotion, layer: int, region: PlotRegion, theme: Theme, *,
-                glyphs: bool = True, point_radius: float = 0.024) -> list:
-    """The mobjects of one layer's panel, back to front: half-planes (last layer), grid, glyphs, points, axes,
-    title. Glyph maps are scaled by the panel's zoom, as in ``LayerView``."""
-    points = run.x[layer]  # (N, 2)
-    framing = Framing.fit(points, region)
-    parts = []
-    if layer == run.depth:
-        parts.append(half_planes(run, framing, theme))
-    parts.append(WarpedGrid(color=theme.grid, opacity=theme.grid_opacity, stroke_width=1.0)
-                 .set_lines(framing.to_screen(run.grid[layer]), region=region))
-    if glyphs:
-        centres, maps, clipped = motion.glyphs(float(layer))  # (M, 2), (M, 2, 2), (M,)
-        centres, maps = framing.to_screen(centres), framing.zoom * maps
-        parts.append(EllipseField(color=theme.clipped_glyph, stroke_width=1.3)
-                     .set_glyphs(centres[clipped], maps[clipped], region=region))
-        parts.append(EllipseField(color=theme.glyph, stroke_width=1.6)
-                     .set_glyphs(centres[~clipped], maps[~clipped], region=region))
-    for label_value, colour in enumerate(theme.classes):
-        parts.append(PointCloud(color=colour, radius=point_radius)
-                     .set_positions(framing.to_screen(points[run.y == label_value]), region=region))
-    if run.boundary is not None and layer < run.depth:  # at the last layer it is the head's line, drawn above
-        parts.append(PolylineSet(color=theme.boundary, stroke_width=2.0)
-                     .set_polylines(framing.to_screen(run.boundary[layer]), run.boundary_offsets, region=region))
-    parts.append(FramedAxes(region, theme, font_size=14).show(framing))
+                glyphs: bool = True, style: ViewStyle = SHEET_STYLE) -> list:
+    """The mobjects of one layer's panel, back to front: the head's half-planes (last layer), the layer's
+    ``LayerView`` (grid, glyphs, points, boundary, axes; framing the glyph sites too when glyphs show) and the
+    title."""
+    view = LayerView(run, theme=theme, region=region, motion=motion, style=style, show_boundary=layer < run.depth,
+                     time=float(layer), glyph_size=float(glyphs), fit_sites=float(glyphs))
+    view.clear_updaters()  # a still: drawn once, here
+    parts = [half_planes(run, view.current_framing, theme)] if layer == run.depth else []
     title = panel_title(layer, run.depth, theme)
     if title.width > region.size[0]:  # never into the next panel's tick labels
         title.scale_to_fit_width(region.size[0])
-    parts.append(title.move_to([region.left, region.top + 0.13, 0], aligned_edge=DOWN + LEFT))
-    return parts
+    return [*parts, view, title.move_to([region.left, region.top + 0.13, 0], aligned_edge=DOWN + LEFT)]
 
 
 def half_planes(run: Run, framing: Framing, theme: Theme) -> DecisionHalfPlanes:
@@ -216,7 +205,7 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
         details.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
     names = VGroup(label(run.name, theme, font_size=30, bold=True), details)
     names.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
-    legend = sheet_legend(theme, glyphs=glyphs, clipped=glyphs and bool(run.clipped.any()),
+    legend = sheet_legend(theme, glyphs=glyphs, unbounded=glyphs and bool(run.clipped.any()),
                           boundary=run.boundary is not None)
     if names.width + 0.8 + legend.width <= max_width:
         legend.next_to(names, RIGHT, buff=0.0).align_to(names, DOWN)
@@ -234,25 +223,16 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
     return header
 
 
-def sheet_legend(theme: Theme, *, glyphs: bool, clipped: bool, boundary: bool) -> VGroup:
-    """One row: a disc per class, the metric glyph (and the clipped one), the decision boundary (in every layer,
-    for Runs that store it) or the head's line (the last layer only)."""
-    def entry(mark, text):
-        return VGroup(mark, line_label(text, theme, font_size=17, color=theme.muted)).arrange(RIGHT, buff=0.12)
-
-    def glyph(colour):
-        field = EllipseField(color=colour, stroke_width=1.6)
-        return field.set_glyphs(np.zeros((1, 2)), np.diag([0.13, 0.075])[None])
-
-    line = VMobject(stroke_color=theme.boundary, stroke_width=3)
-    line.set_points(segments_to_bezier(np.array([[0.0, 0.0]]), np.array([[0.3, 0.0]])))
-    entries = [entry(PointCloud(color=colour, radius=0.065).set_positions(np.zeros((1, 2))), name)
-               for colour, name in zip(theme.classes, ("class 0", "class 1"))]
+def sheet_legend(theme: Theme, *, glyphs: bool, unbounded: bool, boundary: bool) -> VGroup:
+    """One row: a disc per class, the metric glyph (and the mark of unbounded sites), the decision boundary (in
+    every layer, for Runs that store it) or the head's line (the last layer only)."""
+    entries = [key_row(class_sample(colour), name, theme) for colour, name in zip(theme.classes, ("class 0", "class 1"))]
     if glyphs:
-        entries.append(entry(glyph(theme.glyph), "metric"))
-    if clipped:
-        entries.append(entry(glyph(theme.clipped_glyph), "clipped"))
-    entries.append(entry(line, "decision boundary" if boundary else "head's line"))
+        entries.append(key_row(glyph_sample(theme.glyph), "metric", theme))
+    if unbounded:
+        entries.append(key_row(unbounded_sample(theme, stroke_width=SHEET_STYLE.unbounded_stroke,
+                                                half_length=0.11), UNBOUNDED_WORDS, theme))
+    entries.append(key_row(line_sample(theme.boundary), "decision boundary" if boundary else "head's line", theme))
     return VGroup(*entries).arrange(RIGHT, buff=0.4)
 
 

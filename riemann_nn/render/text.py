@@ -126,13 +126,25 @@ class PathText(VMobject):
     def __init__(self, cache: OutlineCache, *, color: str, **kwargs):
         super().__init__(fill_color=color, fill_opacity=1.0, stroke_width=0, **kwargs)
         self.cache = cache
+        self.shown: list[str] = []
 
-    def show(self, texts: list[str], anchors: np.ndarray, *, align: np.ndarray = np.zeros(2)) -> "PathText":
-        """Place each string so that the point ``align`` of its box (-1 left/bottom, 0 centre, 1 right/top)
-        lies on its anchor (K, 2)."""
+    def show(self, texts: list[str], anchors: np.ndarray, *, align: np.ndarray = np.zeros(2),
+             turned: list[bool] | None = None) -> "PathText":
+        """Place each string so that the point ``align`` of its box (-1 left/bottom, 0 centre, 1 right/top; (2,)
+        for all or (K, 2), one per string) lies on its anchor (K, 2); strings flagged in ``turned`` are turned a
+        quarter anticlockwise (read from the bottom up), ``align`` then applying to the turned box."""
         pieces = []
-        for text, anchor in zip(texts, np.asarray(anchors, float).reshape(-1, 2)):
-            offset = anchor - np.asarray(align) * self.cache.size(text) / 2  # where the box centre goes
-            pieces.append(self.cache.points(text) + np.append(offset, 0.0))
+        turned = turned or [False] * len(texts)
+        aligns = np.broadcast_to(np.asarray(align, float), (len(texts), 2))
+        for text, anchor, turn, edge in zip(texts, np.asarray(anchors, float).reshape(-1, 2), turned, aligns):
+            outline, size = self.cache.points(text), self.cache.size(text)
+            if turn:
+                outline, size = outline @ _QUARTER_TURN.T, size[::-1]
+            offset = anchor - edge * size / 2  # where the box centre goes
+            pieces.append(outline + np.append(offset, 0.0))
+        self.shown = list(texts)
         self.set_points(np.concatenate(pieces) if pieces else np.zeros((0, 3)))
         return self
+
+
+_QUARTER_TURN = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # (x, y) -> (-y, x)

@@ -1,14 +1,21 @@
-"""Views: a Run drawn in a framed plot region at a continuous layer time.
+"""Views: a Run drawn in a framed plot region at a continuous layer time, the one way every scene and the sheet
+draw a layer.
 
-``LayerView`` draws data, grid, metric glyphs and the decision boundary; ``FieldView`` a field of per-site shapes
-in colour bins (metric glyphs coloured by position or volume, volume cells) over the grid and data. Both are
-driven by one ``ValueTracker`` ``time`` in ``[0, L]`` and move everything by one interpolated map.
-``LayerCounter`` says which layer a view is at.
+``LayerView`` draws the warped grid, the data, a field of glyphs (metric ellipses in one colour or in colour bins,
+volume cells, ...), marks where the metric is unbounded, the decision boundary and the axes, all moved by one
+interpolated map (``LayerMotion``) and driven by one ``ValueTracker``: ``time`` in ``[0, L]``. What the field
+shows comes from a glyph source, a callable ``(t, zoom) -> GlyphFrame`` (``MetricGlyphs``, ``VolumeCells``).
+
+The framing follows the data so every layer fills the region whatever its scale; ``fit_sites`` (0..1) widens it
+to every glyph site, so that no glyph centre ever leaves the region while glyphs show (glyphs crossing the
+border are cut there, never dropped). ``LayerCounter`` says which layer the view is at, or moving between.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import math
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol, Sequence
 
 import numpy as np
 from manim import ValueTracker, VGroup
@@ -18,20 +25,82 @@ from ..run import Run
 from ..volume import VolumeField
 from .colour import LogColourScale, Theme
 from .framing import FramedAxes, Framing, PlotRegion
-from .marks import EllipseField, GlyphPalette, PointCloud, PolylineSet, WarpedGrid
+from .marks import GlyphPalette, PointCloud, PolylineSet, UnboundedMarks, WarpedGrid
 from .text import OutlineCache, PathText
 
 __all__ = [
-    "FieldView", "LayerCounter", "LayerView", "MetricGlyphs", "PositionColours", "Shapes", "VolumeCells",
-    "VolumeColours", "input_box", "site_cell", "sites_per_side",
+    "GlyphFrame", "GlyphSource", "LayerCounter", "LayerHeading", "LayerView", "MetricGlyphs", "PositionColours",
+    "ViewStyle", "VolumeCells", "VolumeColours", "input_box", "site_cell", "sites_per_side", "unbounded_at",
+    "zoom_note",
 ]
+
+STAGES = ("W x", "+ b")  # the staged c0 path's first two stages; the third is the activation
+
+
+@dataclass(frozen=True)
+class ViewStyle:
+    """How a view draws: sizes in scene units, strokes in Manim's stroke widths, opacities in [0, 1].
+
+    ``grid_opacity=None`` takes the theme's; 0 leaves the grid out, as ``point_opacity=0`` leaves out the data.
+    """
+
+    point_radius: float = 0.035
+    point_opacity: float = 0.9
+    grid_opacity: float | None = None
+    grid_stroke: float = 1.2
+    glyph_stroke: float = 2.0
+    glyph_fill: float = 0.0
+    unbounded_stroke: float = 2.6
+    unbounded_half_length: float = 0.13
+    boundary_stroke: float = 2.5
+    axes_font_size: float = 16
+    axis_names: bool = True  # "layer l, unit 1" under the x ticks, "unit 2" beside the y ticks, zoom above
+
+
+class GlyphFrame(NamedTuple):
+    """What a glyph source draws at one time: centres (M, 2) and maps (M, 2, 2) in layer coordinates (the unit
+    circle or square goes to ``centre + map @ u``), colour bins (M,) int, and which sites are unbounded (M,) bool:
+    those are drawn as ``UnboundedMarks`` along the map's long axis instead of a shape."""
+
+    centres: np.ndarray
+    maps: np.ndarray
+    bins: np.ndarray
+    unbounded: np.ndarray
+
+
+class GlyphSource(Protocol):
+    """A field a view draws: ``shape`` ("circle" or "square") and ``(t, zoom) -> GlyphFrame``; ``zoom`` (scene
+    units per layer unit) is there for shapes of a fixed size on screen. Plain objects, not scene methods, so
+    that Manim can copy the view for its animations."""
+
+    shape: str
+
+    def __call__(self, t: float, zoom: float) -> GlyphFrame: ...
+
+
+class LayerHeading:
+    """Which layer a time is at, or leaving and heading for: the direction of its last change is remembered, so a
+    time just past layer 3 reads "3 -> 4" going forward and "4 -> 3" coming back."""
+
+    def __init__(self):
+        self.last: float | None = None
+        self.forward = True
+
+    def read(self, t: float) -> tuple[int, int]:
+        """(from, to) layers; equal when ``t`` rests on a layer."""
+        if self.last is not None and t != self.last:
+            self.forward = t > self.last
+        self.last = t
+        nearest = round(t)
+        if abs(t - nearest) < 1e-6:
+            return nearest, nearest
+        low = math.floor(t)
+        return (low, low + 1) if self.forward else (low + 1, low)
 
 
 class LayerView(VGroup):
-    """Everything drawn in the plot region, driven by one ``ValueTracker``: ``time`` in ``[0, L]``.
-
-    Points, grid lines and glyphs are moved by one and the same interpolated map (``LayerMotion``), and the
-    framing follows the data so every layer fills the region whatever its scale.
+    """Everything drawn in the plot region, driven by ``time`` in ``[0, L]``; ``glyph_size`` (0 hides the field,
+    1 draws it at full size) and ``fit_sites`` (see the module) are trackers too.
 
     Parameters
     ----------
@@ -39,137 +108,154 @@ class LayerView(VGroup):
     theme : colours.
     region : where in the scene to draw.
     method : layer path (straight, spline, staged); the scheme's default when None.
-    point_radius : disc radius in scene units.
-    show_boundary : draw the decision boundary (Run files that have it) in every layer.
+    motion : a ``LayerMotion`` to share (e.g. with a glyph source); built from ``run`` and ``method`` when None.
+    glyphs : the field's source; the metric glyphs of the Run (``MetricGlyphs``) when None.
+    glyph_colours : one colour per colour bin of the source; the theme's glyph colour when None.
+    style : sizes, strokes and opacities.
+    show_axes, show_boundary : draw the framed axes, and the decision boundary (Runs that carry it).
+    time, glyph_size, fit_sites : the trackers' first values (the view is drawn with them at once).
     """
 
     def __init__(self, run: Run, *, theme: Theme, region: PlotRegion = PlotRegion(), method: str | None = None,
-                 point_radius: float = 0.035, show_axes: bool = True, show_boundary: bool = True, **kwargs):
+                 motion: LayerMotion | None = None, glyphs: GlyphSource | None = None,
+                 glyph_colours: Sequence[str] | None = None, style: ViewStyle = ViewStyle(), show_axes: bool = True,
+                 show_boundary: bool = True, time: float = 0.0, glyph_size: float = 0.0, fit_sites: float = 0.0,
+                 **kwargs):
         super().__init__(**kwargs)
-        self.run, self.theme, self.region = run, theme, region
-        self.motion = LayerMotion(run, method=method)
-        self.time = ValueTracker(0.0)
-        self.glyph_size = ValueTracker(0.0)  # 0 hides the glyphs, 1 draws them at full size
-        self.grid = WarpedGrid(color=theme.grid, opacity=theme.grid_opacity)
-        self.clouds = VGroup(*[PointCloud(color=c, radius=point_radius) for c in theme.classes])
-        self.glyphs = EllipseField(color=theme.glyph)
-        self.clipped_glyphs = EllipseField(color=theme.clipped_glyph, stroke_width=1.5)
-        self.axes = FramedAxes(region, theme)
-        # The decision boundary logit = 0 (when the Run has it), moved by the same map as the points.
-        self.boundary = PolylineSet(color=theme.boundary, stroke_width=2.5)
-        self.show_boundary = show_boundary and run.boundary is not None
-        self.add(self.grid, self.clipped_glyphs, self.glyphs, self.clouds, self.boundary)
-        if show_axes:
-            self.add(self.axes)
-        self.follow_layer(self)
-        self.add_updater(self.follow_layer)
-
-    @property
-    def framing(self) -> Framing:
-        return Framing.fit(self.motion.points(self.time.get_value()), self.region)
-
-    def follow_layer(self, mobject: "LayerView") -> None:
-        """Redraw points, grid, glyphs and axes at the tracker's layer time (one vectorised write each)."""
-        t = self.time.get_value()
-        points = self.motion.points(t)  # (N, 2)
-        framing = Framing.fit(points, self.region)
-        self.current_framing = framing  # for overlays drawn in the same coordinates (updated after the view)
-        screen = framing.to_screen(points)
-        for label, cloud in enumerate(self.clouds):
-            cloud.set_positions(screen[self.run.y == label], region=self.region)
-        self.grid.set_lines(framing.to_screen(self.motion.grid(t)), region=self.region)
-        size = self.glyph_size.get_value()
-        centres, maps, clipped = self.motion.glyphs(t) if size > 0 else (np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0, bool))
-        centres, maps = framing.to_screen(centres), framing.zoom * size * maps
-        self.glyphs.set_glyphs(centres[~clipped], maps[~clipped], region=self.region)
-        self.clipped_glyphs.set_glyphs(centres[clipped], maps[clipped], region=self.region)
-        if self.show_boundary:
-            vertices = framing.to_screen(self.motion.at(self.run.boundary, t))
-            self.boundary.set_polylines(vertices, self.run.boundary_offsets, region=self.region)
-        self.axes.show(framing)
-
-
-class LayerCounter(PathText):
-    """"Layer l / L" for the nearest integer layer of a view's time, left edge pinned at ``anchor``."""
-
-    def __init__(self, view: LayerView, *, anchor: np.ndarray, font_size: float = 34, **kwargs):
-        super().__init__(OutlineCache(view.theme, font_size=font_size), color=view.theme.text, **kwargs)
-        self.view, self.anchor = view, np.asarray(anchor, float)[:2]
-        self.follow_time(self)
-        self.add_updater(self.follow_time)
-
-    def follow_time(self, mobject: "LayerCounter") -> None:
-        layer = int(np.floor(self.view.time.get_value() + 0.5))
-        text = "Layer 0  (input)" if layer == 0 else f"Layer {layer} / {self.view.run.depth}"
-        self.show([text], self.anchor[None], align=np.array([-1.0, 0.0]))
-
-
-# shapes(t, zoom) -> centres (M, 2) and maps (M, 2, 2) in layer-t coordinates, colour bins (M,) int; zoom is
-# the framing's scene units per layer unit, for shapes of a fixed size on screen.
-Shapes = Callable[[float, float], tuple[np.ndarray, np.ndarray, np.ndarray]]
-
-
-class FieldView(VGroup):
-    """Grid lines, data and a ``GlyphPalette`` of site shapes, all driven by one ``ValueTracker`` ``time``.
-
-    Like ``LayerView``, everything is moved by one map (``LayerMotion``) and the framing follows the layer;
-    here it fits the glyph sites as well as the data, because the field covers the whole input box.
-
-    Parameters
-    ----------
-    motion : where everything is at a layer time.
-    theme : colours.
-    palette : the coloured shapes; drawn from ``shapes(t)`` every frame.
-    shapes : centres, maps (layer units) and colour bins of the site shapes at time ``t`` and zoom.
-    region : where in the scene to draw.
-    grid_opacity, point_opacity : how faint the grid lines and the data are (0 hides them).
-    show_boundary : draw the decision boundary in every layer (Run files that carry it).
-    """
-
-    def __init__(self, motion: LayerMotion, *, theme: Theme, palette: GlyphPalette, shapes: Shapes,
-                 region: PlotRegion = PlotRegion(), grid_opacity: float = 0.22, point_opacity: float = 0.9,
-                 point_radius: float = 0.035, show_boundary: bool = True, **kwargs):
-        super().__init__(**kwargs)
-        self.motion, self.run, self.theme, self.region = motion, motion.run, theme, region
-        self.palette, self.shapes = palette, shapes
-        self.time = ValueTracker(0.0)
-        self.grid = WarpedGrid(color=theme.grid, opacity=grid_opacity)
-        self.clouds = VGroup(*[PointCloud(color=c, radius=point_radius, opacity=point_opacity)
+        self.run, self.theme, self.region, self.style = run, theme, region, style
+        self.motion = motion or LayerMotion(run, method=method)
+        self.time = ValueTracker(time)
+        self.glyph_size = ValueTracker(glyph_size)
+        self.fit_sites = ValueTracker(fit_sites)
+        self.glyph_source = glyphs or MetricGlyphs(self.motion)
+        self.heading = LayerHeading()
+        grid_opacity = theme.grid_opacity if style.grid_opacity is None else style.grid_opacity
+        self.grid = WarpedGrid(color=theme.grid, opacity=grid_opacity, stroke_width=style.grid_stroke)
+        self.clouds = VGroup(*[PointCloud(color=c, radius=style.point_radius, opacity=style.point_opacity)
                                for c in theme.classes])
-        self.axes = FramedAxes(region, theme)
-        self.show_grid, self.show_points = grid_opacity > 0, point_opacity > 0
-        # The decision boundary logit = 0 in every layer (Run files that carry it), on top of the field.
-        self.boundary = PolylineSet(color=theme.boundary, stroke_width=2.5)
-        self.show_boundary = show_boundary and self.run.boundary is not None
-        self.add(*([self.grid] if self.show_grid else []), palette,
-                 *([self.clouds] if self.show_points else []), self.boundary, self.axes)
+        self.glyphs = GlyphPalette(glyph_colours or [theme.glyph], shape=self.glyph_source.shape,
+                                   stroke_width=style.glyph_stroke, fill_opacity=style.glyph_fill)
+        self.unbounded = UnboundedMarks(color=theme.unbounded, stroke_width=style.unbounded_stroke)
+        self.boundary = PolylineSet(color=theme.boundary, stroke_width=style.boundary_stroke)
+        self.axes = FramedAxes(region, theme, font_size=style.axes_font_size)
+        self.show_grid, self.show_points = grid_opacity > 0, style.point_opacity > 0
+        self.show_boundary = show_boundary and run.boundary is not None
+        self.add(*[part for part, shown in ((self.grid, self.show_grid), (self.unbounded, True), (self.glyphs, True),
+                                            (self.clouds, self.show_points), (self.boundary, self.show_boundary),
+                                            (self.axes, show_axes)) if shown])
+        self.input_zoom = Framing.fit(self.motion.points(0.0), region).zoom  # for the zoom note
+        # Unbounded marks stay well apart from their neighbours: at most 0.3 of a site spacing either way.
+        self.mark_half_length = min(style.unbounded_half_length, 0.3 * float(region.size.min()) / sites_per_side(run))
         self.follow_layer(self)
         self.add_updater(self.follow_layer)
 
     def framing_at(self, t: float) -> Framing:
-        """The framing of layer time ``t``: the data and the glyph sites fill the region."""
-        return Framing.fit(np.concatenate([self.motion.points(t), self.motion.sites(t)]), self.region)
+        """The framing of layer time ``t``: the data fill the region, widened towards every glyph site as
+        ``fit_sites`` goes from 0 to 1."""
+        low, high = self.data_box(t)
+        widen = self.fit_sites.get_value()
+        if widen > 0:
+            sites = self.motion.sites(t)  # (M, 2)
+            low = low + widen * (np.minimum(low, sites.min(axis=0)) - low)
+            high = high + widen * (np.maximum(high, sites.max(axis=0)) - high)
+        return Framing.fit_box(low, high, self.region)
+
+    def data_box(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """The data's bounding box at time ``t``: lower-left and upper-right corners, (2,) each."""
+        points = self.motion.points(t)  # (N, 2)
+        return points.min(axis=0), points.max(axis=0)
 
     @property
     def framing(self) -> Framing:
         return self.framing_at(self.time.get_value())
 
-    def follow_layer(self, mobject: "FieldView") -> None:
-        """Redraw grid, data, shapes and axes at the tracker's layer time (one vectorised write each)."""
+    def stage_at(self, t: float) -> str | None:
+        """On a staged (c0) path between two layers, the stage playing: "W x", "+ b" or the activation."""
+        if self.motion.method != "staged" or abs(t - round(t)) < 1e-6:
+            return None
+        stage = min(int(3 * (t - math.floor(t))), 2)
+        return STAGES[stage] if stage < 2 else self.run.activation
+
+    def follow_layer(self, mobject: "LayerView") -> None:
+        """Redraw grid, data, glyphs, boundary and axes at the tracker's layer time (one vectorised write each)."""
         t = self.time.get_value()
         framing = self.framing_at(t)
+        self.current_framing = framing  # for overlays drawn in the same coordinates (updated after the view)
         if self.show_grid:
             self.grid.set_lines(framing.to_screen(self.motion.grid(t)), region=self.region)
         if self.show_points:
             screen = framing.to_screen(self.motion.points(t))  # (N, 2)
             for label, cloud in enumerate(self.clouds):
                 cloud.set_positions(screen[self.run.y == label], region=self.region)
-        centres, maps, bins = self.shapes(t, framing.zoom)
-        self.palette.set_glyphs(framing.to_screen(centres), framing.zoom * maps, bins, region=self.region)
+        self.draw_glyphs(t, framing)
         if self.show_boundary:
             vertices = framing.to_screen(self.motion.at(self.run.boundary, t))
             self.boundary.set_polylines(vertices, self.run.boundary_offsets, region=self.region)
-        self.axes.show(framing)
+        if self.style.axis_names:
+            _, layer = self.heading.read(t)
+            zoom = Framing.fit_box(*self.data_box(t), self.region).zoom
+            self.axes.show(framing, names=(f"layer {layer}, unit 1", "unit 2"), note=zoom_note(zoom / self.input_zoom))
+        else:
+            self.axes.show(framing)
+
+    def draw_glyphs(self, t: float, framing: Framing) -> None:
+        size = self.glyph_size.get_value()
+        if size <= 0:
+            self.glyphs.set_glyphs(np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0, int))
+            self.unbounded.set_marks(np.zeros((0, 2)), np.zeros((0, 2)), half_length=0.0)
+            return
+        frame = self.glyph_source(t, framing.zoom)
+        centres, maps = framing.to_screen(frame.centres), framing.zoom * size * frame.maps  # (M, 2), (M, 2, 2)
+        bounded = ~frame.unbounded
+        self.glyphs.set_glyphs(centres[bounded], maps[bounded], frame.bins[bounded], region=self.region)
+        long_axis = np.linalg.svd(maps[~bounded])[0][..., 0] if (~bounded).any() else np.zeros((0, 2))  # (U, 2)
+        self.unbounded.set_marks(centres[~bounded], long_axis, half_length=size * self.mark_half_length,
+                                 region=self.region)
+
+
+ZOOM_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)  # a zoom note rounds to one of these per decade
+
+
+def zoom_note(ratio: float) -> str | None:
+    """How much larger (or smaller) than the input's the current framing draws a unit, in a few round words:
+    ``zoom_note(93.0)`` is "zoom ×100 of the input", ``zoom_note(0.3)`` "zoom ×0.3 of the input", None within
+    a factor 1.25 of the input's (nothing to say)."""
+    if not np.isfinite(ratio) or ratio <= 0 or abs(math.log(ratio)) < math.log(1.25):
+        return None
+    decade = 10.0 ** math.floor(math.log10(ratio))
+    mantissa = min(ZOOM_STEPS + (10.0,), key=lambda step: abs(math.log(ratio / (decade * step))))
+    return f"zoom \u00d7{decade * mantissa:.3g} of the input"
+
+
+class LayerCounter(VGroup):
+    """"Layer l of L" at rest on a layer, "Layer l → l+1 of L" while moving (so it never names the layer the
+    data are leaving), with the stage of a staged c0 path on a second line; left edge pinned at ``anchor``."""
+
+    def __init__(self, view: LayerView, *, anchor: np.ndarray, font_size: float = 34, **kwargs):
+        super().__init__(**kwargs)
+        self.view, self.anchor = view, np.asarray(anchor, float)[:2]
+        self.heading = LayerHeading()
+        self.layer = PathText(OutlineCache(view.theme, font_size=font_size), color=view.theme.text)
+        self.stage = PathText(OutlineCache(view.theme, font_size=0.62 * font_size), color=view.theme.muted)
+        self.line_gap = 0.025 * font_size
+        self.add(self.layer, self.stage)
+        self.follow_time(self)
+        self.add_updater(self.follow_time)
+
+    def text_at(self, t: float) -> tuple[str, str | None]:
+        """The counter's two lines at time ``t`` (the second None when there is no stage to name)."""
+        start, end = self.heading.read(t)
+        depth = self.view.run.depth
+        if start == end:
+            return ("Layer 0 (input)" if end == 0 else f"Layer {end} of {depth}"), None
+        stage = self.view.stage_at(t)
+        return f"Layer {start} \u2192 {end} of {depth}", (f"step: {stage}" if stage else None)
+
+    def follow_time(self, mobject: "LayerCounter") -> None:
+        layer, stage = self.text_at(self.view.time.get_value())
+        self.layer.show([layer], self.anchor[None], align=np.array([-1.0, 0.0]))
+        below = self.anchor + np.array([0.0, -self.line_gap])
+        self.stage.show([stage] if stage else [], below[None], align=np.array([-1.0, 0.0]))
 
 
 def sites_per_side(run) -> int:
@@ -180,11 +266,11 @@ def sites_per_side(run) -> int:
 def input_box(run) -> np.ndarray:
     """The input box the glyph sites tile, [[xmin, ymin], [xmax, ymax]]: ``meta.geometry.bounds``, or for files
     without it, the sites' extent widened by half a spacing (the sites are cell centres)."""
-    geometry = run.meta.get("geometry", {})
-    if "bounds" in geometry:
-        return np.asarray(geometry["bounds"], float)
-    sites, per_side = run.sites[0], sites_per_side(run)  # (M, 2)
-    half = (sites.max(axis=0) - sites.min(axis=0)) / max(per_side - 1, 1) / 2  # (2,)
+    bounds = run.meta.get("geometry", {}).get("bounds")
+    if bounds is not None:
+        return np.asarray(bounds, float)
+    sites = run.sites[0]
+    half = (sites.max(axis=0) - sites.min(axis=0)) / max(sites_per_side(run) - 1, 1) / 2
     return np.stack([sites.min(axis=0) - half, sites.max(axis=0) + half])
 
 
@@ -195,8 +281,14 @@ def site_cell(run) -> np.ndarray:
     return np.diag((box[1] - box[0]) / sites_per_side(run) / 2)
 
 
-# -- what a FieldView draws: callables (t, zoom) -> centres, maps, bins. Plain objects (not scene methods) so
-# that Manim can copy the view for its animations.
+def unbounded_at(flags: np.ndarray, t: float) -> np.ndarray:
+    """Which glyphs are unbounded at time ``t``, from per-layer flags (L+1, M): a layer's own flags on a layer,
+    either end's between two (the step's maps pass through the unbounded one's arbitrarily close): (M,) bool."""
+    low, high = math.floor(t), math.ceil(t)
+    return flags[int(low)] | flags[int(high)]
+
+
+# -- colour bins of a field ------------------------------------------------------------------------------
 class PositionColours:
     """Fixed colour bins (M,): each glyph keeps the colour of its site's input position."""
 
@@ -217,35 +309,46 @@ class VolumeColours:
         return self.scale.bins(self.volume.at(t)[0], self.count)
 
 
+# -- glyph sources -----------------------------------------------------------------------------------------
 class MetricGlyphs:
-    """The metric glyphs of ``motion`` (exact at every layer), grown from small markers as ``morph`` goes 0 -> 1.
+    """The metric glyphs of ``motion`` (exact at every layer): centres, maps and which sites are unbounded.
 
-    ``colours.bins(t)`` gives each glyph's colour bin; glyphs clipped at ``max_axis`` go to ``clipped_bin``.
+    ``colours.bins(t)`` gives each glyph's colour bin (all 0 when None). With ``marker_radius`` (scene units)
+    the glyphs grow from small round markers as ``morph`` goes 0 -> 1; sites are unbounded only once the
+    markers are more glyph than marker (``morph`` past one half).
     """
 
-    def __init__(self, motion: LayerMotion, colours, *, clipped_bin: int, marker_radius: float = 0.045):
-        self.motion, self.colours, self.clipped_bin = motion, colours, clipped_bin
-        self.marker_radius = marker_radius  # scene units
-        self.morph = ValueTracker(0.0)
+    shape = "circle"
 
-    def __call__(self, t: float, zoom: float):
-        centres, maps, clipped = self.motion.glyphs(t)  # (M, 2), (M, 2, 2), (M,)
+    def __init__(self, motion: LayerMotion, colours: PositionColours | VolumeColours | None = None, *,
+                 marker_radius: float | None = None):
+        self.motion, self.colours = motion, colours
+        self.marker_radius = marker_radius
+        self.morph = ValueTracker(0.0 if marker_radius is not None else 1.0)
+
+    def __call__(self, t: float, zoom: float) -> GlyphFrame:
+        centres, maps, _ = self.motion.glyphs(t)  # (M, 2), (M, 2, 2)
+        unbounded = unbounded_at(self.motion.run.clipped, t)  # (M,)
         morph = self.morph.get_value()
-        maps = (1 - morph) * (self.marker_radius / zoom) * np.eye(2) + morph * maps  # (M, 2, 2)
-        bins = self.colours.bins(t)  # (M,)
-        bins[clipped & (morph > 0)] = self.clipped_bin
-        return centres, maps, bins
+        if self.marker_radius is not None:
+            maps = (1 - morph) * (self.marker_radius / zoom) * np.eye(2) + morph * maps  # (M, 2, 2)
+        bins = self.colours.bins(t) if self.colours is not None else np.zeros(len(centres), int)
+        return GlyphFrame(centres, maps, bins, unbounded & (morph > 0.5))
 
 
 class VolumeCells:
     """Every site's input cell (``cell`` maps the unit square onto it) pushed by the exact Jacobian ``J(t)``:
     a parallelogram of area ``|det J(t)|`` times the input cell's, coloured by ``log10 sqrt(det g(t))``."""
 
+    shape = "square"
+
     def __init__(self, volume: VolumeField, scale: LogColourScale, count: int, *, cell: np.ndarray):
         self.volume, self.scale, self.count, self.cell = volume, scale, count, cell
 
-    def __call__(self, t: float, zoom: float):
+    def __call__(self, t: float, zoom: float) -> GlyphFrame:
         motion = self.volume.motion
         jacobian = motion.jacobian(t)  # (M, 2, 2)
         values, _ = self.volume.at(t)  # (M,)
-        return motion.sites(t), jacobian @ self.cell, self.scale.bins(values, self.count)
+        bins = self.scale.bins(values, self.count)
+        return GlyphFrame(motion.sites(t), jacobian @ self.cell, bins, np.zeros(len(bins), bool))
+
