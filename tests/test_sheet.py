@@ -12,7 +12,7 @@ from render_support import assert_matches_control
 
 from riemann_nn.cli import main
 from riemann_nn.interpolate import LayerMotion
-from riemann_nn.render import Framing, PlotRegion, current_theme
+from riemann_nn.render import PlotRegion, current_theme
 from riemann_nn.render.sheet import build_sheet, capture_frame, default_columns, layer_panel, render_sheet
 from riemann_nn.render.views import LayerView
 from riemann_nn.run import save_run
