@@ -1,25 +1,20 @@
-"""Width-2 networks of any depth: schemes c0 / c1 / c2 (DESIGN.md), a linear head to one logit."""
+"""Width-2 networks in torch: the trainable module, and exact chart Jacobians by ``torch.func``.
+
+The arithmetic of a layer lives in ``network.py`` and is shared with numpy; this module adds parameters,
+initialisation and differentiation.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .activations import SCHEMES
-from .errors import ConfigError
-from .presets import ModelConfig  # re-exported: the configuration lives with the other presets
-
-TORCH_ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "relu": torch.relu,
-    "softplus": F.softplus,  # beta 1
-    "identity": lambda z: z,
-}
+from .config import ModelConfig
+from .network import propagate
 
 
 @contextmanager
@@ -32,33 +27,6 @@ def single_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
-
-
-def propagate(weight: Tensor, bias: Tensor, x0: Tensor, *, scheme: str, activation: str, dt: float) -> Tensor:
-    """Every layer's coordinates: ``x0`` (..., 2) -> (L+1, ..., 2), layer 0 being ``x0`` itself.
-
-    ``weight`` (L, 2, 2) and ``bias`` (L, 2) hold the layers ``f_l(x) = act(W_l x + b_l)``. Pure, so
-    ``torch.func`` can differentiate it.
-    """
-    if scheme not in SCHEMES:
-        raise ConfigError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
-    if activation not in TORCH_ACTIVATIONS:
-        raise ConfigError(f"unknown activation {activation!r}; choose one of: {', '.join(TORCH_ACTIVATIONS)}")
-    act = TORCH_ACTIVATIONS[activation]
-    layers = [x0]
-    previous = x0  # x_{-1} := x_0 for c2: the flow starts at rest
-    for w, b in zip(weight, bias):  # (2, 2), (2,)
-        current = layers[-1]
-        f = act(current @ w.T + b)  # (..., 2)
-        if scheme == "c0":
-            nxt = f
-        elif scheme == "c1":
-            nxt = current + dt * f
-        else:  # c2
-            nxt = 2 * current - previous + dt**2 * f
-        previous = current
-        layers.append(nxt)
-    return torch.stack(layers)  # (L+1, ..., 2)
 
 
 class Width2Net(nn.Module):
@@ -90,3 +58,25 @@ class Width2Net(nn.Module):
     def forward(self, x0: Tensor) -> Tensor:
         """Logits (N,) of input points (N, 2); class 1 where the logit is positive."""
         return self.head(self.layers(x0)[-1])
+
+
+def chart_jacobians(
+    weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, scheme: str, activation: str, dt: float
+) -> np.ndarray:
+    """Exact chart Jacobians ``J_l = d x_l / d x_0`` at ``sites`` (M, 2) for every layer: (L+1, M, 2, 2).
+
+    ``J[l, m, i, j] = d x_l^i / d x_0^j``, from forward-mode ``torch.func`` in float64, vectorised over
+    the sites (``J_0 = I``).
+    """
+    from torch.func import jacfwd, vmap
+
+    w = torch.as_tensor(np.asarray(weight, np.float64))  # (L, 2, 2)
+    b = torch.as_tensor(np.asarray(bias, np.float64))  # (L, 2)
+    points = torch.as_tensor(np.asarray(sites, np.float64))  # (M, 2)
+
+    def layers_of(point: Tensor) -> Tensor:  # (2,) -> (L+1, 2)
+        return propagate(w, b, point, scheme=scheme, activation=activation, dt=dt)
+
+    with single_thread():
+        jac = vmap(jacfwd(layers_of))(points)  # (M, L+1, 2, 2)
+    return jac.permute(1, 0, 2, 3).contiguous().numpy()  # (L+1, M, 2, 2)

@@ -23,7 +23,7 @@ from riemann_nn.render.legends import ColourBar, PositionKey
 from riemann_nn.render.palette import GlyphPalette, LogColourScale, position_bins, position_colours
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
 from riemann_nn.render.theme import label
-from riemann_nn.volume import VolumeField
+from riemann_nn.interpolate import VolumeField
 
 SHADES = ("position", "volume")
 

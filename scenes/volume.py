@@ -22,7 +22,7 @@ from riemann_nn.render.field_view import FieldView, VolumeCells, site_cell
 from riemann_nn.render.legends import ColourBar
 from riemann_nn.render.palette import GlyphPalette, LogColourScale
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
-from riemann_nn.volume import VolumeField
+from riemann_nn.interpolate import VolumeField
 
 
 class VolumeElement(PanelCaptions, Scene):

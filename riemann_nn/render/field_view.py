@@ -8,7 +8,7 @@ import numpy as np
 from manim import ValueTracker, VGroup
 
 from ..interpolate import LayerMotion
-from ..volume import VolumeField
+from ..interpolate import VolumeField
 from .boundary import PolylineSet
 from .framing import FramedAxes, Framing, PlotRegion
 from .grid import WarpedGrid

@@ -1,46 +1,22 @@
-"""Chart Jacobians, pulled-back metrics, metric ellipses and the volume element (DESIGN.md, Mathematics).
+"""The pulled-back metric and everything derived from it (DESIGN.md, Mathematics). Plain numpy, float64.
 
-Layer ``l`` is the chart ``Phi_l : x_0 -> x_l`` with Jacobian ``J_l``. The Euclidean metric of the last
-layer ``L`` pulled back to layer-``l`` coordinates is ``g_l = M_l^T M_l`` with ``M_l = J_L J_l^{-1}``.
-Only ``chart_jacobians`` uses torch; the rest is numpy, float64 throughout.
+Layer ``l`` is the chart ``Phi_l : x_0 -> x_l`` with Jacobian ``J_l`` (``model.chart_jacobians``). One object
+carries the geometry: the factor ``M_l = J_L J_l^{-1}``, the Jacobian of the map from layer ``l`` to the last
+layer ``L``. The Euclidean metric of layer ``L`` pulled back to layer ``l`` is ``g_l = M_l^T M_l``; its ellipses
+(glyphs), its volume element ``sqrt(det g_l) = |det M_l|`` and its degeneracy are read off the factor, by SVD,
+which keeps full precision where ``g`` itself would be ill-conditioned.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .config import CONVENTIONS
 from .errors import ConfigError
-
-CONVENTIONS = ("indicatrix", "stretch")
 
 # A chart whose Jacobian has singular values in a ratio below this is treated as collapsed: its inverse
 # would amplify rounding error by more than 1e10, so the metric there is not trustworthy.
 DEGENERATE_RATIO = 1e-10
-
-
-def chart_jacobians(
-    weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, scheme: str, activation: str, dt: float
-) -> np.ndarray:
-    """Exact chart Jacobians ``J_l = d x_l / d x_0`` at ``sites`` (M, 2) for every layer: (L+1, M, 2, 2).
-
-    ``J[l, m, i, j] = d x_l^i / d x_0^j``, from forward-mode ``torch.func`` in float64, vectorised over
-    the sites (``J_0 = I``).
-    """
-    import torch
-    from torch.func import jacfwd, vmap
-
-    from .model import propagate, single_thread
-
-    w = torch.as_tensor(np.asarray(weight, np.float64))  # (L, 2, 2)
-    b = torch.as_tensor(np.asarray(bias, np.float64))  # (L, 2)
-    points = torch.as_tensor(np.asarray(sites, np.float64))  # (M, 2)
-
-    def layers_of(point):  # (2,) -> (L+1, 2)
-        return propagate(w, b, point, scheme=scheme, activation=activation, dt=dt)
-
-    with single_thread():
-        jac = vmap(jacfwd(layers_of))(points)  # (M, L+1, 2, 2)
-    return jac.permute(1, 0, 2, 3).contiguous().numpy()  # (L+1, M, 2, 2)
 
 
 def collapsed_charts(jacobian: np.ndarray) -> np.ndarray:
@@ -49,7 +25,7 @@ def collapsed_charts(jacobian: np.ndarray) -> np.ndarray:
     return sigma[..., 1] <= DEGENERATE_RATIO * sigma[..., 0]
 
 
-def _pseudo_inverse(matrix: np.ndarray) -> np.ndarray:
+def pseudo_inverse(matrix: np.ndarray) -> np.ndarray:
     """Moore-Penrose inverse of (..., 2, 2) matrices, dropping singular values below the collapse ratio."""
     u, sigma, vt = np.linalg.svd(matrix)  # (..., 2, 2), (..., 2), (..., 2, 2)
     keep = sigma > DEGENERATE_RATIO * sigma[..., :1]  # (..., 2)
@@ -63,9 +39,22 @@ def layer_to_last(jacobian: np.ndarray) -> np.ndarray:
     A collapsed chart gets the pseudo-inverse, so the result is always finite. ``M_L = I`` exactly: the map
     from the last layer to itself is the identity even where its chart collapsed (so ``g_L = I`` always).
     """
-    m = np.einsum("mij,lmjk->lmik", jacobian[-1], _pseudo_inverse(jacobian))  # (L+1, M, 2, 2)
+    m = np.einsum("mij,lmjk->lmik", jacobian[-1], pseudo_inverse(jacobian))  # (L+1, M, 2, 2)
     m[-1] = np.eye(2)
     return m
+
+
+def floored_inverse(matrix: np.ndarray) -> np.ndarray:
+    """Inverse of (M, 2, 2) matrices with singular values floored at ``DEGENERATE_RATIO`` times the largest.
+
+    Where the last chart collapses the indicatrix is unbounded along the kernel: the floor keeps that direction
+    (huge, then clipped to ``max_axis`` like the exported ellipse) instead of dropping it as a pseudo-inverse
+    would. A zero matrix (every direction collapsed) gets a unit floor: its glyph is clipped in both axes.
+    """
+    u, sigma, vt = np.linalg.svd(matrix)  # (M, 2, 2), (M, 2), (M, 2, 2)
+    top = np.where(sigma[:, :1] > 0, sigma[:, :1], 1.0)  # (M, 1)
+    floored = np.maximum(sigma, DEGENERATE_RATIO * top)  # (M, 2)
+    return np.einsum("mji,mj,mkj->mik", vt, 1.0 / floored, u)  # V diag(1/s) U^T
 
 
 def pullback_metrics(jacobian: np.ndarray) -> np.ndarray:
@@ -76,11 +65,6 @@ def pullback_metrics(jacobian: np.ndarray) -> np.ndarray:
 def metric_of_factor(factor: np.ndarray) -> np.ndarray:
     """``g = F^T F`` for factors (..., 2, 2), e.g. ``M_l = J_L J_l^{-1}``."""
     return np.einsum("...ki,...kj->...ij", factor, factor)
-
-
-def volume_element(metric: np.ndarray) -> np.ndarray:
-    """``sqrt(det g)`` for (..., 2, 2) metrics: how much an area there grows on the way to the last layer."""
-    return np.sqrt(np.maximum(np.linalg.det(metric), 0.0))
 
 
 def ellipses(
@@ -155,3 +139,41 @@ def kernel_directions(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lam, q = np.linalg.eigh(metric)  # ascending
     ratio = np.where(lam[..., 1] > 0, np.maximum(lam[..., 0], 0.0) / np.where(lam[..., 1] > 0, lam[..., 1], 1.0), 1.0)
     return q[..., :, 0], ratio
+
+
+# log10 of the volume element where it is zero or below: the chart at this time collapsed (the metric,
+# pulled back with a pseudo-inverse, is singular) or the last chart did. A finite stand-in for -inf.
+LOG_FLOOR = -30.0
+
+
+def log_volume(jacobian: np.ndarray, last_jacobian: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``log10 sqrt(det g)`` of the last layer's metric pulled back through charts with Jacobians ``jacobian``
+    (..., M, 2, 2), the last chart's Jacobians being ``last_jacobian`` (M, 2, 2).
+
+    ``sqrt(det g) = |det M| = |det J_L| / |det J|``: how much an area around a site grows on the way to the last
+    layer. Returns the values (..., M), finite and at least ``LOG_FLOOR`` (smaller values are clipped to it), and
+    which charts collapsed (..., M) bool. Where the chart collapsed, ``layer_to_last`` uses a pseudo-inverse,
+    so ``det g = 0``: the value is ``LOG_FLOOR``.
+    """
+    last, here = _log_abs_det(last_jacobian), _log_abs_det(jacobian)  # (M,), (..., M)
+    collapsed = collapsed_charts(jacobian)  # (..., M)
+    values = np.where(collapsed, LOG_FLOOR, np.maximum(last - here, LOG_FLOOR))  # (..., M)
+    return values, collapsed
+
+
+def _log_abs_det(matrix: np.ndarray) -> np.ndarray:
+    """``log10 |det A|`` of (..., 2, 2) matrices as the sum of the logs of the singular values: saturated layers
+    give determinants like 1e-31 (or below float range) that are still accurate this way. Only an exactly zero
+    singular value is floored, at the smallest normal float."""
+    sigma = np.linalg.svd(matrix, compute_uv=False)  # (..., 2)
+    return np.log10(np.maximum(sigma, np.finfo(float).tiny)).sum(axis=-1)
+
+
+def clip_axes(maps: np.ndarray, max_axis: float) -> tuple[np.ndarray, np.ndarray]:
+    """Glyph maps (M, 2, 2) (taking the unit circle onto each glyph) with their singular values, the glyph's
+    semi-axes, clipped to ``max_axis``, and which were clipped (M,) bool."""
+    u, sigma, vt = np.linalg.svd(maps)  # (M, 2, 2), (M, 2), (M, 2, 2)
+    clipped = sigma[:, 0] > max_axis
+    if not clipped.any():
+        return maps, clipped
+    return np.einsum("mij,mj,mjk->mik", u, np.minimum(sigma, max_axis), vt), clipped
