@@ -1,7 +1,7 @@
 """Shared fixtures and the one invariant helper of the core tests.
 
-Tests never change the working directory: the render/scene tests rely on the repository being the cwd,
-so file-writing tests use ``tmp_path`` explicitly.
+Tests leave no trace: an autouse fixture sends Manim's media folder (texts, Tex, videos) and the run cache to a
+temporary folder, so the repository is unchanged after ``make test``. File-writing tests use ``tmp_path``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,22 @@ SMALL_MODELS = {
     "c1": ModelConfig("c1", "tanh", depth=4, dt=1.0, init_gain=1e-3),
     "c2": ModelConfig("c2", "sigmoid", depth=4, dt=0.8, init_gain=1e-3),
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def media_elsewhere(tmp_path_factory):
+    """Manim's media folder and the run cache in a temporary folder for the whole session (Manim CE's own test
+    suite does the same): nothing is written under the repository's ``media/``."""
+    from manim import config
+
+    media = tmp_path_factory.mktemp("media")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("RIEMANN_NN_CACHE", str(media / "runs"))
+    previous = config.media_dir
+    config.media_dir = str(media)
+    yield media
+    config.media_dir = previous
+    patch.undo()
 
 
 def small_config(scheme: str, **sections) -> RunConfig:
