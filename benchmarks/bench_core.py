@@ -58,7 +58,8 @@ def bench_presets() -> None:
 
 
 def bench_geometry() -> None:
-    from riemann_nn import geometry
+    from riemann_nn import metric
+    from riemann_nn.network import chart_jacobians
 
     rng = np.random.default_rng(0)
     weight = rng.normal(scale=WEIGHT_SCALE, size=(DEPTH, 2, 2))  # (L, 2, 2)
@@ -72,14 +73,14 @@ def bench_geometry() -> None:
         parts = {}
 
         def jacobians():
-            parts["jacobian"] = geometry.chart_jacobians(weight, bias, sites, scheme=scheme,
+            parts["jacobian"] = chart_jacobians(weight, bias, sites, scheme=scheme,
                                                          activation=activation, dt=1.0)  # (L+1, M, 2, 2)
 
         def metrics():
-            parts["metric"] = geometry.pullback_metrics(parts["jacobian"])  # (L+1, M, 2, 2)
+            parts["metric"] = metric.pullback_metrics(parts["jacobian"])  # (L+1, M, 2, 2)
 
         def ellipses():
-            geometry.ellipses(parts["metric"], scale=0.1, max_axis=1.0)
+            metric.ellipses(parts["metric"], scale=0.1, max_axis=1.0)
 
         def everything():
             jacobians(), metrics(), ellipses()

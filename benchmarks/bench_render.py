@@ -80,7 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", help="the preset to render (default: the scene's default_preset)")
     args = parser.parse_args()
-    from riemann_nn.pipeline import cached_run_path
+    from riemann_nn.cache import cached_run_path
     from riemann_nn.presets import get_preset
 
     header("bench_render: manim -ql scenes/transform.py")

@@ -74,8 +74,9 @@ def presets_command() -> None:
 def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, dt,
                   init_gain, iterations, lr, weight_decay, seed, convention, output, quiet) -> None:
     """Train a network and write its Run file."""
-    from .pipeline import build_run
-    from .presets import RunConfig, get_preset
+    from .config import RunConfig
+    from .export import build_run
+    from .presets import get_preset
     from .run import save_run
 
     config = get_preset(preset) if preset else RunConfig()
@@ -216,7 +217,7 @@ def render_command(preset, run_file, quality, layer_path, theme, scene_name) -> 
     import os
     import subprocess
 
-    from .pipeline import load_or_train
+    from .cache import load_or_train
     from .presets import get_preset
     from .run import load_run
 

@@ -31,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from .activations import propagate_numpy
+from .network import propagate
 from .errors import ConfigError
 from .run import Run
 
@@ -97,7 +97,7 @@ def shortest_path(run: Run, start, end, *, points: int = 64, method: str = "auto
         initial[0], initial[-1] = a, b
 
     def last_layer(p: np.ndarray) -> np.ndarray:  # (..., 2) -> (..., 2)
-        return propagate_numpy(run.weight, run.bias, p, scheme=run.scheme, activation_name=run.activation,
+        return propagate(run.weight, run.bias, p, scheme=run.scheme, activation=run.activation,
                                dt=run.dt)[-1]
 
     def polyline_length(path: np.ndarray) -> float:  # the input polyline's image, segments subdivided
@@ -183,7 +183,7 @@ class _TorchNetwork:
     def __init__(self, run: Run):
         import torch
 
-        from .model import propagate
+        from .network import propagate
 
         self.torch = torch
         weight = torch.as_tensor(np.asarray(run.weight, np.float64))  # (L, 2, 2)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from .activations import activation, activation_derivative
 from .errors import ConfigError
-from .geometry import DEGENERATE_RATIO, _pseudo_inverse
+from .metric import clip_axes, invert_chart, log_volume
+from .network import activation, activation_derivative
 from .run import Run
 
 METHODS = ("straight", "spline", "staged")
@@ -79,7 +79,7 @@ class LayerMotion:
         jac = run.jacobian  # (L+1, M, 2, 2)
         if self.convention == "indicatrix":
             # P_l = J_l J_L^{-1}, the glyph maps over s; P_L = I exactly, even where the last chart collapsed.
-            self._pushed = np.einsum("lmij,mjk->lmik", jac, _floored_inverse(jac[-1]))  # (L+1, M, 2, 2)
+            self._pushed = np.einsum("lmij,mjk->lmik", jac, invert_chart(jac[-1]))  # (L+1, M, 2, 2)
             self._pushed[-1] = np.eye(2)
         self._act = activation(run.activation)
         self._act_prime = activation_derivative(run.activation)
@@ -127,7 +127,7 @@ class LayerMotion:
             maps = self.scale * pushed  # (M, 2, 2) = s J(t) J_L^{-1}
         else:
             jac_t = self.jacobian(t)  # (M, 2, 2)
-            m_t = np.einsum("mij,mjk->mik", self.run.jacobian[-1], _pseudo_inverse(jac_t))
+            m_t = np.einsum("mij,mjk->mik", self.run.jacobian[-1], invert_chart(jac_t))
             maps = self.scale * np.swapaxes(m_t, -1, -2)
         return (self.sites(t), *clip_axes(maps, self.max_axis_at(t)))
 
@@ -155,24 +155,25 @@ class LayerMotion:
         return point, jac
 
 
-def _floored_inverse(matrix: np.ndarray) -> np.ndarray:
-    """Inverse of (M, 2, 2) matrices with singular values floored at ``DEGENERATE_RATIO`` times the largest.
+class VolumeField:
+    """``log10 sqrt(det g(t))`` at the glyph sites of a Run at any layer time ``t`` in ``[0, L]``.
 
-    Where the last chart collapses the indicatrix is unbounded along the kernel: the floor keeps that direction
-    (huge, then clipped to ``max_axis`` like the exported ellipse) instead of dropping it as a pseudo-inverse
-    would. A zero matrix (every direction collapsed) gets a unit floor: its glyph is clipped in both axes.
+    Between layers the exact Jacobian ``J(t)`` of the interpolated map gives the exact volume element of the
+    metric pulled back to the moving coordinates: no interpolation of the field itself.
     """
-    u, sigma, vt = np.linalg.svd(matrix)  # (M, 2, 2), (M, 2), (M, 2, 2)
-    top = np.where(sigma[:, :1] > 0, sigma[:, :1], 1.0)  # (M, 1)
-    floored = np.maximum(sigma, DEGENERATE_RATIO * top)  # (M, 2)
-    return np.einsum("mji,mj,mkj->mik", vt, 1.0 / floored, u)  # V diag(1/s) U^T
 
+    def __init__(self, motion: LayerMotion):
+        self.motion = motion
+        self.last_jacobian = motion.run.jacobian[-1]  # (M, 2, 2)
 
-def clip_axes(maps: np.ndarray, max_axis: float) -> tuple[np.ndarray, np.ndarray]:
-    """Maps (M, 2, 2) with singular values (the glyph's semi-axes) clipped to ``max_axis``, and which were
-    clipped (M,) bool."""
-    u, sigma, vt = np.linalg.svd(maps)  # (M, 2, 2), (M, 2), (M, 2, 2)
-    clipped = sigma[:, 0] > max_axis
-    if not clipped.any():
-        return maps, clipped
-    return np.einsum("mij,mj,mjk->mik", u, np.minimum(sigma, max_axis), vt), clipped
+    def at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Values (M,) and collapsed flags (M,) at time ``t`` (exact at every layer and in between)."""
+        if t >= self.motion.depth:  # g_L = I by definition, even where the last chart collapsed
+            return np.zeros(len(self.last_jacobian)), np.zeros(len(self.last_jacobian), bool)
+        return log_volume(self.motion.jacobian(t), self.last_jacobian)
+
+    def at_layers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Values and collapsed flags at every layer: (L+1, M) each."""
+        values, collapsed = log_volume(self.motion.run.jacobian, self.last_jacobian)  # (L+1, M) each
+        values[-1], collapsed[-1] = 0.0, False  # g_L = I, as in ``at``
+        return values, collapsed

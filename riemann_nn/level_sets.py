@@ -10,6 +10,8 @@ from typing import Callable
 
 import numpy as np
 
+from .network import propagate
+
 # Marching squares: for each of the 16 corner-sign cases of a cell (bit 0 bottom-left, 1 bottom-right,
 # 2 top-right, 3 top-left), the pairs of cell edges the level set joins. Edges: 0 bottom, 1 right, 2 top,
 # 3 left. The saddles 5 and 10 have two readings, chosen by the sign at the cell's centre.
@@ -119,6 +121,23 @@ def refine(points: np.ndarray, value_and_gradient: Callable[[np.ndarray], tuple[
     return p
 
 
+def trace_curve(values_of: Callable[[np.ndarray], np.ndarray],
+                value_and_gradient: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], bounds: np.ndarray,
+                *, resolution: int = 241, level: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The curve ``f = level`` inside ``bounds`` [[xmin, ymin], [xmax, ymax]], every component, as packed
+    polylines (vertices (P, 2), offsets (K+1,)): marching squares on a ``resolution``-square grid of
+    ``values_of`` (K, 2) -> (K,), then Newton steps with ``value_and_gradient`` put every vertex on the curve."""
+    xs = np.linspace(bounds[0, 0], bounds[1, 0], resolution)
+    ys = np.linspace(bounds[0, 1], bounds[1, 1], resolution)
+    gx, gy = np.meshgrid(xs, ys)  # (ny, nx)
+    values = values_of(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+    vertices, offsets = pack(trace_level_set(values, xs, ys, level=level))
+    if len(vertices):
+        cell = float(min(xs[1] - xs[0], ys[1] - ys[0]))
+        vertices = refine(vertices, value_and_gradient, max_step=cell, level=level)
+    return vertices, offsets
+
+
 def pack(polylines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Polylines as one array of vertices (P, 2) and offsets (K+1,): polyline k is ``vertices[o[k]:o[k+1]]``."""
     offsets = np.concatenate([[0], np.cumsum([len(p) for p in polylines])]).astype(np.int64)
@@ -135,16 +154,13 @@ def layered_level_sets(run, levels, *, resolution: int = 201) -> list[tuple[floa
     """Level sets ``logit = level`` of a Run's network, traced in the input box and mapped through every
     layer: ``(level, vertices (L+1, P, 2), offsets (K+1,))`` for each level. Vertices sit on grid edges
     (linear interpolation; no refinement: these are for drawing)."""
-    from .activations import propagate_numpy
-
     bounds = np.asarray(run.meta["geometry"]["bounds"], float)
     xs = np.linspace(bounds[0, 0], bounds[1, 0], resolution)
     ys = np.linspace(bounds[0, 1], bounds[1, 1], resolution)
     gx, gy = np.meshgrid(xs, ys)
 
     def layers(points):
-        return propagate_numpy(run.weight, run.bias, points, scheme=run.scheme, activation_name=run.activation,
-                               dt=run.dt)
+        return propagate(run.weight, run.bias, points, scheme=run.scheme, activation=run.activation, dt=run.dt)
 
     logits = run.logits(layers(np.column_stack([gx.ravel(), gy.ravel()]))[-1]).reshape(gx.shape)
     traced = []

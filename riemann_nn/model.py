@@ -1,25 +1,18 @@
-"""Width-2 networks of any depth: schemes c0 / c1 / c2 (DESIGN.md), a linear head to one logit."""
+"""Width-2 networks in torch, for training: the module with its parameters and initialisation.
+
+The arithmetic of a layer lives in ``network.py`` and is shared with numpy.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .activations import SCHEMES
-from .errors import ConfigError
-from .presets import ModelConfig  # re-exported: the configuration lives with the other presets
-
-TORCH_ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "relu": torch.relu,
-    "softplus": F.softplus,  # beta 1
-    "identity": lambda z: z,
-}
+from .config import ModelConfig
+from .network import propagate
 
 
 @contextmanager
@@ -32,33 +25,6 @@ def single_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
-
-
-def propagate(weight: Tensor, bias: Tensor, x0: Tensor, *, scheme: str, activation: str, dt: float) -> Tensor:
-    """Every layer's coordinates: ``x0`` (..., 2) -> (L+1, ..., 2), layer 0 being ``x0`` itself.
-
-    ``weight`` (L, 2, 2) and ``bias`` (L, 2) hold the layers ``f_l(x) = act(W_l x + b_l)``. Pure, so
-    ``torch.func`` can differentiate it.
-    """
-    if scheme not in SCHEMES:
-        raise ConfigError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
-    if activation not in TORCH_ACTIVATIONS:
-        raise ConfigError(f"unknown activation {activation!r}; choose one of: {', '.join(TORCH_ACTIVATIONS)}")
-    act = TORCH_ACTIVATIONS[activation]
-    layers = [x0]
-    previous = x0  # x_{-1} := x_0 for c2: the flow starts at rest
-    for w, b in zip(weight, bias):  # (2, 2), (2,)
-        current = layers[-1]
-        f = act(current @ w.T + b)  # (..., 2)
-        if scheme == "c0":
-            nxt = f
-        elif scheme == "c1":
-            nxt = current + dt * f
-        else:  # c2
-            nxt = 2 * current - previous + dt**2 * f
-        previous = current
-        layers.append(nxt)
-    return torch.stack(layers)  # (L+1, ..., 2)
 
 
 class Width2Net(nn.Module):

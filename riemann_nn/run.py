@@ -50,6 +50,15 @@ class Run:
     # and mapped through every layer, as packed polylines (riemann_nn.level_sets.pack).
     boundary: np.ndarray | None = None  # (L+1, P, 2)
     boundary_offsets: np.ndarray | None = None  # (K+1,) int: polyline k is boundary[:, o[k]:o[k+1]]
+    # (L+1, M) bool: the metric glyph is unbounded there (the chart collapsed or g_l has a kernel). Files of
+    # older builds lack it; it is then derived from the Jacobians (``metric.unbounded_glyphs``).
+    unbounded: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.unbounded is None:
+            from .metric import unbounded_glyphs
+
+            object.__setattr__(self, "unbounded", unbounded_glyphs(np.asarray(self.jacobian, float)))
 
     @property
     def depth(self) -> int:
@@ -101,7 +110,8 @@ def _expected_shapes(run_arrays: dict) -> dict[str, tuple]:
 
 _RANKS = {"weight": 3, "y": 1, "grid": 4, "sites": 3, "loss": 1}
 OPTIONAL_KEYS = ("boundary", "boundary_offsets")
-ARRAY_KEYS = tuple(f.name for f in fields(Run) if f.name != "meta" and f.name not in OPTIONAL_KEYS)
+DERIVED_KEYS = ("unbounded",)  # stored, but derivable when a file lacks them
+ARRAY_KEYS = tuple(f.name for f in fields(Run) if f.name not in ("meta", *OPTIONAL_KEYS, *DERIVED_KEYS))
 
 
 def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
@@ -132,7 +142,9 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
             raise RunFileError(f"{source}: key {key!r} holds NaN or infinite values")
     if arrays["y"].dtype.kind not in "iu" or not np.isin(arrays["y"], (0, 1)).all():
         raise RunFileError(f"{source}: key 'y' must hold integer labels 0 and 1")
-    for key in ("degenerate", "clipped"):
+    for key in ("degenerate", "clipped", *(k for k in DERIVED_KEYS if k in arrays)):
+        if arrays[key].shape != arrays["degenerate"].shape:
+            raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, expected {arrays['degenerate'].shape}")
         if arrays[key].dtype != bool:
             raise RunFileError(f"{source}: key {key!r} has dtype {arrays[key].dtype}, expected bool")
     if meta["model"]["depth"] != arrays["weight"].shape[0]:
@@ -161,7 +173,8 @@ def save_run(run: Run, path: str | Path) -> Path:
     """Write ``run`` to ``path`` (.npz) atomically: a reader sees the old file or the new one, never half."""
     path = Path(path)
     arrays = {key: np.asarray(getattr(run, key)) for key in ARRAY_KEYS}
-    arrays.update({key: np.asarray(getattr(run, key)) for key in OPTIONAL_KEYS if getattr(run, key) is not None})
+    arrays.update({key: np.asarray(getattr(run, key)) for key in OPTIONAL_KEYS + DERIVED_KEYS
+                   if getattr(run, key) is not None})
     validate(arrays, run.meta, source=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
@@ -197,4 +210,4 @@ def load_run(path: str | Path) -> Run:
     if not isinstance(meta, dict):
         raise RunFileError(f"{path}: 'meta' must be a JSON object")
     validate(arrays, meta, source=str(path))
-    return Run(meta=meta, **{key: arrays[key] for key in ARRAY_KEYS + OPTIONAL_KEYS if key in arrays})
+    return Run(meta=meta, **{key: arrays[key] for key in ARRAY_KEYS + OPTIONAL_KEYS + DERIVED_KEYS if key in arrays})

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from .errors import TrainingError
 from .model import Width2Net, single_thread
-from .presets import ModelConfig, TrainConfig  # re-exported
+from .config import ModelConfig, TrainConfig
 
 
 @dataclass(frozen=True)

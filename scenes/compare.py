@@ -45,7 +45,7 @@ def compare_runs(presets: tuple[str, str, str]) -> list:
     A bad list, a bad file, an unknown preset or unequal depths end the render with one line (``SystemExit``).
     """
     from riemann_nn.errors import RiemannNNError
-    from riemann_nn.pipeline import load_or_train
+    from riemann_nn.cache import load_or_train
     from riemann_nn.presets import get_preset
     from riemann_nn.run import load_run
 

@@ -14,7 +14,7 @@ from manim import DOWN, LEFT, UP, FadeIn, Scene, ValueTracker, VGroup, VMobject
 from scipy.sparse.csgraph import minimum_spanning_tree, shortest_path as tree_distances
 from scipy.spatial.distance import cdist
 
-from riemann_nn.activations import propagate_numpy
+from riemann_nn.network import propagate
 from riemann_nn.errors import ConfigError
 from riemann_nn.geodesic import Geodesic, shortest_path
 from riemann_nn.render import (
@@ -148,7 +148,7 @@ class GeodesicOverlay(VGroup):
         run = view.run
 
         def through_layers(curves: np.ndarray) -> np.ndarray:  # (C, K, 2) -> (L+1, C, K, 2)
-            return propagate_numpy(run.weight, run.bias, curves, scheme=run.scheme, activation_name=run.activation,
+            return propagate(run.weight, run.bias, curves, scheme=run.scheme, activation=run.activation,
                                    dt=run.dt)
 
         s = np.linspace(0.0, 1.0, segment_samples)[:, None]  # (S, 1)

@@ -9,7 +9,7 @@ Environment: as for scenes/transform.py (RIEMANN_NN_PRESET, RIEMANN_NN_RUN, RIEM
 import numpy as np
 from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup
 
-from riemann_nn import geometry
+from riemann_nn import metric
 from riemann_nn.level_sets import layered_level_sets
 from riemann_nn.render import LayerCounter, LayerView, current_theme, formula, run_title, scene_path_method, scene_run
 from riemann_nn.render.framing import PlotRegion, nice_step
@@ -38,11 +38,11 @@ class LogitKernels(PanelCaptions, Scene):
         levels = logit_levels(run)
         level_vertices, level_offsets = merge_level_sets(layered_level_sets(run, levels), depth=run.depth)
         level_lines = PolylineSet(color=theme.boundary, stroke_width=1.5, opacity=0.45)
-        gradient = geometry.logit_gradients(run.jacobian, run.head_weight)[0]  # (M, 2) at the input
+        gradient = metric.logit_gradients(run.jacobian, run.head_weight)[0]  # (M, 2) at the input
         along_level_sets = np.column_stack([-gradient[:, 1], gradient[:, 0]])  # kernel of n n^T
         kernel_size = ValueTracker(0.0)
         kernels = DirectionField(color=theme.glyph, stroke_width=2.5)
-        input_kernel, ratio = geometry.kernel_directions(run.metric[0])
+        input_kernel, ratio = metric.kernel_directions(run.metric[0])
         collapsed = ratio < RANK_ONE
         collapse_size = ValueTracker(0.0)
         collapses = DirectionField(color=theme.unbounded, stroke_width=3.0)

@@ -283,7 +283,7 @@ class Lecture(SlideOrScene):
     # -- helpers -------------------------------------------------------------------------------------------
     def load_run(self, preset: str):
         """The preset's Run, trained and cached on first use; a bad preset ends the render with one line."""
-        from riemann_nn.pipeline import load_or_train
+        from riemann_nn.cache import load_or_train
         from riemann_nn.presets import get_preset
 
         try:

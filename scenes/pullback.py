@@ -19,7 +19,7 @@ from riemann_nn.render.colour import LogColourScale, position_bins, position_col
 from riemann_nn.render.legends import UNBOUNDED_WORDS, ColourBar, PositionKey, key_row, unbounded_sample
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
 from riemann_nn.render.views import LayerView, MetricGlyphs, PositionColours, ViewStyle, VolumeColours, input_box
-from riemann_nn.volume import VolumeField
+from riemann_nn.interpolate import VolumeField
 
 SHADES = ("position", "volume")
 

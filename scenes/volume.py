@@ -20,7 +20,7 @@ from riemann_nn.render.colour import LogColourScale
 from riemann_nn.render.legends import ColourBar
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
 from riemann_nn.render.views import LayerView, ViewStyle, VolumeCells, site_cell
-from riemann_nn.volume import VolumeField
+from riemann_nn.interpolate import VolumeField
 
 
 class VolumeElement(PanelCaptions, Scene):

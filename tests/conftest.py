@@ -1,7 +1,7 @@
 """Shared fixtures and the one invariant helper of the core tests.
 
-Tests never change the working directory: the render/scene tests rely on the repository being the cwd,
-so file-writing tests use ``tmp_path`` explicitly.
+Tests leave no trace: an autouse fixture sends Manim's media folder (texts, Tex, videos) and the run cache to a
+temporary folder, so the repository is unchanged after ``make test``. File-writing tests use ``tmp_path``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 import torch
 
-from riemann_nn.model import ModelConfig
-from riemann_nn.pipeline import build_run
-from riemann_nn.presets import DatasetConfig, GeometryConfig, RunConfig
-from riemann_nn.train import TrainConfig
+from riemann_nn.config import ModelConfig
+from riemann_nn.export import build_run
+from riemann_nn.config import DatasetConfig, GeometryConfig, RunConfig
+from riemann_nn.config import TrainConfig
 
 # The networks are 2 neurons wide: intra-op threads cannot help, and on a busy 2-core machine (a render
 # running beside the tests) torch's spinning worker threads slow training ten-fold.
@@ -32,6 +32,22 @@ SMALL_MODELS = {
     "c1": ModelConfig("c1", "tanh", depth=4, dt=1.0, init_gain=1e-3),
     "c2": ModelConfig("c2", "sigmoid", depth=4, dt=0.8, init_gain=1e-3),
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def media_elsewhere(tmp_path_factory):
+    """Manim's media folder and the run cache in a temporary folder for the whole session (Manim CE's own test
+    suite does the same): nothing is written under the repository's ``media/``."""
+    from manim import config
+
+    media = tmp_path_factory.mktemp("media")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("RIEMANN_NN_CACHE", str(media / "runs"))
+    previous = config.media_dir
+    config.media_dir = str(media)
+    yield media
+    config.media_dir = previous
+    patch.undo()
 
 
 def small_config(scheme: str, **sections) -> RunConfig:
@@ -82,3 +98,23 @@ def break_deflate_stream(data: bytes, member: str = "x.npy") -> bytes:
     name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
     start = info.header_offset + 30 + name_length + extra_length  # first byte of the compressed data
     return data[:start] + b"\x07" + data[start + 1:]
+
+
+def reference_layers(weight, bias, x0, *, scheme, act, dt):
+    """DESIGN.md's schemes as a plain per-point loop: returns (L+1, N, 2)."""
+    out = np.empty((len(weight) + 1, len(x0), 2))
+    for n, point in enumerate(x0):
+        x_prev2 = np.array(point, float)  # x_{-1} := x_0 (c2 starts at rest)
+        x_prev = np.array(point, float)  # x_0
+        out[0, n] = x_prev
+        for l in range(len(weight)):
+            f = act(weight[l] @ x_prev + bias[l])
+            if scheme == "c0":
+                x_new = f
+            elif scheme == "c1":
+                x_new = x_prev + dt * f
+            else:
+                x_new = 2 * x_prev - x_prev2 + dt * dt * f
+            x_prev2, x_prev = x_prev, x_new
+            out[l + 1, n] = x_new
+    return out

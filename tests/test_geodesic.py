@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import _small_run, assert_finite_shape
-from riemann_nn.activations import propagate_numpy
+from riemann_nn.network import propagate
 from riemann_nn.cli import main
 from riemann_nn.errors import ConfigError
 from riemann_nn.geodesic import Geodesic, shortest_path, subdivide
@@ -26,7 +26,7 @@ def with_network(base, *, scheme: str, activation: str, weight, bias, dt: float 
 
 
 def last_layer(run, points: np.ndarray) -> np.ndarray:
-    return propagate_numpy(run.weight, run.bias, points, scheme=run.scheme, activation_name=run.activation,
+    return propagate(run.weight, run.bias, points, scheme=run.scheme, activation=run.activation,
                            dt=run.dt)[-1]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from riemann_nn.activations import propagate_numpy
+from riemann_nn.network import propagate
 from riemann_nn.errors import ConfigError
 from riemann_nn.interpolate import DEFAULT_METHOD, LayerMotion, layer_weights
 
@@ -16,8 +16,8 @@ def motions(run):
     return [LayerMotion(run, method=method) for method in METHODS_BY_SCHEME[run.scheme]]
 
 
-def propagate(run, points):
-    return propagate_numpy(run.weight, run.bias, points, scheme=run.scheme, activation_name=run.activation, dt=run.dt)
+def layers_of(run, points):
+    return propagate(run.weight, run.bias, points, scheme=run.scheme, activation=run.activation, dt=run.dt)
 
 
 def test_paths_are_exact_at_every_layer(small_run):
@@ -70,8 +70,8 @@ def test_interpolated_jacobian_is_the_derivative_of_the_interpolated_map(small_r
         for j in range(2):
             e = np.zeros(2)
             e[j] = h
-            plus = motion.at(propagate(small_run, sites0 + e), t)
-            minus = motion.at(propagate(small_run, sites0 - e), t)
+            plus = motion.at(layers_of(small_run, sites0 + e), t)
+            minus = motion.at(layers_of(small_run, sites0 - e), t)
             columns.append((plus - minus) / (2 * h))
         finite_difference = np.stack(columns, axis=-1)  # (M, 2, 2)
         scale = np.abs(finite_difference).max()
@@ -114,7 +114,7 @@ def test_glyphs_stay_finite_where_charts_collapse():
     depth, sites = 2, np.array([[0.5, 0.5], [1.0, -0.3]])
     weight = np.stack([np.eye(2), -np.eye(2)])  # second layer kills positive coordinates: relu(-x) = 0
     bias = np.zeros((depth, 2))
-    x = propagate_numpy(weight, bias, sites, scheme="c0", activation_name="relu", dt=1.0)
+    x = propagate(weight, bias, sites, scheme="c0", activation="relu", dt=1.0)
     jac = np.stack([np.eye(2)] * 2 + [np.zeros((2, 2))])[:, None].repeat(2, axis=1)  # (3, 2, 2, 2)
     jac[2, 1] = np.diag([0.0, 1.0])  # the second site keeps one direction alive
     meta = {"model": {"scheme": "c0", "activation": "relu", "depth": depth, "dt": 1.0},

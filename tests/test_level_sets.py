@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from riemann_nn.activations import propagate_numpy
+from riemann_nn.network import propagate
 from riemann_nn.errors import RunFileError
 from riemann_nn.level_sets import pack, refine, trace_level_set, unpack
 from riemann_nn.run import load_run, save_run
@@ -59,7 +59,7 @@ def test_pack_and_unpack_are_inverse():
 
 
 def logits(run, points):
-    layers = propagate_numpy(run.weight, run.bias, points, scheme=run.scheme, activation_name=run.activation, dt=run.dt)
+    layers = propagate(run.weight, run.bias, points, scheme=run.scheme, activation=run.activation, dt=run.dt)
     return layers[-1] @ run.head_weight + run.head_bias
 
 
@@ -70,8 +70,8 @@ def test_decision_boundary_lies_on_logit_zero_in_every_layer(small_run):
     assert boundary.shape[1] > 0
     scale = np.abs(small_run.x[-1] @ small_run.head_weight).max()
     np.testing.assert_allclose(logits(small_run, boundary[0]), 0, atol=1e-7 * scale)
-    mapped = propagate_numpy(small_run.weight, small_run.bias, boundary[0], scheme=small_run.scheme,
-                             activation_name=small_run.activation, dt=small_run.dt)
+    mapped = propagate(small_run.weight, small_run.bias, boundary[0], scheme=small_run.scheme,
+                             activation=small_run.activation, dt=small_run.dt)
     np.testing.assert_allclose(boundary, mapped, atol=1e-12)
     np.testing.assert_allclose(boundary[-1] @ small_run.head_weight + small_run.head_bias, 0, atol=1e-7 * scale)
 

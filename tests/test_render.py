@@ -156,10 +156,10 @@ def test_building_blocks_match_their_control_frame():
 
 def test_layer_view_matches_its_control_frame():
     """A LayerView of a hand-made two-layer c1 net, half way and with glyphs, matches its control frame."""
-    from riemann_nn.pipeline import build_run
-    from riemann_nn.presets import DatasetConfig, GeometryConfig, RunConfig
-    from riemann_nn.model import ModelConfig
-    from riemann_nn.train import TrainConfig
+    from riemann_nn.export import build_run
+    from riemann_nn.config import DatasetConfig, GeometryConfig, RunConfig
+    from riemann_nn.config import ModelConfig
+    from riemann_nn.config import TrainConfig
 
     config = RunConfig(name="control", dataset=DatasetConfig("moons", n=120, noise=0.05, seed=4),
                        model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),

@@ -7,12 +7,12 @@ import pytest
 
 from render_support import lit_fraction, load_scene_module, mean_change, render_tiny
 
-from riemann_nn.model import ModelConfig
-from riemann_nn.pipeline import build_run
-from riemann_nn.presets import DatasetConfig, GeometryConfig, RunConfig
+from riemann_nn.config import ModelConfig
+from riemann_nn.export import build_run
+from riemann_nn.config import DatasetConfig, GeometryConfig, RunConfig
 from riemann_nn.render.story import scene_run
 from riemann_nn.run import save_run
-from riemann_nn.train import TrainConfig
+from riemann_nn.config import TrainConfig
 
 
 

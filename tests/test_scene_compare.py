@@ -8,11 +8,12 @@ import functools
 import numpy as np
 import pytest
 
-from riemann_nn.model import ModelConfig
-from riemann_nn.pipeline import build_run
-from riemann_nn.presets import DatasetConfig, GeometryConfig, RunConfig, get_preset
+from riemann_nn.config import ModelConfig
+from riemann_nn.export import build_run
+from riemann_nn.config import DatasetConfig, GeometryConfig, RunConfig
+from riemann_nn.presets import get_preset
 from riemann_nn.run import save_run
-from riemann_nn.train import TrainConfig
+from riemann_nn.config import TrainConfig
 
 from render_support import lit_fraction, load_scene_module, mean_change, render_tiny
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from riemann_nn import geometry
+from riemann_nn import metric
 from riemann_nn.interpolate import LayerMotion
-from riemann_nn.model import ModelConfig
-from riemann_nn.pipeline import build_run
-from riemann_nn.presets import DatasetConfig, GeometryConfig, RunConfig, get_preset
+from riemann_nn.config import ModelConfig
+from riemann_nn.export import build_run
+from riemann_nn.config import DatasetConfig, GeometryConfig, RunConfig
+from riemann_nn.presets import get_preset
 from riemann_nn.render.colour import (
     DIVERGING, THEMES, LogColourScale, from_hex, oklab_to_srgb, oklch, position_bins, position_colours, srgb_to_oklab,
 )
@@ -20,8 +21,9 @@ from riemann_nn.render.legends import format_magnitude, log_ticks, ordinal
 from riemann_nn.render.marks import UNIT_CIRCLE, GlyphPalette, route
 from riemann_nn.render.views import input_box, site_cell
 from riemann_nn.run import save_run
-from riemann_nn.train import TrainConfig
-from riemann_nn.volume import LOG_FLOOR, VolumeField, log_volume
+from riemann_nn.config import TrainConfig
+from riemann_nn.interpolate import VolumeField
+from riemann_nn.metric import LOG_FLOOR, log_volume
 
 from render_support import lit_fraction, load_scene_module, mean_change, render_tiny
 
@@ -147,12 +149,12 @@ def test_log_ticks_and_labels():
 
 
 # -- the volume field -----------------------------------------------------------------------------------------
-def assert_volume_matches(values: np.ndarray, metric: np.ndarray, sound: np.ndarray) -> None:
-    """``values`` (M,) are ``log10 geometry.volume_element(metric)`` at the ``sound`` sites. det g of a nearly
+def assert_volume_matches(values: np.ndarray, g: np.ndarray, sound: np.ndarray) -> None:
+    """``values`` (M,) are ``log10 sqrt(det g)`` of ``g`` (M, 2, 2) at the ``sound`` sites. det g of a nearly
     singular g loses digits to cancellation (error about eps |g|^2): logarithms are compared where sqrt(det g)
     is well above that, and elsewhere both must be tiny (or at the floor)."""
-    reference = geometry.volume_element(metric)  # (M,)
-    size = np.linalg.norm(metric, axis=(1, 2))  # (M,)
+    reference = np.sqrt(np.maximum(np.linalg.det(g), 0.0))  # (M,)
+    size = np.linalg.norm(g, axis=(1, 2))  # (M,)
     conditioned = sound & (reference > 1e-5 * size)
     assert conditioned.any()
     np.testing.assert_allclose(values[conditioned], np.log10(reference[conditioned]), atol=1e-6)
@@ -161,7 +163,7 @@ def assert_volume_matches(values: np.ndarray, metric: np.ndarray, sound: np.ndar
 
 
 def test_volume_field_matches_the_run_files_metric_at_every_layer(small_run):
-    """At integer layers, log10 sqrt(det g) from the Jacobians equals ``geometry.volume_element`` of the Run's
+    """At integer layers, log10 sqrt(det g) from the Jacobians equals sqrt(det g) of the Run's
     stored metrics (an independent computation: pseudo-inverse, product, determinant)."""
     field = VolumeField(LayerMotion(small_run))
     stacked, stacked_collapsed = field.at_layers()
@@ -181,14 +183,14 @@ def test_volume_field_matches_the_run_files_metric_at_every_layer(small_run):
 
 def test_volume_field_between_layers_is_the_exact_pullback(small_run):
     """Between layers the value is log10 sqrt(det g(t)) of g(t) = M^T M, M = J_L J(t)^{-1}, with J(t) the
-    interpolated map's Jacobian: checked against geometry's own pullback of [J(t), J_L]."""
+    interpolated map's Jacobian: checked against the metric module's own pullback of [J(t), J_L]."""
     motion = LayerMotion(small_run)
     field = VolumeField(motion)
     for t in (0.25, 1.5, small_run.depth - 0.4):
         values, collapsed = field.at(t)
         assert np.isfinite(values).all()
         pair = np.stack([motion.jacobian(t), small_run.jacobian[-1]])  # (2, M, 2, 2)
-        assert_volume_matches(values, geometry.pullback_metrics(pair)[0], ~collapsed)
+        assert_volume_matches(values, metric.pullback_metrics(pair)[0], ~collapsed)
 
 
 def test_log_volume_never_emits_inf_or_nan():
@@ -211,18 +213,18 @@ def test_site_cells_tile_the_input_box(c1_run):
 
 
 def test_scene_run_passes_a_geometry_override_to_the_preset(monkeypatch):
-    from riemann_nn import pipeline
+    from riemann_nn import cache
     from riemann_nn.render.story import scene_run
 
     seen = []
     monkeypatch.delenv("RIEMANN_NN_RUN", raising=False)
     monkeypatch.setenv("RIEMANN_NN_PRESET", "moons-c1-tanh")
-    monkeypatch.setattr(pipeline, "load_or_train", lambda config: seen.append(config) or "run")
+    monkeypatch.setattr(cache, "load_or_train", lambda config: seen.append(config) or "run")
     assert scene_run(geometry={"sites_per_side": 20}) == "run"
     assert scene_run() == "run"
     preset = get_preset("moons-c1-tanh")
     assert seen[0] == preset.replace(geometry={"sites_per_side": 20}) and seen[1] == preset
-    assert seen[0].geometry.sites_per_side == 20 and pipeline.cache_key(seen[0]) != pipeline.cache_key(preset)
+    assert seen[0].geometry.sites_per_side == 20 and cache.cache_key(seen[0]) != cache.cache_key(preset)
 
 
 def test_unknown_shade_is_one_clear_line(monkeypatch):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import small_config
-from riemann_nn.pipeline import build_run
+from riemann_nn.export import build_run
 from riemann_nn.render.framing import PlotRegion
 from riemann_nn.run import save_run
 from render_support import lit_fraction, load_scene_module, mean_change, render_tiny

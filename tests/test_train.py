@@ -10,8 +10,8 @@ import torch
 
 from riemann_nn.data import make_dataset
 from riemann_nn.errors import ConfigError, TrainingError
-from riemann_nn.model import ModelConfig
-from riemann_nn.pipeline import build_run
+from riemann_nn.config import ModelConfig
+from riemann_nn.export import build_run
 from riemann_nn.presets import PRESETS, get_preset
 from riemann_nn.train import TrainConfig, train
 

@@ -5,7 +5,7 @@ whose anchors differ start a new sub-path. Building the arrays with numpy and wr
 is what keeps thousands of dots, glyphs and grid segments cheap: Cairo's cost is per Python object.
 
 Every mark class derives from ``Marks``, which writes a point array (or nothing) and clips straight segments
-to a ``framing.PlotRegion``. The marks: ``PointCloud`` (data points), ``WarpedGrid`` (grid lines),
+to a plot region (``framing.PlotRegion``). The marks: ``PointCloud`` (data points), ``WarpedGrid`` (grid lines),
 ``PolylineSet`` (the decision boundary, level sets), ``DirectionField`` (short segments through sites),
 ``EllipseField`` (metric glyphs in one colour), ``GlyphPalette`` (glyphs or cells in colour bins) and
 ``UnboundedMarks`` (sites whose metric has no bounded glyph). Glyphs are cut at the region's border, never
@@ -14,13 +14,21 @@ dropped: the number of sub-paths a field draws is the number of its sites (``clo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 from manim import VGroup, VMobject
 
-if TYPE_CHECKING:
-    from .framing import PlotRegion
+
+class PlotRegion(Protocol):
+    """The rectangle marks are clipped to (``framing.PlotRegion`` is one), in scene units."""
+
+    left: float
+    right: float
+    bottom: float
+    top: float
+
+    def contains(self, screen: np.ndarray, *, margin: float = 0.0) -> np.ndarray: ...
 
 __all__ = [
     "DOT", "OUTLINES", "SHAPES", "UNIT_CIRCLE", "UNIT_SQUARE", "DirectionField", "EllipseField", "GlyphPalette",

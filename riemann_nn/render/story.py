@@ -29,7 +29,7 @@ def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = N
     changed configuration is cached under its own key. A Run file is shown as it is.
     A bad file or an unknown preset ends the render with one clear line (``SystemExit``).
     """
-    from ..pipeline import load_or_train
+    from ..cache import load_or_train
     from ..presets import get_preset
     from ..run import load_run
 

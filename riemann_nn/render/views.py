@@ -22,7 +22,7 @@ from manim import ValueTracker, VGroup
 
 from ..interpolate import LayerMotion
 from ..run import Run
-from ..volume import VolumeField
+from ..interpolate import VolumeField
 from .colour import LogColourScale, Theme
 from .framing import FramedAxes, Framing, PlotRegion
 from .marks import GlyphPalette, PointCloud, PolylineSet, UnboundedMarks, WarpedGrid

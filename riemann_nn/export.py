@@ -1,25 +1,24 @@
-"""From a configuration to a Run: data -> train -> geometry -> Run, and the cache of runs under media/runs/."""
+"""From a configuration to a Run: data -> train -> chart Jacobians -> metric -> Run (the geometry assembly)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
 
-from . import geometry, level_sets
-from .activations import propagate_numpy
+from . import level_sets, metric
+from ._version import __version__
+from .config import GeometryConfig, RunConfig
 from .data import load_csv, make_dataset
-from .presets import GeometryConfig, RunConfig
-from .run import SCHEMA, VERSION, Run, load_run, save_run
+from .network import chart_jacobians, propagate
+from .run import SCHEMA, VERSION, Run
 
-__version__ = "0.1.0"
-DEFAULT_CACHE = Path("media") / "runs"
 # Part of every cache key: bump it whenever build_run exports something new or different, so cached runs
 # made by an older build are trained afresh instead of silently lacking it (2: the decision boundary;
-# 3: g_L = I where the last chart collapses).
-EXPORT_GENERATION = 3
+# 3: g_L = I where the last chart collapses; 4: unbounded glyphs flagged, the glyph scale from well-conditioned
+# sites within min_circle..max_circle of the last layer, collapsed charts inverted by metric.invert_chart).
+EXPORT_GENERATION = 4
 
 
 def load_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -62,46 +61,45 @@ def layer_extents(x: np.ndarray) -> np.ndarray:
     return np.maximum((x.max(axis=1) - x.min(axis=1)).max(axis=-1), 1e-12)
 
 
-def glyph_scale(to_last_input: np.ndarray, *, sites: np.ndarray, per_side: int, bounds: np.ndarray,
+def glyph_scale(to_last_input: np.ndarray, *, per_side: int, bounds: np.ndarray, last_extent: float,
                 geometry_config: GeometryConfig) -> float:
-    """The glyph scale ``s`` that makes the median input glyph's major semi-axis ``glyph_size`` site spacings."""
-    unit, _ = geometry.ellipses_of_factor(to_last_input, scale=1.0, max_axis=np.inf, convention=geometry_config.convention)
+    """The glyph scale ``s``, the radius of the circles at the last layer.
+
+    Chosen so that the median input glyph's major semi-axis is ``glyph_size`` site spacings, the median taken
+    over the sites whose input metric is well-conditioned (a rank-deficient metric's glyph is unbounded and
+    says nothing about size), then kept between ``min_circle`` and ``max_circle`` times the last layer's data
+    extent, so the circles there are visible and do not swamp the plot. With no well-conditioned site at all,
+    the last layer alone decides: ``min_circle`` times its extent.
+    """
+    g = geometry_config
+    low, high = g.min_circle * last_extent, g.max_circle * last_extent
+    sound = ~metric.rank_deficient(to_last_input)  # (M,)
+    if not sound.any():
+        return low
+    unit, _ = metric.ellipses_of_factor(to_last_input[sound], scale=1.0, max_axis=np.inf, convention=g.convention)
     spacing = float((bounds[1] - bounds[0]).min()) / per_side
-    finite = unit[:, 0][np.isfinite(unit[:, 0]) & (unit[:, 0] > 0)]
-    typical = float(np.median(finite)) if finite.size else 1.0
-    return geometry_config.glyph_size * spacing / typical
+    return float(np.clip(g.glyph_size * spacing / float(np.median(unit[:, 0])), low, high))
 
 
 def trace_decision_boundary(weight: np.ndarray, bias: np.ndarray, head_weight: np.ndarray, head_bias: float,
                             bounds: np.ndarray, *, scheme: str, activation: str, dt: float,
                             resolution: int = 241) -> tuple[np.ndarray, np.ndarray]:
-    """The curve ``logit = 0`` in the input box ``bounds``, every component, as packed polylines.
+    """The curve ``logit = 0`` in the input box ``bounds``, every component, as packed polylines: vertices (P, 2)
+    and offsets (K+1,) (see ``level_sets.pack``). Newton steps use the exact gradient ``J_L^T w``."""
+    def logits(points: np.ndarray) -> np.ndarray:  # (K, 2) -> (K,)
+        last = propagate(weight, bias, points, scheme=scheme, activation=activation, dt=dt)[-1]  # (K, 2)
+        return last @ head_weight + head_bias
 
-    Marching squares on a ``resolution``-square grid, then Newton steps with the exact gradient
-    ``J_L^T w`` put every vertex on the curve. Returns vertices (P, 2) and offsets (K+1,) (see
-    ``level_sets.pack``).
-    """
-    def logits(points):  # (K, 2) -> (K,)
-        return propagate_numpy(weight, bias, points, scheme=scheme, activation_name=activation, dt=dt)[-1] @ head_weight + head_bias
-
-    def value_and_gradient(points):
-        last = geometry.chart_jacobians(weight, bias, points, scheme=scheme, activation=activation, dt=dt)[-1]
+    def value_and_gradient(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        last = chart_jacobians(weight, bias, points, scheme=scheme, activation=activation, dt=dt)[-1]  # (K, 2, 2)
         return logits(points), np.einsum("kij,i->kj", last, head_weight)  # grad logit = J_L^T w
 
-    xs = np.linspace(bounds[0, 0], bounds[1, 0], resolution)
-    ys = np.linspace(bounds[0, 1], bounds[1, 1], resolution)
-    gx, gy = np.meshgrid(xs, ys)  # (ny, nx)
-    values = logits(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
-    vertices, offsets = level_sets.pack(level_sets.trace_level_set(values, xs, ys))
-    if len(vertices):
-        cell = float(min(xs[1] - xs[0], ys[1] - ys[0]))
-        vertices = level_sets.refine(vertices, value_and_gradient, max_step=cell)
-    return vertices, offsets
+    return level_sets.trace_curve(logits, value_and_gradient, bounds, resolution=resolution)
 
 
 def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     """Train the configured network and export every layer's coordinates and metric glyphs."""
-    from .train import train
+    from .train import train  # torch: imported here so that loading a cached run never pays for it
 
     x0, y = load_data(config)  # (N, 2), (N,)
     result = train(x0, y, model_config=config.model, train_config=config.training, progress=progress)
@@ -111,18 +109,20 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     m = config.model
 
     def layers(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., 2)
-        return propagate_numpy(weight, bias, points, scheme=m.scheme, activation_name=m.activation, dt=m.dt)
+        return propagate(weight, bias, points, scheme=m.scheme, activation=m.activation, dt=m.dt)
 
     g = config.geometry
     bounds = input_bounds(x0, padding=g.padding)
     sites0 = glyph_sites(bounds, g.sites_per_side)  # (M, 2)
-    jacobian = geometry.chart_jacobians(weight, bias, sites0, scheme=m.scheme, activation=m.activation, dt=m.dt)
-    to_last = geometry.layer_to_last(jacobian)  # (L+1, M, 2, 2) M_l = J_L J_l^{-1}
-    metric = geometry.metric_of_factor(to_last)  # (L+1, M, 2, 2) g_l = M_l^T M_l
+    jacobian = chart_jacobians(weight, bias, sites0, scheme=m.scheme, activation=m.activation, dt=m.dt)
+    to_last = metric.layer_to_last(jacobian)  # (L+1, M, 2, 2) M_l = J_L J_l^{-1}
+    metric_l = metric.metric_of_factor(to_last)  # (L+1, M, 2, 2) g_l = M_l^T M_l
     x = layers(x0)  # (L+1, N, 2)
-    scale = glyph_scale(to_last[0], sites=sites0, per_side=g.sites_per_side, bounds=bounds, geometry_config=g)
-    max_axis = g.max_axis * layer_extents(x)  # (L+1,)
-    ellipse, clipped = geometry.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
+    extents = layer_extents(x)  # (L+1,)
+    scale = glyph_scale(to_last[0], per_side=g.sites_per_side, bounds=bounds, last_extent=float(extents[-1]),
+                        geometry_config=g)
+    max_axis = g.max_axis * extents  # (L+1,)
+    ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
                                                    convention=g.convention)
 
     meta = {
@@ -139,7 +139,8 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
             "objective": "binary cross-entropy with logits, full batch",
         },
         "ellipse": {"convention": g.convention, "scale": scale, "max_axis": max_axis.tolist(),
-                    "max_axis_fraction": g.max_axis, "glyph_size": g.glyph_size},
+                    "max_axis_fraction": g.max_axis, "glyph_size": g.glyph_size,
+                    "min_circle": g.min_circle, "max_circle": g.max_circle},
         "geometry": {"bounds": bounds.tolist(), "sites_per_side": g.sites_per_side,
                      "grid_lines": g.grid_lines, "grid_samples": g.grid_samples, "padding": g.padding},
         "config": config.to_dict(),
@@ -152,9 +153,10 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     return Run(
         meta=meta, x=x, y=np.asarray(y, np.int64),
         grid=layers(grid_lines(bounds, lines=g.grid_lines, samples=g.grid_samples)),
-        sites=layers(sites0), jacobian=jacobian, metric=metric, ellipse=ellipse,
+        sites=layers(sites0), jacobian=jacobian, metric=metric_l, ellipse=ellipse,
         weight=weight, bias=bias, head_weight=head_weight, head_bias=head_bias, loss=result.loss,
-        accuracy=result.accuracy, degenerate=geometry.collapsed_charts(jacobian), clipped=clipped,
+        accuracy=result.accuracy, degenerate=metric.rank_deficient(jacobian), clipped=clipped,
+        unbounded=metric.unbounded_glyphs(jacobian),
         boundary=layers(boundary), boundary_offsets=boundary_offsets,
     )
 
@@ -162,32 +164,9 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
 def _dataset_meta(config: RunConfig, *, n: int) -> dict:
     d = config.dataset
     if d.csv is not None:
-        return {"source": "csv", "path": str(d.csv), "sha256": _file_digest(d.csv), "n": n}
+        return {"source": "csv", "path": str(d.csv), "sha256": file_digest(d.csv), "n": n}
     return {"source": "generated", "name": d.name, "n": d.n, "noise": d.noise, "seed": d.seed}
 
 
-def _file_digest(path: str | Path) -> str:
+def file_digest(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def cache_key(config: RunConfig) -> str:
-    """A short digest of everything that determines the Run (a CSV's content included)."""
-    payload = {"config": config.to_dict(), "run_version": VERSION, "riemann_nn": __version__,
-               "export": EXPORT_GENERATION}
-    if config.dataset.csv is not None:
-        payload["csv_sha256"] = _file_digest(config.dataset.csv)
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
-
-
-def cached_run_path(config: RunConfig, *, cache_dir: str | Path = DEFAULT_CACHE) -> Path:
-    return Path(cache_dir) / f"{config.name}-{cache_key(config)}.npz"
-
-
-def load_or_train(config: RunConfig, *, cache_dir: str | Path = DEFAULT_CACHE, progress: bool = True) -> Run:
-    """The cached Run of ``config`` if there is one, else train it now and cache it."""
-    path = cached_run_path(config, cache_dir=cache_dir)
-    if path.is_file():
-        return load_run(path)
-    run = build_run(config, progress=progress)
-    save_run(run, path)
-    return run
