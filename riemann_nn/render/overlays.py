@@ -1,15 +1,18 @@
-"""Overlays: what is drawn over a view besides the marks of the Run, e.g. the head's half-planes."""
+"""Overlays: what is drawn over or beside a view besides the marks of the Run: the head's half-planes, the
+network diagram with the active layer lit, one worked glyph with its axes explained."""
 
 from __future__ import annotations
 
 import numpy as np
-from manim import Polygon, VGroup, VMobject
+from manim import Polygon, ValueTracker, VGroup, VMobject
 
 from .colour import Theme
 from .framing import Framing
-from .marks import clip_segments, segments_to_bezier
+from .marks import EllipseField, PointCloud, clip_segments, ellipses_to_bezier, segments_to_bezier
+from .text import OutlineCache, PathText, label
+from .views import LayerHeading, LayerView
 
-__all__ = ["DecisionHalfPlanes", "half_plane_polygons"]
+__all__ = ["DecisionHalfPlanes", "NetworkDiagram", "WorkedGlyph", "half_plane_polygons", "worked_site"]
 
 
 def half_plane_polygons(normal: np.ndarray, offset: float, low: np.ndarray, high: np.ndarray):
@@ -52,3 +55,172 @@ class DecisionHalfPlanes(VGroup):
         if len(start):
             self.line.set_points(segments_to_bezier(start, end))
         self.add(self.line)
+
+
+class NetworkDiagram(VGroup):
+    """The network as a tiny diagram, 2-2-...-2-1 (input, ``L`` layers of two neurons, the head), its top-left
+    corner at ``anchor``, with the layer a view's time is at (or moving into) lit: while data move from layer
+    ``l`` to ``l+1`` the connections into ``l+1`` and its neurons; on a staged c0 path the stage playing (the
+    linear map lights the connections, the shift the neurons' rims, the activation their fill). ``head``
+    (0..1) lights the head and its connections.
+
+    The unlit diagram is one static path (drawn once per animation); the lit parts are two small moving ones.
+    """
+
+    def __init__(self, view: LayerView, *, anchor: np.ndarray, width: float = 3.9, height: float = 0.42,
+                 node_radius: float = 0.058, font_size: float = 14, **kwargs):
+        super().__init__(**kwargs)
+        self.view, depth, theme = view, view.run.depth, view.theme
+        self.heading, self.head = LayerHeading(), ValueTracker(0.0)
+        left, top = np.asarray(anchor, float)[:2]
+        xs = left + node_radius + np.linspace(0.0, width - 2 * node_radius, depth + 2)  # (L+2,) column centres
+        middle = top - node_radius - height / 2
+        pair = np.array([middle + height / 2, middle - height / 2])
+        self.columns = [np.column_stack([np.full(2, x), pair]) for x in xs[:-1]] + [np.array([[xs[-1], middle]])]
+        self.radius = node_radius
+        all_nodes = np.concatenate(self.columns)  # (2L+3, 2)
+        edges = np.concatenate([self.edges_into(column) for column in range(1, depth + 2)])  # (E, 2, 2)
+        self.static = VMobject(stroke_color=theme.muted, stroke_width=1.2, stroke_opacity=0.8)
+        self.static.set_points(np.concatenate([segments_to_bezier(edges[:, 0], edges[:, 1]),
+                                               ellipses_to_bezier(all_nodes, node_radius * _EYES(len(all_nodes)))]))
+        self.lit_lines = VMobject(stroke_color=theme.text, stroke_width=2.6, fill_opacity=0)
+        self.lit_nodes = VMobject(fill_color=theme.text, fill_opacity=1.0, stroke_width=0)
+        words = [label("input", theme, font_size=font_size, color=theme.muted),
+                 label("head", theme, font_size=font_size, color=theme.muted)]
+        bottom = middle - height / 2 - node_radius - 0.06
+        words[0].move_to([xs[0] - node_radius, bottom, 0], aligned_edge=[-1, 1, 0])
+        words[1].move_to([xs[-1] + node_radius, bottom, 0], aligned_edge=[1, 1, 0])
+        self.words = VGroup(*words)
+        self.add(self.static, self.words, self.lit_lines, self.lit_nodes)
+        self.follow_time(self)
+        self.add_updater(self.follow_time)
+
+    def edges_into(self, column: int) -> np.ndarray:
+        """The connections from column ``column - 1`` into ``column``, from rim to rim: (E, 2, 2)."""
+        starts, ends = self.columns[column - 1], self.columns[column]
+        pairs = np.array([[a, b] for a in starts for b in ends])  # (E, 2, 2)
+        direction = pairs[:, 1] - pairs[:, 0]
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        return np.stack([pairs[:, 0] + self.radius * direction, pairs[:, 1] - self.radius * direction], axis=1)
+
+    def lit(self, t: float) -> tuple[list[int], list[int], list[int]]:
+        """Which columns have lit connections (into them), lit rims and lit neurons at time ``t``."""
+        start, end = self.heading.read(t)
+        if start == end:
+            return [], [], [end]
+        into = max(start, end)  # the connections between the two layers, whichever way the sweep goes
+        stage = self.view.stage_at(t)
+        if stage is None:
+            return [into], [end], []
+        if stage == self.view.run.activation:
+            return [], [end], [end]
+        return ([into], [], []) if stage == "W x" else ([into], [end], [])
+
+    def follow_time(self, mobject: "NetworkDiagram") -> None:
+        edges, rims, nodes = self.lit(self.view.time.get_value())
+        head = len(self.columns) - 1
+        if self.head.get_value() > 0.5:
+            edges, nodes = [*edges, head], [*nodes, head]
+        lines = [segments_to_bezier(*np.moveaxis(self.edges_into(c), 1, 0)) for c in edges]
+        centres = [self.columns[c] for c in rims]
+        if centres:
+            ring = np.concatenate(centres)
+            lines.append(ellipses_to_bezier(ring, self.radius * _EYES(len(ring))))
+        self.lit_lines.set_points(np.concatenate(lines) if lines else np.zeros((0, 3)))
+        filled = np.concatenate([self.columns[c] for c in nodes]) if nodes else np.zeros((0, 2))
+        self.lit_nodes.set_points(ellipses_to_bezier(filled, 0.78 * self.radius * _EYES(len(filled))))
+
+
+def _EYES(count: int) -> np.ndarray:
+    """``count`` identity maps (count, 2, 2): unit circles, scaled by the caller."""
+    return np.tile(np.eye(2), (count, 1, 1))
+
+
+class WorkedGlyph(VGroup):
+    """One glyph followed through the layers with its site (a dot), ``magnify`` times the field's size, and
+    arrows on its axes saying what they mean: the long axis, "squeezed" (moving far this way changes the last
+    layer little), the short one, "stretched".
+
+    ``grow`` (0..1) draws the glyph from nothing; ``arrows`` (0..1) grows the arrows out of the site and fades
+    their words in. The words sit on a plate of the background colour, so that they read over the data.
+    """
+
+    def __init__(self, view: LayerView, site: int, *, magnify: float, font_size: float = 18, stroke_width: float = 3.6,
+                 **kwargs):
+        super().__init__(**kwargs)
+        theme = view.theme
+        self.view, self.site, self.magnify = view, site, magnify
+        self.grow, self.arrows = ValueTracker(0.0), ValueTracker(0.0)
+        self.outline = EllipseField(color=theme.glyph, stroke_width=stroke_width)
+        self.dot = PointCloud(color=theme.text, radius=0.055, opacity=1.0)
+        self.axes = VMobject(stroke_color=theme.text, stroke_width=3.0, fill_opacity=0)
+        self.plates = VMobject(fill_color=theme.background, fill_opacity=0.85, stroke_width=0)
+        self.words = PathText(OutlineCache(theme, font_size=font_size), color=theme.text)
+        self.add(self.outline, self.axes, self.dot, self.plates, self.words)
+        self.follow_view(self)
+        self.add_updater(self.follow_view)
+
+    def follow_view(self, mobject: "WorkedGlyph") -> None:
+        view = self.view
+        t, framing = view.time.get_value(), view.framing_at(view.time.get_value())
+        centre = framing.to_screen(view.motion.sites(t)[self.site])  # (2,)
+        grown = self.grow.get_value()
+        glyph = framing.zoom * self.magnify * grown * view.motion.glyphs(t)[1][self.site]  # (2, 2)
+        self.outline.set_glyphs(centre[None], glyph[None], region=view.region if grown > 0 else None)
+        if grown <= 0:
+            self.outline.set_points(np.zeros((0, 3)))
+        self.dot.set_positions(centre[None], region=view.region)
+        reach = self.arrows.get_value()
+        if reach <= 0:
+            for part in (self.axes, self.plates, self.words):
+                part.set_points(np.zeros((0, 3)))
+            return
+        u, sigma, _ = np.linalg.svd(glyph)  # columns of u: the long and the short axis
+        tips = centre + reach * (u * sigma).T  # (2, 2): long axis tip, short axis tip
+        shafts = [np.stack([centre, tip]) for tip in tips]
+        heads = []
+        for tip, direction in zip(tips, u.T):
+            across = np.array([-direction[1], direction[0]])
+            size = min(0.13, 0.5 * float(np.linalg.norm(tip - centre)))
+            heads += [np.stack([tip - size * (direction - 0.6 * across), tip]),
+                      np.stack([tip - size * (direction + 0.6 * across), tip])]
+        segments = np.stack(shafts + heads)  # (6, 2, 2)
+        self.axes.set_points(segments_to_bezier(segments[:, 0], segments[:, 1]))
+        words, anchors, aligns = ["squeezed", "stretched"], [], []
+        for tip, direction in zip(tips, u.T):
+            outward = direction if (tip - centre) @ direction >= 0 else -direction
+            anchors.append(tip + 0.16 * outward)
+            aligns.append(-outward / np.abs(outward).max())  # the box's side facing the glyph sits on the anchor
+        self.words.show(words, np.array(anchors), align=np.array(aligns))
+        self.words.set_fill(opacity=min(1.0, 2 * reach))
+        boxes = []
+        for word, anchor, align in zip(words, anchors, aligns):
+            half = self.words.cache.size(word) / 2 + 0.06
+            middle = anchor - align * (half - 0.06)
+            boxes.append(middle + np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * half)
+        corners = np.stack(boxes)  # (2, 4, 2)
+        self.plates.set_points(segments_to_bezier(corners.reshape(-1, 2), np.roll(corners, -1, axis=1).reshape(-1, 2)))
+        self.plates.set_fill(opacity=0.85 * min(1.0, 2 * reach))
+
+
+def worked_site(view: LayerView, unbounded: np.ndarray, *, input_axis: float = 0.95,
+                last_radius: float = 0.45) -> tuple[int, float]:
+    """The site for a ``WorkedGlyph`` of ``view`` and its magnification: (site, magnify).
+
+    Among sites never unbounded (``unbounded`` (L+1, M) per-layer flags) and well inside the data at the input,
+    the one whose input ellipse is clearly long (axes about 3 : 1) when magnified so that its long semi-axis is
+    ``input_axis`` on screen, while its last-layer circle has a radius near ``last_radius`` (both framed on the
+    data alone, as before the field shows).
+    """
+    run, motion, region = view.run, view.motion, view.region
+    first, last = Framing.fit(run.x[0], region), Framing.fit(run.x[-1], region)
+    axes = np.linalg.svd(first.zoom * motion.glyphs(0.0)[1], compute_uv=False)  # (M, 2) on screen, magnify 1
+    magnify = input_axis / np.maximum(axes[:, 0], 1e-300)  # (M,)
+    radius = magnify * motion.scale * last.zoom  # (M,) the last layer's circle on screen
+    aspect = axes[:, 0] / np.maximum(axes[:, 1], 1e-300)
+    low, high = run.x[0].min(axis=0), run.x[0].max(axis=0)
+    inside = ((run.sites[0] > low + 0.2 * (high - low)) & (run.sites[0] < high - 0.2 * (high - low))).all(axis=1)
+    score = np.abs(np.log(aspect / 3.0)) + np.abs(np.log(radius / last_radius))  # (M,)
+    usable = ~unbounded.any(axis=0) & inside & (aspect > 1.5) & np.isfinite(score)
+    site = int(np.argmin(np.where(usable, score, np.inf))) if usable.any() else int(np.argmin(aspect))
+    return site, float(magnify[site])
