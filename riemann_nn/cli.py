@@ -248,3 +248,6 @@ def render_command(preset, run_file, quality, layer_path, theme, scene_name) -> 
     if not videos:
         _fail("manim finished but wrote no video")
     click.echo(f"video: {videos[-1]}")
+    for subtitles in (videos[-1].with_suffix(".vtt"), videos[-1].with_suffix(".srt")):  # written by the story base
+        if subtitles.is_file():
+            click.echo(f"subtitles: {subtitles}")

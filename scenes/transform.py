@@ -8,11 +8,11 @@ layer path (straight, spline, staged) and ``RIEMANN_NN_THEME`` the colours (dark
 beside the video (``LayerByLayer.vtt``, ``.srt``).
 """
 
-from manim import FadeOut, VGroup
+from manim import FadeOut
 
 from riemann_nn.render.overlays import WorkedGlyph, worked_site
-from riemann_nn.render.story import FORMULA_TOP, PANEL_LEFT, PANEL_WIDTH, LayerStory
-from riemann_nn.render.text import formula, label
+from riemann_nn.render.story import LayerStory
+from riemann_nn.render.text import metric_formulas
 
 
 class LayerByLayer(LayerStory):
@@ -23,56 +23,38 @@ class LayerByLayer(LayerStory):
     def construct(self):
         # 0-1. The question; the input and its decision boundary.
         self.title_card()
-        self.say("Two classes of points in the plane.\nThe white curve is the network's\ndecision boundary.")
-        # 2-3. Forward: each layer is a plane of its own; a hold half way.
-        self.sweep(self.depth // 2, caption="Each layer has two neurons, so its\noutput is a point in a new plane.\n"
+        self.say(f"Two classes of points. The {self.theme.boundary_word} curve: the network's decision boundary.")
+        # 2-3. Forward: every layer gives the points new coordinates; a hold half way.
+        self.sweep(self.depth // 2, caption="Each layer's two neurons give every point new coordinates. "
                                             "Follow points, grid and boundary.")
-        self.say("The grid shows how the network\nstretches and folds the plane.")
+        self.say("The grid shows how the network stretches and folds the plane.")
         self.sweep(self.depth)
         # 4. Linear at last.
-        planes = self.half_planes("In the last layer a straight line\nseparates the classes: the network\n"
-                                  "has made the problem linear.")
-        # 5. One glyph: a circle of the last layer, carried back to the input, where it is an ellipse.
-        site, magnify = worked_site(self.view, self.run.clipped)
+        planes = self.half_planes("In the last layer a straight line separates the classes: "
+                                  "the problem has become linear.")
+        # 5. One glyph: a circle of the last layer carried back to the input, where it is an ellipse.
+        site, magnify = worked_site(self.view, self.run.unbounded)
         glyph = WorkedGlyph(self.view, site, magnify=magnify)
         self.add(glyph)
-        self.say("Around one point, all points at\none small distance: a circle.",
+        self.say("Around one point, the points at one small distance: a circle. Watch it go back to the input.",
                  glyph.grow.animate.set_value(1.0), self.diagram.head.animate.set_value(0.0), FadeOut(planes))
-        self.sweep(0, seconds=3.6, caption="Carried back to the input, the\ncircle becomes an ellipse.")
-        self.say("Long axis, squeezed: moving far this\nway changes little. Short axis,\n"
-                 "stretched: a small step changes a lot.", glyph.arrows.animate.set_value(1.0), run_time=1.2)
+        self.sweep(0, seconds=3.6)
+        self.say("Long axis, squeezed: moving far this way changes little. Short axis, stretched: "
+                 "a small step changes a lot.", glyph.arrows.animate.set_value(1.0), run_time=1.2)
         # 6. The field: one circle at every site of the last layer.
         self.hide(glyph)
-        self.sweep(self.depth, seconds=2.4, caption="Now one circle at every site\nof the last layer.")
+        self.sweep(self.depth, seconds=2.4, caption="Back in the last layer: now one circle at every site.")
         self.grow_field()
         # 7-8. The pull-back, with holds; the metric of the input.
-        self.sweep(0, caption="Pulled back layer by layer, the\ncircles deform with the coordinates.",
-                   holds={2 * self.depth // 3: 1.0, self.depth // 3: 1.0})
+        third = self.depth // 3
+        self.sweep(third, caption="Pulled back layer by layer, the circles deform with the coordinates.",
+                   holds={self.depth - third: 1.0, third: 1.0})
+        self.sweep(0, caption="The metric the network induces on its input: small ellipses where it is "
+                              "sensitive, long ones where it ignores a direction.")
         if self.legend.unbounded:
-            self.say("Red arrows: there a layer squashes\nthe plane onto a line. Distances\n"
-                     "across it are lost: no ellipse fits.")
-        self.say("The metric the network induces on\nits input: small ellipses where it is\n"
-                 "sensitive, long ones where it ignores\na direction.")
+            self.say("Red arrows: there a layer squashes the plane onto a line, and distances across it are lost.")
         # 9. The formula, its symbols in words beside it.
-        self.show(pullback_formulas(self.theme), caption="It comes from the Jacobian: how\nthe last layer moves when "
-                                                         "the\ninput moves.")
+        self.present(metric_formulas(self.theme), caption="Where the metric comes from, in the input and in "
+                                                          "every layer:")
         # 10. Close.
-        self.close("A deep network is a chain of\ncoordinate changes. Render your\nown: riemann-nn render")
-
-
-def pullback_formulas(theme) -> VGroup:
-    """The metric of the input and of layer l, each formula over its symbols in words, in the panel."""
-    def pair(tex, plain, words):
-        return VGroup(formula(tex, plain, theme, font_size=34),
-                      label(words, theme, font_size=17, color=theme.muted)).arrange(direction=[0, -1, 0],
-                                                                                   aligned_edge=[-1, 0, 0], buff=0.1)
-
-    block = VGroup(
-        pair(r"g_0 = J_L^{\top} J_L, \quad J_L = \frac{\partial x_L}{\partial x_0}", "g0 = JL^T JL",
-             "how the last layer moves\nwhen the input moves"),
-        pair(r"g_l = M_l^{\top} M_l, \quad M_l = J_L J_l^{-1}", "gl = Ml^T Ml",
-             "the same rule in every layer l"),
-    ).arrange(direction=[0, -1, 0], aligned_edge=[-1, 0, 0], buff=0.25)
-    if block.width > PANEL_WIDTH:
-        block.scale_to_fit_width(PANEL_WIDTH)
-    return block.move_to([PANEL_LEFT, FORMULA_TOP, 0], aligned_edge=[-1, 1, 0])
+        self.close("A deep network is a chain of coordinate changes. Render your own: riemann-nn render.")

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
-from render_support import assert_matches_control
 
 from riemann_nn.cli import main
 from riemann_nn.interpolate import LayerMotion
@@ -16,6 +15,8 @@ from riemann_nn.render import PlotRegion, current_theme
 from riemann_nn.render.sheet import build_sheet, capture_frame, default_columns, layer_panel, render_sheet
 from riemann_nn.render.views import LayerView
 from riemann_nn.run import save_run
+
+from render_support import assert_matches_control
 
 WIDTH = 480  # pixels: small and fast, large enough for every panel to hold real pixels
 
@@ -78,7 +79,7 @@ def test_default_grids_are_near_square_and_never_leave_a_row_empty():
 
 
 def test_panels_are_square_inside_the_image_and_do_not_overlap(drawn):
-    theme, layout, image = drawn
+    _, layout, image = drawn
     assert (layout.columns, layout.rows) == (3, 2)
     boxes = [pixel_box(layout.region(i), layout, WIDTH, inset=0) for i in range(5)]
     for rows, columns in boxes:
@@ -124,7 +125,7 @@ def test_only_the_last_panel_is_tinted_by_the_half_planes(drawn):
 
 
 def test_themes_paint_their_own_background(drawn):
-    theme, layout, image = drawn
+    theme, _, image = drawn
     assert (image[0, 0] == rgb(theme.background)).all() and (image[-1, -1] == rgb(theme.background)).all()
     assert current_theme("dark").background != current_theme("light").background
 

@@ -37,6 +37,7 @@ class Theme:
     grid_opacity: float
     glyph: str
     boundary: str
+    boundary_word: str  # the decision boundary's colour in a caption ("the white curve")
     half_plane_opacity: float
     unbounded: str  # marks of sites where the metric is unbounded (a collapsed layer)
 
@@ -45,14 +46,15 @@ THEMES = {
     "dark": Theme(
         name="dark", background="#10141B", text="#E8EAED", muted="#8A94A6",
         classes=("#F5A742", "#4FA8E8"), grid="#6C7A91", grid_opacity=0.55,
-        glyph="#7EE0A8", boundary="#F2F2F2", half_plane_opacity=0.14, unbounded="#E0506A",
+        glyph="#7EE0A8", boundary="#F2F2F2", boundary_word="white", half_plane_opacity=0.14, unbounded="#E0506A",
     ),
     "light": Theme(
         name="light", background="#FBFAF6", text="#1B1F27", muted="#5E6677",
-        # Checked against deuteranopia/protanopia simulations: the glyphs (teal, light) and the clipped glyphs
-        # (deep red, dark) differ in lightness, not only in hue; the orange is dark enough for 3.8:1 on paper.
-        classes=("#C8650A", "#1F69B0"), grid="#8C97A8", grid_opacity=0.5,
-        glyph="#23907A", boundary="#1B1F27", half_plane_opacity=0.12, unbounded="#8A1818",
+        # Checked against deuteranopia/protanopia simulations: the glyphs (teal, light) and the unbounded marks
+        # (deep red, dark, heavier arrows) differ in lightness and stroke, not only in hue; the orange is dark
+        # enough for 3.8:1 on paper; the grid is dark enough to survive a washed-out projector.
+        classes=("#C8650A", "#1F69B0"), grid="#6E7A8E", grid_opacity=0.55,
+        glyph="#23907A", boundary="#1B1F27", boundary_word="black", half_plane_opacity=0.12, unbounded="#8A1818",
     ),
 }
 
@@ -104,7 +106,7 @@ def oklch(lightness, chroma, hue_degrees) -> np.ndarray:
 
 def to_hex(rgb: np.ndarray) -> list[str]:
     """sRGB in [0, 1] (K, 3) -> ["#RRGGBB", ...]."""
-    return ["#" + "".join(f"{int(round(255 * c)):02X}" for c in row) for row in np.atleast_2d(rgb)]
+    return ["#" + "".join(f"{round(255 * float(c)):02X}" for c in row) for row in np.atleast_2d(rgb)]
 
 
 def from_hex(colour: str) -> np.ndarray:
@@ -175,7 +177,7 @@ class LogColourScale:
 
     @classmethod
     def robust(cls, values: np.ndarray, *, exclude: np.ndarray | None = None,
-               percentiles: tuple[float, float] = (2.0, 98.0), min_half_span: float = 0.1) -> "LogColourScale":
+               percentiles: tuple[float, float] = (2.0, 98.0), min_half_span: float = 0.1) -> LogColourScale:
         """The scale spanning the ``percentiles`` of ``values`` (any shape; ``exclude``: a mask of values to
         ignore, e.g. collapsed charts), widened to contain 0 and at least ``min_half_span`` on each side."""
         kept = np.asarray(values, float)[~exclude] if exclude is not None else np.asarray(values, float).ravel()

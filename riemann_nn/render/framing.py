@@ -50,13 +50,13 @@ class Framing:
     zoom: float  # scene units per layer unit
 
     @classmethod
-    def fit(cls, points: np.ndarray, region: PlotRegion, *, margin: float = 0.07) -> "Framing":
+    def fit(cls, points: np.ndarray, region: PlotRegion, *, margin: float = 0.07) -> Framing:
         """The framing in which ``points`` (..., 2) fill the region, leaving ``margin`` of it free on each side."""
         flat = points.reshape(-1, 2)
         return cls.fit_box(flat.min(axis=0), flat.max(axis=0), region, margin=margin)
 
     @classmethod
-    def fit_box(cls, low: np.ndarray, high: np.ndarray, region: PlotRegion, *, margin: float = 0.07) -> "Framing":
+    def fit_box(cls, low: np.ndarray, high: np.ndarray, region: PlotRegion, *, margin: float = 0.07) -> Framing:
         """The framing in which the box ``[low, high]`` (2,) each fills the region, ``margin`` of it free on each
         side; a box of no width is given a sliver relative to its size, so the zoom stays finite."""
         extent = np.maximum(high - low, 1e-9 * max(float(np.abs(low).max()), float(np.abs(high).max()), 1.0))
@@ -108,7 +108,7 @@ class FramedAxes(VGroup):
         self.add(self.border, self.ticks, self.x_labels, self.y_labels, self.names)
 
     def show(self, framing: Framing, *, names: tuple[str, str] | None = None, note: str | None = None,
-             tick: float = 0.09, gap: float = 0.07) -> "FramedAxes":
+             tick: float = 0.09, gap: float = 0.07) -> FramedAxes:
         """Place ticks and labels for ``framing``: about five 1-2-5 steps along the shorter side; with ``names``,
         the x axis's name centred under its tick labels and the y axis's, turned, left of its own; ``note`` goes
         above the region's top right corner (e.g. how far the framing zooms)."""

@@ -17,11 +17,12 @@ from .marks import EllipseField, GlyphPalette, PointCloud, UnboundedMarks, segme
 from .text import label, line_label
 
 __all__ = [
-    "UNBOUNDED_WORDS", "ColourBar", "PositionKey", "class_sample", "format_magnitude", "glyph_sample", "key_row",
-    "line_sample", "log_ticks", "ordinal", "unbounded_sample",
+    "DASHED_WORDS", "UNBOUNDED_WORDS", "ColourBar", "PositionKey", "class_sample", "format_magnitude",
+    "glyph_sample", "key_row", "line_sample", "log_ticks", "ordinal", "unbounded_sample",
 ]
 
 UNBOUNDED_WORDS = "unbounded: the layer collapses here"
+DASHED_WORDS = "dashed: larger than drawn"
 
 
 def key_row(mark: VMobject, text: str, theme: Theme, *, font_size: float = 17) -> VGroup:
@@ -34,10 +35,10 @@ def class_sample(colour: str, *, radius: float = 0.065) -> PointCloud:
     return PointCloud(color=colour, radius=radius).set_positions(np.zeros((1, 2)))
 
 
-def glyph_sample(colour: str, *, stroke_width: float = 1.6, size: float = 1.0) -> EllipseField:
-    """A small metric glyph (an ellipse, long axis across)."""
+def glyph_sample(colour: str, *, stroke_width: float = 1.6, size: float = 1.0, dashed: bool = False) -> EllipseField:
+    """A small metric glyph (an ellipse, long axis across); ``dashed`` as a glyph larger than drawn."""
     return EllipseField(color=colour, stroke_width=stroke_width).set_glyphs(
-        np.zeros((1, 2)), size * np.diag([0.13, 0.075])[None])
+        np.zeros((1, 2)), size * np.diag([0.13, 0.075])[None], duty=np.array([0.5 if dashed else 1.0]))
 
 
 def unbounded_sample(theme: Theme, *, stroke_width: float = 2.2, half_length: float = 0.13) -> UnboundedMarks:

@@ -9,15 +9,24 @@ to a plot region (``framing.PlotRegion``). The marks: ``PointCloud`` (data point
 ``PolylineSet`` (the decision boundary, level sets), ``DirectionField`` (short segments through sites),
 ``EllipseField`` (metric glyphs in one colour), ``GlyphPalette`` (glyphs or cells in colour bins) and
 ``UnboundedMarks`` (sites whose metric has no bounded glyph). Glyphs are cut at the region's border, never
-dropped: the number of sub-paths a field draws is the number of its sites (``closed_shapes``).
+dropped: the number of sub-paths a field draws is the number of its sites (``closed_shapes``); a glyph
+larger than a view draws it is dashed (``dashed_ellipses``).
 """
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
-from manim import VGroup, VMobject
+from manim import CapStyleType, VGroup, VMobject
+
+__all__ = [
+    "DASHES", "OUTLINES", "SHAPES", "STROKE_UNIT", "UNIT_CIRCLE", "UNIT_SQUARE", "DirectionField", "EllipseField",
+    "GlyphPalette", "Marks", "PlotRegion", "PointCloud", "PolylineSet", "UnboundedMarks", "WarpedGrid",
+    "clip_segments", "clipped_outlines", "closed_shapes", "dashed_ellipses", "ellipses_to_bezier", "region_box",
+    "route", "segments_to_bezier", "with_z",
+]
 
 
 class PlotRegion(Protocol):
@@ -30,11 +39,6 @@ class PlotRegion(Protocol):
 
     def contains(self, screen: np.ndarray, *, margin: float = 0.0) -> np.ndarray: ...
 
-__all__ = [
-    "DOT", "OUTLINES", "SHAPES", "UNIT_CIRCLE", "UNIT_SQUARE", "DirectionField", "EllipseField", "GlyphPalette",
-    "Marks", "PointCloud", "PolylineSet", "UnboundedMarks", "WarpedGrid", "clip_segments", "clipped_outlines",
-    "closed_shapes", "discs_to_bezier", "ellipses_to_bezier", "region_box", "route", "segments_to_bezier", "with_z",
-]
 
 # Four cubic arcs approximating the unit circle (handle length 4/3 tan(pi/8)); a linear map sends them to
 # the exact Bezier image of the circle, so the same control points draw any ellipse.
@@ -47,23 +51,6 @@ UNIT_CIRCLE = np.array([
 ], dtype=float)  # (16, 2)
 
 
-def _arcs(count: int) -> np.ndarray:
-    """``count`` cubic arcs approximating the unit circle, as (4 count, 2) control points."""
-    start = np.linspace(0, 2 * np.pi, count, endpoint=False)  # (C,)
-    end = start + 2 * np.pi / count
-    k = 4.0 / 3.0 * np.tan(np.pi / (2 * count))  # handle length of a circular arc of 2 pi / count
-    p0 = np.column_stack([np.cos(start), np.sin(start)])
-    p3 = np.column_stack([np.cos(end), np.sin(end)])
-    p1 = p0 + k * np.column_stack([-np.sin(start), np.cos(start)])
-    p2 = p3 - k * np.column_stack([-np.sin(end), np.cos(end)])
-    return np.stack([p0, p1, p2, p3], axis=1).reshape(-1, 2)
-
-
-# Data points are a few pixels wide: two arcs (radial error 2%, a tenth of a pixel) draw them with half the
-# curves of a glyph's circle; Cairo's cost and Manim's path loop both grow with the number of curves.
-DOT = _arcs(2)  # (8, 2)
-
-
 def with_z(points: np.ndarray) -> np.ndarray:
     """(..., 2) -> (K, 3) with z = 0, flattened: Manim's point layout."""
     flat = points.reshape(-1, 2)
@@ -74,11 +61,6 @@ def ellipses_to_bezier(centres: np.ndarray, maps: np.ndarray) -> np.ndarray:
     """Closed ellipses ``centre + A u`` (u on the unit circle): (M, 2), (M, 2, 2) -> (16 M, 3)."""
     shapes = centres[:, None, :] + np.einsum("mij,kj->mki", maps, UNIT_CIRCLE)  # (M, 16, 2)
     return with_z(shapes)
-
-
-def discs_to_bezier(centres: np.ndarray, radius: float) -> np.ndarray:
-    """Small circles of one radius around each centre (two arcs each): (N, 2) -> (8 N, 3)."""
-    return with_z(centres[:, None, :] + radius * DOT)  # (N, 8, 2)
 
 
 def segments_to_bezier(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -127,31 +109,44 @@ class Marks(VMobject):
 
     shapes_drawn = 0
 
-    def draw(self, points: np.ndarray, *, shapes: int = 0) -> "Marks":
+    def draw(self, points: np.ndarray, *, shapes: int = 0) -> Marks:
         """Write Bezier ``points`` (4K, 3) of ``shapes`` shapes; an empty array draws nothing."""
         self.set_points(points if len(points) else np.zeros((0, 3)))
         self.shapes_drawn = shapes
         return self
 
-    def draw_segments(self, starts: np.ndarray, ends: np.ndarray, *, region: PlotRegion | None) -> "Marks":
+    def draw_segments(self, starts: np.ndarray, ends: np.ndarray, *, region: PlotRegion | None) -> Marks:
         """Straight segments (K, 2) each, clipped to ``region`` (when given)."""
         if region is not None:
             starts, ends = clip_segments(starts, ends, *region_box(region))
         return self.draw(segments_to_bezier(starts, ends))
 
 
+# Cairo's stroke width is counted in hundredths of a scene unit (Manim's ``cairo_line_width_multiple``).
+STROKE_UNIT = 0.01
+
+
 class PointCloud(Marks):
-    """Filled discs of radius ``radius`` (scene units) at screen positions, rewritten in one vectorised call."""
+    """Discs of radius ``radius`` (scene units) at screen positions, rewritten in one vectorised call.
+
+    Each disc is a stroke of (almost) no length with round caps, as wide as the disc: one cubic curve a point
+    where a filled circle takes two, and Cairo strokes it faster than it fills (the path loop is Manim's cost
+    per curve, in Python).
+    """
 
     def __init__(self, *, color: str, radius: float = 0.035, opacity: float = 0.9, **kwargs):
-        super().__init__(fill_color=color, fill_opacity=opacity, stroke_width=0, **kwargs)
+        super().__init__(stroke_color=color, stroke_opacity=opacity, stroke_width=2 * radius / STROKE_UNIT,
+                         fill_opacity=0, cap_style=CapStyleType.ROUND, **kwargs)
         self.radius = radius
 
-    def set_positions(self, screen: np.ndarray, *, region: PlotRegion | None = None) -> "PointCloud":
+    def set_positions(self, screen: np.ndarray, *, region: PlotRegion | None = None) -> PointCloud:
         """Put the discs at ``screen`` (N, 2); with ``region``, points outside it are not drawn."""
         if region is not None:
             screen = screen[region.contains(screen, margin=self.radius)]
-        return self.draw(discs_to_bezier(screen, self.radius))
+        self.set_stroke(width=2 * self.radius / STROKE_UNIT)  # a radius changed since (markers that grow)
+        # A sliver of length, so that each dot is an open path Cairo caps at both ends (a closed one gets none).
+        ends = screen + np.array([1e-5 * self.radius, 0.0])
+        return self.draw(segments_to_bezier(screen, ends), shapes=len(screen))
 
 
 class WarpedGrid(Marks):
@@ -161,7 +156,7 @@ class WarpedGrid(Marks):
         super().__init__(stroke_color=color, stroke_opacity=opacity, stroke_width=stroke_width,
                          fill_opacity=0, **kwargs)
 
-    def set_lines(self, lines: np.ndarray, *, region: PlotRegion) -> "WarpedGrid":
+    def set_lines(self, lines: np.ndarray, *, region: PlotRegion) -> WarpedGrid:
         starts = lines[:, :-1].reshape(-1, 2)  # (R (S-1), 2)
         ends = lines[:, 1:].reshape(-1, 2)
         return self.draw_segments(starts, ends, region=region)
@@ -178,7 +173,7 @@ class PolylineSet(Marks):
         super().__init__(stroke_color=color, stroke_width=stroke_width, stroke_opacity=opacity, fill_opacity=0,
                          **kwargs)
 
-    def set_polylines(self, vertices: np.ndarray, offsets: np.ndarray, *, region: PlotRegion) -> "PolylineSet":
+    def set_polylines(self, vertices: np.ndarray, offsets: np.ndarray, *, region: PlotRegion) -> PolylineSet:
         inside_polyline = np.ones(max(len(vertices) - 1, 0), bool)  # segment k joins vertex k and k+1
         inside_polyline[offsets[1:-1] - 1] = False  # no segment between one polyline's end and the next start
         return self.draw_segments(vertices[:-1][inside_polyline], vertices[1:][inside_polyline], region=region)
@@ -191,7 +186,7 @@ class DirectionField(Marks):
         super().__init__(stroke_color=color, stroke_width=stroke_width, fill_opacity=0, **kwargs)
 
     def set_directions(self, centres: np.ndarray, directions: np.ndarray, *, half_length: float,
-                       region: PlotRegion) -> "DirectionField":
+                       region: PlotRegion) -> DirectionField:
         """Draw segments through ``centres`` (M, 2) along ``directions`` (M, 2, any length; zero rows are
         skipped), ``half_length`` either side, clipped to ``region``."""
         norm = np.linalg.norm(directions, axis=1, keepdims=True)  # (M, 1)
@@ -304,6 +299,20 @@ def closed_shapes(centres: np.ndarray, maps: np.ndarray, *, shape: str = "circle
                            segments_to_bezier(outlines[:, :-1].reshape(-1, 2), outlines[:, 1:].reshape(-1, 2))])
 
 
+DASHES = 12  # dashes around a dashed glyph
+_DASH_STEPS = np.linspace(0.0, 1.0, 5)  # each dash is four straight pieces of its arc
+
+
+def dashed_ellipses(centres: np.ndarray, maps: np.ndarray, duty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ellipses ``centre + A u`` as ``DASHES`` dashes each, every dash covering the fraction ``duty`` (G,) of its
+    share of the outline (1 draws the whole outline): starts and ends of straight pieces, (P, 2) each."""
+    start = 2 * np.pi * np.arange(DASHES) / DASHES  # (D,)
+    angle = start[None, :, None] + (2 * np.pi / DASHES) * duty[:, None, None] * _DASH_STEPS  # (G, D, 5)
+    unit = np.stack([np.cos(angle), np.sin(angle)], axis=-1)  # (G, D, 5, 2)
+    points = centres[:, None, None] + np.einsum("gij,gdsj->gdsi", maps, unit)  # (G, D, 5, 2)
+    return points[:, :, :-1].reshape(-1, 2), points[:, :, 1:].reshape(-1, 2)
+
+
 class EllipseField(Marks):
     """Ellipses ``centre + A u`` over the unit circle ``u``; one array write per frame."""
 
@@ -312,11 +321,19 @@ class EllipseField(Marks):
                          fill_opacity=fill_opacity, **kwargs)
 
     def set_glyphs(self, centres: np.ndarray, maps: np.ndarray, *, region: PlotRegion | None = None,
-                   shape: str = "circle") -> "EllipseField":
+                   shape: str = "circle", duty: np.ndarray | None = None) -> EllipseField:
         """Draw glyphs with screen ``centres`` (M, 2) and screen maps (M, 2, 2), each one closed sub-path, cut at
-        the border of ``region`` where they cross it (see ``closed_shapes``)."""
+        the border of ``region`` where they cross it (see ``closed_shapes``). Ellipses whose ``duty`` (M,) is
+        below 1 are drawn dashed instead (``dashed_ellipses``), their dashes clipped to the region."""
         shapes = len(centres) if region is None else int(region.contains(centres).sum())
-        return self.draw(closed_shapes(centres, maps, shape=shape, region=region), shapes=shapes)
+        dashed = np.zeros(len(centres), bool) if duty is None else np.asarray(duty) < 1.0  # (M,)
+        points = closed_shapes(centres[~dashed], maps[~dashed], shape=shape, region=region)
+        if dashed.any():
+            starts, ends = dashed_ellipses(centres[dashed], maps[dashed], np.asarray(duty)[dashed])
+            if region is not None:
+                starts, ends = clip_segments(starts, ends, *region_box(region))
+            points = np.concatenate([points, segments_to_bezier(starts, ends)])
+        return self.draw(points, shapes=shapes)
 
 
 class UnboundedMarks(Marks):
@@ -331,7 +348,7 @@ class UnboundedMarks(Marks):
         super().__init__(stroke_color=color, stroke_width=stroke_width, fill_opacity=0, **kwargs)
 
     def set_marks(self, centres: np.ndarray, directions: np.ndarray, *, half_length: float,
-                  region: PlotRegion | None = None) -> "UnboundedMarks":
+                  region: PlotRegion | None = None) -> UnboundedMarks:
         """Arrows through ``centres`` (U, 2) along ``directions`` (U, 2, any length), ``half_length`` each way."""
         norm = np.linalg.norm(directions, axis=1, keepdims=True)  # (U, 1)
         along = np.where(norm > 0, directions / np.where(norm > 0, norm, 1.0), [1.0, 0.0])  # (U, 2)
@@ -385,9 +402,11 @@ class GlyphPalette(VGroup):
         self.add(*self.fields)
 
     def set_glyphs(self, centres: np.ndarray, maps: np.ndarray, bins: np.ndarray, *,
-                   region: PlotRegion | None = None) -> "GlyphPalette":
+                   region: PlotRegion | None = None, duty: np.ndarray | None = None) -> GlyphPalette:
         """Draw shapes ``centre + A unit`` with screen ``centres`` (M, 2), screen maps (M, 2, 2) and colour
-        ``bins`` (M,), each one closed sub-path, cut at the border of ``region`` where they cross it."""
+        ``bins`` (M,), each one closed sub-path, cut at the border of ``region`` where they cross it; ellipses
+        with a ``duty`` (M,) below 1 dashed (see ``EllipseField.set_glyphs``)."""
         for field, members in zip(self.fields, route(np.asarray(bins), len(self.fields))):
-            field.set_glyphs(centres[members], maps[members], region=region, shape=self.shape)
+            field.set_glyphs(centres[members], maps[members], region=region, shape=self.shape,
+                             duty=None if duty is None else np.asarray(duty)[members])
         return self

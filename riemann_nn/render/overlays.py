@@ -116,7 +116,7 @@ class NetworkDiagram(VGroup):
             return [], [end], [end]
         return ([into], [], []) if stage == "W x" else ([into], [end], [])
 
-    def follow_time(self, mobject: "NetworkDiagram") -> None:
+    def follow_time(self, mobject: NetworkDiagram) -> None:
         edges, rims, nodes = self.lit(self.view.time.get_value())
         head = len(self.columns) - 1
         if self.head.get_value() > 0.5:
@@ -131,9 +131,21 @@ class NetworkDiagram(VGroup):
         self.lit_nodes.set_points(ellipses_to_bezier(filled, 0.78 * self.radius * _EYES(len(filled))))
 
 
+def room_along(start: np.ndarray, direction: np.ndarray, region) -> float:
+    """How far from ``start`` (2,) inside ``region`` one can go along the unit ``direction`` (2,)."""
+    low, high = np.array([region.left, region.bottom]), np.array([region.right, region.top])
+    with np.errstate(divide="ignore"):
+        steps = np.where(direction > 0, (high - start) / direction, np.where(direction < 0, (low - start) / direction,
+                                                                           np.inf))
+    return float(steps.min())
+
+
 def _EYES(count: int) -> np.ndarray:
     """``count`` identity maps (count, 2, 2): unit circles, scaled by the caller."""
     return np.tile(np.eye(2), (count, 1, 1))
+
+
+DOT_RADIUS = 0.055  # the worked glyph's site
 
 
 class WorkedGlyph(VGroup):
@@ -142,7 +154,8 @@ class WorkedGlyph(VGroup):
     layer little), the short one, "stretched".
 
     ``grow`` (0..1) draws the glyph from nothing; ``arrows`` (0..1) grows the arrows out of the site and fades
-    their words in. The words sit on a plate of the background colour, so that they read over the data.
+    their words in. The words sit on a plate of the background colour, so that they read over the data; an
+    arrow stops short of the plot's border, leaving its words room (a needle of a glyph is cut at the border).
     """
 
     def __init__(self, view: LayerView, site: int, *, magnify: float, font_size: float = 18, stroke_width: float = 3.6,
@@ -152,31 +165,33 @@ class WorkedGlyph(VGroup):
         self.view, self.site, self.magnify = view, site, magnify
         self.grow, self.arrows = ValueTracker(0.0), ValueTracker(0.0)
         self.outline = EllipseField(color=theme.glyph, stroke_width=stroke_width)
-        self.dot = PointCloud(color=theme.text, radius=0.055, opacity=1.0)
+        self.dot = PointCloud(color=theme.text, radius=DOT_RADIUS, opacity=1.0)
         self.axes = VMobject(stroke_color=theme.text, stroke_width=3.0, fill_opacity=0)
         self.plates = VMobject(fill_color=theme.background, fill_opacity=0.85, stroke_width=0)
         self.words = PathText(OutlineCache(theme, font_size=font_size), color=theme.text)
-        self.add(self.outline, self.axes, self.dot, self.plates, self.words)
+        self.add(self.plates, self.outline, self.axes, self.dot, self.words)
         self.follow_view(self)
         self.add_updater(self.follow_view)
 
-    def follow_view(self, mobject: "WorkedGlyph") -> None:
+    def follow_view(self, mobject: WorkedGlyph) -> None:
         view = self.view
-        t, framing = view.time.get_value(), view.framing_at(view.time.get_value())
+        t, framing = view.time.get_value(), view.current_framing  # the view is updated first
         centre = framing.to_screen(view.motion.sites(t)[self.site])  # (2,)
         grown = self.grow.get_value()
-        glyph = framing.zoom * self.magnify * grown * view.motion.glyphs(t)[1][self.site]  # (2, 2)
+        glyph = framing.zoom * self.magnify * grown * view.motion.glyph_maps(t)[self.site]  # (2, 2)
         self.outline.set_glyphs(centre[None], glyph[None], region=view.region if grown > 0 else None)
         if grown <= 0:
             self.outline.set_points(np.zeros((0, 3)))
-        self.dot.set_positions(centre[None], region=view.region)
+        self.dot.radius = DOT_RADIUS * min(1.0, 3 * grown)
+        self.dot.set_positions(centre[None] if grown > 0 else np.zeros((0, 2)), region=view.region)
         reach = self.arrows.get_value()
         if reach <= 0:
             for part in (self.axes, self.plates, self.words):
                 part.set_points(np.zeros((0, 3)))
             return
         u, sigma, _ = np.linalg.svd(glyph)  # columns of u: the long and the short axis
-        tips = centre + reach * (u * sigma).T  # (2, 2): long axis tip, short axis tip
+        room = np.array([room_along(centre, u[:, axis], view.region) for axis in (0, 1)]) - 0.7  # for the words
+        tips = centre + reach * (u * np.clip(sigma, 0.0, np.maximum(room, 0.2))).T  # (2, 2): long, short tip
         shafts = [np.stack([centre, tip]) for tip in tips]
         heads = []
         for tip, direction in zip(tips, u.T):
@@ -203,24 +218,25 @@ class WorkedGlyph(VGroup):
         self.plates.set_fill(opacity=0.85 * min(1.0, 2 * reach))
 
 
-def worked_site(view: LayerView, unbounded: np.ndarray, *, input_axis: float = 0.95,
-                last_radius: float = 0.45) -> tuple[int, float]:
+def worked_site(view: LayerView, unbounded: np.ndarray, *, last_radius: float = 0.45,
+                input_axis: float = 1.1) -> tuple[int, float]:
     """The site for a ``WorkedGlyph`` of ``view`` and its magnification: (site, magnify).
 
-    Among sites never unbounded (``unbounded`` (L+1, M) per-layer flags) and well inside the data at the input,
-    the one whose input ellipse is clearly long (axes about 3 : 1) when magnified so that its long semi-axis is
-    ``input_axis`` on screen, while its last-layer circle has a radius near ``last_radius`` (both framed on the
-    data alone, as before the field shows).
+    The magnification makes the last layer's circle ``last_radius`` on screen (every site's circle has the same
+    radius there); among sites never unbounded (``unbounded`` (L+1, M) per-layer flags) and well inside the data
+    at the input, the one whose input ellipse is clearly long (axes about 3 : 1, the long semi-axis near
+    ``input_axis``) with a short axis long enough for its arrow (both framed on the data alone, as before the
+    field shows). A network that flattens every direction but one gives needles: then the least flat.
     """
     run, motion, region = view.run, view.motion, view.region
     first, last = Framing.fit(run.x[0], region), Framing.fit(run.x[-1], region)
-    axes = np.linalg.svd(first.zoom * motion.glyphs(0.0)[1], compute_uv=False)  # (M, 2) on screen, magnify 1
-    magnify = input_axis / np.maximum(axes[:, 0], 1e-300)  # (M,)
-    radius = magnify * motion.scale * last.zoom  # (M,) the last layer's circle on screen
+    magnify = last_radius / (motion.scale * last.zoom)
+    axes = np.linalg.svd(magnify * first.zoom * motion.glyph_maps(0.0), compute_uv=False)  # (M, 2) on screen
     aspect = axes[:, 0] / np.maximum(axes[:, 1], 1e-300)
     low, high = run.x[0].min(axis=0), run.x[0].max(axis=0)
     inside = ((run.sites[0] > low + 0.2 * (high - low)) & (run.sites[0] < high - 0.2 * (high - low))).all(axis=1)
-    score = np.abs(np.log(aspect / 3.0)) + np.abs(np.log(radius / last_radius))  # (M,)
-    usable = ~unbounded.any(axis=0) & inside & (aspect > 1.5) & np.isfinite(score)
+    score = (np.abs(np.log(aspect / 3.0)) + np.abs(np.log(np.maximum(axes[:, 0], 1e-300) / input_axis))
+             + 4.0 * (axes[:, 1] < 0.15))  # (M,): a short axis under 0.15 leaves no room for its arrow
+    usable = ~unbounded.any(axis=0) & inside & np.isfinite(score)
     site = int(np.argmin(np.where(usable, score, np.inf))) if usable.any() else int(np.argmin(aspect))
-    return site, float(magnify[site])
+    return site, float(magnify)

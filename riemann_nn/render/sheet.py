@@ -23,12 +23,15 @@ from ..interpolate import LayerMotion
 from ..run import Run
 from .colour import Theme, current_theme
 from .framing import Framing, PlotRegion
-from .legends import UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
+from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
 from .overlays import DecisionHalfPlanes
 from .text import SCHEME_NAMES, label, line_label
 from .views import LayerView, ViewStyle
 
-__all__ = ["SHEET_STYLE", "SheetLayout", "build_sheet", "capture_frame", "default_columns", "layer_panel", "render_sheet", "save_sheet"]
+__all__ = [
+    "SHEET_STYLE", "SheetLayout", "build_sheet", "capture_frame", "default_columns", "layer_panel", "render_sheet",
+    "save_sheet",
+]
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 WIDTH_RANGE = (320, 12000)  # pixels
@@ -205,7 +208,11 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
         details.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
     names = VGroup(label(run.name, theme, font_size=30, bold=True), details)
     names.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
-    legend = sheet_legend(theme, glyphs=glyphs, unbounded=glyphs and bool(run.clipped.any()),
+    # Whether a panel dashes a glyph depends on the panel's shape only (glyph sizes and the cap both scale with
+    # it): ask a square view.
+    dashed = glyphs and LayerView(run, theme=theme, region=PlotRegion(0.0, 1.0, 0.0, 1.0), style=SHEET_STYLE,
+                                  show_axes=False).draws_dashes()
+    legend = sheet_legend(theme, glyphs=glyphs, dashed=dashed, unbounded=glyphs and bool(run.unbounded.any()),
                           boundary=run.boundary is not None)
     if names.width + 0.8 + legend.width <= max_width:
         legend.next_to(names, RIGHT, buff=0.0).align_to(names, DOWN)
@@ -223,12 +230,16 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
     return header
 
 
-def sheet_legend(theme: Theme, *, glyphs: bool, unbounded: bool, boundary: bool) -> VGroup:
-    """One row: a disc per class, the metric glyph (and the mark of unbounded sites), the decision boundary (in
-    every layer, for Runs that store it) or the head's line (the last layer only)."""
-    entries = [key_row(class_sample(colour), name, theme) for colour, name in zip(theme.classes, ("class 0", "class 1"))]
+def sheet_legend(theme: Theme, *, glyphs: bool, dashed: bool, unbounded: bool, boundary: bool) -> VGroup:
+    """One row: a disc per class, the metric glyph (and dashed glyphs, and the mark of unbounded sites, where
+    the panels draw them), the decision boundary (in every layer, for Runs that store it) or the head's line
+    (the last layer only)."""
+    entries = [key_row(class_sample(colour), name, theme)
+               for colour, name in zip(theme.classes, ("class 0", "class 1"))]
     if glyphs:
         entries.append(key_row(glyph_sample(theme.glyph), "metric", theme))
+    if dashed:
+        entries.append(key_row(glyph_sample(theme.glyph, dashed=True), DASHED_WORDS, theme))
     if unbounded:
         entries.append(key_row(unbounded_sample(theme, stroke_width=SHEET_STYLE.unbounded_stroke,
                                                 half_length=0.11), UNBOUNDED_WORDS, theme))
@@ -250,7 +261,8 @@ def save_sheet(run: Run, path: str | Path, *, theme: Theme | str | None = None, 
     theme = theme if isinstance(theme, Theme) else current_theme(theme)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+        # Not a context manager: the file outlives this block, to be renamed into place once written.
+        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)  # noqa: SIM115
     except OSError as error:
         raise ConfigError(f"cannot write {path}: {error.strerror or error}") from None
     try:

@@ -11,13 +11,15 @@ for anything else):
 - ``title_card(question=None)``: the question ("What does a 10-layer network do to the plane?" by default)
   and the run in words, full screen; then the stage fades in.
 - ``say(text, *animations)``: the caption becomes ``text`` (the old one fades out first: never two at once),
-  with ``animations`` playing alongside.
+  with ``animations`` playing alongside. Captions are plain sentences: the panel flows them into lines.
 - ``read()``: wait until the caption has been fully visible for its reading time.
 - ``hold(seconds=1.0)``: a still.
 - ``sweep(to_layer, seconds=None, caption=None, holds=None)``: move the view layer by layer to ``to_layer``
-  (``seconds`` in all, or ``seconds_per_layer`` each), ``caption`` fading in with the first step, holding
-  ``holds[l]`` seconds on layer ``l``.
-- ``show(*mobjects, caption=None)`` / ``hide(...)``: fade mobjects in or out (with a caption).
+  (``seconds`` in all, or ``seconds_per_layer`` each, easing at every layer), ``caption`` fading in as it
+  starts, holding ``holds[l]`` seconds on layer ``l``.
+- ``show(*mobjects, caption=None)`` / ``hide(...)``: fade mobjects in or out (with a caption), once the
+  caption on screen has been read (it may be about them).
+- ``present(block, caption=None)``: a formula or table into the panel, under the caption.
 - ``half_planes(caption)``: the head's half-planes at the last layer, and the head lit in the diagram;
   returns them, for ``hide``.
 - ``grow_field(caption=None)``: frame every glyph site, then grow the glyph field; its legend rows fade in.
@@ -32,6 +34,13 @@ to fade in and ends when it has faded out; chunks rendered with ``-n a,b`` get c
 
 Static things (captions, legend, header, half-planes) are kept behind the moving ones after every play, where
 Manim draws them once per animation instead of once per frame.
+
+Variants change class attributes (``default_preset``, ``geometry``, ``question``, ``style``,
+``seconds_per_layer``, ...); two hooks change the stage: ``make_view()`` (e.g. a ``LayerView`` with another
+glyph source, colours or trackers) and ``make_legend()`` (e.g. a ``StoryLegend`` with a colour key as its data
+rows). Anything else a scene needs beside the verbs (an overlay following the view, a table) belongs in
+``riemann_nn.render`` as a mobject whose trackers the scene animates, with a direct test; the panel's free
+area runs from under the caption to the legend (``present`` puts things there).
 
 Example::
 
@@ -52,9 +61,10 @@ too.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Mobject, Scene, VGroup, config, smooth
@@ -64,15 +74,16 @@ from ..errors import RiemannNNError
 from ..interpolate import DEFAULT_METHOD
 from ..run import Run
 from .colour import Theme, current_theme
-from .legends import UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
+from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
 from .overlays import DecisionHalfPlanes, NetworkDiagram
 from .subtitles import PlayLog, reading_seconds, write_subtitles
 from .text import SCHEME_NAMES, caption, label
 from .views import LayerCounter, LayerView, ViewStyle
 
 __all__ = [
-    "DEFAULT_PRESET", "FORMULA_TOP", "PANEL_LEFT", "PANEL_WIDTH", "LayerStory", "PanelCaptions", "Subtitled", "crossfade", "default_question",
-    "run_in_words", "scene_path_method", "scene_run", "window",
+    "DEFAULT_PRESET", "PANEL_LEFT", "PANEL_WIDTH", "LayerStory", "PanelCaptions", "StoryLegend", "Subtitled",
+    "crossfade", "dataset_in_words", "default_question", "layer_by_layer", "run_header", "run_in_words",
+    "scene_path_method", "scene_run", "window",
 ]
 
 DEFAULT_PRESET = "seed-c2-sigmoid"
@@ -80,11 +91,10 @@ DEFAULT_PRESET = "seed-c2-sigmoid"
 # The side panel, right of the plot region (which ends at x = 2.35): rows from the top of the frame (y = 4).
 PANEL_LEFT = 2.95
 PANEL_WIDTH = 3.95
-HEADER_TOP = 3.8
-DIAGRAM_TOP = 2.72
-COUNTER_Y = 1.7
-CAPTION_TOP = 1.2
-FORMULA_TOP = -0.62
+HEADER_TOP = 3.82
+DIAGRAM_TOP = 3.06
+COUNTER_Y = 2.12
+CAPTION_TOP = 1.76
 LEGEND_BOTTOM = -3.72
 
 DATASET_WORDS = {"spirals": "Two spirals", "moons": "Two moons", "circles": "Two rings, one inside the other",
@@ -119,13 +129,18 @@ def scene_path_method(run: Run) -> str:
     return os.environ.get("RIEMANN_NN_PATH") or DEFAULT_METHOD[run.scheme]
 
 
+def dataset_in_words(run: Run) -> str:
+    """"Two spirals", "Two moons", ... or "Points from <file>" for a CSV."""
+    dataset = run.meta["dataset"]
+    return DATASET_WORDS.get(dataset.get("name"), f"Points from {dataset.get('name', 'a file')}")
+
+
 def run_in_words(run: Run) -> str:
     """The run for a viewer: data set, kind of network, width, e.g. "Two spirals · second-order (C2) sigmoid
     network · two neurons per layer"."""
-    dataset, model = run.meta["dataset"], run.meta["model"]
-    data = DATASET_WORDS.get(dataset.get("name"), f"Points from {dataset.get('name', 'a file')}")
-    return (f"{data}  \u00b7  {SCHEME_WORDS[model['scheme']]} {model['activation']} network  \u00b7  "
-            f"two neurons per layer")
+    model = run.meta["model"]
+    return (f"{dataset_in_words(run)}  \u00b7  {SCHEME_WORDS[model['scheme']]} {model['activation']} network  "
+            f"\u00b7  two neurons per layer")
 
 
 def default_question(run: Run) -> str:
@@ -135,6 +150,15 @@ def default_question(run: Run) -> str:
 def window(start: float, end: float) -> Callable[[float], float]:
     """A rate function that rises smoothly from 0 to 1 between ``start`` and ``end`` of an animation."""
     return lambda t: smooth(float(np.clip((t - start) / max(end - start, 1e-9), 0.0, 1.0)))
+
+
+def layer_by_layer(count: int) -> Callable[[float], float]:
+    """A rate function crossing ``count`` layers, easing in and out at every one (``smooth`` per layer)."""
+    def rate(t: float) -> float:
+        done = min(int(t * count), count - 1)
+        return (done + smooth(t * count - done)) / count
+
+    return rate
 
 
 def crossfade_times(run_time: float) -> tuple[float, float]:
@@ -251,10 +275,10 @@ class LayerStory(Subtitled, Scene):
     geometry: dict | None = None
     question: str | None = None
     style = ViewStyle()
-    seconds_per_layer = 1.0
+    seconds_per_layer = 0.9
     staged_factor = 1.6
     caption_font_size = 22
-    title_seconds = 3.6
+    title_seconds = 3.0
 
     def setup(self):
         super().setup()
@@ -264,9 +288,10 @@ class LayerStory(Subtitled, Scene):
         self.depth = self.run.depth
         self.view = self.make_view()
         self.header = run_header(self.run, self.theme)
-        self.diagram = NetworkDiagram(self.view, anchor=[PANEL_LEFT, DIAGRAM_TOP], width=PANEL_WIDTH)
-        self.counter = LayerCounter(self.view, anchor=[PANEL_LEFT, COUNTER_Y], font_size=28)
-        self.legend = StoryLegend(self.theme, unbounded=bool(self.run.clipped.any()))
+        self.diagram = NetworkDiagram(self.view, anchor=[PANEL_LEFT, DIAGRAM_TOP], width=PANEL_WIDTH, height=0.36)
+        self.counter = LayerCounter(self.view, anchor=[PANEL_LEFT, COUNTER_Y], font_size=28,
+                                    stage_anchor=[PANEL_LEFT + PANEL_WIDTH, COUNTER_Y])
+        self.legend = self.make_legend()
         self.caption: Mobject | None = None
         self.caption_text = ""
         self.read_until = 0.0  # the story's time until which the caption must stay
@@ -274,6 +299,10 @@ class LayerStory(Subtitled, Scene):
     def make_view(self) -> LayerView:
         """The layer view of the story (override to draw another field, e.g. with a glyph source)."""
         return LayerView(self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style)
+
+    def make_legend(self) -> StoryLegend:
+        """The panel's legend (override for other data rows, e.g. a colour key)."""
+        return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(self.run.unbounded.any()))
 
     @property
     def staged(self) -> bool:
@@ -296,10 +325,9 @@ class LayerStory(Subtitled, Scene):
         self.hold(self.read_until - self.clock)
 
     def tear_down(self):
-        try:
-            self.read()  # the last caption is read to the end too
-        except EndSceneEarlyException:  # a chunk render (``-n``) that stopped before: nothing more to play
-            pass
+        # The last caption is read to the end too, unless a chunk render (``-n``) stopped before: nothing to play.
+        with contextlib.suppress(EndSceneEarlyException):
+            self.read()
         super().tear_down()
 
     # -- captions ----------------------------------------------------------------------------------------
@@ -307,7 +335,7 @@ class LayerStory(Subtitled, Scene):
         """Animations for the next play (of ``run_time``): the caption becomes ``text``. Holds first if the
         old caption has not been read yet; records the subtitle cue."""
         self.read()
-        new = caption(text, self.theme, font_size=self.caption_font_size)
+        new = caption(text, self.theme, font_size=self.caption_font_size, width=PANEL_WIDTH)
         new.move_to([PANEL_LEFT, CAPTION_TOP, 0], aligned_edge=UP + LEFT)
         out_end, in_end = crossfade_times(run_time)
         self.subtitles.close_cue(self.next_play(out_end))
@@ -330,8 +358,10 @@ class LayerStory(Subtitled, Scene):
         """The question and the run in words, full screen; then the stage (view and panel) fades in."""
         question = question or self.question or default_question(self.run)
         words = run_in_words(self.run)
+        facts = f"{self.run.name}  \u00b7  train accuracy {100 * self.run.meta['training']['accuracy']:.0f}%"
         card = VGroup(label(question, self.theme, font_size=40, bold=True),
-                      label(words, self.theme, font_size=24, color=self.theme.muted)).arrange(DOWN, buff=0.45)
+                      label(words, self.theme, font_size=24, color=self.theme.muted),
+                      label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
         if card.width > 12.8:
             card.scale_to_fit_width(12.8)
         self.subtitles.open_cue(f"{question} {words}", self.next_play(0.0))
@@ -343,28 +373,55 @@ class LayerStory(Subtitled, Scene):
                   run_time=1.2)
 
     def show(self, *mobjects: Mobject, caption: str | None = None, run_time: float = 1.0) -> None:
+        """Fade ``mobjects`` in (with a new caption), once the caption on screen has been read."""
+        self.read()
         captions = self.caption_animations(caption, run_time=run_time) if caption else []
         self.play(*[FadeIn(m) for m in mobjects], *captions, run_time=run_time)
 
     def hide(self, *mobjects: Mobject, caption: str | None = None, run_time: float = 0.8) -> None:
+        """Fade ``mobjects`` out (with a new caption), once the caption on screen, which may be about them,
+        has been read."""
+        self.read()
         captions = self.caption_animations(caption, run_time=run_time) if caption else []
         self.play(*[FadeOut(m) for m in mobjects], *captions, run_time=run_time)
 
+    def present(self, block: Mobject, *, caption: str | None = None, run_time: float = 1.0) -> None:
+        """Fade ``block`` (a formula, a table) into the panel under the caption (and ``caption`` in first),
+        scaled down if it would reach the legend."""
+        self.read()
+        captions = self.caption_animations(caption, run_time=run_time) if caption else []
+        top = self.caption.get_bottom()[1] - 0.3 if self.caption is not None else CAPTION_TOP
+        room = top - (self.legend.get_top()[1] + 0.25)
+        if block.height > room:
+            block.scale_to_fit_height(room)
+        if block.width > PANEL_WIDTH:
+            block.scale_to_fit_width(PANEL_WIDTH)
+        block.move_to([PANEL_LEFT, top, 0], aligned_edge=UP + LEFT)
+        self.play(FadeIn(block, shift=0.15 * UP), *captions, run_time=run_time)
+
     def sweep(self, to_layer: int, seconds: float | None = None, *, caption: str | None = None,
               holds: dict[int, float] | None = None) -> None:
-        """Move the view from its layer to ``to_layer``, one play per layer (each eased in and out)."""
+        """Move the view from its layer to ``to_layer``, easing in and out at every layer, stopping ``holds[l]``
+        seconds on layer ``l``; ``caption`` fades in as the motion starts."""
         here = round(self.view.time.get_value())
         step = 1 if to_layer > here else -1
-        targets = list(range(here + step, to_layer + step, step))
-        if not targets:
+        count = abs(to_layer - here)
+        if not count:  # already there: the caption still comes
+            if caption:
+                self.say(caption)
             return
         pace = self.seconds_per_layer * (self.staged_factor if self.staged else 1.0)
-        per_layer = seconds / len(targets) if seconds else pace
-        for index, layer in enumerate(targets):
-            captions = self.caption_animations(caption, run_time=per_layer) if caption and index == 0 else []
-            self.play(self.view.time.animate.set_value(layer), *captions, run_time=per_layer)
-            if holds and layer in holds:
-                self.hold(holds[layer])
+        per_layer = seconds / count if seconds else pace
+        stops = [layer for layer in range(here + step, to_layer, step) if holds and layer in holds] + [to_layer]
+        start = here
+        for index, stop in enumerate(stops):
+            run_time = per_layer * abs(stop - start)
+            captions = self.caption_animations(caption, run_time=run_time) if caption and index == 0 else []
+            self.play(self.view.time.animate(rate_func=layer_by_layer(abs(stop - start))).set_value(stop), *captions,
+                      run_time=run_time)
+            if stop != to_layer or (holds and to_layer in holds):
+                self.hold(holds[stop])
+            start = stop
 
     def half_planes(self, caption: str | None = None) -> DecisionHalfPlanes:
         """The head's half-planes and line over the last layer (the view must be there), the head lit."""
@@ -385,16 +442,13 @@ class LayerStory(Subtitled, Scene):
 
 
 def run_header(run: Run, theme: Theme) -> VGroup:
-    """The side panel's top: the data set in words (bold), the network, and the preset's name with the training
-    accuracy, left-aligned at the panel's top-left corner."""
-    dataset, model = run.meta["dataset"], run.meta["model"]
-    data = DATASET_WORDS.get(dataset.get("name"), f"Points from {dataset.get('name', 'a file')}")
+    """The side panel's top: the data set in words (bold) and the network, left-aligned at the panel's top-left
+    corner (the preset's name and the training accuracy are on the title card)."""
+    model = run.meta["model"]
     lines = VGroup(
-        label(data, theme, font_size=26, bold=True),
+        label(dataset_in_words(run), theme, font_size=26, bold=True),
         label(f"{SCHEME_NAMES[model['scheme']]}  \u00b7  {model['activation']}  \u00b7  {run.depth} layers",
               theme, font_size=18, color=theme.muted),
-        label(f"{run.name}  \u00b7  train accuracy {100 * run.meta['training']['accuracy']:.0f}%", theme,
-              font_size=16, color=theme.muted),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
     if lines.width > PANEL_WIDTH:
         lines.scale_to_fit_width(PANEL_WIDTH)
@@ -402,21 +456,30 @@ def run_header(run: Run, theme: Theme) -> VGroup:
 
 
 class StoryLegend(VGroup):
-    """The legend at the bottom of the panel: the data rows (classes, decision boundary) from the start, the
-    glyph rows (metric glyph, and the unbounded mark when the Run has unbounded sites) above them, shown when
-    the field grows."""
+    """The legend at the bottom of the panel: the data rows (classes and decision boundary, unless ``data_rows``
+    says otherwise) from the start, and above them the glyph rows, shown when the field grows: the glyph, and
+    where the view draws them, dashed glyphs and unbounded marks. Rows wider than the panel are scaled to fit."""
 
-    def __init__(self, theme: Theme, *, unbounded: bool, font_size: float = 17, **kwargs):
+    def __init__(self, theme: Theme, *, dashed: bool, unbounded: bool, data_rows: list[Mobject] | None = None,
+                 font_size: float = 17, **kwargs):
         super().__init__(**kwargs)
-        classes = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
-                           for colour, name in zip(theme.classes, ("class 0", "class 1"))]).arrange(buff=0.45)
-        boundary = key_row(line_sample(theme.boundary), "decision boundary", theme, font_size=font_size)
-        glyph = key_row(glyph_sample(theme.glyph, stroke_width=2.0), "glyph: one distance of the last layer", theme,
-                        font_size=font_size)
+        if data_rows is None:
+            classes = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
+                               for colour, name in zip(theme.classes, ("class 0", "class 1"))]).arrange(buff=0.45)
+            data_rows = [classes, key_row(line_sample(theme.boundary), "decision boundary", theme, font_size=font_size)]
         self.unbounded = unbounded
-        self.glyph_rows = [glyph] + ([key_row(unbounded_sample(theme), UNBOUNDED_WORDS, theme, font_size=font_size)]
-                                     if unbounded else [])
-        rows = VGroup(*self.glyph_rows, classes, boundary).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        self.glyph_rows = [key_row(glyph_sample(theme.glyph, stroke_width=2.0), "glyph: a circle of the last layer",
+                                   theme, font_size=font_size)]
+        if dashed:
+            self.glyph_rows.append(key_row(glyph_sample(theme.glyph, stroke_width=2.0, dashed=True), DASHED_WORDS,
+                                           theme, font_size=font_size))
+        if unbounded:
+            self.glyph_rows.append(key_row(unbounded_sample(theme), UNBOUNDED_WORDS, theme, font_size=font_size))
+        rows = VGroup(*self.glyph_rows, *data_rows).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        for row in rows:
+            if row.width > PANEL_WIDTH:
+                row.scale_to_fit_width(PANEL_WIDTH)
+        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
         rows.move_to([PANEL_LEFT, LEGEND_BOTTOM, 0], aligned_edge=DOWN + LEFT)
-        self.data = VGroup(classes, boundary)
+        self.data = VGroup(*data_rows)
         self.add(*rows)

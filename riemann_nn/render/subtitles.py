@@ -108,14 +108,16 @@ def write_subtitles(cues: list[Cue], movie: str | Path) -> tuple[Path, Path]:
     written = []
     for suffix, text in ((".vtt", vtt_text(cues)), (".srt", srt_text(cues))):
         path = movie.with_suffix(suffix)
-        handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                             delete=False, encoding="utf-8")
+        handle = None
         try:
-            with handle:
+            with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
+                                             delete=False, encoding="utf-8") as handle:
                 handle.write(text)
+            os.chmod(handle.name, movie.stat().st_mode & 0o777)  # as readable as the video (temporary files are 600)
             os.replace(handle.name, path)
         except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
+            if handle is not None:
+                Path(handle.name).unlink(missing_ok=True)
             raise
         written.append(path)
     return written[0], written[1]

@@ -8,24 +8,39 @@ once (``OutlineCache``) and only moved afterwards. (The metric "glyphs" of the p
 
 from __future__ import annotations
 
+import functools
 import shutil
 
 import numpy as np
-from manim import MathTex, Mobject, Text, VGroup, VMobject, logger
+from manim import DOWN, LEFT, MathTex, Mobject, Text, VGroup, VMobject, logger
+from PIL import ImageFont
 
 from ..run import Run
 from .colour import Theme
 
 __all__ = [
-    "FONT", "SCHEME_NAMES", "OutlineCache", "PathText", "as_one_path", "caption", "formula", "has_latex", "label",
-    "line_label", "run_title",
+    "FONT",
+    "SCHEME_NAMES",
+    "OutlineCache",
+    "PathText",
+    "as_one_path",
+    "caption",
+    "flowed",
+    "formula",
+    "has_latex",
+    "label",
+    "line_label",
+    "line_width",
+    "metric_formulas",
+    "run_title",
 ]
 
 FONT = "DejaVu Sans"  # ships with Debian's fontconfig; a clean sans reads well on projectors
 SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
 
 
-def label(content: str, theme: Theme, *, font_size: float = 24, color: str | None = None, bold: bool = False) -> VMobject:
+def label(content: str, theme: Theme, *, font_size: float = 24, color: str | None = None,
+          bold: bool = False) -> VMobject:
     """Text in the house font and the theme's text colour (or ``color``), as one path (see ``as_one_path``)."""
     text = Text(content, font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL", line_spacing=0.9)
     return as_one_path(text, color=color or theme.text)
@@ -52,9 +67,47 @@ def line_label(text: str, theme: Theme, *, font_size: float, color: str | None =
     return VGroup(strut, words)
 
 
-def caption(text: str, theme: Theme, *, font_size: float = 24) -> VMobject:
-    """A beat's caption: short lines, explicit line breaks, the theme's text colour."""
-    return label(text, theme, font_size=font_size)
+def caption(text: str, theme: Theme, *, font_size: float = 24, width: float | None = None) -> VMobject:
+    """A beat's caption in the theme's text colour: as written (explicit line breaks), or with ``width`` (scene
+    units) its words flowed into lines no wider than that (``flowed``)."""
+    return label(text, theme, font_size=font_size) if width is None else flowed(text, theme, font_size=font_size,
+                                                                                 width=width)
+
+
+def flowed(text: str, theme: Theme, *, font_size: float, width: float, color: str | None = None) -> VMobject:
+    """``text``'s words in as few lines as fit in ``width`` (scene units), typeset once: lines are filled greedily
+    by their measured widths (``line_width``); should the typeset text come out a hair wider, it is scaled to fit."""
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and line_width(candidate, font_size) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    typeset = label("\n".join(lines), theme, font_size=font_size, color=color)
+    return typeset.scale_to_fit_width(width) if typeset.width > width else typeset
+
+
+@functools.cache
+def _font_metrics() -> tuple[ImageFont.FreeTypeFont, float] | None:
+    """The house font for measuring strings, and scene units per point of its advance at size 1 (from one
+    typeset sample); None where Pillow cannot find the font."""
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", 100)
+    except OSError:
+        return None
+    sample = "Two classes of points, in the plane."
+    return font, Text(sample, font=FONT, font_size=100).width / font.getlength(sample)
+
+
+def line_width(text: str, font_size: float) -> float:
+    """The width (scene units) of ``text`` on one line in the house font, measured without typesetting it
+    (0.55 em a character where the font file cannot be read)."""
+    metrics = _font_metrics()
+    if metrics is None:
+        return 0.55 * font_size / 48 * len(text)
+    font, units = metrics
+    return font.getlength(text) * units * font_size / 100
 
 
 _WARNED: set[str] = set()
@@ -77,6 +130,20 @@ def formula(tex: str, plain: str, theme: Theme, *, color: str | None = None, fon
         return as_one_path(MathTex(tex, font_size=font_size), color=color or theme.text)
     _warn_once("riemann-nn: no LaTeX (latex and dvisvgm) found; formulas are drawn as plain text")
     return label(plain, theme, font_size=font_size * 0.7, color=color)
+
+
+def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
+    """The pulled-back metric as typeset formulas with their symbols defined: the input's from the Jacobian of the
+    last layer (and in words what that is), and, with ``every_layer``, the same rule in layer ``l``."""
+    lines = [formula(r"g_0 = J_L^{\top} J_L, \quad J_L = \frac{\partial x_L}{\partial x_0}", "g0 = JL^T JL,  "
+                     "JL = dxL/dx0", theme, font_size=34),
+             label("the Jacobian: how the last layer moves\nwhen the input moves", theme, font_size=17,
+                   color=theme.muted)]
+    if every_layer:
+        lines += [formula(r"g_l = M_l^{\top} M_l, \quad M_l = J_L J_l^{-1}", "gl = Ml^T Ml,  Ml = JL Jl^-1", theme,
+                          font_size=34),
+                  label("the same rule in every layer l", theme, font_size=17, color=theme.muted)]
+    return VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
 
 
 def run_title(run: Run, theme: Theme, *, max_width: float = 3.9) -> VGroup:
@@ -128,8 +195,8 @@ class PathText(VMobject):
         self.cache = cache
         self.shown: list[str] = []
 
-    def show(self, texts: list[str], anchors: np.ndarray, *, align: np.ndarray = np.zeros(2),
-             turned: list[bool] | None = None) -> "PathText":
+    def show(self, texts: list[str], anchors: np.ndarray, *, align: np.ndarray | tuple[float, float] = (0.0, 0.0),
+             turned: list[bool] | None = None) -> PathText:
         """Place each string so that the point ``align`` of its box (-1 left/bottom, 0 centre, 1 right/top; (2,)
         for all or (K, 2), one per string) lies on its anchor (K, 2); strings flagged in ``turned`` are turned a
         quarter anticlockwise (read from the bottom up), ``align`` then applying to the turned box."""

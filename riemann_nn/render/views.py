@@ -14,23 +14,36 @@ border are cut there, never dropped). ``LayerCounter`` says which layer the view
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, Sequence
+from typing import NamedTuple, Protocol
 
 import numpy as np
 from manim import ValueTracker, VGroup
 
-from ..interpolate import LayerMotion
+from ..interpolate import LayerMotion, VolumeField
 from ..run import Run
-from ..interpolate import VolumeField
 from .colour import LogColourScale, Theme
 from .framing import FramedAxes, Framing, PlotRegion
 from .marks import GlyphPalette, PointCloud, PolylineSet, UnboundedMarks, WarpedGrid
 from .text import OutlineCache, PathText
 
 __all__ = [
-    "GlyphFrame", "GlyphSource", "LayerCounter", "LayerHeading", "LayerView", "MetricGlyphs", "PositionColours",
-    "ViewStyle", "VolumeCells", "VolumeColours", "input_box", "site_cell", "sites_per_side", "unbounded_at",
+    "GlyphFrame",
+    "GlyphSource",
+    "LayerCounter",
+    "LayerHeading",
+    "LayerView",
+    "MetricGlyphs",
+    "PositionColours",
+    "ViewStyle",
+    "VolumeCells",
+    "VolumeColours",
+    "cap_glyphs",
+    "input_box",
+    "site_cell",
+    "sites_per_side",
+    "unbounded_at",
     "zoom_note",
 ]
 
@@ -50,6 +63,7 @@ class ViewStyle:
     grid_stroke: float = 1.2
     glyph_stroke: float = 2.0
     glyph_fill: float = 0.0
+    glyph_cap: float = 0.6  # the largest semi-axis drawn, in site spacings; larger glyphs shrink, dashed
     unbounded_stroke: float = 2.6
     unbounded_half_length: float = 0.13
     boundary_stroke: float = 2.5
@@ -100,13 +114,14 @@ class LayerHeading:
 
 class LayerView(VGroup):
     """Everything drawn in the plot region, driven by ``time`` in ``[0, L]``; ``glyph_size`` (0 hides the field,
-    1 draws it at full size) and ``fit_sites`` (see the module) are trackers too.
+    1 draws it at full size), ``fit_sites`` (see the module) and ``glyph_fill`` (the field's fill opacity) are
+    trackers too.
 
     Parameters
     ----------
     run : the Run to show.
     theme : colours.
-    region : where in the scene to draw.
+    region : where in the scene to draw (the videos' plot region when None).
     method : layer path (straight, spline, staged); the scheme's default when None.
     motion : a ``LayerMotion`` to share (e.g. with a glyph source); built from ``run`` and ``method`` when None.
     glyphs : the field's source; the metric glyphs of the Run (``MetricGlyphs``) when None.
@@ -116,19 +131,22 @@ class LayerView(VGroup):
     time, glyph_size, fit_sites : the trackers' first values (the view is drawn with them at once).
     """
 
-    def __init__(self, run: Run, *, theme: Theme, region: PlotRegion = PlotRegion(), method: str | None = None,
+    def __init__(self, run: Run, *, theme: Theme, region: PlotRegion | None = None, method: str | None = None,
                  motion: LayerMotion | None = None, glyphs: GlyphSource | None = None,
                  glyph_colours: Sequence[str] | None = None, style: ViewStyle = ViewStyle(), show_axes: bool = True,
                  show_boundary: bool = True, time: float = 0.0, glyph_size: float = 0.0, fit_sites: float = 0.0,
                  **kwargs):
         super().__init__(**kwargs)
+        region = region or PlotRegion()
         self.run, self.theme, self.region, self.style = run, theme, region, style
         self.motion = motion or LayerMotion(run, method=method)
         self.time = ValueTracker(time)
         self.glyph_size = ValueTracker(glyph_size)
         self.fit_sites = ValueTracker(fit_sites)
+        self.glyph_fill = ValueTracker(style.glyph_fill)  # the field's fill opacity, e.g. solid markers to rings
         self.glyph_source = glyphs or MetricGlyphs(self.motion)
         self.heading = LayerHeading()
+        self.classes = [run.y == label for label in range(len(theme.classes))]  # (N,) masks
         grid_opacity = theme.grid_opacity if style.grid_opacity is None else style.grid_opacity
         self.grid = WarpedGrid(color=theme.grid, opacity=grid_opacity, stroke_width=style.grid_stroke)
         self.clouds = VGroup(*[PointCloud(color=c, radius=style.point_radius, opacity=style.point_opacity)
@@ -144,15 +162,20 @@ class LayerView(VGroup):
                                             (self.clouds, self.show_points), (self.boundary, self.show_boundary),
                                             (self.axes, show_axes)) if shown])
         self.input_zoom = Framing.fit(self.motion.points(0.0), region).zoom  # for the zoom note
-        # Unbounded marks stay well apart from their neighbours: at most 0.3 of a site spacing either way.
-        self.mark_half_length = min(style.unbounded_half_length, 0.3 * float(region.size.min()) / sites_per_side(run))
+        # On screen, a glyph's semi-axes stop at ``glyph_cap`` site spacings (of the sites filling the region, as
+        # at the input), so the largest glyphs do not bury their neighbours; unbounded marks stay well apart,
+        # at most 0.3 of a spacing either way.
+        spacing = float(region.size.min()) / sites_per_side(run)
+        self.glyph_cap = style.glyph_cap * spacing
+        self.mark_half_length = min(style.unbounded_half_length, 0.3 * spacing)
         self.follow_layer(self)
         self.add_updater(self.follow_layer)
 
-    def framing_at(self, t: float) -> Framing:
-        """The framing of layer time ``t``: the data fill the region, widened towards every glyph site as
-        ``fit_sites`` goes from 0 to 1."""
-        low, high = self.data_box(t)
+    def framing_at(self, t: float, points: np.ndarray | None = None) -> Framing:
+        """The framing of layer time ``t``: the data (``points`` (N, 2) at ``t``, when known) fill the region,
+        widened towards every glyph site as ``fit_sites`` goes from 0 to 1."""
+        points = self.motion.points(t) if points is None else points  # (N, 2)
+        low, high = points.min(axis=0), points.max(axis=0)
         widen = self.fit_sites.get_value()
         if widen > 0:
             sites = self.motion.sites(t)  # (M, 2)
@@ -160,14 +183,22 @@ class LayerView(VGroup):
             high = high + widen * (np.maximum(high, sites.max(axis=0)) - high)
         return Framing.fit_box(low, high, self.region)
 
-    def data_box(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """The data's bounding box at time ``t``: lower-left and upper-right corners, (2,) each."""
-        points = self.motion.points(t)  # (N, 2)
-        return points.min(axis=0), points.max(axis=0)
-
     @property
     def framing(self) -> Framing:
         return self.framing_at(self.time.get_value())
+
+    def draws_dashes(self) -> bool:
+        """Whether some bounded glyph is larger than the view draws it (dashed) at some layer, framed as when the
+        field shows (every site in the region)."""
+        if self.glyph_source.shape != "circle":
+            return False
+        for layer in range(self.run.depth + 1):
+            sites, bounded = self.motion.sites(float(layer)), ~self.run.unbounded[layer]  # (M, 2), (M,)
+            zoom = Framing.fit(np.concatenate([sites, self.motion.points(float(layer))]), self.region).zoom
+            sigma = np.linalg.svd(zoom * self.motion.glyph_maps(float(layer))[bounded], compute_uv=False)  # (B, 2)
+            if (sigma[:, 0] > self.glyph_cap).any():
+                return True
+        return False
 
     def stage_at(self, t: float) -> str | None:
         """On a staged (c0) path between two layers, the stage playing: "W x", "+ b" or the activation."""
@@ -176,29 +207,33 @@ class LayerView(VGroup):
         stage = min(int(3 * (t - math.floor(t))), 2)
         return STAGES[stage] if stage < 2 else self.run.activation
 
-    def follow_layer(self, mobject: "LayerView") -> None:
+    def follow_layer(self, mobject: LayerView) -> None:
         """Redraw grid, data, glyphs, boundary and axes at the tracker's layer time (one vectorised write each)."""
         t = self.time.get_value()
-        framing = self.framing_at(t)
+        points = self.motion.points(t)  # (N, 2)
+        framing = self.framing_at(t, points)
         self.current_framing = framing  # for overlays drawn in the same coordinates (updated after the view)
         if self.show_grid:
             self.grid.set_lines(framing.to_screen(self.motion.grid(t)), region=self.region)
         if self.show_points:
-            screen = framing.to_screen(self.motion.points(t))  # (N, 2)
-            for label, cloud in enumerate(self.clouds):
-                cloud.set_positions(screen[self.run.y == label], region=self.region)
+            screen = framing.to_screen(points)  # (N, 2)
+            for members, cloud in zip(self.classes, self.clouds):
+                cloud.set_positions(screen[members], region=self.region)
         self.draw_glyphs(t, framing)
         if self.show_boundary:
             vertices = framing.to_screen(self.motion.at(self.run.boundary, t))
             self.boundary.set_polylines(vertices, self.run.boundary_offsets, region=self.region)
         if self.style.axis_names:
             _, layer = self.heading.read(t)
-            zoom = Framing.fit_box(*self.data_box(t), self.region).zoom
+            zoom = Framing.fit(points, self.region).zoom
             self.axes.show(framing, names=(f"layer {layer}, unit 1", "unit 2"), note=zoom_note(zoom / self.input_zoom))
         else:
             self.axes.show(framing)
 
     def draw_glyphs(self, t: float, framing: Framing) -> None:
+        fill = self.glyph_fill.get_value()
+        if fill != self.glyphs.fields[0].get_fill_opacity():
+            self.glyphs.set_fill(opacity=fill)
         size = self.glyph_size.get_value()
         if size <= 0:
             self.glyphs.set_glyphs(np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0, int))
@@ -207,10 +242,25 @@ class LayerView(VGroup):
         frame = self.glyph_source(t, framing.zoom)
         centres, maps = framing.to_screen(frame.centres), framing.zoom * size * frame.maps  # (M, 2), (M, 2, 2)
         bounded = ~frame.unbounded
-        self.glyphs.set_glyphs(centres[bounded], maps[bounded], frame.bins[bounded], region=self.region)
+        duty = None
+        if self.glyph_source.shape == "circle":
+            maps, duty = cap_glyphs(maps, self.glyph_cap)
+        self.glyphs.set_glyphs(centres[bounded], maps[bounded], frame.bins[bounded], region=self.region,
+                               duty=None if duty is None else duty[bounded])
         long_axis = np.linalg.svd(maps[~bounded])[0][..., 0] if (~bounded).any() else np.zeros((0, 2))  # (U, 2)
         self.unbounded.set_marks(centres[~bounded], long_axis, half_length=size * self.mark_half_length,
                                  region=self.region)
+
+
+def cap_glyphs(maps: np.ndarray, cap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Screen maps (M, 2, 2) of glyphs whose long semi-axis exceeds ``cap``, shrunk as a whole to it (shape and
+    direction kept), and the dash duty (M,) of each glyph: 1 (solid) up to the cap, then thinning with how much
+    larger the glyph is, to 0.35 at ten times the cap and beyond. Both change continuously with the glyph, so
+    nothing jumps during a sweep."""
+    long_axis = np.linalg.norm(maps, ord=2, axis=(1, 2))  # (M,) the largest singular value
+    shrink = np.minimum(1.0, cap / np.maximum(long_axis, 1e-300))  # (M,)
+    excess = np.log10(1.0 / shrink)  # (M,) decades beyond the cap
+    return maps * shrink[:, None, None], np.clip(1.0 - 0.65 * excess, 0.35, 1.0)
 
 
 ZOOM_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)  # a zoom note rounds to one of these per decade
@@ -223,39 +273,40 @@ def zoom_note(ratio: float) -> str | None:
     if not np.isfinite(ratio) or ratio <= 0 or abs(math.log(ratio)) < math.log(1.25):
         return None
     decade = 10.0 ** math.floor(math.log10(ratio))
-    mantissa = min(ZOOM_STEPS + (10.0,), key=lambda step: abs(math.log(ratio / (decade * step))))
+    mantissa = min((*ZOOM_STEPS, 10.0), key=lambda step: abs(math.log(ratio / (decade * step))))
     return f"zoom \u00d7{decade * mantissa:.3g} of the input"
 
 
 class LayerCounter(VGroup):
-    """"Layer l of L" at rest on a layer, "Layer l → l+1 of L" while moving (so it never names the layer the
-    data are leaving), with the stage of a staged c0 path on a second line; left edge pinned at ``anchor``."""
+    """"Layer l of L" for the layer the view rests on or is moving into (so it never names the layer the data
+    are leaving), with the stage of a staged c0 path on a second line; left edge pinned at ``anchor``."""
 
-    def __init__(self, view: LayerView, *, anchor: np.ndarray, font_size: float = 34, **kwargs):
+    def __init__(self, view: LayerView, *, anchor: np.ndarray, font_size: float = 34,
+                 stage_anchor: np.ndarray | None = None, **kwargs):
         super().__init__(**kwargs)
         self.view, self.anchor = view, np.asarray(anchor, float)[:2]
         self.heading = LayerHeading()
         self.layer = PathText(OutlineCache(view.theme, font_size=font_size), color=view.theme.text)
         self.stage = PathText(OutlineCache(view.theme, font_size=0.62 * font_size), color=view.theme.muted)
-        self.line_gap = 0.025 * font_size
+        # The stage goes right-aligned at ``stage_anchor`` (on the counter's line), else on a line below.
+        self.stage_anchor = (np.asarray(stage_anchor, float)[:2] if stage_anchor is not None
+                             else self.anchor + np.array([0.0, -0.025 * font_size]))
+        self.stage_align = np.array([1.0, 0.0]) if stage_anchor is not None else np.array([-1.0, 0.0])
         self.add(self.layer, self.stage)
         self.follow_time(self)
         self.add_updater(self.follow_time)
 
     def text_at(self, t: float) -> tuple[str, str | None]:
         """The counter's two lines at time ``t`` (the second None when there is no stage to name)."""
-        start, end = self.heading.read(t)
-        depth = self.view.run.depth
-        if start == end:
-            return ("Layer 0 (input)" if end == 0 else f"Layer {end} of {depth}"), None
+        _, end = self.heading.read(t)
         stage = self.view.stage_at(t)
-        return f"Layer {start} \u2192 {end} of {depth}", (f"step: {stage}" if stage else None)
+        layer = "Layer 0 (input)" if end == 0 else f"Layer {end} of {self.view.run.depth}"
+        return layer, (f"step: {stage}" if stage else None)
 
-    def follow_time(self, mobject: "LayerCounter") -> None:
+    def follow_time(self, mobject: LayerCounter) -> None:
         layer, stage = self.text_at(self.view.time.get_value())
         self.layer.show([layer], self.anchor[None], align=np.array([-1.0, 0.0]))
-        below = self.anchor + np.array([0.0, -self.line_gap])
-        self.stage.show([stage] if stage else [], below[None], align=np.array([-1.0, 0.0]))
+        self.stage.show([stage] if stage else [], self.stage_anchor[None], align=self.stage_align)
 
 
 def sites_per_side(run) -> int:
@@ -327,8 +378,8 @@ class MetricGlyphs:
         self.morph = ValueTracker(0.0 if marker_radius is not None else 1.0)
 
     def __call__(self, t: float, zoom: float) -> GlyphFrame:
-        centres, maps, _ = self.motion.glyphs(t)  # (M, 2), (M, 2, 2)
-        unbounded = unbounded_at(self.motion.run.clipped, t)  # (M,)
+        centres, maps = self.motion.sites(t), self.motion.glyph_maps(t)  # (M, 2), (M, 2, 2): true sizes
+        unbounded = unbounded_at(self.motion.run.unbounded, t)  # (M,)
         morph = self.morph.get_value()
         if self.marker_radius is not None:
             maps = (1 - morph) * (self.marker_radius / zoom) * np.eye(2) + morph * maps  # (M, 2, 2)
