@@ -173,7 +173,7 @@ class StepReadout(PathText):
     def follow_time(self, mobject: "StepReadout") -> None:
         t = self.time.get_value()
         if t <= 1e-9:
-            self.show([], np.zeros((0, 2)))
+            self.place([], np.zeros((0, 2)))
             return
         step = self.steps[min(int(np.ceil(t - 1e-9)), len(self.steps)) - 1]
-        self.show([f"mean step {step:.2f} \u00d7 data size"], self.anchor[None])
+        self.place([f"mean step {step:.2f} \u00d7 data size"], self.anchor[None])

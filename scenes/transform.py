@@ -11,7 +11,7 @@ beside the video (``LayerByLayer.vtt``, ``.srt``).
 from manim import FadeOut
 
 from riemann_nn.render.overlays import WorkedGlyph, worked_site
-from riemann_nn.render.story import LayerStory
+from riemann_nn.render.story import LayerStory, stray_boundary
 from riemann_nn.render.text import metric_formulas
 
 
@@ -24,6 +24,9 @@ class LayerByLayer(LayerStory):
         # 0-1. The question; the input and its decision boundary.
         self.title_card()
         self.say(f"Two classes of points. The {self.theme.boundary_word} curve: the network's decision boundary.")
+        if stray_boundary(self.run):
+            self.say("A piece of it lies far from the data: the network splits the plane there too, with no data "
+                     "to guide it.")
         # 2-3. Forward: every layer gives the points new coordinates; a hold half way.
         self.sweep(self.depth // 2, caption="Each layer's two neurons give every point new coordinates. "
                                             "Follow points, grid and boundary.")
@@ -57,4 +60,4 @@ class LayerByLayer(LayerStory):
         self.present(metric_formulas(self.theme), caption="Where the metric comes from, in the input and in "
                                                           "every layer:")
         # 10. Close.
-        self.close("A deep network is a chain of coordinate changes. Render your own: riemann-nn render.")
+        self.close("A deep network is a chain of coordinate changes. Try yours: riemann-nn render")

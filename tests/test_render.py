@@ -139,7 +139,7 @@ def test_layer_view_draws_every_visible_point_once(c1_run):
 def test_path_text_places_cached_glyphs():
     """Two strings in one leaf: as many points as their typeset glyphs, each box centred on its anchor."""
     cache = OutlineCache(THEME, font_size=20)
-    text = PathText(cache, color=THEME.text).show(["12", "-3.5"], np.array([[0.0, 0.0], [2.0, 1.0]]))
+    text = PathText(cache, color=THEME.text).place(["12", "-3.5"], np.array([[0.0, 0.0], [2.0, 1.0]]))
     assert len(text.points) == len(cache.points("12")) + len(cache.points("-3.5"))
     second = text.points[len(cache.points("12")):, :2]
     np.testing.assert_allclose((second.max(axis=0) + second.min(axis=0)) / 2, [2.0, 1.0], atol=1e-9)
@@ -161,7 +161,7 @@ def control_mobjects():
     maps = np.array([[[0.5, 0.0], [0.0, 0.2]], [[0.3, 0.3], [-0.1, 0.1]], [[0.2, 0.0], [0.0, 0.2]]])
     glyphs = EllipseField(color=THEME.glyph).set_glyphs(framing.to_screen(sites), framing.zoom * maps, region=region)
     half_planes = DecisionHalfPlanes(np.array([1.0, -0.5]), 0.3, framing, THEME)
-    axes = FramedAxes(region, THEME).show(framing)
+    axes = FramedAxes(region, THEME).fit_to(framing)
     return [half_planes, grid, glyphs, *clouds, axes]
 
 
@@ -302,7 +302,7 @@ def test_layer_counter_names_the_layer_a_sweep_moves_into(small_run):
     readings = [counter.text_at(t) for t in (0.0, 0.2, 0.5, 0.9, 1.0, 0.6, 0.0)]
     depth = small_run.depth
     assert [r[0] for r in readings] == ["Layer 0 (input)", f"Layer 1 of {depth}", f"Layer 1 of {depth}",
-                                        f"Layer 1 of {depth}", f"Layer 1 of {depth}", "Layer 0 (input)",
+                                        f"Layer 1 of {depth}", f"Layer 1 of {depth}", f"Layer 0 of {depth}",
                                         "Layer 0 (input)"]
     stages = [r[1] for r in readings]
     if view.motion.method == "staged":

@@ -10,7 +10,7 @@ from riemann_nn.config import DatasetConfig, GeometryConfig, ModelConfig, RunCon
 from riemann_nn.export import build_run
 from riemann_nn.render import LayerView, current_theme
 from riemann_nn.render.overlays import NetworkDiagram, worked_site
-from riemann_nn.render.story import LayerStory, StoryLegend, layer_by_layer, run_in_words
+from riemann_nn.render.story import LayerStory, StoryLegend, layer_by_layer, run_in_words, stray_boundary
 from riemann_nn.render.subtitles import Cue, PlayLog, reading_seconds, srt_text, vtt_text
 from riemann_nn.run import save_run
 
@@ -146,6 +146,19 @@ def test_a_chunk_render_gets_cues_relative_to_its_own_video(tiny_story, tiny_run
 
 
 # -- the stage's pieces ----------------------------------------------------------------------------------
+
+def test_a_boundary_piece_far_from_the_data_is_stray(c1_run):
+    """A copy of the run whose boundary gains a second piece well away from every data point, and one near them."""
+    from dataclasses import replace
+
+    assert not stray_boundary(c1_run)  # the tiny run's boundary runs through its data
+    data = c1_run.x[0]
+    far = data.max(axis=0) + (data.max(axis=0) - data.min(axis=0))  # a data extent beyond the corner
+    for piece, stray in ((np.stack([far, far + 0.1]), True), (np.stack([data[0], data[0] + 0.1]), False)):
+        boundary = np.concatenate([c1_run.boundary, np.broadcast_to(piece, (c1_run.depth + 1, 2, 2))], axis=1)
+        offsets = np.append(c1_run.boundary_offsets, c1_run.boundary_offsets[-1] + 2)
+        assert stray_boundary(replace(c1_run, boundary=boundary, boundary_offsets=offsets)) == stray
+
 
 def test_the_run_in_words_names_data_network_and_width(c1_run):
     words = run_in_words(c1_run)

@@ -187,7 +187,8 @@ class LogColourScale:
         low, high = np.percentile(kept, percentiles)
         low, high = min(float(low), -min_half_span), max(float(high), min_half_span)
         everything = np.asarray(values, float)
-        return cls(low, high, bool((everything < low).any()), bool((everything > high).any()), tuple(percentiles))
+        return cls(low, high, bool((everything < low).any()), bool((everything > high).any()),
+                   (float(percentiles[0]), float(percentiles[1])))
 
     def normalise(self, values: np.ndarray) -> np.ndarray:
         """``log10`` values (...) -> positions in [0, 1]: ``low`` -> 0, 0 -> 0.5, ``high`` -> 1, clipped beyond."""

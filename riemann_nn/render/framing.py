@@ -107,7 +107,7 @@ class FramedAxes(VGroup):
         self.names = PathText(cache, color=theme.muted)
         self.add(self.border, self.ticks, self.x_labels, self.y_labels, self.names)
 
-    def show(self, framing: Framing, *, names: tuple[str, str] | None = None, note: str | None = None,
+    def fit_to(self, framing: Framing, *, names: tuple[str, str] | None = None, note: str | None = None,
              tick: float = 0.09, gap: float = 0.07) -> FramedAxes:
         """Place ticks and labels for ``framing``: about five 1-2-5 steps along the shorter side; with ``names``,
         the x axis's name centred under its tick labels and the y axis's, turned, left of its own; ``note`` goes
@@ -126,9 +126,12 @@ class FramedAxes(VGroup):
                 out, align = np.array([-tick, 0.0]), np.array([1.0, 0.0])
             starts.append(base)
             ends.append(base + out)
-            labels.show([format_tick(v, step) for v in values], base + out * (1 + gap / tick), align=align)
+            labels.place([format_tick(v, step) for v in values], base + out * (1 + gap / tick), align=align)
         self.ticks.set_points(segments_to_bezier(np.concatenate(starts), np.concatenate(ends)))
-        texts, anchors, turned, align = [], [], [], []
+        texts: list[str] = []
+        anchors: list[list[float]] = []
+        turned: list[bool] = []
+        edges: list[list[float]] = []
         text_height = float(self.names.cache.size("0")[1])
         if names is not None:
             below = r.bottom - tick - gap - 1.9 * text_height  # the x name's centre, a line under the tick labels
@@ -137,11 +140,11 @@ class FramedAxes(VGroup):
             texts += list(names)
             anchors += [[r.centre[0], below], [beside, r.centre[1]]]
             turned += [False, True]
-            align += [[0.0, 0.0], [0.0, 0.0]]
+            edges += [[0.0, 0.0], [0.0, 0.0]]
         if note:
             texts.append(note)
             anchors.append([r.right, r.top + gap])
             turned.append(False)
-            align.append([1.0, -1.0])
-        self.names.show(texts, np.array(anchors).reshape(-1, 2), turned=turned, align=np.array(align).reshape(-1, 2))
+            edges.append([1.0, -1.0])
+        self.names.place(texts, np.array(anchors).reshape(-1, 2), turned=turned, align=np.array(edges).reshape(-1, 2))
         return self

@@ -128,18 +128,18 @@ class ColourBar(VGroup):
         self.ticks.set_points(segments_to_bezier(np.column_stack([x, np.full_like(x, -height / 2)]),
                                                  np.column_stack([x, np.full_like(x, -height / 2 - 0.08)])))
         self.tick_labels = VGroup(*[label(format_magnitude(v), theme, font_size=font_size, color=theme.muted)
-                                    .move_to([p, -height / 2 - 0.24, 0]) for v, p in zip(ticks, x)])
+                                    .move_to((p, -height / 2 - 0.24, 0)) for v, p in zip(ticks, x)])
         self.title = label(title, theme, font_size=font_size + 1, color=theme.text)
-        self.title.move_to([0, height / 2 + 0.2, 0], aligned_edge=[-1, -1, 0])
+        self.title.move_to((0, height / 2 + 0.2, 0), aligned_edge=(-1, -1, 0))
         ends = VGroup(label("squeezed", theme, font_size=font_size, color=theme.muted),
                       label("stretched", theme, font_size=font_size, color=theme.muted))
-        ends[0].move_to([0, -height / 2 - 0.58, 0], aligned_edge=[-1, 1, 0])
-        ends[1].move_to([width, -height / 2 - 0.58, 0], aligned_edge=[1, 1, 0])
+        ends[0].move_to((0, -height / 2 - 0.58, 0), aligned_edge=(-1, 1, 0))
+        ends[1].move_to((width, -height / 2 - 0.58, 0), aligned_edge=(1, 1, 0))
         self.add(self.title, self.bar, self.caps, self.ticks, self.tick_labels, ends)
         if len(self.caps):
             at = "at the {} and\n{} percentiles".format(*map(ordinal, scale.percentiles)) if scale.percentiles else ""
             note = label(f"\u25c2 \u25b8  ends clipped {at}", theme, font_size=font_size - 2, color=theme.muted)
-            self.add(note.move_to([0, -height / 2 - 0.95, 0], aligned_edge=[-1, 1, 0]))
+            self.add(note.move_to((0, -height / 2 - 0.95, 0), aligned_edge=(-1, 1, 0)))
 
     def position(self, log_values: np.ndarray) -> np.ndarray:
         """Where ``log10`` values lie along the bar, from 0 at ``low`` to ``width`` at ``high`` of the scale."""
@@ -160,4 +160,4 @@ class PositionKey(VGroup):
         tiles = np.tile(np.eye(2) * step * 0.46, (per_side ** 2, 1, 1))  # (P^2, 2, 2): small gaps between tiles
         mosaic.set_glyphs(np.column_stack([gx.ravel(), gy.ravel()]), tiles, np.arange(per_side ** 2))
         words = label(text, theme, font_size=font_size, color=theme.muted)
-        self.add(mosaic, words.next_to(mosaic, [1, 0, 0], buff=0.2))
+        self.add(mosaic, words.next_to(mosaic, (1, 0, 0), buff=0.2))

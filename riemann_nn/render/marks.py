@@ -16,7 +16,7 @@ larger than a view draws it is dashed (``dashed_ellipses``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, Self
 
 import numpy as np
 from manim import CapStyleType, VGroup, VMobject
@@ -32,10 +32,14 @@ __all__ = [
 class PlotRegion(Protocol):
     """The rectangle marks are clipped to (``framing.PlotRegion`` is one), in scene units."""
 
-    left: float
-    right: float
-    bottom: float
-    top: float
+    @property
+    def left(self) -> float: ...
+    @property
+    def right(self) -> float: ...
+    @property
+    def bottom(self) -> float: ...
+    @property
+    def top(self) -> float: ...
 
     def contains(self, screen: np.ndarray, *, margin: float = 0.0) -> np.ndarray: ...
 
@@ -109,13 +113,13 @@ class Marks(VMobject):
 
     shapes_drawn = 0
 
-    def draw(self, points: np.ndarray, *, shapes: int = 0) -> Marks:
+    def draw(self, points: np.ndarray, *, shapes: int = 0) -> Self:
         """Write Bezier ``points`` (4K, 3) of ``shapes`` shapes; an empty array draws nothing."""
         self.set_points(points if len(points) else np.zeros((0, 3)))
         self.shapes_drawn = shapes
         return self
 
-    def draw_segments(self, starts: np.ndarray, ends: np.ndarray, *, region: PlotRegion | None) -> Marks:
+    def draw_segments(self, starts: np.ndarray, ends: np.ndarray, *, region: PlotRegion | None) -> Self:
         """Straight segments (K, 2) each, clipped to ``region`` (when given)."""
         if region is not None:
             starts, ends = clip_segments(starts, ends, *region_box(region))

@@ -4,7 +4,8 @@ network diagram with the active layer lit, one worked glyph with its axes explai
 from __future__ import annotations
 
 import numpy as np
-from manim import Polygon, ValueTracker, VGroup, VMobject
+from manim import Mobject, Polygon, ValueTracker, VGroup, VMobject
+from numpy.typing import ArrayLike
 
 from .colour import Theme
 from .framing import Framing
@@ -20,7 +21,7 @@ def half_plane_polygons(normal: np.ndarray, offset: float, low: np.ndarray, high
     corner lists, either possibly empty."""
     corners = np.array([[low[0], low[1]], [high[0], low[1]], [high[0], high[1]], [low[0], high[1]]])
     values = corners @ normal + offset  # (4,)
-    sides = ([], [])
+    sides: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
     for i in range(4):
         p, q, vp, vq = corners[i], corners[(i + 1) % 4], values[i], values[(i + 1) % 4]
         sides[int(vp > 0)].append(p)
@@ -67,7 +68,7 @@ class NetworkDiagram(VGroup):
     The unlit diagram is one static path (drawn once per animation); the lit parts are two small moving ones.
     """
 
-    def __init__(self, view: LayerView, *, anchor: np.ndarray, width: float = 3.9, height: float = 0.42,
+    def __init__(self, view: LayerView, *, anchor: ArrayLike, width: float = 3.9, height: float = 0.42,
                  node_radius: float = 0.058, font_size: float = 14, **kwargs):
         super().__init__(**kwargs)
         self.view, depth, theme = view, view.run.depth, view.theme
@@ -88,8 +89,8 @@ class NetworkDiagram(VGroup):
         words = [label("input", theme, font_size=font_size, color=theme.muted),
                  label("head", theme, font_size=font_size, color=theme.muted)]
         bottom = middle - height / 2 - node_radius - 0.06
-        words[0].move_to([xs[0] - node_radius, bottom, 0], aligned_edge=[-1, 1, 0])
-        words[1].move_to([xs[-1] + node_radius, bottom, 0], aligned_edge=[1, 1, 0])
+        words[0].move_to((xs[0] - node_radius, bottom, 0), aligned_edge=(-1, 1, 0))
+        words[1].move_to((xs[-1] + node_radius, bottom, 0), aligned_edge=(1, 1, 0))
         self.words = VGroup(*words)
         self.add(self.static, self.words, self.lit_lines, self.lit_nodes)
         self.follow_time(self)
@@ -116,7 +117,7 @@ class NetworkDiagram(VGroup):
             return [], [end], [end]
         return ([into], [], []) if stage == "W x" else ([into], [end], [])
 
-    def follow_time(self, mobject: NetworkDiagram) -> None:
+    def follow_time(self, mobject: Mobject) -> None:
         edges, rims, nodes = self.lit(self.view.time.get_value())
         head = len(self.columns) - 1
         if self.head.get_value() > 0.5:
@@ -173,7 +174,7 @@ class WorkedGlyph(VGroup):
         self.follow_view(self)
         self.add_updater(self.follow_view)
 
-    def follow_view(self, mobject: WorkedGlyph) -> None:
+    def follow_view(self, mobject: Mobject) -> None:
         view = self.view
         t, framing = view.time.get_value(), view.current_framing  # the view is updated first
         centre = framing.to_screen(view.motion.sites(t)[self.site])  # (2,)
@@ -206,7 +207,7 @@ class WorkedGlyph(VGroup):
             outward = direction if (tip - centre) @ direction >= 0 else -direction
             anchors.append(tip + 0.16 * outward)
             aligns.append(-outward / np.abs(outward).max())  # the box's side facing the glyph sits on the anchor
-        self.words.show(words, np.array(anchors), align=np.array(aligns))
+        self.words.place(words, np.array(anchors), align=np.array(aligns))
         self.words.set_fill(opacity=min(1.0, 2 * reach))
         boxes = []
         for word, anchor, align in zip(words, anchors, aligns):

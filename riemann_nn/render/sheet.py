@@ -26,7 +26,7 @@ from .framing import Framing, PlotRegion
 from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
 from .overlays import DecisionHalfPlanes
 from .text import SCHEME_NAMES, label, line_label
-from .views import LayerView, ViewStyle
+from .views import LayerView, ViewStyle, unbounded_sites
 
 __all__ = [
     "SHEET_STYLE", "SheetLayout", "build_sheet", "capture_frame", "default_columns", "layer_panel", "render_sheet",
@@ -132,7 +132,7 @@ def build_sheet(run: Run, *, theme: Theme, columns: int | None = None,
     with tempfile.TemporaryDirectory(prefix="riemann-nn-text-") as text_root, tempconfig({"media_dir": text_root}):
         header = sheet_header(run, theme, max_width=layout.frame_width - 2 * layout.margin, glyphs=glyphs)
         layout = SheetLayout(columns=columns, rows=rows, header_height=header.height + 0.3)
-        header.move_to([-layout.frame_width / 2 + layout.margin, layout.frame_height / 2 - layout.margin, 0],
+        header.move_to((-layout.frame_width / 2 + layout.margin, layout.frame_height / 2 - layout.margin, 0),
                        aligned_edge=UP + LEFT)
         motion = LayerMotion(run)
         mobjects = [header]
@@ -172,7 +172,7 @@ def layer_panel(run: Run, motion: LayerMotion, layer: int, region: PlotRegion, t
     title = panel_title(layer, run.depth, theme)
     if title.width > region.size[0]:  # never into the next panel's tick labels
         title.scale_to_fit_width(region.size[0])
-    return [*parts, view, title.move_to([region.left, region.top + 0.13, 0], aligned_edge=DOWN + LEFT)]
+    return [*parts, view, title.move_to((region.left, region.top + 0.13, 0), aligned_edge=DOWN + LEFT)]
 
 
 def half_planes(run: Run, framing: Framing, theme: Theme) -> DecisionHalfPlanes:
@@ -182,7 +182,8 @@ def half_planes(run: Run, framing: Framing, theme: Theme) -> DecisionHalfPlanes:
     r = framing.region
     centred = PlotRegion(left=-r.size[0] / 2, right=r.size[0] / 2, bottom=-r.size[1] / 2, top=r.size[1] / 2)
     centred_framing = Framing(centred, framing.centre, framing.zoom)
-    return DecisionHalfPlanes(run.head_weight, run.head_bias, centred_framing, theme).shift(np.append(r.centre, 0.0))
+    planes = DecisionHalfPlanes(run.head_weight, float(run.head_bias), centred_framing, theme)
+    return planes.shift(np.append(r.centre, 0.0))
 
 
 def panel_title(layer: int, depth: int, theme: Theme) -> VGroup:
@@ -212,7 +213,7 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
     # it): ask a square view.
     dashed = glyphs and LayerView(run, theme=theme, region=PlotRegion(0.0, 1.0, 0.0, 1.0), style=SHEET_STYLE,
                                   show_axes=False).draws_dashes()
-    legend = sheet_legend(theme, glyphs=glyphs, dashed=dashed, unbounded=glyphs and bool(run.unbounded.any()),
+    legend = sheet_legend(theme, glyphs=glyphs, dashed=dashed, unbounded=glyphs and bool(unbounded_sites(run).any()),
                           boundary=run.boundary is not None)
     if names.width + 0.8 + legend.width <= max_width:
         legend.next_to(names, RIGHT, buff=0.0).align_to(names, DOWN)

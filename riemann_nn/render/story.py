@@ -67,7 +67,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Mobject, Scene, VGroup, config, smooth
+from scipy.spatial import cKDTree
+from manim import DOWN, LEFT, UP, Animation, FadeIn, FadeOut, Mobject, Scene, VGroup, VMobject, config, smooth
 from manim.utils.exceptions import EndSceneEarlyException
 
 from ..errors import RiemannNNError
@@ -78,12 +79,12 @@ from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, 
 from .overlays import DecisionHalfPlanes, NetworkDiagram
 from .subtitles import PlayLog, reading_seconds, write_subtitles
 from .text import SCHEME_NAMES, caption, label
-from .views import LayerCounter, LayerView, ViewStyle
+from .views import LayerCounter, LayerView, ViewStyle, unbounded_sites
 
 __all__ = [
     "DEFAULT_PRESET", "PANEL_LEFT", "PANEL_WIDTH", "LayerStory", "PanelCaptions", "StoryLegend", "Subtitled",
     "crossfade", "dataset_in_words", "default_question", "layer_by_layer", "run_header", "run_in_words",
-    "scene_path_method", "scene_run", "window",
+    "scene_path_method", "scene_run", "stray_boundary", "window",
 ]
 
 DEFAULT_PRESET = "seed-c2-sigmoid"
@@ -97,8 +98,8 @@ COUNTER_Y = 2.12
 CAPTION_TOP = 1.76
 LEGEND_BOTTOM = -3.72
 
-DATASET_WORDS = {"spirals": "Two spirals", "moons": "Two moons", "circles": "Two rings, one inside the other",
-                 "xor": "Four blobs in an XOR pattern"}
+DATASET_WORDS = {"spirals": "Two spirals", "moons": "Two moons", "circles": "Two nested rings",
+                 "xor": "XOR: four blobs"}
 SCHEME_WORDS = {"c0": "ordinary (C0)", "c1": "residual (C1)", "c2": "second-order (C2)"}
 
 
@@ -143,6 +144,19 @@ def run_in_words(run: Run) -> str:
             f"\u00b7  two neurons per layer")
 
 
+def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
+    """Whether the decision boundary has a piece in the input that comes nowhere near the data (no vertex within
+    ``reach`` of the data's extent of a data point), such as an arc at the edge of the input box: a surprise to
+    be named when it shows."""
+    boundary, offsets = run.boundary, run.boundary_offsets
+    if boundary is None or offsets is None:
+        return False
+    data = run.x[0]  # (N, 2)
+    distance = cKDTree(data).query(boundary[0])[0]  # (P,) from each vertex of the input's boundary to the data
+    extent = float((data.max(axis=0) - data.min(axis=0)).max())
+    return any(piece.min() > reach * extent for piece in np.split(distance, offsets[1:-1]))
+
+
 def default_question(run: Run) -> str:
     return f"What does a {run.depth}-layer network do to the plane?"
 
@@ -171,7 +185,7 @@ def crossfade(old: Mobject | None, new: Mobject, *, run_time: float) -> list:
     """Animations replacing ``old`` (or nothing) by ``new`` in the same place within an animation of
     ``run_time``: the old one fades out in the first 0.3 s, then the new one fades in, so they never overlap."""
     out_end, in_end = crossfade_times(run_time)
-    animations = [FadeIn(new, rate_func=window(out_end, in_end))]
+    animations: list[Animation] = [FadeIn(new, rate_func=window(out_end, in_end))]
     if old is not None:
         animations.append(FadeOut(old, rate_func=window(0.0, out_end)))
     return animations
@@ -186,7 +200,7 @@ def _frames_in(movie: str) -> int:
         return stream.frames or sum(1 for _ in container.decode(stream))
 
 
-class Subtitled:
+class Subtitled(Scene):
     """Mix into a ``Scene`` (before it): logs the frames every play puts into the movie, and after rendering
     writes the captions' cues (``open_cue`` / ``close_cue``) as ``<video>.vtt`` and ``<video>.srt``
     (``subtitle_files``); see ``subtitles`` for the timing rule."""
@@ -254,7 +268,7 @@ class PanelCaptions(Subtitled):
     def caption_to(self, text: str, theme: Theme, *, run_time: float) -> list:
         """Animations replacing the caption within the next play, of ``run_time`` (see ``crossfade``)."""
         new = caption(text, theme, font_size=self.caption_font_size)
-        new.move_to([*self.caption_anchor, 0], aligned_edge=np.array(self.caption_edge, float))
+        new.move_to((*self.caption_anchor, 0), aligned_edge=np.array(self.caption_edge, float))
         old, self.caption = self.caption, new
         out_end, _ = crossfade_times(run_time)
         self.subtitles.close_cue(self.next_play(out_end))
@@ -262,7 +276,7 @@ class PanelCaptions(Subtitled):
         return crossfade(old, new, run_time=run_time)
 
 
-class LayerStory(Subtitled, Scene):
+class LayerStory(Subtitled):
     """A scene told in beats over one Run's layer view; see the module for the verbs.
 
     Class attributes (variants change these only): ``default_preset``, ``geometry`` (preset geometry overrides),
@@ -283,17 +297,18 @@ class LayerStory(Subtitled, Scene):
     def setup(self):
         super().setup()
         self.theme = current_theme()
-        self.camera.background_color = self.theme.background
+        self.camera.background_color = self.theme.background  # type: ignore[union-attr]  # Cairo camera
         self.run = scene_run(self.default_preset, geometry=self.geometry)
         self.depth = self.run.depth
         self.view = self.make_view()
         self.header = run_header(self.run, self.theme)
-        self.diagram = NetworkDiagram(self.view, anchor=[PANEL_LEFT, DIAGRAM_TOP], width=PANEL_WIDTH, height=0.36)
-        self.counter = LayerCounter(self.view, anchor=[PANEL_LEFT, COUNTER_Y], font_size=28,
-                                    stage_anchor=[PANEL_LEFT + PANEL_WIDTH, COUNTER_Y])
+        self.diagram = NetworkDiagram(self.view, anchor=(PANEL_LEFT, DIAGRAM_TOP), width=PANEL_WIDTH, height=0.36)
+        self.counter = LayerCounter(self.view, anchor=(PANEL_LEFT, COUNTER_Y), font_size=28,
+                                    stage_anchor=(PANEL_LEFT + PANEL_WIDTH, COUNTER_Y))
         self.legend = self.make_legend()
         self.caption: Mobject | None = None
         self.caption_text = ""
+        self.presented: Mobject | None = None  # what ``present`` put under the caption
         self.read_until = 0.0  # the story's time until which the caption must stay
 
     def make_view(self) -> LayerView:
@@ -302,7 +317,7 @@ class LayerStory(Subtitled, Scene):
 
     def make_legend(self) -> StoryLegend:
         """The panel's legend (override for other data rows, e.g. a colour key)."""
-        return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(self.run.unbounded.any()))
+        return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(unbounded_sites(self.run).any()))
 
     @property
     def staged(self) -> bool:
@@ -336,7 +351,11 @@ class LayerStory(Subtitled, Scene):
         old caption has not been read yet; records the subtitle cue."""
         self.read()
         new = caption(text, self.theme, font_size=self.caption_font_size, width=PANEL_WIDTH)
-        new.move_to([PANEL_LEFT, CAPTION_TOP, 0], aligned_edge=UP + LEFT)
+        if self.presented is not None:  # a block sits under the caption: the caption must end above it
+            room = CAPTION_TOP - self.presented.get_top()[1] - 0.25
+            if new.height > room:
+                new.scale_to_fit_height(room)
+        new.move_to((PANEL_LEFT, CAPTION_TOP, 0), aligned_edge=UP + LEFT)
         out_end, in_end = crossfade_times(run_time)
         self.subtitles.close_cue(self.next_play(out_end))
         self.subtitles.open_cue(text, self.next_play(out_end))
@@ -384,6 +403,8 @@ class LayerStory(Subtitled, Scene):
         self.read()
         captions = self.caption_animations(caption, run_time=run_time) if caption else []
         self.play(*[FadeOut(m) for m in mobjects], *captions, run_time=run_time)
+        if self.presented in mobjects:
+            self.presented = None
 
     def present(self, block: Mobject, *, caption: str | None = None, run_time: float = 1.0) -> None:
         """Fade ``block`` (a formula, a table) into the panel under the caption (and ``caption`` in first),
@@ -396,7 +417,8 @@ class LayerStory(Subtitled, Scene):
             block.scale_to_fit_height(room)
         if block.width > PANEL_WIDTH:
             block.scale_to_fit_width(PANEL_WIDTH)
-        block.move_to([PANEL_LEFT, top, 0], aligned_edge=UP + LEFT)
+        block.move_to((PANEL_LEFT, top, 0), aligned_edge=UP + LEFT)
+        self.presented = block
         self.play(FadeIn(block, shift=0.15 * UP), *captions, run_time=run_time)
 
     def sweep(self, to_layer: int, seconds: float | None = None, *, caption: str | None = None,
@@ -417,15 +439,15 @@ class LayerStory(Subtitled, Scene):
         for index, stop in enumerate(stops):
             run_time = per_layer * abs(stop - start)
             captions = self.caption_animations(caption, run_time=run_time) if caption and index == 0 else []
-            self.play(self.view.time.animate(rate_func=layer_by_layer(abs(stop - start))).set_value(stop), *captions,
-                      run_time=run_time)
-            if stop != to_layer or (holds and to_layer in holds):
+            move = self.view.time.animate(rate_func=layer_by_layer(abs(stop - start)))  # type: ignore[operator]
+            self.play(move.set_value(stop), *captions, run_time=run_time)
+            if holds and stop in holds:
                 self.hold(holds[stop])
             start = stop
 
     def half_planes(self, caption: str | None = None) -> DecisionHalfPlanes:
         """The head's half-planes and line over the last layer (the view must be there), the head lit."""
-        planes = DecisionHalfPlanes(self.run.head_weight, self.run.head_bias, self.view.framing, self.theme)
+        planes = DecisionHalfPlanes(self.run.head_weight, float(self.run.head_bias), self.view.framing, self.theme)
         self.add(planes)
         self.bring_to_back(planes)
         captions = self.caption_animations(caption, run_time=1.2) if caption else []
@@ -435,8 +457,9 @@ class LayerStory(Subtitled, Scene):
     def grow_field(self, caption: str | None = None, *, run_time: float = 2.0) -> None:
         """Frame every glyph site (the first half), then grow the glyph field (the second)."""
         captions = self.caption_animations(caption, run_time=run_time) if caption else []
-        self.play(self.view.fit_sites.animate(rate_func=window(0.0, 0.45)).set_value(1.0),
-                  self.view.glyph_size.animate(rate_func=window(0.5, 1.0)).set_value(1.0),
+        frame = self.view.fit_sites.animate(rate_func=window(0.0, 0.45))  # type: ignore[operator]
+        grow = self.view.glyph_size.animate(rate_func=window(0.5, 1.0))  # type: ignore[operator]
+        self.play(frame.set_value(1.0), grow.set_value(1.0),
                   *[FadeIn(row, rate_func=window(0.5, 1.0)) for row in self.legend.glyph_rows], *captions,
                   run_time=run_time)
 
@@ -452,7 +475,7 @@ def run_header(run: Run, theme: Theme) -> VGroup:
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
     if lines.width > PANEL_WIDTH:
         lines.scale_to_fit_width(PANEL_WIDTH)
-    return lines.move_to([PANEL_LEFT, HEADER_TOP, 0], aligned_edge=UP + LEFT)
+    return lines.move_to((PANEL_LEFT, HEADER_TOP, 0), aligned_edge=UP + LEFT)
 
 
 class StoryLegend(VGroup):
@@ -460,7 +483,7 @@ class StoryLegend(VGroup):
     says otherwise) from the start, and above them the glyph rows, shown when the field grows: the glyph, and
     where the view draws them, dashed glyphs and unbounded marks. Rows wider than the panel are scaled to fit."""
 
-    def __init__(self, theme: Theme, *, dashed: bool, unbounded: bool, data_rows: list[Mobject] | None = None,
+    def __init__(self, theme: Theme, *, dashed: bool, unbounded: bool, data_rows: list[VMobject] | None = None,
                  font_size: float = 17, **kwargs):
         super().__init__(**kwargs)
         if data_rows is None:
@@ -468,8 +491,9 @@ class StoryLegend(VGroup):
                                for colour, name in zip(theme.classes, ("class 0", "class 1"))]).arrange(buff=0.45)
             data_rows = [classes, key_row(line_sample(theme.boundary), "decision boundary", theme, font_size=font_size)]
         self.unbounded = unbounded
-        self.glyph_rows = [key_row(glyph_sample(theme.glyph, stroke_width=2.0), "glyph: a circle of the last layer",
-                                   theme, font_size=font_size)]
+        glyph = key_row(glyph_sample(theme.glyph, stroke_width=2.0), "glyph: a circle of the last layer", theme,
+                        font_size=font_size)
+        self.glyph_rows: list[VMobject] = [glyph]
         if dashed:
             self.glyph_rows.append(key_row(glyph_sample(theme.glyph, stroke_width=2.0, dashed=True), DASHED_WORDS,
                                            theme, font_size=font_size))
@@ -480,6 +504,6 @@ class StoryLegend(VGroup):
             if row.width > PANEL_WIDTH:
                 row.scale_to_fit_width(PANEL_WIDTH)
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
-        rows.move_to([PANEL_LEFT, LEGEND_BOTTOM, 0], aligned_edge=DOWN + LEFT)
+        rows.move_to((PANEL_LEFT, LEGEND_BOTTOM, 0), aligned_edge=DOWN + LEFT)
         self.data = VGroup(*data_rows)
         self.add(*rows)

@@ -154,7 +154,7 @@ def run_title(run: Run, theme: Theme, *, max_width: float = 3.9) -> VGroup:
     more = label(f"{m['depth']} layers of width 2  \u00b7  dt {m['dt']:g}", theme, font_size=20, color=theme.muted)
     accuracy = label(f"train accuracy {100 * run.meta['training']['accuracy']:.1f}%", theme, font_size=20,
                      color=theme.muted)
-    block = VGroup(title, details, more, accuracy).arrange(direction=[0, -1, 0], aligned_edge=[-1, 0, 0], buff=0.12)
+    block = VGroup(title, details, more, accuracy).arrange(direction=(0, -1, 0), aligned_edge=(-1, 0, 0), buff=0.12)
     if block.width > max_width:  # long preset or file names must not run off the frame
         block.scale_to_fit_width(max_width)
     return block
@@ -195,7 +195,7 @@ class PathText(VMobject):
         self.cache = cache
         self.shown: list[str] = []
 
-    def show(self, texts: list[str], anchors: np.ndarray, *, align: np.ndarray | tuple[float, float] = (0.0, 0.0),
+    def place(self, texts: list[str], anchors: np.ndarray, *, align: np.ndarray | tuple[float, float] = (0.0, 0.0),
              turned: list[bool] | None = None) -> PathText:
         """Place each string so that the point ``align`` of its box (-1 left/bottom, 0 centre, 1 right/top; (2,)
         for all or (K, 2), one per string) lies on its anchor (K, 2); strings flagged in ``turned`` are turned a

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 import numpy as np
-from manim import ValueTracker, VGroup
+from manim import Mobject, ValueTracker, VGroup
+from numpy.typing import ArrayLike
 
 from ..interpolate import LayerMotion, VolumeField
 from ..run import Run
@@ -29,22 +30,9 @@ from .marks import GlyphPalette, PointCloud, PolylineSet, UnboundedMarks, Warped
 from .text import OutlineCache, PathText
 
 __all__ = [
-    "GlyphFrame",
-    "GlyphSource",
-    "LayerCounter",
-    "LayerHeading",
-    "LayerView",
-    "MetricGlyphs",
-    "PositionColours",
-    "ViewStyle",
-    "VolumeCells",
-    "VolumeColours",
-    "cap_glyphs",
-    "input_box",
-    "site_cell",
-    "sites_per_side",
-    "unbounded_at",
-    "zoom_note",
+    "GlyphFrame", "GlyphSource", "LayerCounter", "LayerHeading", "LayerView", "MetricGlyphs", "PositionColours",
+    "ViewStyle", "VolumeCells", "VolumeColours", "cap_glyphs", "input_box", "site_cell", "sites_per_side",
+    "unbounded_at", "unbounded_sites", "zoom_note",
 ]
 
 STAGES = ("W x", "+ b")  # the staged c0 path's first two stages; the third is the activation
@@ -193,7 +181,7 @@ class LayerView(VGroup):
         if self.glyph_source.shape != "circle":
             return False
         for layer in range(self.run.depth + 1):
-            sites, bounded = self.motion.sites(float(layer)), ~self.run.unbounded[layer]  # (M, 2), (M,)
+            sites, bounded = self.motion.sites(float(layer)), ~unbounded_sites(self.run)[layer]  # (M, 2), (M,)
             zoom = Framing.fit(np.concatenate([sites, self.motion.points(float(layer))]), self.region).zoom
             sigma = np.linalg.svd(zoom * self.motion.glyph_maps(float(layer))[bounded], compute_uv=False)  # (B, 2)
             if (sigma[:, 0] > self.glyph_cap).any():
@@ -207,7 +195,7 @@ class LayerView(VGroup):
         stage = min(int(3 * (t - math.floor(t))), 2)
         return STAGES[stage] if stage < 2 else self.run.activation
 
-    def follow_layer(self, mobject: LayerView) -> None:
+    def follow_layer(self, mobject: Mobject) -> None:
         """Redraw grid, data, glyphs, boundary and axes at the tracker's layer time (one vectorised write each)."""
         t = self.time.get_value()
         points = self.motion.points(t)  # (N, 2)
@@ -220,15 +208,16 @@ class LayerView(VGroup):
             for members, cloud in zip(self.classes, self.clouds):
                 cloud.set_positions(screen[members], region=self.region)
         self.draw_glyphs(t, framing)
-        if self.show_boundary:
-            vertices = framing.to_screen(self.motion.at(self.run.boundary, t))
-            self.boundary.set_polylines(vertices, self.run.boundary_offsets, region=self.region)
+        boundary, offsets = self.run.boundary, self.run.boundary_offsets
+        if self.show_boundary and boundary is not None and offsets is not None:
+            self.boundary.set_polylines(framing.to_screen(self.motion.at(boundary, t)), offsets, region=self.region)
         if self.style.axis_names:
             _, layer = self.heading.read(t)
             zoom = Framing.fit(points, self.region).zoom
-            self.axes.show(framing, names=(f"layer {layer}, unit 1", "unit 2"), note=zoom_note(zoom / self.input_zoom))
+            names = (f"layer {layer}, unit 1", "unit 2")
+            self.axes.fit_to(framing, names=names, note=zoom_note(zoom / self.input_zoom))
         else:
-            self.axes.show(framing)
+            self.axes.fit_to(framing)
 
     def draw_glyphs(self, t: float, framing: Framing) -> None:
         fill = self.glyph_fill.get_value()
@@ -279,10 +268,11 @@ def zoom_note(ratio: float) -> str | None:
 
 class LayerCounter(VGroup):
     """"Layer l of L" for the layer the view rests on or is moving into (so it never names the layer the data
-    are leaving), with the stage of a staged c0 path on a second line; left edge pinned at ``anchor``."""
+    are leaving; "Layer 0 (input)" at rest on the input), with the stage of a staged c0 path on a second line or
+    at ``stage_anchor``; left edge pinned at ``anchor``."""
 
-    def __init__(self, view: LayerView, *, anchor: np.ndarray, font_size: float = 34,
-                 stage_anchor: np.ndarray | None = None, **kwargs):
+    def __init__(self, view: LayerView, *, anchor: ArrayLike, font_size: float = 34,
+                 stage_anchor: ArrayLike | None = None, **kwargs):
         super().__init__(**kwargs)
         self.view, self.anchor = view, np.asarray(anchor, float)[:2]
         self.heading = LayerHeading()
@@ -298,15 +288,15 @@ class LayerCounter(VGroup):
 
     def text_at(self, t: float) -> tuple[str, str | None]:
         """The counter's two lines at time ``t`` (the second None when there is no stage to name)."""
-        _, end = self.heading.read(t)
+        start, end = self.heading.read(t)
         stage = self.view.stage_at(t)
-        layer = "Layer 0 (input)" if end == 0 else f"Layer {end} of {self.view.run.depth}"
+        layer = "Layer 0 (input)" if start == end == 0 else f"Layer {end} of {self.view.run.depth}"
         return layer, (f"step: {stage}" if stage else None)
 
-    def follow_time(self, mobject: LayerCounter) -> None:
+    def follow_time(self, mobject: Mobject) -> None:
         layer, stage = self.text_at(self.view.time.get_value())
-        self.layer.show([layer], self.anchor[None], align=np.array([-1.0, 0.0]))
-        self.stage.show([stage] if stage else [], self.stage_anchor[None], align=self.stage_align)
+        self.layer.place([layer], self.anchor[None], align=np.array([-1.0, 0.0]))
+        self.stage.place([stage] if stage else [], self.stage_anchor[None], align=self.stage_align)
 
 
 def sites_per_side(run) -> int:
@@ -330,6 +320,13 @@ def site_cell(run) -> np.ndarray:
     along each axis."""
     box = input_box(run)
     return np.diag((box[1] - box[0]) / sites_per_side(run) / 2)
+
+
+def unbounded_sites(run: Run) -> np.ndarray:
+    """Where each layer's metric glyph is unbounded: (L+1, M) bool (a Run derives it when its file lacks it)."""
+    flags = run.unbounded
+    assert flags is not None, "a Run derives its unbounded flags on construction"
+    return flags
 
 
 def unbounded_at(flags: np.ndarray, t: float) -> np.ndarray:
@@ -379,7 +376,7 @@ class MetricGlyphs:
 
     def __call__(self, t: float, zoom: float) -> GlyphFrame:
         centres, maps = self.motion.sites(t), self.motion.glyph_maps(t)  # (M, 2), (M, 2, 2): true sizes
-        unbounded = unbounded_at(self.motion.run.unbounded, t)  # (M,)
+        unbounded = unbounded_at(unbounded_sites(self.motion.run), t)  # (M,)
         morph = self.morph.get_value()
         if self.marker_radius is not None:
             maps = (1 - morph) * (self.marker_radius / zoom) * np.eye(2) + morph * maps  # (M, 2, 2)
