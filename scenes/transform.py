@@ -57,7 +57,7 @@ class LayerByLayer(LayerStory):
         if self.legend.unbounded:
             self.say("Red arrows: there a layer squashes the plane onto a line, and distances across it are lost.")
         # 9. The formula, its symbols in words beside it.
-        self.present(metric_formulas(self.theme), caption="Where the metric comes from, in the input and in "
-                                                          "every layer:")
+        formulas = self.present(metric_formulas(self.theme), caption="Where the metric comes from, in the input "
+                                                                     "and in every layer:")
         # 10. Close.
-        self.close("A deep network is a chain of coordinate changes. Try yours: riemann-nn render")
+        self.close("A deep network is a chain of coordinate changes. Try yours: riemann-nn\u00a0render", formulas)

@@ -225,5 +225,6 @@ def test_default_video_subtitles_are_readable(tiny_run_file, tmp_path, monkeypat
         assert "J_L" not in text and "^T" not in text and "\u1d40" not in text
     frames = decode(movie)
     assert len(frames) == round(duration * FPS)
-    assert (lit_fraction(frames)[2:] > 0.005).all(), "a (nearly) blank frame after the title fades in"
+    lit = lit_fraction(frames) > 0.005  # (T,)
+    assert (lit[2:-2] | lit[3:-1] | lit[4:]).all(), "(nearly) blank for longer than the card's crossfade to the stage"
     assert (mean_change(frames) > 0.05).mean() > 0.3, "the video barely changes"

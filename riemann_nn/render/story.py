@@ -23,7 +23,7 @@ for anything else):
 - ``half_planes(caption)``: the head's half-planes at the last layer, and the head lit in the diagram;
   returns them, for ``hide``.
 - ``grow_field(caption=None)``: frame every glyph site, then grow the glyph field; its legend rows fade in.
-- ``close(text)``: the last caption, read to the end.
+- ``close(text, *done)``: the last caption, read to the end, as ``done`` (a presented formula...) fade out.
 
 Pacing: a caption stays fully visible for at least ``reading_seconds(text)`` (2.5 s, or 0.33 s per word if
 longer). Verbs never cut a caption short: before a caption is replaced (or the scene ends) the story holds
@@ -67,9 +67,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from scipy.spatial import cKDTree
 from manim import DOWN, LEFT, UP, Animation, FadeIn, FadeOut, Mobject, Scene, VGroup, VMobject, config, smooth
 from manim.utils.exceptions import EndSceneEarlyException
+from scipy.spatial import cKDTree
 
 from ..errors import RiemannNNError
 from ..interpolate import DEFAULT_METHOD
@@ -367,14 +367,19 @@ class LayerStory(Subtitled):
         """The caption becomes ``text``, with ``animations`` playing alongside."""
         self.play(*self.caption_animations(text, run_time=run_time), *animations, run_time=run_time)
 
-    def close(self, text: str) -> None:
-        """The last caption, held until read."""
-        self.say(text)
+    def close(self, text: str, *done: Mobject) -> None:
+        """The last caption, held until read; ``done`` (e.g. a presented formula, once read) fade out as it
+        comes."""
+        self.read()
+        if self.presented in done:  # leaving: the caption may use its room
+            self.presented = None
+        self.say(text, *[FadeOut(m) for m in done])
         self.read()
 
     # -- the stage -----------------------------------------------------------------------------------------
     def title_card(self, question: str | None = None) -> None:
-        """The question and the run in words, full screen; then the stage (view and panel) fades in."""
+        """The question and the run in words, full screen, for ``title_seconds`` or the question's reading time if
+        longer (its cue, the question, is the subtitle: the run's line is a title); then the stage fades in."""
         question = question or self.question or default_question(self.run)
         words = run_in_words(self.run)
         facts = f"{self.run.name}  \u00b7  train accuracy {100 * self.run.meta['training']['accuracy']:.0f}%"
@@ -383,12 +388,12 @@ class LayerStory(Subtitled):
                       label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
         if card.width > 12.8:
             card.scale_to_fit_width(12.8)
-        self.subtitles.open_cue(f"{question} {words}", self.next_play(0.0))
+        self.subtitles.open_cue(question, self.next_play(0.0))
         self.play(FadeIn(card, shift=0.15 * UP), run_time=0.8)
-        self.hold(self.title_seconds - 0.8 - 0.4)
+        self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))
         stage = [self.header, self.diagram, self.counter, self.legend.data, self.view]
         self.subtitles.close_cue(self.next_play(0.35))
-        self.play(FadeOut(card, rate_func=window(0.0, 0.35)), *[FadeIn(m, rate_func=window(0.25, 1.0)) for m in stage],
+        self.play(FadeOut(card, rate_func=window(0.0, 0.35)), *[FadeIn(m, rate_func=window(0.15, 0.9)) for m in stage],
                   run_time=1.2)
 
     def show(self, *mobjects: Mobject, caption: str | None = None, run_time: float = 1.0) -> None:
@@ -401,12 +406,12 @@ class LayerStory(Subtitled):
         """Fade ``mobjects`` out (with a new caption), once the caption on screen, which may be about them,
         has been read."""
         self.read()
+        if self.presented in mobjects:  # leaving: the caption may use its room
+            self.presented = None
         captions = self.caption_animations(caption, run_time=run_time) if caption else []
         self.play(*[FadeOut(m) for m in mobjects], *captions, run_time=run_time)
-        if self.presented in mobjects:
-            self.presented = None
 
-    def present(self, block: Mobject, *, caption: str | None = None, run_time: float = 1.0) -> None:
+    def present(self, block: Mobject, *, caption: str | None = None, run_time: float = 1.0) -> Mobject:
         """Fade ``block`` (a formula, a table) into the panel under the caption (and ``caption`` in first),
         scaled down if it would reach the legend."""
         self.read()
@@ -420,6 +425,7 @@ class LayerStory(Subtitled):
         block.move_to((PANEL_LEFT, top, 0), aligned_edge=UP + LEFT)
         self.presented = block
         self.play(FadeIn(block, shift=0.15 * UP), *captions, run_time=run_time)
+        return block
 
     def sweep(self, to_layer: int, seconds: float | None = None, *, caption: str | None = None,
               holds: dict[int, float] | None = None) -> None:

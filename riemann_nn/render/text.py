@@ -9,6 +9,7 @@ once (``OutlineCache``) and only moved afterwards. (The metric "glyphs" of the p
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 
 import numpy as np
@@ -76,9 +77,10 @@ def caption(text: str, theme: Theme, *, font_size: float = 24, width: float | No
 
 def flowed(text: str, theme: Theme, *, font_size: float, width: float, color: str | None = None) -> VMobject:
     """``text``'s words in as few lines as fit in ``width`` (scene units), typeset once: lines are filled greedily
-    by their measured widths (``line_width``); should the typeset text come out a hair wider, it is scaled to fit."""
+    by their measured widths (``line_width``); should the typeset text come out a hair wider, it is scaled to fit.
+    Words joined by a no-break space (U+00A0, e.g. a command) stay on one line."""
     lines: list[str] = []
-    for word in text.split():
+    for word in re.split(r"[ \t\n]+", text.strip()):
         candidate = f"{lines[-1]} {word}" if lines else word
         if lines and line_width(candidate, font_size) <= width:
             lines[-1] = candidate
