@@ -105,6 +105,31 @@ def default_output(scene_file: Path, *, run_name: str, theme: str, quality: str,
     return (folder or ROOT / "media" / "videos") / ("-".join(parts) + ".mp4")
 
 
+def job_from_options(scene: str, *, quality: str = "l", preset: str | None = None, run_file: str | Path | None = None,
+                     theme: str | None = None, layer_path: str | None = None, output: str | Path | None = None,
+                     output_folder: Path | None = None, manim_args: tuple[str, ...] = ()) -> RenderJob:
+    """A ``RenderJob`` from the options of ``riemann-nn render``: what is not given comes from the
+    ``RIEMANN_NN_*`` variables as the scene would read them (an option wins over a variable), and the job
+    says everything explicitly, so its processes do not depend on this environment.
+
+    The default output is ``default_output`` (under ``output_folder`` when given); ``output`` is taken
+    relative to the current directory.
+    """
+    scene_file = resolve_scene_file(scene)
+    if run_file is None and preset is None:
+        run_file, preset = os.environ.get("RIEMANN_NN_RUN") or None, os.environ.get("RIEMANN_NN_PRESET") or None
+    run_path = Path(run_file).resolve() if run_file else None
+    theme = theme or os.environ.get("RIEMANN_NN_THEME") or "dark"
+    layer_path = layer_path or os.environ.get("RIEMANN_NN_PATH") or None
+    if output is None:
+        run_name = run_path.stem if run_path else preset or declared_default_preset(scene_file) or "default"
+        output = default_output(scene_file, run_name=run_name, theme=theme, quality=quality, layer_path=layer_path,
+                                folder=output_folder)
+    return RenderJob(scene_file=scene_file, output=Path(output).resolve(), quality=quality,
+                     preset=None if run_path else preset, run_file=run_path, theme=theme, layer_path=layer_path,
+                     manim_args=tuple(manim_args))
+
+
 @dataclass(frozen=True)
 class Rendered:
     """What one Manim process left in its media folder: the video, its subtitle files by suffix, its report
