@@ -81,6 +81,8 @@ def main(argv: list[str]) -> int:
         if isinstance(exit_.code, str):  # a scene's one-line error (``scene_run``): say it, as Python would
             print(exit_.code, file=sys.stderr)
         code = exit_.code if isinstance(exit_.code, int) else 1
+    except KeyboardInterrupt:  # Ctrl-C reaches every process of the terminal: the parent says it, once
+        code = 130
     finally:
         report["frame_rate"] = float(config.frame_rate)
         report["seconds"] = time.perf_counter() - STARTED

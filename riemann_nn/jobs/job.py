@@ -47,8 +47,7 @@ class RenderJob:
     manim_args: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if self.quality not in QUALITY_FOLDERS:
-            raise ConfigError(f"unknown quality {self.quality!r}; choose one of: {', '.join(QUALITY_FOLDERS)}")
+        check_quality(self.quality)
         if self.output.suffix.lower() != ".mp4":
             raise ConfigError(f"output {self.output} must end in .mp4")
 
@@ -66,6 +65,11 @@ class RenderJob:
     def describe(self) -> str:
         shown = self.run_file.name if self.run_file else self.preset or "default run"
         return f"{self.scene_file.stem} / {shown} / {self.theme or 'dark'} / {QUALITY_FOLDERS[self.quality]}"
+
+
+def check_quality(quality: str) -> None:
+    if quality not in QUALITY_FOLDERS:
+        raise ConfigError(f"unknown quality {quality!r}; choose one of: {', '.join(QUALITY_FOLDERS)}")
 
 
 def resolve_scene_file(scene: str) -> Path:
@@ -115,6 +119,7 @@ def job_from_options(scene: str, *, quality: str = "l", preset: str | None = Non
     The default output is ``default_output`` (under ``output_folder`` when given); ``output`` is taken
     relative to the current directory.
     """
+    check_quality(quality)
     scene_file = resolve_scene_file(scene)
     if run_file is None and preset is None:
         run_file, preset = os.environ.get("RIEMANN_NN_RUN") or None, os.environ.get("RIEMANN_NN_PRESET") or None
