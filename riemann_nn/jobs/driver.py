@@ -2,14 +2,15 @@
 
     python -m riemann_nn.jobs.driver REPORT.json render -ql -n 10,19 --media_dir DIR scene.py
 
-1. A play that Manim skips (before ``-n a``) is not drawn. Manim still draws one frame of every skipped
-   play (``Scene.play_internal`` calls ``renderer.render`` and only ``add_frame`` checks the skip flag), a
-   frame nobody sees: a chunk that starts late in a scene would pay for one full frame per earlier play.
-   Skipping the drawing is safe because every drawn frame starts from a reset camera (``update_frame``).
+1. A play that Manim skips (before ``-n a``) is not drawn. Manim still draws every skipped play twice
+   (its static mobjects in ``save_static_frame_data``, and one frame in ``play_internal``, or the frozen
+   frame of a wait; only ``add_frame`` checks the skip flag): frames nobody sees, so a chunk that starts late
+   in a scene would pay two full-size frames per earlier play. Not drawing them is safe because every frame
+   that is written starts from a reset camera or a fresh static image (``update_frame``).
 2. Every play is recorded (its run time, whether it is a frozen wait, the frames Manim writes for it), with
-   the seconds from the start of this process to the first frame written, so the parent can balance chunks
-   by frames (``--format none -n 1000000000`` makes a cheap counting pass: nothing drawn, nothing written)
-   and measure the start-up cost of a chunk.
+   the seconds from the start of this process to its first play (imports and the scene's set-up) and to the
+   first frame written, so the parent can balance chunks by frames (``--format none -n 1000000000`` makes a
+   cheap counting pass: nothing drawn, nothing written) and measure the start-up cost of a chunk.
 
 The report is a JSON file written when Manim returns (also after an error, for what was played).
 """
@@ -40,17 +41,19 @@ def install_hooks(report: dict) -> None:
     from manim import config
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    play, render, add_frame = CairoRenderer.play, CairoRenderer.render, CairoRenderer.add_frame
+    play, update_frame, add_frame = CairoRenderer.play, CairoRenderer.update_frame, CairoRenderer.add_frame
 
     def recording_play(self, scene, *args, **kwargs):
+        if report["first_play_seconds"] is None:  # the scene's set-up (loading the run, building mobjects) ends
+            report["first_play_seconds"] = time.perf_counter() - STARTED
         play(self, scene, *args, **kwargs)
         frozen = bool(scene.is_current_animation_frozen_frame())
         report["plays"].append({"run_time": float(scene.duration), "frozen": frozen,
                                 "frames": frames_of_play(scene.duration, frozen, config.frame_rate)})
 
-    def render_unless_skipped(self, scene, time, moving_mobjects=None):
+    def update_frame_unless_skipped(self, scene, *args, **kwargs):
         if not self.skip_animations:
-            render(self, scene, time, moving_mobjects)
+            update_frame(self, scene, *args, **kwargs)
 
     def timed_add_frame(self, frame, num_frames=1):
         if not self.skip_animations:
@@ -60,13 +63,14 @@ def install_hooks(report: dict) -> None:
         add_frame(self, frame, num_frames)
 
     CairoRenderer.play = recording_play
-    CairoRenderer.render = render_unless_skipped
+    CairoRenderer.update_frame = update_frame_unless_skipped
     CairoRenderer.add_frame = timed_add_frame
 
 
 def main(argv: list[str]) -> int:
     report_path, manim_args = Path(argv[0]), argv[1:]
-    report = {"plays": [], "frames_written": 0, "first_frame_seconds": None, "import_seconds": None,
+    report = {"plays": [], "frames_written": 0, "first_play_seconds": None, "first_frame_seconds": None,
+              "import_seconds": None,
               "frame_rate": None, "seconds": None, "pid": os.getpid()}
     import manim.__main__
 

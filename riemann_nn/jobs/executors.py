@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import RenderError, RiemannNNError
-from .job import ProcessGroup, Rendered, RenderJob, find_outputs, run_manim
+from .job import ProcessGroup, Rendered, RenderJob, find_outputs, run_manim, typeset_files
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Task:
     job: RenderJob
     media_dir: Path
     animations: tuple[int, int] | None = None
+    seed: Path | None = None  # a media folder whose typeset text and formulas the task may reuse
     what: str = ""  # for messages: " (chunk 2 of 3, animations 10-19)"
 
 
@@ -49,7 +50,8 @@ class LocalExecutor:
     def run(self, tasks: list[Task]) -> Iterator[tuple[int, Rendered | RenderError]]:
         pool = ThreadPoolExecutor(max_workers=min(self.workers, len(tasks)) or 1)
         futures = {pool.submit(run_manim, task.job, task.media_dir, processes=self.processes,
-                               animations=task.animations, show_output=self.show_output, what=task.what): index
+                               animations=task.animations, show_output=self.show_output, seed=task.seed,
+                               what=task.what): index
                    for index, task in enumerate(tasks)}
         finished = False
         try:
@@ -132,6 +134,7 @@ def pack_task(task: Task) -> dict:
         "run": job.run_file.read_bytes() if job.run_file else None,
         "cached_runs": {path.name: path.read_bytes() for path in cached_runs(job)},
         "manim_cfg": config.read_bytes() if config.is_file() else None,
+        "typeset": {name: path.read_bytes() for name, path in typeset_files(task.seed).items()} if task.seed else {},
         "animations": task.animations,
         "what": task.what,
     }
@@ -166,6 +169,9 @@ def render_remotely(package: dict) -> dict:
         cache.mkdir(parents=True)
         for name, data in package["cached_runs"].items():
             (cache / name).write_bytes(data)
+        for name, data in package["typeset"].items():
+            (workspace / "out" / name).parent.mkdir(parents=True, exist_ok=True)
+            (workspace / "out" / name).write_bytes(data)
         job = replace(job, scene_file=workspace / job.scene_file, workdir=workspace,
                       run_file=job.run_file and workspace / job.run_file, output=workspace / job.output)
         rendered = run_manim(job, workspace / "out", processes=ProcessGroup(), animations=package["animations"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -24,6 +25,8 @@ QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 SUBTITLE_SUFFIXES = (".vtt", ".srt")
 # The variables through which a scene is told what to show (render.scene_support, render.theme).
 SETTING_VARIABLES = ("RIEMANN_NN_RUN", "RIEMANN_NN_PRESET", "RIEMANN_NN_PATH", "RIEMANN_NN_THEME")
+# Manim's caches of typeset text and formulas under a media folder: what the counting pass leaves for chunks.
+TYPESET_FOLDERS = ("texts", "Tex")
 # Every play index is below this, so ``-n ALL_SKIPPED`` skips the whole scene: the counting pass.
 ALL_SKIPPED = 1_000_000_000
 
@@ -152,10 +155,12 @@ def manim_command(job: RenderJob, *, media_dir: Path, report: Path, animations: 
     ``animations`` = (first, last) play index, both included (Manim's ``-n first,last``); ``count_only``
     skips every play and writes nothing (the counting pass).
     """
+    # WARNING: Manim's "File ready at ..." would name the private folder, which is gone a moment later.
     command = [sys.executable, "-m", "riemann_nn.jobs.driver", str(report), "--hide-splash", "render",
-               f"-q{job.quality}", "--media_dir", str(media_dir), "--disable_caching", "--silent"]
+               f"-q{job.quality}", "--media_dir", str(media_dir), "--disable_caching", "--silent",
+               "--verbosity", "WARNING"]
     if quiet:
-        command += ["--progress_bar", "none", "--verbosity", "WARNING"]
+        command += ["--progress_bar", "none"]
     if count_only:
         command += ["-n", str(ALL_SKIPPED), "--format", "none"]
     elif animations is not None:
@@ -211,14 +216,37 @@ class ProcessGroup:
                 process.wait()
 
 
+def typeset_files(media_dir: Path) -> dict[str, Path]:
+    """Manim's typeset text and formula files under ``media_dir``, by path relative to it."""
+    return {str(path.relative_to(media_dir)): path for folder in TYPESET_FOLDERS
+            for path in (media_dir / folder).rglob("*") if path.is_file()}
+
+
+def seed_typeset(source: Path, media_dir: Path) -> None:
+    """Give ``media_dir`` copies of the typeset text and formulas a previous process left in ``source``: a
+    chunk then reads the SVGs the counting pass made instead of typesetting them again.
+
+    Copies, never shared files or hard links: every ``Text`` rewrites its cached SVG in place, even when it
+    finds one (manimpango's ``remove_last_M`` truncates and writes the file), so two processes reading one
+    file at once can parse an empty one."""
+    for relative, path in typeset_files(source).items():
+        target = media_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
 def run_manim(job: RenderJob, media_dir: Path, *, processes: ProcessGroup, animations: tuple[int, int] | None = None,
-              count_only: bool = False, show_output: bool = False, what: str = "") -> Rendered | dict:
-    """Render ``job`` (or its ``animations``) in a child process into ``media_dir``.
+              count_only: bool = False, show_output: bool = False, seed: Path | None = None,
+              what: str = "") -> Rendered | dict:
+    """Render ``job`` (or its ``animations``) in a child process into ``media_dir`` (first given the typeset
+    files of the media folder ``seed``, if any).
 
     Returns what it made (``Rendered``), or only the driver's report for the counting pass. Raises
     ``RenderError`` with the last line Manim printed when it fails.
     """
     media_dir.mkdir(parents=True, exist_ok=True)
+    if seed is not None:
+        seed_typeset(seed, media_dir)
     report_path, log = media_dir / "report.json", None if show_output else media_dir / "manim.log"
     command = manim_command(job, media_dir=media_dir, report=report_path, animations=animations,
                             count_only=count_only, quiet=not show_output)

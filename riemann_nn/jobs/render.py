@@ -11,6 +11,7 @@ joining the chunks' packets gives the packets of a one-process render.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,25 +25,29 @@ from .publish import private_folder, publish, terminate_as_interrupt
 
 @dataclass(frozen=True)
 class ChunkReport:
-    """One process of a render: its animations (first, last), the frames it wrote, its wall seconds and
-    its start-up (process start to first frame written: imports, the scene's set-up, skipped animations)."""
+    """One process of a render: its animations (first, last), the frames it wrote, its seconds (from the
+    start of its Python code to its end), its set-up (to its first animation: imports, loading the run,
+    building the scene) and its start-up (to its first frame written: the set-up and the animations it
+    skips)."""
 
     animations: tuple[int, int] | None
     frames: int
     seconds: float
+    setup_seconds: float | None
     startup_seconds: float | None
 
 
 @dataclass(frozen=True)
 class RenderResult:
     """A finished render: the published video and subtitle files, its frame count, its processes, and the
-    seconds of the counting pass (None when it rendered in one process)."""
+    seconds of the counting pass and of joining the chunks (None when it rendered in one process)."""
 
     video: Path
     subtitles: list[Path]
     frames: int
     chunks: list[ChunkReport]
     count_seconds: float | None = None
+    join_seconds: float | None = None
 
 
 def plan_chunks(frames: Sequence[int], parts: int) -> list[tuple[int, int]]:
@@ -100,7 +105,7 @@ def render_video(job: RenderJob, *, jobs: int = 1, executor=None, progress: bool
             report = count_plays(job, folder / "count", processes=ProcessGroup())
             plays = report["plays"]
             plan = plan_chunks([play["frames"] for play in plays], jobs)
-            tasks = [Task(job, folder / f"chunk-{k}", animations=animations,
+            tasks = [Task(job, folder / f"chunk-{k}", animations=animations, seed=folder / "count",
                           what=f" (chunk {k + 1} of {len(plan)}, animations {animations[0]}-{animations[1]})")
                      for k, animations in enumerate(plan)]
             pieces = _run_tasks(executor, tasks, progress=progress)
@@ -127,19 +132,23 @@ def _finish(job: RenderJob, pieces: list[Rendered], folder: Path, *, count_secon
     """Join the pieces (one piece: nothing to join) and publish the video and its subtitles."""
     chunks = [ChunkReport(animations=tuple(p.report["animations"]) if "animations" in p.report else None,
                           frames=p.report.get("frames_written", 0), seconds=p.report.get("seconds", 0.0),
+                          setup_seconds=p.report.get("first_play_seconds"),
                           startup_seconds=p.report.get("first_frame_seconds")) for p in pieces]
     frames = sum(chunk.frames for chunk in chunks)
+    join_seconds = None
     if len(pieces) == 1:
         video, subtitles = pieces[0].video, pieces[0].subtitles
     else:
+        start = time.perf_counter()
         video = folder / "joined.mp4"
         packets = join_videos([piece.video for piece in pieces], video)
         if packets != frames:
             raise RenderError(f"the joined video has {packets} frames, its chunks wrote {frames}")
         subtitles = _join_subtitle_files(pieces, plays, folder)
+        join_seconds = time.perf_counter() - start
     placed_video, placed_subtitles = publish(video, subtitles, job.output)
     return RenderResult(video=placed_video, subtitles=placed_subtitles, frames=frames, chunks=chunks,
-                        count_seconds=count_seconds)
+                        count_seconds=count_seconds, join_seconds=join_seconds)
 
 
 def _join_subtitle_files(pieces: list[Rendered], plays: list[dict], folder: Path) -> dict[str, Path]:
