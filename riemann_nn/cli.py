@@ -38,8 +38,8 @@ def main() -> None:
     """See what a deep width-2 network does to its input space.
 
     Train a network (`train`), summarise a Run file (`info`), list the presets (`presets`),
-    render a scene (`render`, on every core with --jobs), render many (`render-all`), draw a still with a panel per layer (`sheet`) and find shortest
-    paths under the pulled-back metric (`geodesic`).
+    render a scene (`render`, on every core with --jobs), render many (`render-all`), draw a still
+    with a panel per layer (`sheet`) and find shortest paths under the pulled-back metric (`geodesic`).
     """
 
 
@@ -238,28 +238,29 @@ def render_command(preset, run_file, quality, layer_path, theme, scene_name, out
     """
     import contextlib
 
+    from .jobs import job_from_options
     from .pipeline import load_or_train
     from .presets import get_preset
     from .run import load_run
 
     root = Path(__file__).resolve().parent.parent
+    job = job_from_options(scene_name, quality=quality, preset=preset, run_file=run_file, theme=theme,
+                           layer_path=layer_path, output=output)  # scene, quality and output checked first
+    workers = _workers(jobs)
     if run_file:
         load_run(run_file)  # fail now, with one line, rather than inside manim
     elif preset:
         config = get_preset(preset)
         with contextlib.chdir(root):
             load_or_train(config)  # progress bar here; the scene then reads the cache
-    _render_job(scene_name, quality=quality, preset=preset, run_file=run_file, theme=theme, layer_path=layer_path,
-                output=output, jobs=jobs, use_dask=use_dask, scheduler=scheduler)
+    _render(job, workers=workers, use_dask=use_dask, scheduler=scheduler)
 
 
-def _render_job(scene_name: str, *, jobs: int, use_dask: bool, scheduler: str | None, **options) -> None:
-    """Render one video in a private folder (in chunks with ``jobs`` > 1), move it into place, say where."""
-    from .jobs import job_from_options, render_video
+def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> None:
+    """Render one video in a private folder (in chunks with ``workers`` > 1), move it into place, say where."""
+    from .jobs import render_video
     from .jobs.executors import make_executor
 
-    job = job_from_options(scene_name, **options)
-    workers = _workers(jobs)
     executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler, show_output=workers == 1)
     where = f" in {workers} processes" if workers > 1 else ""
     click.echo(f"rendering {job.scene_file.name} at {QUALITY_FOLDERS[job.quality]}{where} ...")

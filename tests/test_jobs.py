@@ -326,6 +326,7 @@ def test_bad_batch_files_end_in_one_line(tmp_path, text, fragment):
     (["render", "--scene", "missing/scene.py"], "no scene file"),
     (["render-all", "--preset", "no-such-preset", "--scene", "transform"], "unknown preset"),
     (["render-all", "--file", "jobs.toml", "--scene", "transform"], "not both"),
+    (["render", "--scheduler", "no-port-here"], "cannot reach the Dask scheduler"),
 ])
 def test_bad_render_options_end_in_one_line(tmp_path, monkeypatch, args, fragment):
     monkeypatch.chdir(tmp_path)

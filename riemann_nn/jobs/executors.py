@@ -92,7 +92,7 @@ class DaskExecutor:
                 self.cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
                                             dashboard_address=None)
                 self.client = Client(self.cluster)
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, ValueError) as error:
             self.close()
             raise RenderError(f"cannot reach the Dask scheduler at {address or 'a local cluster'}: {error}") from None
 
@@ -109,6 +109,8 @@ class DaskExecutor:
                     outcome = unpack_result(future.result(), tasks[index].media_dir)
                 except RiemannNNError as error:
                     outcome = error if isinstance(error, RenderError) else RenderError(str(error))
+                except Exception as error:  # a worker's own failure (no space, lost worker, ...): one line too
+                    outcome = RenderError(f"a Dask worker failed{tasks[index].what}: {type(error).__name__}: {error}")
                 yield index, outcome
             finished = True
         finally:

@@ -8,6 +8,7 @@ a Ctrl-C or a second render at the same time cannot touch another render's files
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import shutil
@@ -187,8 +188,9 @@ class ProcessGroup:
         self._stopping = False
 
     def run(self, command: list[str], *, cwd: Path, env: dict[str, str], log: Path | None) -> int:
-        """Run ``command`` to its end; its output goes to ``log`` (or to this terminal when None)."""
-        with open(log, "wb") if log else open(os.devnull, "wb") as sink:
+        """Run ``command`` to its end; its output goes to ``log`` (or to this terminal when None). Interrupted
+        while waiting (Ctrl-C, or SIGTERM turned into one), it ends the child before passing it on."""
+        with open(log, "wb") if log else contextlib.nullcontext() as sink:
             output = {"stdout": sink, "stderr": subprocess.STDOUT} if log else {}
             with self._lock:
                 if self._stopping:
@@ -197,6 +199,9 @@ class ProcessGroup:
                 self._running.add(process)
             try:
                 return process.wait()
+            except BaseException:
+                _stop(process)
+                raise
             finally:
                 with self._lock:
                     self._running.discard(process)
@@ -209,11 +214,17 @@ class ProcessGroup:
         for process in running:
             process.terminate()
         for process in running:
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End a child: SIGTERM, then SIGKILL if it has not gone within 5 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def typeset_files(media_dir: Path) -> dict[str, Path]:
