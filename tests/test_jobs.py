@@ -25,7 +25,7 @@ from riemann_nn.jobs import RenderJob, plan_chunks, render_video
 from riemann_nn.jobs.batch import batch_jobs, read_batch_file, up_to_date
 from riemann_nn.jobs.join import Cue, Piece, format_subtitles, join_subtitles, parse_subtitles
 from riemann_nn.jobs.job import ROOT, declared_default_preset, default_output, job_from_options
-from riemann_nn.run import save_run
+from riemann_nn.run import load_run, save_run
 
 SCRIPT = Path(sys.executable).parent / "riemann-nn"
 
@@ -257,6 +257,24 @@ def processes_mentioning(text: str) -> list[str]:
         if text in command:
             found.append(command)
     return found
+
+
+def test_processes_training_one_preset_at_once_leave_a_sound_cache(tmp_path):
+    """Two processes train the same configuration into one cache at once while this one keeps reading it:
+    every read sees a whole, valid Run (atomic save), and no temporary file is left."""
+    code = ("import sys; sys.path.insert(0, sys.argv[2]); from conftest import small_config; "
+            "from riemann_nn.pipeline import load_or_train; "
+            "load_or_train(small_config('c1'), cache_dir=sys.argv[1], progress=False)")
+    tests = str(Path(__file__).parent)
+    trainers = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), tests]) for _ in range(2)]
+    while any(process.poll() is None for process in trainers):
+        for path in tmp_path.glob("*.npz"):
+            load_run(path)  # raises on a half-written file
+        time.sleep(0.01)  # leave the trainers the cores
+    assert [process.wait() for process in trainers] == [0, 0]
+    files = sorted(path.name for path in tmp_path.iterdir())
+    assert len(files) == 1 and files[0].startswith("small-c1-") and files[0].endswith(".npz")
+    assert load_run(tmp_path / files[0]).x.shape == (5, 200, 2)
 
 
 # ---- jobs, names and batches -------------------------------------------------------------------------
