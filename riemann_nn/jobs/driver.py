@@ -69,9 +69,8 @@ def install_hooks(report: dict) -> None:
 
 def main(argv: list[str]) -> int:
     report_path, manim_args = Path(argv[0]), argv[1:]
-    report = {"plays": [], "frames_written": 0, "first_play_seconds": None, "first_frame_seconds": None,
-              "import_seconds": None,
-              "frame_rate": None, "seconds": None, "pid": os.getpid()}
+    report = {"plays": [], "frames_written": 0, "import_seconds": None, "first_play_seconds": None,
+              "first_frame_seconds": None, "frame_rate": None, "seconds": None, "pid": os.getpid()}
     import manim.__main__
 
     from manim import config
@@ -84,7 +83,7 @@ def main(argv: list[str]) -> int:
     except SystemExit as exit_:
         if isinstance(exit_.code, str):  # a scene's one-line error (``scene_run``): say it, as Python would
             print(exit_.code, file=sys.stderr)
-        code = exit_.code if isinstance(exit_.code, int) else 1
+        code = exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
     except KeyboardInterrupt:  # Ctrl-C reaches every process of the terminal: the parent says it, once
         code = 130
     finally:
