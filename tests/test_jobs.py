@@ -375,6 +375,21 @@ def test_a_batch_on_a_two_worker_dask_cluster_then_resumed(tiny_scene, tmp_path)
     assert not up_to_date(jobs[0])
 
 
+def test_chunks_on_a_dask_scheduler_match_one_process(tiny_scene, tmp_path):
+    """``render --jobs 3 --scheduler ADDRESS``: the chunks run on the workers of a cluster started apart
+    (each in a folder of its own, the typeset text shipped to them), come back as bytes and join into the
+    frames of a one-process render here."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = CliRunner().invoke(main, ["render", "--scene", str(tiny_scene), "-j", "3", "--scheduler",
+                                           cluster.scheduler_address, "-o", str(tmp_path / "cluster.mp4")])
+    assert result.exit_code == 0, result.output
+    assert f"video: {tmp_path / 'cluster.mp4'}" in result.stdout
+    one = render_video(tiny_job(tiny_scene, tmp_path / "one.mp4"), jobs=1, progress=False)
+    assert packets(tmp_path / "cluster.mp4") == packets(one.video)
+    assert (tmp_path / "cluster.srt").read_text().strip() == one.subtitles[0].read_text().strip()
+
+
 def test_unknown_quality_is_refused():
     with pytest.raises(ConfigError, match="unknown quality"):
         RenderJob(scene_file=ROOT / "scenes" / "transform.py", output=Path("/tmp/x.mp4"), quality="z")
