@@ -235,16 +235,20 @@ def test_renders_at_once_each_report_their_own_video(tiny_scene, tmp_path):
         "first.mp4", "first.srt", "second.mp4", "second.srt"]  # and no private folder is left
 
 
-@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_render_leaves_the_previous_video(tiny_scene, tmp_path, signal_number):
+@pytest.mark.parametrize("signal_number, jobs, started", [
+    (signal.SIGINT, "2", ".video.*/chunk-*/manim.log"),  # the chunks are rendering
+    (signal.SIGTERM, "2", ".video.*/chunk-*/manim.log"),
+    (signal.SIGINT, "1", ".video.*/media"),  # the one process has started
+])
+def test_an_interrupted_render_leaves_the_previous_video(tiny_scene, tmp_path, signal_number, jobs, started):
     output = tmp_path / "video.mp4"
     output.write_bytes(b"the previous video")
-    process = cli("render", "--scene", str(tiny_scene), "-o", str(output), "-j", "2",
+    process = cli("render", "--scene", str(tiny_scene), "-o", str(output), "-j", jobs,
                   env={"RIEMANN_NN_TEST_SLOW": "0.2"})  # about 8 s of frames
     deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".video.*/chunk-*/manim.log")) and time.monotonic() < deadline:
-        time.sleep(0.1)  # wait until the chunks are rendering
-    time.sleep(0.5)
+    while not list(tmp_path.glob(started)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
     process.send_signal(signal_number)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode != 0
