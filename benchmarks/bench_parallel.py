@@ -81,9 +81,10 @@ def main() -> None:
             for k, chunk in enumerate(result.chunks):
                 span = "all" if chunk.animations is None else f"{chunk.animations[0]}-{chunk.animations[1]}"
                 rate = chunk.frames / max(chunk.seconds - (chunk.startup_seconds or 0), 1e-9)
+                startup = chunk.startup_seconds or 0
                 print(f"  {k:5d}  {span:>10}  {chunk.frames:6d}  {chunk.seconds:7.1f}  {chunk.setup_seconds or 0:8.2f}"
-                      f"  {chunk.startup_seconds or 0:10.2f}"
-                      f"  {rate:8.1f}   {verdict(chunk.startup_seconds or 0, STARTUP_TARGET_S)} (start-up < {STARTUP_TARGET_S:g} s)")
+                      f"  {startup:10.2f}  {rate:8.1f}   {verdict(startup, STARTUP_TARGET_S)}"
+                      f" (start-up < {STARTUP_TARGET_S:g} s)")
         counting_pass(args.quality, preset, Path(tmp))  # typesets the captions into its folder,
         counted = counting_pass(args.quality, preset, Path(tmp))  # so this one runs warm, as chunks do
 
@@ -94,7 +95,7 @@ def main() -> None:
     single = one.chunks[0]
     t_frame = (single.seconds - single.startup_seconds) / single.frames
     print(f"\none process: {1 / t_frame:.1f} frames/s once started, start-up {single.startup_seconds:.2f} s")
-    for jobs, (seconds, result) in results.items():
+    for jobs, (seconds, _) in results.items():
         if jobs > 1:
             speedup = one_seconds / seconds
             ok = "ok" if speedup >= SPEEDUP_TARGET else "UNDER"

@@ -200,12 +200,13 @@ def _point_option(text: str, option: str) -> tuple[float, float]:
 
 def parallel_options(command):
     """``--jobs``, ``--dask`` and ``--scheduler``: how many processes, and where they run."""
-    command = click.option("--scheduler", metavar="ADDRESS",
-                           help="Run on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; implies --dask).")(command)
-    command = click.option("--dask", "use_dask", is_flag=True,
-                           help="Run on Dask: a local cluster of --jobs worker processes unless --scheduler is given.")(command)
-    return click.option("--jobs", "-j", type=int, default=1, show_default=True,
-                        help="Processes at once (render: chunks of one scene; render-all: videos); 0 = one per core.")(command)
+    scheduler = click.option("--scheduler", metavar="ADDRESS",
+                             help="Run on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; implies --dask).")
+    dask = click.option("--dask", "use_dask", is_flag=True,
+                        help="Run on Dask: a local cluster of --jobs worker processes unless --scheduler is given.")
+    jobs = click.option("--jobs", "-j", type=int, default=1, show_default=True,
+                        help="Processes at once (render: chunks of one scene; render-all: videos); 0 = one per core.")
+    return jobs(dask(scheduler(command)))
 
 
 def _workers(jobs: int) -> int:
@@ -279,7 +280,8 @@ def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> None
 @click.option("--scene", "scenes", multiple=True, help="Scene (repeatable; 'all' = every scene) [transform].")
 @click.option("--preset", "presets", multiple=True, help="Preset (repeatable; 'all' = every preset) [scene's default].")
 @click.option("--run", "runs", multiple=True, type=click.Path(dir_okay=False), help="Run file (repeatable).")
-@click.option("--theme", "themes", multiple=True, type=click.Choice(["dark", "light"]), help="Theme (repeatable) [dark].")
+@click.option("--theme", "themes", multiple=True, type=click.Choice(["dark", "light"]),
+              help="Theme (repeatable) [dark].")
 @click.option("--quality", "-q", "qualities", multiple=True, type=click.Choice(list(QUALITY_FOLDERS)),
               help="Quality (repeatable) [l].")
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Folder of the videos [media/videos].")

@@ -23,8 +23,8 @@ from riemann_nn.cli import main
 from riemann_nn.errors import ConfigError
 from riemann_nn.jobs import RenderJob, plan_chunks, render_video
 from riemann_nn.jobs.batch import batch_jobs, read_batch_file, up_to_date
-from riemann_nn.jobs.join import Cue, Piece, format_subtitles, join_subtitles, parse_subtitles
 from riemann_nn.jobs.job import ROOT, declared_default_preset, default_output, job_from_options
+from riemann_nn.jobs.join import Cue, Piece, format_subtitles, join_subtitles, parse_subtitles
 from riemann_nn.run import load_run, save_run
 
 SCRIPT = Path(sys.executable).parent / "riemann-nn"
@@ -130,9 +130,8 @@ def test_subtitles_round_trip_in_both_formats():
     cues = [Cue(0.0, 1.25, "one"), Cue(61.5, 3725.004, "two\nlines", "line:90%")]
     for suffix in (".srt", ".vtt"):
         header, parsed = parse_subtitles(format_subtitles("", cues, suffix=suffix))
-        settings = [cue.settings for cue in parsed]
         assert [(c.start, c.end, c.text) for c in parsed] == [(c.start, c.end, c.text) for c in cues]
-        assert settings == (["", "line:90%"] if suffix == ".vtt" else ["", "line:90%"])
+        assert [cue.settings for cue in parsed] == (["", "line:90%"] if suffix == ".vtt" else ["", ""])
     header, parsed = parse_subtitles("WEBVTT\n\nNOTE made by hand\n\n00:01.000 --> 00:02.500\nshort hours\n")
     assert header == "WEBVTT\n\nNOTE made by hand"
     assert parsed == [Cue(1.0, 2.5, "short hours")]
@@ -173,9 +172,10 @@ def test_three_chunks_give_the_frames_of_one_process(tiny_scene, tmp_path):
     assert np.array_equal(frames_one, frames_three)  # measured: 0 of 0-255 at every pixel, joins included
     assert packets(one.video) == packets(three.video)  # not re-encoded: the very same H.264 packets
     assert np.abs(np.diff(frames_one.astype(int), axis=0)).max() > 50  # the frames do change
-    srt_one, srt_three = parse_subtitles(one.subtitles[0].read_text())[1], parse_subtitles(three.subtitles[0].read_text())[1]
+    srt_one = parse_subtitles(one.subtitles[0].read_text())[1]
+    srt_three = parse_subtitles(three.subtitles[0].read_text())[1]
     assert [c.text for c in srt_three] == ["one", "two", "between", "three"]
-    times = lambda cues: [time for cue in cues for time in (cue.start, cue.end)]  # noqa: E731
+    times = lambda cues: [time for cue in cues for time in (cue.start, cue.end)]
     assert times(srt_three) == pytest.approx(times(srt_one), abs=1e-3)
     assert times(srt_one)[:4] == pytest.approx([0.0, 0.5, 0.7, 1.4])  # frame 7 = 0.5 s + the 2-frame wait
     assert not list(tmp_path.glob(".*"))  # no private folder left behind
@@ -250,7 +250,7 @@ def test_an_interrupted_render_leaves_the_previous_video(tiny_scene, tmp_path, s
         time.sleep(0.1)
     time.sleep(1.0)
     process.send_signal(signal_number)
-    stdout, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=60)
     assert process.returncode != 0
     assert stderr.splitlines()[-1] == "error: interrupted; nothing was written" and "Traceback" not in stderr
     assert output.read_bytes() == b"the previous video"
@@ -311,7 +311,8 @@ def test_options_win_over_the_environment(monkeypatch, tmp_path):
     assert job.settings() == {"RIEMANN_NN_PRESET": "seed-spirals", "RIEMANN_NN_THEME": "light"}
     assert job.output == tmp_path / "transform-seed-spirals-light-480p15.mp4"
     from_env = job_from_options("transform", output_folder=tmp_path)
-    assert from_env.run_file == tmp_path / "from-env.npz" and from_env.output.name == "transform-from-env-light-480p15.mp4"
+    assert from_env.run_file == tmp_path / "from-env.npz"
+    assert from_env.output.name == "transform-from-env-light-480p15.mp4"
 
 
 def test_batch_file_matrix_and_single_jobs(tmp_path):
@@ -362,7 +363,8 @@ def test_bad_render_options_end_in_one_line(tmp_path, monkeypatch, args, fragmen
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, args)
     lines = result.stderr.splitlines()
-    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], result.stderr
+    assert result.exit_code == 1, result.output
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
@@ -371,7 +373,8 @@ def test_a_batch_on_a_two_worker_dask_cluster_then_resumed(tiny_scene, tmp_path)
     then the same batch here skips both as up to date, and a newer scene file makes them stale."""
     pytest.importorskip("distributed")
     folder = tmp_path / "videos"
-    args = ["render-all", "--scene", str(tiny_scene), "--theme", "dark", "--theme", "light", "--output-dir", str(folder)]
+    args = ["render-all", "--scene", str(tiny_scene), "--theme", "dark", "--theme", "light",
+            "--output-dir", str(folder)]
     result = CliRunner().invoke(main, [*args, "--dask", "--jobs", "2"])
     assert result.exit_code == 0, result.output
     videos = sorted(folder.glob("*.mp4"))

@@ -62,9 +62,9 @@ def install_hooks(report: dict) -> None:
             report["frames_written"] += num_frames
         add_frame(self, frame, num_frames)
 
-    CairoRenderer.play = recording_play
-    CairoRenderer.update_frame = update_frame_unless_skipped
-    CairoRenderer.add_frame = timed_add_frame
+    CairoRenderer.play = recording_play  # type: ignore[method-assign]
+    CairoRenderer.update_frame = update_frame_unless_skipped  # type: ignore[method-assign]
+    CairoRenderer.add_frame = timed_add_frame  # type: ignore[method-assign]
 
 
 def main(argv: list[str]) -> int:
@@ -72,7 +72,6 @@ def main(argv: list[str]) -> int:
     report = {"plays": [], "frames_written": 0, "import_seconds": None, "first_play_seconds": None,
               "first_frame_seconds": None, "frame_rate": None, "seconds": None, "pid": os.getpid()}
     import manim.__main__
-
     from manim import config
 
     install_hooks(report)

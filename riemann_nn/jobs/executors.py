@@ -105,6 +105,7 @@ class DaskExecutor:
         try:
             for future in dask_completed(futures):
                 index = futures[future]
+                outcome: Rendered | RenderError
                 try:
                     outcome = unpack_result(future.result(), tasks[index].media_dir)
                 except RiemannNNError as error:

@@ -191,11 +191,11 @@ class ProcessGroup:
         """Run ``command`` to its end; its output goes to ``log`` (or to this terminal when None). Interrupted
         while waiting (Ctrl-C, or SIGTERM turned into one), it ends the child before passing it on."""
         with open(log, "wb") if log else contextlib.nullcontext() as sink:
-            output = {"stdout": sink, "stderr": subprocess.STDOUT} if log else {}
             with self._lock:
                 if self._stopping:
                     raise KeyboardInterrupt
-                process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, **output)
+                process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=sink,
+                                           stderr=subprocess.STDOUT if log else None)
                 self._running.add(process)
             try:
                 return process.wait()
@@ -247,14 +247,24 @@ def seed_typeset(source: Path, media_dir: Path) -> None:
 
 
 def run_manim(job: RenderJob, media_dir: Path, *, processes: ProcessGroup, animations: tuple[int, int] | None = None,
-              count_only: bool = False, show_output: bool = False, seed: Path | None = None,
-              what: str = "") -> Rendered | dict:
+              show_output: bool = False, seed: Path | None = None, what: str = "") -> Rendered:
     """Render ``job`` (or its ``animations``) in a child process into ``media_dir`` (first given the typeset
-    files of the media folder ``seed``, if any).
+    files of the media folder ``seed``, if any) and return what it made. Raises ``RenderError`` with the
+    last line Manim printed when it fails."""
+    report = _run_driver(job, media_dir, processes=processes, animations=animations, show_output=show_output,
+                         seed=seed, what=what)
+    return find_outputs(media_dir, report=report, what=what)
 
-    Returns what it made (``Rendered``), or only the driver's report for the counting pass. Raises
-    ``RenderError`` with the last line Manim printed when it fails.
-    """
+
+def count_manim(job: RenderJob, media_dir: Path, *, processes: ProcessGroup, what: str = "") -> dict:
+    """The counting pass of ``job`` in a child process (every animation skipped, nothing drawn or written):
+    the driver's report. Raises ``RenderError`` like ``run_manim``."""
+    return _run_driver(job, media_dir, processes=processes, count_only=True, what=what)
+
+
+def _run_driver(job: RenderJob, media_dir: Path, *, processes: ProcessGroup, animations: tuple[int, int] | None = None,
+                count_only: bool = False, show_output: bool = False, seed: Path | None = None,
+                what: str = "") -> dict:
     media_dir.mkdir(parents=True, exist_ok=True)
     if seed is not None:
         seed_typeset(seed, media_dir)
@@ -267,7 +277,7 @@ def run_manim(job: RenderJob, media_dir: Path, *, processes: ProcessGroup, anima
     report = json.loads(report_path.read_text()) if report_path.is_file() else {}
     if animations is not None:
         report["animations"] = list(animations)
-    return report if count_only else find_outputs(media_dir, report=report, what=what)
+    return report
 
 
 def find_outputs(media_dir: Path, *, report: dict, what: str = "") -> Rendered:
@@ -278,7 +288,8 @@ def find_outputs(media_dir: Path, *, report: dict, what: str = "") -> Rendered:
         raise RenderError(f"manim finished{what} but wrote {len(videos)} videos instead of one "
                           f"(a scene file with several scenes needs the scene's name among the manim arguments)")
     video = videos[0]
-    subtitles = {suffix: video.with_suffix(suffix) for suffix in SUBTITLE_SUFFIXES if video.with_suffix(suffix).is_file()}
+    subtitles = {suffix: video.with_suffix(suffix) for suffix in SUBTITLE_SUFFIXES
+                 if video.with_suffix(suffix).is_file()}
     return Rendered(video=video, subtitles=subtitles, report=report)
 
 

@@ -34,7 +34,7 @@ def join_videos(parts: list[Path], output: Path) -> int:
             raise RenderError(f"cannot join {part.name}: its codec parameters differ from {parts[0].name}")
     manifest = "".join(f"file 'file:{part.as_posix()}'\n" for part in parts).encode()
     packets = 0
-    with av.open(io.BytesIO(manifest), format="concat", options={"safe": "0"}) as source, \
+    with av.open(io.BytesIO(manifest), mode="r", format="concat", options={"safe": "0"}) as source, \
             av.open(str(output), mode="w") as target:
         stream = source.streams.video[0]
         joined = target.add_stream_from_template(template=stream)
@@ -69,15 +69,16 @@ def _seconds(hours, minutes, seconds, millis) -> float:
 def parse_subtitles(text: str) -> tuple[str, list[Cue]]:
     """The header (WebVTT's ``WEBVTT`` block and any STYLE/NOTE blocks before the first cue; empty for SRT)
     and the cues of an SRT or WebVTT file."""
-    header, cues = [], []
+    header: list[str] = []
+    cues: list[Cue] = []
     for block in re.split(r"\r?\n\s*\r?\n", text.strip("\ufeff\r\n ")):
         lines = block.splitlines()
-        timing = next((i for i, line in enumerate(lines) if _TIMING.match(line.strip())), None)
-        if timing is None:
+        matches = [(i, _TIMING.match(line.strip())) for i, line in enumerate(lines)]
+        timing, match = next(((i, m) for i, m in matches if m), (None, None))
+        if timing is None or match is None:
             if not cues:
                 header.append(block)
             continue
-        match = _TIMING.match(lines[timing].strip())
         groups = match.groups()
         cues.append(Cue(_seconds(*groups[0:4]), _seconds(*groups[4:8]), "\n".join(lines[timing + 1:]),
                         groups[8].strip()))
@@ -95,7 +96,8 @@ def format_subtitles(header: str, cues: list[Cue], *, suffix: str) -> str:
 
     blocks = [] if suffix == ".srt" else [header or "WEBVTT"]
     for number, cue in enumerate(cues, start=1):
-        timing = f"{stamp(cue.start)} --> {stamp(cue.end)}" + (f" {cue.settings}" if cue.settings else "")
+        settings = f" {cue.settings}" if cue.settings and suffix == ".vtt" else ""  # SRT has no cue settings
+        timing = f"{stamp(cue.start)} --> {stamp(cue.end)}{settings}"
         blocks.append(f"{number}\n{timing}\n{cue.text}" if suffix == ".srt" else f"{timing}\n{cue.text}")
     return "\n\n".join(blocks) + "\n"
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from ..errors import RenderError
 from .executors import LocalExecutor, Task
+from .job import SUBTITLE_SUFFIXES, ProcessGroup, Rendered, RenderJob, count_manim
 from .join import Piece, join_subtitles, join_videos
-from .job import SUBTITLE_SUFFIXES, ProcessGroup, Rendered, RenderJob, run_manim
 from .publish import private_folder, publish, terminate_as_interrupt
 
 
@@ -65,7 +65,7 @@ def plan_chunks(frames: Sequence[int], parts: int) -> list[tuple[int, int]]:
                 ranges.append((first, index - 1))
                 first, total = index, 0
             total += count
-        return ranges + [(first, len(frames) - 1)]
+        return [*ranges, (first, len(frames) - 1)]
 
     low, high = max(frames), sum(frames)
     while low < high:
@@ -81,7 +81,7 @@ def count_plays(job: RenderJob, folder: Path, *, processes: ProcessGroup) -> dic
     """The counting pass: the scene run once with every animation skipped (nothing drawn or written); the
     driver's report lists every play's run time and frames. Also trains and caches the run if needed, so
     the chunks that follow all find it cached."""
-    report = run_manim(job, folder, processes=processes, count_only=True, what=" while counting the animations")
+    report = count_manim(job, folder, processes=processes, what=" while counting the animations")
     if not report.get("plays"):
         raise RenderError(f"{job.scene_file.name} plays no animation: there is no video to render")
     return report
@@ -117,14 +117,14 @@ def render_video(job: RenderJob, *, jobs: int = 1, executor=None, progress: bool
 
 def _run_tasks(executor, tasks: list[Task], *, progress: bool) -> list[Rendered]:
     """Run every task; the first failure stops the others and is raised."""
-    results: list[Rendered | None] = [None] * len(tasks)
+    results: dict[int, Rendered] = {}
     with progress_bar(len(tasks), f"rendering {len(tasks)} chunks", enabled=progress and len(tasks) > 1) as advance:
         for index, outcome in executor.run(tasks):
             if isinstance(outcome, RenderError):
                 raise outcome
             results[index] = outcome
             advance()
-    return results
+    return [results[index] for index in range(len(tasks))]
 
 
 def _finish(job: RenderJob, pieces: list[Rendered], folder: Path, *, count_seconds: float | None,
@@ -144,7 +144,7 @@ def _finish(job: RenderJob, pieces: list[Rendered], folder: Path, *, count_secon
         packets = join_videos([piece.video for piece in pieces], video)
         if packets != frames:
             raise RenderError(f"the joined video has {packets} frames, its chunks wrote {frames}")
-        subtitles = _join_subtitle_files(pieces, plays, folder)
+        subtitles = _join_subtitle_files(pieces, plays or [], folder)
         join_seconds = time.perf_counter() - start
     placed_video, placed_subtitles = publish(video, subtitles, job.output)
     return RenderResult(video=placed_video, subtitles=placed_subtitles, frames=frames, chunks=chunks,
