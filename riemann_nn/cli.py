@@ -10,6 +10,7 @@ import click
 import numpy as np
 
 from .errors import RiemannNNError
+from .jobs.job import QUALITY_FOLDERS
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -37,8 +38,8 @@ def main() -> None:
     """See what a deep width-2 network does to its input space.
 
     Train a network (`train`), summarise a Run file (`info`), list the presets (`presets`),
-    render a scene (`render`), draw a still with a panel per layer (`sheet`) and find shortest
-    paths under the pulled-back metric (`geodesic`).
+    render a scene (`render`, on every core with --jobs), render many (`render-all`), draw a still
+    with a panel per layer (`sheet`) and find shortest paths under the pulled-back metric (`geodesic`).
     """
 
 
@@ -198,7 +199,24 @@ def _point_option(text: str, option: str) -> tuple[float, float]:
     return x, y
 
 
-QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
+def parallel_options(command):
+    """``--jobs``, ``--dask`` and ``--scheduler``: how many processes, and where they run."""
+    scheduler = click.option("--scheduler", metavar="ADDRESS",
+                             help="Run on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; implies --dask).")
+    dask = click.option("--dask", "use_dask", is_flag=True,
+                        help="Run on Dask: a local cluster of --jobs worker processes unless --scheduler is given.")
+    jobs = click.option("--jobs", "-j", type=int, default=1, show_default=True,
+                        help="Processes at once (render: chunks of one scene; render-all: videos); 0 = one per core.")
+    return jobs(dask(scheduler(command)))
+
+
+def _workers(jobs: int) -> int:
+    from .errors import ConfigError
+    from .jobs.executors import available_cores
+
+    if jobs < 0:
+        raise ConfigError(f"--jobs must be 0 (one per core) or more, got {jobs}")
+    return jobs or available_cores()
 
 
 @main.command("render")
@@ -210,41 +228,117 @@ QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
               help="How points move between layers [per scheme: c0 staged, c1 straight, c2 spline].")
 @click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme [dark].")
 @click.option("--scene", "scene_name", default="transform", show_default=True,
-              help="Scene file in scenes/ (without .py).")
-def render_command(preset, run_file, quality, layer_path, theme, scene_name) -> None:
-    """Render a scene to MP4 (trains and caches the run first if needed) and say where it is."""
+              help="Scene file in scenes/ (without .py), or the path of a .py scene file.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Video to write (.mp4) [media/videos/SCENE-RUN-THEME-QUALITY.mp4].")
+@parallel_options
+def render_command(preset, run_file, quality, layer_path, theme, scene_name, output, jobs, use_dask, scheduler) -> None:
+    """Render a scene to MP4 (trains and caches the run first if needed) and say where it is.
+
+    With --jobs N the scene is split into N chunks of its animations with about as many frames each,
+    rendered at once and joined without re-encoding: the same frames as one process makes.
+    """
     import contextlib
-    import os
-    import subprocess
 
     from .cache import load_or_train
+    from .jobs import job_from_options
     from .presets import get_preset
     from .run import load_run
 
     root = Path(__file__).resolve().parent.parent
-    scene_file = root / "scenes" / f"{scene_name}.py"
-    if not scene_file.is_file():
-        _fail(f"no scene {scene_file}; riemann-nn render needs the repository's scenes/ folder")
-    env = dict(os.environ)
+    job = job_from_options(scene_name, quality=quality, preset=preset, run_file=run_file, theme=theme,
+                           layer_path=layer_path, output=output)  # scene, quality and output checked first
+    workers = _workers(jobs)
     if run_file:
         load_run(run_file)  # fail now, with one line, rather than inside manim
-        env["RIEMANN_NN_RUN"] = str(Path(run_file).resolve())
     elif preset:
         config = get_preset(preset)
         with contextlib.chdir(root):
             load_or_train(config)  # progress bar here; the scene then reads the cache
-        env["RIEMANN_NN_PRESET"] = preset
-    if layer_path:
-        env["RIEMANN_NN_PATH"] = layer_path
-    if theme:
-        env["RIEMANN_NN_THEME"] = theme
-    command = [sys.executable, "-m", "manim", "render", f"-q{quality}", str(scene_file)]
-    click.echo(f"rendering {scene_file.relative_to(root)} at {QUALITY_FOLDERS[quality]} ...")
-    done = subprocess.run(command, cwd=root, env=env)  # manim's own progress bars show as it renders
-    if done.returncode != 0:
-        _fail(f"manim exited with status {done.returncode}")
-    videos = sorted((root / "media" / "videos" / scene_name / QUALITY_FOLDERS[quality]).glob("*.mp4"),
-                    key=lambda p: p.stat().st_mtime)
-    if not videos:
-        _fail("manim finished but wrote no video")
-    click.echo(f"video: {videos[-1]}")
+    _render(job, workers=workers, use_dask=use_dask, scheduler=scheduler)
+
+
+def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> None:
+    """Render one video in a private folder (in chunks with ``workers`` > 1), move it into place, say where."""
+    from .jobs import render_video
+    from .jobs.executors import make_executor
+
+    executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler, show_output=workers == 1)
+    where = f" in {workers} processes" if workers > 1 else ""
+    click.echo(f"rendering {job.scene_file.name} at {QUALITY_FOLDERS[job.quality]}{where} ...")
+    try:
+        result = render_video(job, jobs=workers, executor=executor)
+    finally:
+        executor.close()
+    click.echo(f"video: {result.video}")
+    for path in result.subtitles:
+        click.echo(f"subtitles: {path}")
+
+
+@main.command("render-all")
+@click.option("--file", "batch_file", type=click.Path(dir_okay=False),
+              help="TOML file of jobs ([defaults], [matrix], [[render]]; see the README).")
+@click.option("--scene", "scenes", multiple=True, help="Scene (repeatable; 'all' = every scene) [transform].")
+@click.option("--preset", "presets", multiple=True, help="Preset (repeatable; 'all' = every preset) [scene's default].")
+@click.option("--run", "runs", multiple=True, type=click.Path(dir_okay=False), help="Run file (repeatable).")
+@click.option("--theme", "themes", multiple=True, type=click.Choice(["dark", "light"]),
+              help="Theme (repeatable) [dark].")
+@click.option("--quality", "-q", "qualities", multiple=True, type=click.Choice(list(QUALITY_FOLDERS)),
+              help="Quality (repeatable) [l].")
+@click.option("--output-dir", type=click.Path(file_okay=False), help="Folder of the videos [media/videos].")
+@click.option("--force", is_flag=True, help="Render every job, also those whose video is newer than its inputs.")
+@parallel_options
+def render_all_command(batch_file, scenes, presets, runs, themes, qualities, output_dir, force, jobs, use_dask,
+                       scheduler) -> None:
+    """Render many videos: every combination of the options given (or the jobs of --file), several at once,
+    with a progress bar across them. A job whose video is newer than its inputs is skipped (resume)."""
+    from .jobs.batch import batch_jobs, expand, read_batch_file, render_batch
+    from .jobs.executors import make_executor
+
+    if batch_file and (scenes or presets or runs or themes or qualities):
+        _fail("give either --file or the --scene/--preset/--run/--theme/--quality options, not both")
+    if batch_file:
+        entries = read_batch_file(Path(batch_file))
+    else:
+        matrix = {"scene": list(scenes) or ["transform"], "theme": list(themes) or [None],
+                  "quality": list(qualities) or ["l"]}
+        shown = [("preset", name) for name in presets] + [("run", path) for path in runs] or [("preset", None)]
+        entries = [{**entry, key: value} for entry in expand(matrix) for key, value in shown]
+        entries = [{key: value for key, value in entry.items() if value is not None} for entry in entries]
+    jobs_list = batch_jobs(entries, output_folder=Path(output_dir) if output_dir else None)
+    workers = _workers(jobs)
+    _prepare_runs(jobs_list)
+    executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler)
+
+    def report(job, outcome) -> None:
+        line = f"failed: {job.describe()}: {outcome}" if isinstance(outcome, Exception) else f"video: {outcome}"
+        click.echo(line, err=isinstance(outcome, Exception))
+
+    try:
+        result = render_batch(jobs_list, executor=executor, force=force, on_done=report)
+    finally:
+        executor.close()
+    for job in result.skipped:
+        click.echo(f"up to date: {job.output}")
+    if result.failed:
+        _fail(f"{len(result.failed)} of {len(jobs_list)} videos failed; first: {result.failed[0][1]}")
+    click.echo(f"{len(result.written)} written, {len(result.skipped)} up to date")
+
+
+def _prepare_runs(jobs) -> None:
+    """Check every Run file and train every preset the jobs show once, here, before any render starts: the
+    renders then all read the cache instead of training the same network side by side."""
+    import contextlib
+
+    from .jobs.job import ROOT, declared_default_preset
+    from .cache import load_or_train
+    from .presets import get_preset
+    from .run import load_run
+
+    for run_file in {job.run_file for job in jobs if job.run_file}:
+        load_run(run_file)
+    presets = {job.preset or declared_default_preset(job.scene_file) for job in jobs if not job.run_file}
+    configs = [get_preset(name) for name in sorted(name for name in presets if name)]  # unknown names: one line
+    with contextlib.chdir(ROOT):
+        for config in configs:
+            load_or_train(config)

@@ -19,3 +19,7 @@ class TrainingError(RiemannNNError, RuntimeError):
 
 class RunFileError(RiemannNNError, ValueError):
     """A Run file is missing, truncated, corrupt or of another schema or version."""
+
+
+class RenderError(RiemannNNError, RuntimeError):
+    """A render failed (Manim exited with an error, wrote no video, or its pieces do not fit together)."""

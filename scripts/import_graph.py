@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("train",),
     ("export",),
     ("cache", "geodesic", "interpolate"),
-    ("render",),
+    ("render", "jobs"),
     ("scenes",),
     ("cli",),
     ("__init__",),
