@@ -3,7 +3,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup video test bench clean slides
+.PHONY: setup video test test-fast lint bench clean slides
 
 setup:
 	@bash scripts/setup.sh
@@ -11,8 +11,19 @@ setup:
 video: setup
 	$(BIN)/riemann-nn render --quality l
 
+# Everything CI runs: the import graph, then the whole test suite (renders included).
 test: setup
+	$(BIN)/python scripts/import_graph.py >/dev/null
 	$(BIN)/python -m pytest -q
+
+# The edit-test loop: no real renders (tests marked `render`), no set-up check.
+test-fast:
+	$(BIN)/python -m pytest -q -m "not render" -x
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

@@ -59,7 +59,7 @@ def bench_presets() -> None:
 
 def bench_geometry() -> None:
     from riemann_nn import metric
-    from riemann_nn.model import chart_jacobians
+    from riemann_nn.network import chart_jacobians
 
     rng = np.random.default_rng(0)
     weight = rng.normal(scale=WEIGHT_SCALE, size=(DEPTH, 2, 2))  # (L, 2, 2)

@@ -135,7 +135,9 @@ class GeometryConfig:
     """What is exported besides the data: glyph sites, grid lines and the glyph convention.
 
     ``glyph_size`` sets the glyph scale ``s`` so that the median input glyph's major semi-axis is that
-    fraction of the site spacing; ``max_axis`` clips semi-axes to that fraction of each layer's data extent.
+    fraction of the site spacing; ``min_circle`` and ``max_circle`` bound ``s``, the radius of the last layer's
+    circles, as fractions of the last layer's data extent (below ~1 % a circle is a dot on screen);
+    ``max_axis`` clips semi-axes to that fraction of each layer's data extent.
     """
 
     sites_per_side: int = 15
@@ -144,6 +146,8 @@ class GeometryConfig:
     padding: float = 0.08
     convention: str = "indicatrix"
     glyph_size: float = 0.32
+    min_circle: float = 0.011
+    max_circle: float = 0.05
     max_axis: float = 0.08
 
     def __post_init__(self) -> None:
@@ -153,6 +157,8 @@ class GeometryConfig:
         check_int(self.grid_samples, "grid_samples", low=2, high=5000)
         check_float(self.padding, "padding", low=0.0, high=10.0)
         check_float(self.glyph_size, "glyph_size", low=0.0, low_open=True)
+        check_float(self.min_circle, "min_circle", low=0.0, low_open=True)
+        check_float(self.max_circle, "max_circle", low=self.min_circle)
         check_float(self.max_axis, "max_axis", low=0.0, low_open=True)
 
 

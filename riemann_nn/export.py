@@ -13,14 +13,15 @@ from ._version import __version__
 from .config import GeometryConfig, RunConfig
 from .data import load_csv, make_dataset
 from .errors import ConfigError
-from .network import propagate
+from .network import chart_jacobians, propagate
 from .run import SCHEMA, VERSION, Run
 from .standardize import Standardization
 
 # Part of every cache key: bump it whenever build_run exports something new or different, so cached runs
 # made by an older build are trained afresh instead of silently lacking it (2: the decision boundary;
-# 3: g_L = I where the last chart collapses).
-EXPORT_GENERATION = 3
+# 3: g_L = I where the last chart collapses; 4: unbounded glyphs flagged, the glyph scale from well-conditioned
+# sites within min_circle..max_circle of the last layer, collapsed charts inverted by metric.invert_chart).
+EXPORT_GENERATION = 4
 
 
 def load_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -63,14 +64,24 @@ def layer_extents(x: np.ndarray) -> np.ndarray:
     return np.maximum((x.max(axis=1) - x.min(axis=1)).max(axis=-1), 1e-12)
 
 
-def glyph_scale(to_last_input: np.ndarray, *, sites: np.ndarray, per_side: int, bounds: np.ndarray,
+def glyph_scale(to_last_input: np.ndarray, *, per_side: int, bounds: np.ndarray, last_extent: float,
                 geometry_config: GeometryConfig) -> float:
-    """The glyph scale ``s`` that makes the median input glyph's major semi-axis ``glyph_size`` site spacings."""
-    unit, _ = metric.ellipses_of_factor(to_last_input, scale=1.0, max_axis=np.inf, convention=geometry_config.convention)
+    """The glyph scale ``s``, the radius of the circles at the last layer.
+
+    Chosen so that the median input glyph's major semi-axis is ``glyph_size`` site spacings, the median taken
+    over the sites whose input metric is well-conditioned (a rank-deficient metric's glyph is unbounded and
+    says nothing about size), then kept between ``min_circle`` and ``max_circle`` times the last layer's data
+    extent, so the circles there are visible and do not swamp the plot. With no well-conditioned site at all,
+    the last layer alone decides: ``min_circle`` times its extent.
+    """
+    g = geometry_config
+    low, high = g.min_circle * last_extent, g.max_circle * last_extent
+    sound = ~metric.rank_deficient(to_last_input)  # (M,)
+    if not sound.any():
+        return low
+    unit, _ = metric.ellipses_of_factor(to_last_input[sound], scale=1.0, max_axis=np.inf, convention=g.convention)
     spacing = float((bounds[1] - bounds[0]).min()) / per_side
-    finite = unit[:, 0][np.isfinite(unit[:, 0]) & (unit[:, 0] > 0)]
-    typical = float(np.median(finite)) if finite.size else 1.0
-    return geometry_config.glyph_size * spacing / typical
+    return float(np.clip(g.glyph_size * spacing / float(np.median(unit[:, 0])), low, high))
 
 
 def trace_decision_boundary(weight: np.ndarray, bias: np.ndarray, head_weight: np.ndarray, head_bias: float,
@@ -82,8 +93,6 @@ def trace_decision_boundary(weight: np.ndarray, bias: np.ndarray, head_weight: n
         last = propagate(weight, bias, points, scheme=scheme, activation=activation, dt=dt)[-1]  # (K, 2)
         return last @ head_weight + head_bias
 
-    from .model import chart_jacobians  # torch, loaded only when something is differentiated
-
     def value_and_gradient(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         last = chart_jacobians(weight, bias, points, scheme=scheme, activation=activation, dt=dt)[-1]  # (K, 2, 2)
         return logits(points), np.einsum("kij,i->kj", last, head_weight)  # grad logit = J_L^T w
@@ -93,8 +102,7 @@ def trace_decision_boundary(weight: np.ndarray, bias: np.ndarray, head_weight: n
 
 def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     """Train the configured network and export every layer's coordinates and metric glyphs."""
-    from .model import chart_jacobians  # torch: imported here so that loading a cached run never pays for it
-    from .train import train
+    from .train import train  # torch: imported here so that loading a cached run never pays for it
 
     if not isinstance(config, RunConfig):
         raise ConfigError(f"build_run needs a RunConfig, got {type(config).__name__}")
@@ -123,8 +131,10 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     to_last = metric.layer_to_last(jacobian)  # (L+1, M, 2, 2) M_l = J_L J_l^{-1}
     metric_l = metric.metric_of_factor(to_last)  # (L+1, M, 2, 2) g_l = M_l^T M_l
     x = layers(x0)  # (L+1, N, 2)
-    scale = glyph_scale(to_last[0], sites=sites0, per_side=g.sites_per_side, bounds=bounds, geometry_config=g)
-    max_axis = g.max_axis * layer_extents(x)  # (L+1,)
+    extents = layer_extents(x)  # (L+1,)
+    scale = glyph_scale(to_last[0], per_side=g.sites_per_side, bounds=bounds, last_extent=float(extents[-1]),
+                        geometry_config=g)
+    max_axis = g.max_axis * extents  # (L+1,)
     ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
                                                    convention=g.convention)
 
@@ -142,7 +152,8 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
             "objective": "binary cross-entropy with logits, full batch",
         },
         "ellipse": {"convention": g.convention, "scale": scale, "max_axis": max_axis.tolist(),
-                    "max_axis_fraction": g.max_axis, "glyph_size": g.glyph_size},
+                    "max_axis_fraction": g.max_axis, "glyph_size": g.glyph_size,
+                    "min_circle": g.min_circle, "max_circle": g.max_circle},
         "geometry": {"bounds": bounds.tolist(), "sites_per_side": g.sites_per_side,
                      "grid_lines": g.grid_lines, "grid_samples": g.grid_samples, "padding": g.padding},
         "config": config.to_dict(),
@@ -157,7 +168,8 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
         grid=layers(grid_lines(bounds, lines=g.grid_lines, samples=g.grid_samples)),
         sites=layers(sites0), jacobian=jacobian, metric=metric_l, ellipse=ellipse,
         weight=weight, bias=bias, head_weight=head_weight, head_bias=head_bias, loss=result.loss,
-        accuracy=result.accuracy, degenerate=metric.collapsed_charts(jacobian), clipped=clipped,
+        accuracy=result.accuracy, degenerate=metric.rank_deficient(jacobian), clipped=clipped,
+        unbounded=metric.unbounded_glyphs(jacobian),
         boundary=layers(boundary), boundary_offsets=boundary_offsets,
     )
 

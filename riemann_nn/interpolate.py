@@ -14,7 +14,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from .errors import ConfigError
-from .metric import clip_axes, floored_inverse, log_volume, pseudo_inverse
+from .metric import clip_axes, invert_chart, log_volume
 from .network import activation, activation_derivative
 from .run import Run
 
@@ -79,7 +79,7 @@ class LayerMotion:
         jac = run.jacobian  # (L+1, M, 2, 2)
         if self.convention == "indicatrix":
             # P_l = J_l J_L^{-1}, the glyph maps over s; P_L = I exactly, even where the last chart collapsed.
-            self._pushed = np.einsum("lmij,mjk->lmik", jac, floored_inverse(jac[-1]))  # (L+1, M, 2, 2)
+            self._pushed = np.einsum("lmij,mjk->lmik", jac, invert_chart(jac[-1]))  # (L+1, M, 2, 2)
             self._pushed[-1] = np.eye(2)
         self._act = activation(run.activation)
         self._act_prime = activation_derivative(run.activation)
@@ -127,7 +127,7 @@ class LayerMotion:
             maps = self.scale * pushed  # (M, 2, 2) = s J(t) J_L^{-1}
         else:
             jac_t = self.jacobian(t)  # (M, 2, 2)
-            m_t = np.einsum("mij,mjk->mik", self.run.jacobian[-1], pseudo_inverse(jac_t))
+            m_t = np.einsum("mij,mjk->mik", self.run.jacobian[-1], invert_chart(jac_t))
             maps = self.scale * np.swapaxes(m_t, -1, -2)
         return (self.sites(t), *clip_axes(maps, self.max_axis_at(t)))
 

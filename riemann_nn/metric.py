@@ -1,6 +1,6 @@
 """The pulled-back metric and everything derived from it (DESIGN.md, Mathematics). Plain numpy, float64.
 
-Layer ``l`` is the chart ``Phi_l : x_0 -> x_l`` with Jacobian ``J_l`` (``model.chart_jacobians``). One object
+Layer ``l`` is the chart ``Phi_l : x_0 -> x_l`` with Jacobian ``J_l`` (``network.chart_jacobians``). One object
 carries the geometry: the factor ``M_l = J_L J_l^{-1}``, the Jacobian of the map from layer ``l`` to the last
 layer ``L``. The Euclidean metric of layer ``L`` pulled back to layer ``l`` is ``g_l = M_l^T M_l``; its ellipses
 (glyphs), its volume element ``sqrt(det g_l) = |det M_l|`` and its degeneracy are read off the factor, by SVD,
@@ -14,47 +14,53 @@ import numpy as np
 from .config import CONVENTIONS
 from .errors import ConfigError
 
-# A chart whose Jacobian has singular values in a ratio below this is treated as collapsed: its inverse
-# would amplify rounding error by more than 1e10, so the metric there is not trustworthy.
+# The one threshold of numerical degeneracy: a 2x2 matrix whose singular values are in a ratio at or below this
+# is rank-deficient here. Inverting it would amplify rounding error by more than 1e10, so a chart (``J_l``) that
+# is this flat has collapsed, and a factor (``M_l``) that is this flat gives a metric whose indicatrix is
+# unbounded: distances along its kernel are lost on the way to the last layer.
 DEGENERATE_RATIO = 1e-10
 
 
-def collapsed_charts(jacobian: np.ndarray) -> np.ndarray:
-    """Where the chart is (numerically) singular: ``sigma_min <= 1e-10 sigma_max``. (..., 2, 2) -> (...,) bool."""
-    sigma = np.linalg.svd(jacobian, compute_uv=False)  # (..., 2), descending
+def rank_deficient(matrix: np.ndarray) -> np.ndarray:
+    """Where (..., 2, 2) matrices are numerically singular: ``sigma_min <= DEGENERATE_RATIO sigma_max`` (a zero
+    matrix included). Applied to ``J_l`` it says the chart collapsed; applied to ``M_l``, that ``g_l`` has a
+    kernel. (..., 2, 2) -> (...,) bool."""
+    sigma = np.linalg.svd(matrix, compute_uv=False)  # (..., 2), descending
     return sigma[..., 1] <= DEGENERATE_RATIO * sigma[..., 0]
 
 
-def pseudo_inverse(matrix: np.ndarray) -> np.ndarray:
-    """Moore-Penrose inverse of (..., 2, 2) matrices, dropping singular values below the collapse ratio."""
+def invert_chart(matrix: np.ndarray) -> np.ndarray:
+    """The one policy for inverting Jacobians that may have collapsed: the inverse of (..., 2, 2) matrices with
+    their singular values floored at ``DEGENERATE_RATIO`` times the largest (a unit floor for a zero matrix).
+
+    Above the floor this is the exact inverse. At the floor it never divides by zero and never drops a direction:
+    a collapsed direction maps to something ``1/DEGENERATE_RATIO`` times longer than the rest, which ellipses
+    then clip and flag. (For c0/c1 nets a direction lost at layer ``l`` is lost at every later layer, so
+    ``J_L J_l^{-1}`` maps it to zero exactly.)
+    """
     u, sigma, vt = np.linalg.svd(matrix)  # (..., 2, 2), (..., 2), (..., 2, 2)
-    keep = sigma > DEGENERATE_RATIO * sigma[..., :1]  # (..., 2)
-    inverse_sigma = np.where(keep, 1.0 / np.where(keep, sigma, 1.0), 0.0)  # (..., 2)
-    return np.einsum("...ji,...j,...kj->...ik", vt, inverse_sigma, u)  # V diag(1/s) U^T
+    top = np.where(sigma[..., :1] > 0, sigma[..., :1], 1.0)  # (..., 1)
+    floored = np.maximum(sigma, DEGENERATE_RATIO * top)  # (..., 2)
+    return np.einsum("...ji,...j,...kj->...ik", vt, 1.0 / floored, u)  # V diag(1/s) U^T
 
 
 def layer_to_last(jacobian: np.ndarray) -> np.ndarray:
-    """``M_l = J_L J_l^{-1}``, the Jacobian of the map from layer ``l`` to layer ``L``: (L+1, M, 2, 2).
+    """The factor ``M_l = J_L J_l^{-1}``, the Jacobian of the map from layer ``l`` to layer ``L``: (L+1, M, 2, 2).
 
-    A collapsed chart gets the pseudo-inverse, so the result is always finite. ``M_L = I`` exactly: the map
-    from the last layer to itself is the identity even where its chart collapsed (so ``g_L = I`` always).
+    Collapsed charts are inverted by ``invert_chart``, so the result is always finite. ``M_L = I`` exactly: the
+    map from the last layer to itself is the identity even where its chart collapsed (so ``g_L = I`` always).
     """
-    m = np.einsum("mij,lmjk->lmik", jacobian[-1], pseudo_inverse(jacobian))  # (L+1, M, 2, 2)
+    m = np.einsum("mij,lmjk->lmik", jacobian[-1], invert_chart(jacobian))  # (L+1, M, 2, 2)
     m[-1] = np.eye(2)
     return m
 
 
-def floored_inverse(matrix: np.ndarray) -> np.ndarray:
-    """Inverse of (M, 2, 2) matrices with singular values floored at ``DEGENERATE_RATIO`` times the largest.
-
-    Where the last chart collapses the indicatrix is unbounded along the kernel: the floor keeps that direction
-    (huge, then clipped to ``max_axis`` like the exported ellipse) instead of dropping it as a pseudo-inverse
-    would. A zero matrix (every direction collapsed) gets a unit floor: its glyph is clipped in both axes.
-    """
-    u, sigma, vt = np.linalg.svd(matrix)  # (M, 2, 2), (M, 2), (M, 2, 2)
-    top = np.where(sigma[:, :1] > 0, sigma[:, :1], 1.0)  # (M, 1)
-    floored = np.maximum(sigma, DEGENERATE_RATIO * top)  # (M, 2)
-    return np.einsum("mji,mj,mkj->mik", vt, 1.0 / floored, u)  # V diag(1/s) U^T
+def unbounded_glyphs(jacobian: np.ndarray) -> np.ndarray:
+    """Where the metric glyph of every layer is unbounded: the chart collapsed there or the factor ``M_l`` is
+    rank-deficient (``g_l`` has a kernel). Never at the last layer, where ``g_L = I``. (L+1, M, 2, 2) -> (L+1, M)."""
+    unbounded = rank_deficient(jacobian) | rank_deficient(layer_to_last(jacobian))  # (L+1, M)
+    unbounded[-1] = False
+    return unbounded
 
 
 def pullback_metrics(jacobian: np.ndarray) -> np.ndarray:
@@ -76,10 +82,14 @@ def ellipses(
     eigenvector, minor ``scale/sqrt(lam2)``. ``stretch`` draws major ``scale*sqrt(lam2)`` along the second
     eigenvector, minor ``scale*sqrt(lam1)``. Angles are ``atan2`` of the major axis' eigenvector, folded into
     (-pi/2, pi/2]. Axes longer than ``max_axis`` (a scalar, or broadcastable to the leading shape) are
-    clipped to it and flagged, so degenerate metrics never give inf or NaN.
+    clipped to it and flagged, so degenerate metrics never give inf or NaN. A numerically rank-deficient metric
+    (``lam1 <= DEGENERATE_RATIO^2 lam2``) has an unbounded indicatrix: its major axis is clipped even when
+    rounding left ``lam1`` a little above zero.
     """
     lam, q = np.linalg.eigh(metric)  # (..., 2) ascending, (..., 2, 2) eigenvectors in columns
-    return _glyphs(np.maximum(lam, 0.0), q, scale=scale, max_axis=max_axis, convention=convention)
+    lam = np.maximum(lam, 0.0)
+    unbounded = lam[..., 0] <= DEGENERATE_RATIO**2 * lam[..., 1]
+    return _glyphs(lam, q, unbounded, scale=scale, max_axis=max_axis, convention=convention)
 
 
 def ellipses_of_factor(
@@ -89,21 +99,25 @@ def ellipses_of_factor(
 
     The singular values of ``F`` are the square roots of ``g``'s eigenvalues and its right singular vectors
     are ``g``'s eigenvectors; taking them from ``F`` keeps full precision where ``g`` is ill-conditioned
-    (squaring a condition number of 1e8 already exhausts float64).
+    (squaring a condition number of 1e8 already exhausts float64). Rank-deficient factors (``rank_deficient``)
+    give unbounded, clipped indicatrices.
     """
     _, sigma, vt = np.linalg.svd(factor)  # (..., 2) descending, rows of vt are right singular vectors
     lam = sigma[..., ::-1] ** 2  # ascending, like eigh
     q = np.swapaxes(vt, -1, -2)[..., ::-1]  # columns in ascending order of lam
-    return _glyphs(lam, q, scale=scale, max_axis=max_axis, convention=convention)
+    unbounded = sigma[..., 1] <= DEGENERATE_RATIO * sigma[..., 0]
+    return _glyphs(lam, q, unbounded, scale=scale, max_axis=max_axis, convention=convention)
 
 
-def _glyphs(lam, q, *, scale, max_axis, convention):
-    """Semi-axes and angle from ascending eigenvalues ``lam`` (..., 2) and eigenvector columns ``q``."""
+def _glyphs(lam, q, unbounded, *, scale, max_axis, convention):
+    """Semi-axes and angle from ascending eigenvalues ``lam`` (..., 2) and eigenvector columns ``q``; where
+    ``unbounded`` (...,) the indicatrix's major axis is infinite (and so clipped)."""
     if convention not in CONVENTIONS:
         raise ConfigError(f"unknown ellipse convention {convention!r}; choose one of: {', '.join(CONVENTIONS)}")
     with np.errstate(divide="ignore"):
         if convention == "indicatrix":
             major, minor = scale / np.sqrt(lam[..., 0]), scale / np.sqrt(lam[..., 1])
+            major = np.where(unbounded, np.inf, major)
             direction = q[..., :, 0]  # (..., 2)
         else:
             major, minor = scale * np.sqrt(lam[..., 1]), scale * np.sqrt(lam[..., 0])
@@ -141,8 +155,8 @@ def kernel_directions(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q[..., :, 0], ratio
 
 
-# log10 of the volume element where it is zero or below: the chart at this time collapsed (the metric,
-# pulled back with a pseudo-inverse, is singular) or the last chart did. A finite stand-in for -inf.
+# log10 of the volume element where it is zero or below: the chart at this time collapsed or the last chart
+# did. A finite stand-in for -inf.
 LOG_FLOOR = -30.0
 
 
@@ -152,11 +166,11 @@ def log_volume(jacobian: np.ndarray, last_jacobian: np.ndarray) -> tuple[np.ndar
 
     ``sqrt(det g) = |det M| = |det J_L| / |det J|``: how much an area around a site grows on the way to the last
     layer. Returns the values (..., M), finite and at least ``LOG_FLOOR`` (smaller values are clipped to it), and
-    which charts collapsed (..., M) bool. Where the chart collapsed, ``layer_to_last`` uses a pseudo-inverse,
-    so ``det g = 0``: the value is ``LOG_FLOOR``.
+    which charts collapsed (..., M) bool. Where the chart collapsed the metric is unbounded and its volume
+    element not trustworthy: the value there is ``LOG_FLOOR``.
     """
     last, here = _log_abs_det(last_jacobian), _log_abs_det(jacobian)  # (M,), (..., M)
-    collapsed = collapsed_charts(jacobian)  # (..., M)
+    collapsed = rank_deficient(jacobian)  # (..., M)
     values = np.where(collapsed, LOG_FLOOR, np.maximum(last - here, LOG_FLOOR))  # (..., M)
     return values, collapsed
 

@@ -1,7 +1,6 @@
-"""Width-2 networks in torch: the trainable module, and exact chart Jacobians by ``torch.func``.
+"""Width-2 networks in torch, for training: the module with its parameters and initialisation.
 
-The arithmetic of a layer lives in ``network.py`` and is shared with numpy; this module adds parameters,
-initialisation and differentiation.
+The arithmetic of a layer lives in ``network.py`` and is shared with numpy.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -58,25 +56,3 @@ class Width2Net(nn.Module):
     def forward(self, x0: Tensor) -> Tensor:
         """Logits (N,) of input points (N, 2); class 1 where the logit is positive."""
         return self.head(self.layers(x0)[-1])
-
-
-def chart_jacobians(
-    weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, scheme: str, activation: str, dt: float
-) -> np.ndarray:
-    """Exact chart Jacobians ``J_l = d x_l / d x_0`` at ``sites`` (M, 2) for every layer: (L+1, M, 2, 2).
-
-    ``J[l, m, i, j] = d x_l^i / d x_0^j``, from forward-mode ``torch.func`` in float64, vectorised over
-    the sites (``J_0 = I``).
-    """
-    from torch.func import jacfwd, vmap
-
-    w = torch.as_tensor(np.asarray(weight, np.float64))  # (L, 2, 2)
-    b = torch.as_tensor(np.asarray(bias, np.float64))  # (L, 2)
-    points = torch.as_tensor(np.asarray(sites, np.float64))  # (M, 2)
-
-    def layers_of(point: Tensor) -> Tensor:  # (2,) -> (L+1, 2)
-        return propagate(w, b, point, scheme=scheme, activation=activation, dt=dt)
-
-    with single_thread():
-        jac = vmap(jacfwd(layers_of))(points)  # (M, L+1, 2, 2)
-    return jac.permute(1, 0, 2, 3).contiguous().numpy()  # (L+1, M, 2, 2)

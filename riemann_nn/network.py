@@ -33,8 +33,24 @@ STEP_RULES: dict[str, StepRule] = {
 }
 
 
+# The slopes below are written so that they keep full *relative* precision where a unit saturates: the
+# textbook forms 1 - tanh(z)^2 and s(z)(1 - s(z)) cancel to exactly 0 beyond |z| ~ 19 (and torch's autograd
+# uses them), which would make a chart look collapsed, and its metric unbounded, where it is merely flat.
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free form of 1 / (1 + exp(-z))
+    e = np.exp(-np.abs(z))  # never overflows
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sigmoid_slope(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))
+    return e / (1.0 + e) ** 2  # s(z) s(-z)
+
+
+def _tanh_slope(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-2.0 * np.abs(z))
+    return 4.0 * e / (1.0 + e) ** 2  # 1 / cosh(z)^2
 
 
 def _softplus(z: np.ndarray) -> np.ndarray:
@@ -67,8 +83,8 @@ def _torch(name: str) -> Callable[[Any], Any]:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation(np.tanh, lambda z: 1.0 - np.tanh(z) ** 2, _torch("tanh")),
-    "sigmoid": Activation(_sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)), _torch("sigmoid")),
+    "tanh": Activation(np.tanh, _tanh_slope, _torch("tanh")),
+    "sigmoid": Activation(_sigmoid, _sigmoid_slope, _torch("sigmoid")),
     "relu": Activation(lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float), _torch("relu")),
     "softplus": Activation(_softplus, _sigmoid, _torch_softplus),
     "identity": Activation(lambda z: np.asarray(z, float), lambda z: np.ones_like(z, dtype=float), lambda z: z),
@@ -112,3 +128,26 @@ def propagate(weight: Array, bias: Array, x0: Array, *, scheme: str, activation:
     import torch
 
     return torch.stack(layers)  # (L+1, ..., 2)
+
+
+def chart_jacobians(weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, scheme: str, activation: str,
+                    dt: float) -> np.ndarray:
+    """Exact chart Jacobians ``J_l = d x_l / d x_0`` at ``sites`` (M, 2) for every layer: (L+1, M, 2, 2).
+
+    ``J[l, m, i, j] = d x_l^i / d x_0^j`` (``J_0 = I``), by forward-mode differentiation written out: every step
+    rule is linear in its arguments, so tangents follow the very same rule, with ``d f_l = diag(act'(z_l)) W_l
+    J_{l-1}``. The slopes keep full relative precision where units saturate (torch's autograd loses it there).
+    """
+    rule = step_rule(scheme)
+    entry = ACTIVATIONS[check_choice(activation, ACTIVATION_NAMES, "activation")]
+    x = np.asarray(sites, float)  # (M, 2)
+    jac = np.broadcast_to(np.eye(2), (*x.shape[:-1], 2, 2)).copy()  # (M, 2, 2)
+    previous_x, previous_jac = x, jac  # c2 starts at rest: x_{-1} = x_0, so J_{-1} = J_0
+    jacobians = [jac]
+    for w, b in zip(weight, bias):  # (2, 2), (2,)
+        z = x @ w.T + b  # (M, 2)
+        df = entry.derivative(z)[..., :, None] * np.einsum("ij,mjk->mik", w, jac)  # (M, 2, 2)
+        x, previous_x = rule(x, previous_x, entry.numpy(z), dt), x
+        jac, previous_jac = rule(jac, previous_jac, df, dt), jac
+        jacobians.append(jac)
+    return np.stack(jacobians)  # (L+1, M, 2, 2)

@@ -66,6 +66,15 @@ class Run:
     # and mapped through every layer, as packed polylines (riemann_nn.level_sets.pack).
     boundary: np.ndarray | None = None  # (L+1, P, 2)
     boundary_offsets: np.ndarray | None = None  # (K+1,) int: polyline k is boundary[:, o[k]:o[k+1]]
+    # (L+1, M) bool: the metric glyph is unbounded there (the chart collapsed or g_l has a kernel). Files of
+    # older builds lack it; it is then derived from the Jacobians (``metric.unbounded_glyphs``).
+    unbounded: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.unbounded is None:
+            from .metric import unbounded_glyphs
+
+            object.__setattr__(self, "unbounded", unbounded_glyphs(np.asarray(self.jacobian, float)))
 
     @property
     def depth(self) -> int:
@@ -117,11 +126,12 @@ def _expected_shapes(run_arrays: dict) -> dict[str, tuple]:
 
 _RANKS = {"weight": 3, "y": 1, "grid": 4, "sites": 3, "loss": 1}
 OPTIONAL_KEYS = ("boundary", "boundary_offsets")
-ARRAY_KEYS = tuple(f.name for f in fields(Run) if f.name != "meta" and f.name not in OPTIONAL_KEYS)
+DERIVED_KEYS = ("unbounded",)  # stored, but derivable when a file lacks them
+ARRAY_KEYS = tuple(f.name for f in fields(Run) if f.name not in ("meta", *OPTIONAL_KEYS, *DERIVED_KEYS))
 
 
 _KINDS = {**{key: "f" for key in (*FLOAT_KEYS, "boundary")}, "y": "iu", "boundary_offsets": "iu",
-          "degenerate": "b", "clipped": "b", "meta": "U"}
+          "degenerate": "b", "clipped": "b", "unbounded": "b", "meta": "U"}
 _KIND_NAMES = {"f": "a float dtype", "iu": "an integer dtype", "b": "bool", "U": "a string"}
 
 
@@ -155,7 +165,9 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
             raise RunFileError(f"{source}: key {key!r} holds NaN or infinite values")
     if arrays["y"].dtype.kind not in "iu" or not np.isin(arrays["y"], (0, 1)).all():
         raise RunFileError(f"{source}: key 'y' must hold integer labels 0 and 1")
-    for key in ("degenerate", "clipped"):
+    for key in ("degenerate", "clipped", *(k for k in DERIVED_KEYS if k in arrays)):
+        if arrays[key].shape != arrays["degenerate"].shape:
+            raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, expected {arrays['degenerate'].shape}")
         if arrays[key].dtype != bool:
             raise RunFileError(f"{source}: key {key!r} has dtype {arrays[key].dtype}, expected bool")
     if ((arrays["accuracy"] < 0) | (arrays["accuracy"] > 1)).any() or (arrays["loss"] < 0).any():
@@ -360,7 +372,8 @@ def save_run(run: Run, path: str | os.PathLike) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise ConfigError(f"save_run needs a file path, got {type(path).__name__}")
     arrays = {key: np.asarray(getattr(run, key)) for key in ARRAY_KEYS}
-    arrays.update({key: np.asarray(getattr(run, key)) for key in OPTIONAL_KEYS if getattr(run, key) is not None})
+    arrays.update({key: np.asarray(getattr(run, key)) for key in OPTIONAL_KEYS + DERIVED_KEYS
+                   if getattr(run, key) is not None})
     validate(arrays, run.meta, source=str(path))
     members: dict[str, Any] = {"meta": np.array(json.dumps(run.meta, sort_keys=True, allow_nan=False)), **arrays}
     atomic_write(path, lambda handle: np.savez_compressed(handle, **members))
@@ -396,7 +409,7 @@ def load_run(path: str | os.PathLike) -> Run:
 
 def _read_members(archive: zipfile.ZipFile, size: int, source: str) -> dict[str, np.ndarray]:
     """The known members of the archive as arrays, after checking every size they declare."""
-    wanted = {f"{key}.npy": key for key in ("meta", *ARRAY_KEYS, *OPTIONAL_KEYS)}
+    wanted = {f"{key}.npy": key for key in ("meta", *ARRAY_KEYS, *OPTIONAL_KEYS, *DERIVED_KEYS)}
     chosen: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
         key = wanted.get(info.filename)

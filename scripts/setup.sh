@@ -12,7 +12,7 @@ PYTHON=${PYTHON:-python3}
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
 # ---- system packages -------------------------------------------------------------------------
-apt_packages=(libcairo2-dev libpango1.0-dev pkg-config
+apt_packages=(libcairo2-dev libpango1.0-dev pkg-config fonts-dejavu-core
               texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm)
 command -v gcc >/dev/null 2>&1 || apt_packages+=(build-essential)
 command -v "$PYTHON" >/dev/null 2>&1 || apt_packages+=(python3)

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import assert_finite_shape
 from riemann_nn import metric
-from riemann_nn.model import chart_jacobians
+from riemann_nn.network import chart_jacobians
 from riemann_nn.network import propagate
 from riemann_nn.errors import ConfigError
 
@@ -375,7 +375,7 @@ def test_dead_relu_layer_collapses_later_charts_without_inf_or_nan():
     jac = chart_jacobians(weight, bias, sites, scheme="c0", activation="relu", dt=1.0)
     assert_finite_shape(jac, (5, 12, 2, 2), "f")
     np.testing.assert_array_equal(jac[2:], 0.0)
-    collapsed = metric.collapsed_charts(jac)
+    collapsed = metric.rank_deficient(jac)
     assert collapsed.shape == (5, 12)
     assert not collapsed[0].any()
     assert collapsed[2:].all()
@@ -401,7 +401,7 @@ def test_one_dead_neuron_is_a_rank_one_chart():
     bias[0] = [-100.0, 100.0]
     jac = chart_jacobians(weight, bias, sites, scheme="c0", activation="relu", dt=1.0)
     assert (np.linalg.matrix_rank(jac[1]) == 1).all()
-    collapsed = metric.collapsed_charts(jac)
+    collapsed = metric.rank_deficient(jac)
     assert collapsed[1:].all() and not collapsed[0].any()
     g = metric.pullback_metrics(jac)
     assert_finite_shape(g, (4, 12, 2, 2), "f")
@@ -411,13 +411,13 @@ def test_well_conditioned_charts_are_not_collapsed():
     """A c1 tanh net of moderate weights never triggers the collapse flag."""
     weight, bias, sites = random_net(seed=9)
     jac = chart_jacobians(weight, bias, sites, scheme="c1", activation="tanh", dt=0.5)
-    assert not metric.collapsed_charts(jac).any()
+    assert not metric.rank_deficient(jac).any()
 
 
 def test_collapse_threshold():
     """The flag trips at sigma_min <= 1e-10 sigma_max and not above."""
     jac = np.array([np.diag([1.0, 1e-11]), np.diag([1.0, 1e-9]), np.diag([2.0, 2e-10]), np.zeros((2, 2))])
-    assert metric.collapsed_charts(jac).tolist() == [True, False, True, True]
+    assert metric.rank_deficient(jac).tolist() == [True, False, True, True]
     assert math.isclose(metric.DEGENERATE_RATIO, 1e-10)
 
 

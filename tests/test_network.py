@@ -78,7 +78,7 @@ def test_propagate_rejects_unknown_scheme():
 
 
 def test_torch_propagate_rejects_unknown_scheme():
-    """torch tensors through ``propagate`` (as ``model.chart_jacobians`` does) are checked the same way."""
+    """torch tensors through ``propagate`` (as training does) are checked the same way."""
     weight, bias, x0 = random_net(2, seed=0)
     with pytest.raises(ConfigError):
         propagate(torch.tensor(weight), torch.tensor(bias), torch.tensor(x0), scheme="c3", activation="tanh", dt=1.0)
@@ -157,3 +157,31 @@ def test_softplus_is_one_formula_in_numpy_and_torch():
     theirs = network.ACTIVATIONS["softplus"].torch(torch.tensor(z)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=4.5e-16, atol=0)  # two units in the last place
     np.testing.assert_allclose(ours, np.log1p(np.exp(np.minimum(z, 700))), rtol=1e-14)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_chart_jacobians_equal_torch_forward_mode(scheme, name):
+    """The written-out tangent propagation equals torch.func's forward-mode Jacobian of ``propagate`` where no
+    unit saturates (there the two agree to rounding)."""
+    from torch.func import jacfwd, vmap
+
+    weight, bias, x0 = random_net(5, seed=3 + SCHEMES.index(scheme), scale=0.6)
+    ours = network.chart_jacobians(weight, bias, x0, scheme=scheme, activation=name, dt=0.7)
+    w, b = torch.tensor(weight), torch.tensor(bias)
+    theirs = vmap(jacfwd(lambda p: propagate(w, b, p, scheme=scheme, activation=name, dt=0.7)))(torch.tensor(x0))
+    assert_finite_shape(ours, (6, 17, 2, 2), "f")
+    np.testing.assert_allclose(ours, theirs.permute(1, 0, 2, 3).numpy(), rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("name, z, slope", [
+    ("tanh", 25.0, 4 * np.exp(-50.0)), ("tanh", -40.0, 4 * np.exp(-80.0)),
+    ("sigmoid", 45.0, np.exp(-45.0)), ("sigmoid", -60.0, np.exp(-60.0)),
+    ("softplus", -50.0, np.exp(-50.0)),
+])
+def test_saturated_slopes_keep_their_relative_precision(name, z, slope):
+    """Far out on the flat parts the slopes are tiny but not zero (1 - tanh^2 and s(1 - s) round to 0 there):
+    each equals its asymptote 4 e^{-2|z|}, e^{-|z|}, e^{z} to 1e-12 relative."""
+    got = network.activation_derivative(name)(np.array([z]))[0]
+    assert got > 0
+    np.testing.assert_allclose(got, slope, rtol=1e-12)

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import assert_finite_shape, break_deflate_stream
 from riemann_nn.errors import RunFileError
-from riemann_nn.run import ARRAY_KEYS, OPTIONAL_KEYS, SCHEMA, VERSION, load_run, save_run
+from riemann_nn.run import ARRAY_KEYS, DERIVED_KEYS, OPTIONAL_KEYS, SCHEMA, VERSION, load_run, save_run
 
 ACT = {
     "tanh": np.tanh,
@@ -40,7 +40,7 @@ def test_round_trip_keeps_every_key_and_the_meta(small_run, tmp_path):
     assert path == tmp_path / "run.npz"
     loaded = load_run(path)
     assert loaded.meta == small_run.meta
-    for key in ARRAY_KEYS:
+    for key in ARRAY_KEYS + DERIVED_KEYS:
         ours, theirs = getattr(small_run, key), getattr(loaded, key)
         assert theirs.shape == np.shape(ours) and theirs.dtype == np.asarray(ours).dtype, key
         assert np.array_equal(theirs, ours), key
@@ -50,7 +50,7 @@ def test_file_is_plain_npz_without_pickles(c1_run, tmp_path):
     """The file opens with allow_pickle=False; meta is a 0-d string of JSON with the documented schema."""
     save_run(c1_run, tmp_path / "run.npz")
     with np.load(tmp_path / "run.npz", allow_pickle=False) as npz:
-        assert set(npz.files) == {"meta", *ARRAY_KEYS, *OPTIONAL_KEYS}
+        assert set(npz.files) == {"meta", *ARRAY_KEYS, *OPTIONAL_KEYS, *DERIVED_KEYS}
         meta = npz["meta"]
         assert meta.shape == () and meta.dtype.kind == "U"
         parsed = json.loads(str(meta))

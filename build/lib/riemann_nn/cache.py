@@ -1,0 +1,46 @@
+"""Runs kept on disk, keyed by everything that determines them: train once, then load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from ._version import __version__
+from .config import RunConfig
+from .export import EXPORT_GENERATION, build_run, file_digest
+from .run import VERSION, Run, load_run, save_run
+
+DEFAULT_CACHE = Path("media") / "runs"  # relative to the working directory; $RIEMANN_NN_CACHE overrides it
+
+
+def default_cache_dir() -> Path:
+    """Where cached runs live: ``$RIEMANN_NN_CACHE`` if set, else ``media/runs`` under the working directory."""
+    return Path(os.environ.get("RIEMANN_NN_CACHE") or DEFAULT_CACHE)
+
+
+def cache_key(config: RunConfig) -> str:
+    """A short digest of everything that determines the Run (a CSV's content included)."""
+    payload = {"config": config.to_dict(), "run_version": VERSION, "riemann_nn": __version__,
+               "export": EXPORT_GENERATION}
+    if config.dataset.csv is not None:
+        payload["csv_sha256"] = file_digest(config.dataset.csv)
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def cached_run_path(config: RunConfig, *, cache_dir: str | Path | None = None) -> Path:
+    """Where the cached Run of ``config`` lives (or will), in ``cache_dir`` or else ``default_cache_dir()``."""
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return folder / f"{config.name}-{cache_key(config)}.npz"
+
+
+def load_or_train(config: RunConfig, *, cache_dir: str | Path | None = None, progress: bool = True) -> Run:
+    """The cached Run of ``config`` (in ``cache_dir``, else ``default_cache_dir()``) if there is one, else train
+    it now and cache it."""
+    path = cached_run_path(config, cache_dir=cache_dir)
+    if path.is_file():
+        return load_run(path)
+    run = build_run(config, progress=progress)
+    save_run(run, path)
+    return run

@@ -1,0 +1,179 @@
+"""Frozen, validated configurations of a run: data, network, training and the exported geometry.
+
+This module is the catalogue of choices (scheme, activation, dataset and ellipse-convention names) and imports
+nothing of the package but its errors, so the CLI can list and check options without loading numpy or torch.
+The registries that implement the choices (``network.STEP_RULES``, ``network.ACTIVATIONS``, ``data.DATASETS``)
+are keyed by exactly these names; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+SCHEMES = ("c0", "c1", "c2")
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "softplus", "identity")
+DATASETS = ("spirals", "circles", "moons", "xor", "gaussians")
+CONVENTIONS = ("indicatrix", "stretch")
+
+MAX_DEPTH = 1000
+MAX_POINTS = 1_000_000
+MAX_ITERATIONS = 10_000_000
+MAX_SEED = 2**63 - 1
+
+
+def check_choice(value: Any, choices: tuple[str, ...], what: str) -> str:
+    """``value`` if it is one of ``choices``; ``ConfigError`` listing them otherwise."""
+    if not isinstance(value, str) or value not in choices:
+        raise ConfigError(f"unknown {what} {value!r}; choose one of: {', '.join(choices)}")
+    return value
+
+
+def check_int(value: Any, what: str, *, low: int, high: int) -> int:
+    """``value`` if it is an integer (not a bool) in ``[low, high]``; ``ConfigError`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{what} must be an integer from {low} to {high}, got {value!r}")
+    return value
+
+
+def check_float(value: Any, what: str, *, low: float = -math.inf, high: float = math.inf,
+                low_open: bool = False) -> float:
+    """``value`` as a float if it is a finite real number in the range; ``ConfigError`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{what} must be a finite number, got {value!r}")
+    if value < low or value > high or (low_open and value == low):
+        bound = f"above {low:g}" if low_open else f"at least {low:g}"
+        limit = f" and at most {high:g}" if high < math.inf else ""
+        raise ConfigError(f"{what} must be {bound}{limit}, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """A width-2 network: ``depth`` layers of ``scheme`` with ``activation`` and step ``dt``.
+
+    ``init_gain`` is the Xavier-normal gain of every linear map, the head included.
+    """
+
+    scheme: str = "c1"
+    activation: str = "tanh"
+    depth: int = 10
+    dt: float = 1.0
+    init_gain: float = 1e-3
+
+    def __post_init__(self) -> None:
+        check_choice(self.scheme, SCHEMES, "scheme")
+        check_choice(self.activation, ACTIVATIONS, "activation")
+        check_int(self.depth, "depth", low=1, high=MAX_DEPTH)
+        check_float(self.dt, "dt", low=0.0, low_open=True)
+        check_float(self.init_gain, "init_gain", low=0.0, low_open=True)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Full-batch AdamW: ``iterations`` steps at learning rate ``lr``; ``seed`` fixes the initial weights."""
+
+    iterations: int = 200
+    lr: float = 0.005
+    weight_decay: float = 0.05
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_int(self.iterations, "iterations", low=1, high=MAX_ITERATIONS)
+        check_float(self.lr, "lr", low=0.0, low_open=True)
+        check_float(self.weight_decay, "weight_decay", low=0.0)
+        check_int(self.seed, "seed", low=0, high=MAX_SEED)
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """A generated dataset (``name``, ``n`` points, ``noise``, ``seed``) or, with ``csv`` set, a CSV file."""
+
+    name: str = "spirals"
+    n: int = 1000
+    noise: float = 0.2
+    seed: int = 0
+    csv: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.csv is None:
+            check_choice(self.name, DATASETS, "dataset")
+        elif not isinstance(self.csv, str) or not self.csv:
+            raise ConfigError(f"csv must be a file path, got {self.csv!r}")
+        check_int(self.n, "n", low=2, high=MAX_POINTS)
+        check_float(self.noise, "noise", low=0.0)
+        check_int(self.seed, "data seed", low=0, high=MAX_SEED)
+
+
+@dataclass(frozen=True)
+class GeometryConfig:
+    """What is exported besides the data: glyph sites, grid lines and the glyph convention.
+
+    ``glyph_size`` sets the glyph scale ``s`` so that the median input glyph's major semi-axis is that
+    fraction of the site spacing; ``min_circle`` and ``max_circle`` bound ``s``, the radius of the last layer's
+    circles, as fractions of the last layer's data extent (below ~1 % a circle is a dot on screen);
+    ``max_axis`` clips semi-axes to that fraction of each layer's data extent.
+    """
+
+    sites_per_side: int = 15
+    grid_lines: int = 15
+    grid_samples: int = 61
+    padding: float = 0.08
+    convention: str = "indicatrix"
+    glyph_size: float = 0.32
+    min_circle: float = 0.011
+    max_circle: float = 0.05
+    max_axis: float = 0.08
+
+    def __post_init__(self) -> None:
+        check_choice(self.convention, CONVENTIONS, "ellipse convention")
+        check_int(self.sites_per_side, "sites_per_side", low=1, high=200)
+        check_int(self.grid_lines, "grid_lines", low=2, high=500)
+        check_int(self.grid_samples, "grid_samples", low=2, high=5000)
+        check_float(self.padding, "padding", low=0.0, high=10.0)
+        check_float(self.glyph_size, "glyph_size", low=0.0, low_open=True)
+        check_float(self.min_circle, "min_circle", low=0.0, low_open=True)
+        check_float(self.max_circle, "max_circle", low=self.min_circle)
+        check_float(self.max_axis, "max_axis", low=0.0, low_open=True)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a Run file."""
+
+    name: str = "custom"
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: TrainConfig = field(default_factory=TrainConfig)
+    geometry: GeometryConfig = field(default_factory=GeometryConfig)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ConfigError(f"a run's name must be a non-empty string, got {self.name!r}")
+        for section, kind in (("dataset", DatasetConfig), ("model", ModelConfig), ("training", TrainConfig),
+                              ("geometry", GeometryConfig)):
+            if not isinstance(getattr(self, section), kind):
+                raise ConfigError(f"{section} must be a {kind.__name__}, got {type(getattr(self, section)).__name__}")
+
+    def replace(self, **sections: Any) -> RunConfig:
+        """A copy with some fields of some sections changed: ``replace(model={"depth": 4}, name="x")``."""
+        changes = {}
+        for key, value in sections.items():
+            if key not in {f.name for f in dataclasses.fields(self)}:
+                raise ConfigError(f"a RunConfig has no section {key!r}")
+            current = getattr(self, key)
+            if isinstance(value, dict):
+                unknown = set(value) - {f.name for f in dataclasses.fields(current)}
+                if unknown:
+                    raise ConfigError(f"{key} has no field(s) {', '.join(sorted(unknown))}")
+                value = dataclasses.replace(current, **value)
+            changes[key] = value
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

@@ -1,0 +1,172 @@
+"""From a configuration to a Run: data -> train -> chart Jacobians -> metric -> Run (the geometry assembly)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from . import level_sets, metric
+from ._version import __version__
+from .config import GeometryConfig, RunConfig
+from .data import load_csv, make_dataset
+from .network import chart_jacobians, propagate
+from .run import SCHEMA, VERSION, Run
+
+# Part of every cache key: bump it whenever build_run exports something new or different, so cached runs
+# made by an older build are trained afresh instead of silently lacking it (2: the decision boundary;
+# 3: g_L = I where the last chart collapses; 4: unbounded glyphs flagged, the glyph scale from well-conditioned
+# sites within min_circle..max_circle of the last layer, collapsed charts inverted by metric.invert_chart).
+EXPORT_GENERATION = 4
+
+
+def load_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The configuration's dataset: (N, 2) points and (N,) labels."""
+    d = config.dataset
+    if d.csv is not None:
+        return load_csv(d.csv)
+    return make_dataset(d.name, n=d.n, noise=d.noise, seed=d.seed)
+
+
+def input_bounds(x0: np.ndarray, *, padding: float) -> np.ndarray:
+    """The data's bounding box, padded by ``padding`` times its larger side: [[xmin, ymin], [xmax, ymax]]."""
+    low, high = x0.min(axis=0), x0.max(axis=0)  # (2,), (2,)
+    pad = padding * max(float((high - low).max()), 1e-9)
+    return np.stack([low - pad, high + pad])  # (2, 2)
+
+
+def glyph_sites(bounds: np.ndarray, per_side: int) -> np.ndarray:
+    """A regular ``per_side`` x ``per_side`` grid of sites inside ``bounds``, cell-centred: (M, 2)."""
+    fractions = (np.arange(per_side) + 0.5) / per_side  # (K,)
+    xs = bounds[0, 0] + fractions * (bounds[1, 0] - bounds[0, 0])
+    ys = bounds[0, 1] + fractions * (bounds[1, 1] - bounds[0, 1])
+    gx, gy = np.meshgrid(xs, ys, indexing="xy")  # (K, K)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)  # (M, 2)
+
+
+def grid_lines(bounds: np.ndarray, *, lines: int, samples: int) -> np.ndarray:
+    """``lines`` vertical then ``lines`` horizontal lines over ``bounds``, ``samples`` points each: (2*lines, S, 2)."""
+    xs = np.linspace(bounds[0, 0], bounds[1, 0], lines)  # (K,)
+    ys = np.linspace(bounds[0, 1], bounds[1, 1], lines)
+    tx = np.linspace(bounds[0, 0], bounds[1, 0], samples)  # (S,)
+    ty = np.linspace(bounds[0, 1], bounds[1, 1], samples)
+    vertical = np.stack(np.broadcast_arrays(xs[:, None], ty[None, :]), axis=-1)  # (K, S, 2)
+    horizontal = np.stack(np.broadcast_arrays(tx[None, :], ys[:, None]), axis=-1)  # (K, S, 2)
+    return np.concatenate([vertical, horizontal])  # (2K, S, 2)
+
+
+def layer_extents(x: np.ndarray) -> np.ndarray:
+    """The larger side of the data's bounding box in every layer: (L+1, N, 2) -> (L+1,)."""
+    return np.maximum((x.max(axis=1) - x.min(axis=1)).max(axis=-1), 1e-12)
+
+
+def glyph_scale(to_last_input: np.ndarray, *, per_side: int, bounds: np.ndarray, last_extent: float,
+                geometry_config: GeometryConfig) -> float:
+    """The glyph scale ``s``, the radius of the circles at the last layer.
+
+    Chosen so that the median input glyph's major semi-axis is ``glyph_size`` site spacings, the median taken
+    over the sites whose input metric is well-conditioned (a rank-deficient metric's glyph is unbounded and
+    says nothing about size), then kept between ``min_circle`` and ``max_circle`` times the last layer's data
+    extent, so the circles there are visible and do not swamp the plot. With no well-conditioned site at all,
+    the last layer alone decides: ``min_circle`` times its extent.
+    """
+    g = geometry_config
+    low, high = g.min_circle * last_extent, g.max_circle * last_extent
+    sound = ~metric.rank_deficient(to_last_input)  # (M,)
+    if not sound.any():
+        return low
+    unit, _ = metric.ellipses_of_factor(to_last_input[sound], scale=1.0, max_axis=np.inf, convention=g.convention)
+    spacing = float((bounds[1] - bounds[0]).min()) / per_side
+    return float(np.clip(g.glyph_size * spacing / float(np.median(unit[:, 0])), low, high))
+
+
+def trace_decision_boundary(weight: np.ndarray, bias: np.ndarray, head_weight: np.ndarray, head_bias: float,
+                            bounds: np.ndarray, *, scheme: str, activation: str, dt: float,
+                            resolution: int = 241) -> tuple[np.ndarray, np.ndarray]:
+    """The curve ``logit = 0`` in the input box ``bounds``, every component, as packed polylines: vertices (P, 2)
+    and offsets (K+1,) (see ``level_sets.pack``). Newton steps use the exact gradient ``J_L^T w``."""
+    def logits(points: np.ndarray) -> np.ndarray:  # (K, 2) -> (K,)
+        last = propagate(weight, bias, points, scheme=scheme, activation=activation, dt=dt)[-1]  # (K, 2)
+        return last @ head_weight + head_bias
+
+    def value_and_gradient(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        last = chart_jacobians(weight, bias, points, scheme=scheme, activation=activation, dt=dt)[-1]  # (K, 2, 2)
+        return logits(points), np.einsum("kij,i->kj", last, head_weight)  # grad logit = J_L^T w
+
+    return level_sets.trace_curve(logits, value_and_gradient, bounds, resolution=resolution)
+
+
+def build_run(config: RunConfig, *, progress: bool = True) -> Run:
+    """Train the configured network and export every layer's coordinates and metric glyphs."""
+    from .train import train  # torch: imported here so that loading a cached run never pays for it
+
+    x0, y = load_data(config)  # (N, 2), (N,)
+    result = train(x0, y, model_config=config.model, train_config=config.training, progress=progress)
+    model = result.model
+    weight = model.weight.detach().numpy().copy()  # (L, 2, 2)
+    bias = model.bias.detach().numpy().copy()  # (L, 2)
+    m = config.model
+
+    def layers(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., 2)
+        return propagate(weight, bias, points, scheme=m.scheme, activation=m.activation, dt=m.dt)
+
+    g = config.geometry
+    bounds = input_bounds(x0, padding=g.padding)
+    sites0 = glyph_sites(bounds, g.sites_per_side)  # (M, 2)
+    jacobian = chart_jacobians(weight, bias, sites0, scheme=m.scheme, activation=m.activation, dt=m.dt)
+    to_last = metric.layer_to_last(jacobian)  # (L+1, M, 2, 2) M_l = J_L J_l^{-1}
+    metric_l = metric.metric_of_factor(to_last)  # (L+1, M, 2, 2) g_l = M_l^T M_l
+    x = layers(x0)  # (L+1, N, 2)
+    extents = layer_extents(x)  # (L+1,)
+    scale = glyph_scale(to_last[0], per_side=g.sites_per_side, bounds=bounds, last_extent=float(extents[-1]),
+                        geometry_config=g)
+    max_axis = g.max_axis * extents  # (L+1,)
+    ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
+                                                   convention=g.convention)
+
+    meta = {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "name": config.name,
+        "description": config.description,
+        "model": {"scheme": m.scheme, "activation": m.activation, "depth": m.depth, "dt": m.dt, "init_gain": m.init_gain},
+        "dataset": _dataset_meta(config, n=len(y)),
+        "training": {
+            "accuracy": result.final_accuracy, "loss": result.final_loss,
+            "iterations": config.training.iterations, "seed": config.training.seed,
+            "optimizer": "AdamW", "lr": config.training.lr, "weight_decay": config.training.weight_decay,
+            "objective": "binary cross-entropy with logits, full batch",
+        },
+        "ellipse": {"convention": g.convention, "scale": scale, "max_axis": max_axis.tolist(),
+                    "max_axis_fraction": g.max_axis, "glyph_size": g.glyph_size,
+                    "min_circle": g.min_circle, "max_circle": g.max_circle},
+        "geometry": {"bounds": bounds.tolist(), "sites_per_side": g.sites_per_side,
+                     "grid_lines": g.grid_lines, "grid_samples": g.grid_samples, "padding": g.padding},
+        "config": config.to_dict(),
+        "riemann_nn_version": __version__,
+    }
+    head_weight = model.head_weight.detach().numpy().copy()  # (2,)
+    head_bias = model.head_bias.detach().numpy().copy()  # ()
+    boundary, boundary_offsets = trace_decision_boundary(weight, bias, head_weight, float(head_bias), bounds,
+                                                         scheme=m.scheme, activation=m.activation, dt=m.dt)
+    return Run(
+        meta=meta, x=x, y=np.asarray(y, np.int64),
+        grid=layers(grid_lines(bounds, lines=g.grid_lines, samples=g.grid_samples)),
+        sites=layers(sites0), jacobian=jacobian, metric=metric_l, ellipse=ellipse,
+        weight=weight, bias=bias, head_weight=head_weight, head_bias=head_bias, loss=result.loss,
+        accuracy=result.accuracy, degenerate=metric.rank_deficient(jacobian), clipped=clipped,
+        unbounded=metric.unbounded_glyphs(jacobian),
+        boundary=layers(boundary), boundary_offsets=boundary_offsets,
+    )
+
+
+def _dataset_meta(config: RunConfig, *, n: int) -> dict:
+    d = config.dataset
+    if d.csv is not None:
+        return {"source": "csv", "path": str(d.csv), "sha256": file_digest(d.csv), "n": n}
+    return {"source": "generated", "name": d.name, "n": d.n, "noise": d.noise, "seed": d.seed}
+
+
+def file_digest(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,153 @@
+"""The width-2 network as arithmetic: step rules and activations, for numpy arrays and torch tensors alike.
+
+A layer is ``f_l(x) = act(W_l x + b_l)``; a *scheme* says how ``f_l`` updates the coordinates (DESIGN.md):
+
+- ``c0``: ``x_l = f_l(x_{l-1})``
+- ``c1``: ``x_l = x_{l-1} + dt f_l(x_{l-1})``
+- ``c2``: ``x_l = 2 x_{l-1} - x_{l-2} + dt^2 f_l(x_{l-1})``, with ``x_{-1} := x_0``
+
+Each rule is written once, with arithmetic operators only, so the same function steps numpy arrays (rendering,
+recomputation from a Run file) and torch tensors (training, exact Jacobians by ``torch.func``). A new scheme is
+one entry of ``STEP_RULES`` (and its name in ``config.SCHEMES``). This module never imports torch: torch callers
+pass tensors, and the torch twin of each activation is looked up by name only when a tensor arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from .config import ACTIVATIONS as ACTIVATION_NAMES
+from .config import SCHEMES, check_choice
+
+Array = Any  # a numpy array or a torch tensor: the step rules use operators that both support
+
+StepRule = Callable[[Array, Array, Array, float], Array]  # (x_{l-1}, x_{l-2}, f_l(x_{l-1}), dt) -> x_l
+
+STEP_RULES: dict[str, StepRule] = {
+    "c0": lambda current, previous, f, dt: f,
+    "c1": lambda current, previous, f, dt: current + dt * f,
+    "c2": lambda current, previous, f, dt: 2 * current - previous + dt**2 * f,
+}
+
+
+# The slopes below are written so that they keep full *relative* precision where a unit saturates: the
+# textbook forms 1 - tanh(z)^2 and s(z)(1 - s(z)) cancel to exactly 0 beyond |z| ~ 19 (and torch's autograd
+# uses them), which would make a chart look collapsed, and its metric unbounded, where it is merely flat.
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))  # never overflows
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sigmoid_slope(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))
+    return e / (1.0 + e) ** 2  # s(z) s(-z)
+
+
+def _tanh_slope(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-2.0 * np.abs(z))
+    return 4.0 * e / (1.0 + e) ** 2  # 1 / cosh(z)^2
+
+
+def _softplus(z: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, z)  # log(1 + exp(z)) without overflow; torch uses the same formula
+
+
+def _torch_softplus(z):  # log(1 + exp(z)) exactly as numpy computes it (F.softplus switches to z above 20)
+    import torch
+
+    return torch.logaddexp(torch.zeros_like(z), z)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise activation: its numpy form, its numpy derivative and its torch form."""
+
+    numpy: Callable[[np.ndarray], np.ndarray]
+    derivative: Callable[[np.ndarray], np.ndarray]
+    torch: Callable[[Any], Any]
+
+
+def _torch(name: str) -> Callable[[Any], Any]:
+    """``torch.<name>``, imported when first called so that numpy users never load torch."""
+    def call(z):
+        import torch
+
+        return getattr(torch, name)(z)
+
+    return call
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "tanh": Activation(np.tanh, _tanh_slope, _torch("tanh")),
+    "sigmoid": Activation(_sigmoid, _sigmoid_slope, _torch("sigmoid")),
+    "relu": Activation(lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float), _torch("relu")),
+    "softplus": Activation(_softplus, _sigmoid, _torch_softplus),
+    "identity": Activation(lambda z: np.asarray(z, float), lambda z: np.ones_like(z, dtype=float), lambda z: z),
+}
+
+
+def activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The numpy activation called ``name``; ``ConfigError`` listing the valid names otherwise."""
+    return ACTIVATIONS[check_choice(name, ACTIVATION_NAMES, "activation")].numpy
+
+
+def activation_derivative(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The derivative of the numpy activation called ``name``."""
+    return ACTIVATIONS[check_choice(name, ACTIVATION_NAMES, "activation")].derivative
+
+
+def step_rule(scheme: str) -> StepRule:
+    """The update of ``scheme``; ``ConfigError`` listing the valid schemes otherwise."""
+    return STEP_RULES[check_choice(scheme, SCHEMES, "scheme")]
+
+
+def propagate(weight: Array, bias: Array, x0: Array, *, scheme: str, activation: str, dt: float) -> Array:
+    """Every layer's coordinates: ``x0`` (..., 2) -> (L+1, ..., 2), layer 0 being ``x0`` itself.
+
+    ``weight`` (L, 2, 2) and ``bias`` (L, 2) hold the layers ``f_l(x) = act(W_l x + b_l)``. Give numpy arrays
+    for a numpy result, torch tensors for a torch result (pure, so ``torch.func`` can differentiate it).
+    """
+    rule = step_rule(scheme)
+    entry = ACTIVATIONS[check_choice(activation, ACTIVATION_NAMES, "activation")]
+    is_numpy = isinstance(x0, np.ndarray) or not hasattr(x0, "detach")
+    act = entry.numpy if is_numpy else entry.torch
+    first = np.asarray(x0, float) if is_numpy else x0
+    layers = [first]
+    previous = first  # x_{-1} := x_0 for c2: the flow starts at rest
+    for w, b in zip(weight, bias):  # (2, 2), (2,)
+        current = layers[-1]
+        layers.append(rule(current, previous, act(current @ w.T + b), dt))  # (..., 2)
+        previous = current
+    if is_numpy:
+        return np.stack(layers)  # (L+1, ..., 2)
+    import torch
+
+    return torch.stack(layers)  # (L+1, ..., 2)
+
+
+def chart_jacobians(weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, scheme: str, activation: str,
+                    dt: float) -> np.ndarray:
+    """Exact chart Jacobians ``J_l = d x_l / d x_0`` at ``sites`` (M, 2) for every layer: (L+1, M, 2, 2).
+
+    ``J[l, m, i, j] = d x_l^i / d x_0^j`` (``J_0 = I``), by forward-mode differentiation written out: every step
+    rule is linear in its arguments, so tangents follow the very same rule, with ``d f_l = diag(act'(z_l)) W_l
+    J_{l-1}``. The slopes keep full relative precision where units saturate (torch's autograd loses it there).
+    """
+    rule = step_rule(scheme)
+    entry = ACTIVATIONS[check_choice(activation, ACTIVATION_NAMES, "activation")]
+    x = np.asarray(sites, float)  # (M, 2)
+    jac = np.broadcast_to(np.eye(2), (*x.shape[:-1], 2, 2)).copy()  # (M, 2, 2)
+    previous_x, previous_jac = x, jac  # c2 starts at rest: x_{-1} = x_0, so J_{-1} = J_0
+    jacobians = [jac]
+    for w, b in zip(weight, bias):  # (2, 2), (2,)
+        z = x @ w.T + b  # (M, 2)
+        df = entry.derivative(z)[..., :, None] * np.einsum("ij,mjk->mik", w, jac)  # (M, 2, 2)
+        x, previous_x = rule(x, previous_x, entry.numpy(z), dt), x
+        jac, previous_jac = rule(jac, previous_jac, df, dt), jac
+        jacobians.append(jac)
+    return np.stack(jacobians)  # (L+1, M, 2, 2)

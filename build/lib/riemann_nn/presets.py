@@ -1,0 +1,86 @@
+"""Named configurations of whole runs (``riemann-nn presets`` lists them)."""
+
+from __future__ import annotations
+
+from .config import DatasetConfig, ModelConfig, RunConfig, TrainConfig
+from .errors import ConfigError
+
+_SPIRALS = DatasetConfig("spirals", n=1000, noise=0.2, seed=0)
+
+PRESETS: dict[str, RunConfig] = {
+    preset.name: preset
+    for preset in [
+        RunConfig(
+            name="seed-spirals",
+            dataset=_SPIRALS,
+            model=ModelConfig("c1", "tanh", depth=10, dt=1.0, init_gain=1e-3),
+            training=TrainConfig(iterations=200, lr=0.005, weight_decay=0.05, seed=0),
+            description="the published reference: a 10-layer residual tanh net untangles two spirals",
+        ),
+        RunConfig(
+            name="seed-c2-sigmoid",
+            dataset=_SPIRALS,
+            model=ModelConfig("c2", "sigmoid", depth=10, dt=1.0, init_gain=1e-3),
+            training=TrainConfig(iterations=600, lr=0.005, weight_decay=0.05, seed=0),
+            description="a second-order (C2) sigmoid net on the same spirals",
+        ),
+        RunConfig(
+            name="circles-c1-tanh",
+            dataset=DatasetConfig("circles", n=600, noise=0.05, seed=0),
+            model=ModelConfig("c1", "tanh", depth=8, dt=1.0, init_gain=1e-3),
+            training=TrainConfig(iterations=400, lr=0.02, weight_decay=0.0, seed=0),
+            description="a residual net lifts the inner circle out of the outer one",
+        ),
+        RunConfig(
+            name="moons-c1-tanh",
+            dataset=DatasetConfig("moons", n=600, noise=0.08, seed=0),
+            model=ModelConfig("c1", "tanh", depth=6, dt=1.0, init_gain=1e-3),
+            training=TrainConfig(iterations=800, lr=0.02, weight_decay=0.0, seed=0),
+            description="two moons pulled apart by a 6-layer residual net",
+        ),
+        RunConfig(
+            name="xor-c2-tanh",
+            dataset=DatasetConfig("xor", n=600, noise=0.25, seed=0),
+            model=ModelConfig("c2", "tanh", depth=8, dt=0.5, init_gain=1e-3),
+            training=TrainConfig(iterations=500, lr=0.02, weight_decay=0.0, seed=0),
+            description="a second-order net folds the XOR square",
+        ),
+        RunConfig(
+            name="moons-c0-tanh",
+            dataset=DatasetConfig("moons", n=600, noise=0.08, seed=0),
+            model=ModelConfig("c0", "tanh", depth=4, dt=1.0, init_gain=1.0),
+            training=TrainConfig(iterations=600, lr=0.02, weight_decay=0.0, seed=0),
+            description="an ordinary (C0) tanh net: every layer jumps",
+        ),
+        # scenes/compare.py: the same moons through C0, C1 and C2 tanh nets of the same depth. c0 needs gain 1
+        # (at 1e-3 its layers map everything near one point); c2 takes dt 0.5 so its layers stay a flow.
+        RunConfig(
+            name="compare-c0",
+            dataset=DatasetConfig("moons", n=500, noise=0.08, seed=0),
+            model=ModelConfig("c0", "tanh", depth=8, dt=1.0, init_gain=1.0),
+            training=TrainConfig(iterations=400, lr=0.02, weight_decay=0.0, seed=0),
+            description="compare: an ordinary (C0) net, 8 layers",
+        ),
+        RunConfig(
+            name="compare-c1",
+            dataset=DatasetConfig("moons", n=500, noise=0.08, seed=0),
+            model=ModelConfig("c1", "tanh", depth=8, dt=1.0, init_gain=1e-3),
+            training=TrainConfig(iterations=500, lr=0.02, weight_decay=0.0, seed=0),
+            description="compare: a residual (C1) net, 8 layers",
+        ),
+        RunConfig(
+            name="compare-c2",
+            dataset=DatasetConfig("moons", n=500, noise=0.08, seed=0),
+            model=ModelConfig("c2", "tanh", depth=8, dt=0.5, init_gain=1e-3),
+            training=TrainConfig(iterations=500, lr=0.02, weight_decay=0.0, seed=0),
+            description="compare: a second-order (C2) net, 8 layers",
+        ),
+    ]
+}
+
+
+def get_preset(name: str) -> RunConfig:
+    """The preset called ``name``; ``ConfigError`` listing the valid names otherwise."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
+    return PRESETS[name]

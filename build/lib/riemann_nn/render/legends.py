@@ -1,0 +1,123 @@
+"""Side-panel legends for coloured fields: a log-scale colour bar and a key of the input-position colours."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from manim import VGroup, VMobject
+
+from .framing import nice_step
+from .palette import GlyphPalette, LogColourScale
+from .paths import segments_to_bezier, with_z
+from .theme import Theme, label
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def log_ticks(low: float, high: float, *, most: int = 7) -> np.ndarray:
+    """``log10`` of round values inside ``[low, high]``: powers of ten, else 1-3, 1-2-5 or 1-1.5-2-3-5-7 per
+    decade (the coarsest giving at least four, thinned to at most ``most``), else evenly spaced round values
+    for a range of less than a decade."""
+    decades = range(math.floor(low) - 1, math.ceil(high) + 1)
+    for mantissas in ((1.0,), (1.0, 3.0), (1.0, 2.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)):
+        values = np.log10(sorted(m * 10.0 ** k for k in decades for m in mantissas))
+        inside = values[(values >= low - 1e-9) & (values <= high + 1e-9)]
+        if len(inside) >= 4:
+            return inside[::math.ceil(len(inside) / most)]
+    start, end = 10.0 ** low, 10.0 ** high
+    step = nice_step(end - start, target=6)
+    values = step * np.arange(math.ceil(start / step - 1e-9), math.floor(end / step + 1e-9) + 1)
+    return np.log10(values[values > 0])
+
+
+def format_magnitude(log_value: float) -> str:
+    """A tick label for ``10 ** log_value``: plain for 0.001 .. 1000, else a power of ten."""
+    value = 10.0 ** log_value
+    if 1e-3 <= value < 1e4 - 0.5:
+        return f"{float(f'{value:.2g}'):g}"
+    exponent = round(log_value)
+    if abs(log_value - exponent) < 1e-6:
+        return "10" + str(exponent).translate(_SUPERSCRIPTS)
+    return f"{value:.0e}"
+
+
+def ordinal(number: float) -> str:
+    """2 -> "2nd", 98 -> "98th", 2.5 -> "2.5th"."""
+    text = f"{number:g}"
+    if not float(number).is_integer() or 10 <= int(number) % 100 <= 13:
+        return text + "th"
+    return text + {1: "st", 2: "nd", 3: "rd"}.get(int(number) % 10, "th")
+
+
+class ColourBar(VGroup):
+    """A horizontal colour bar of a ``LogColourScale``: positions linear in ``log10``, one rectangle per colour
+    bin, tick labels at round values, and an arrow-head cap at each end that was clipped.
+
+    Parameters
+    ----------
+    scale : the scale; its bins as ``GlyphPalette`` colours them.
+    theme : colours.
+    count : number of colour bins.
+    title : the line above the bar.
+    width, height : of the bar (scene units), caps not included.
+    """
+
+    def __init__(self, scale: LogColourScale, theme: Theme, *, count: int, title: str, width: float = 3.4,
+                 height: float = 0.22, font_size: float = 17, **kwargs):
+        super().__init__(**kwargs)
+        self.log_scale, self.width_units = scale, width
+        colours = scale.colours(theme, count)
+        edges = self.position(scale.value_at(np.arange(count + 1) / count))  # (K+1,)
+        centres = np.column_stack([(edges[:-1] + edges[1:]) / 2, np.zeros(count)])  # (K, 2)
+        maps = np.zeros((count, 2, 2))
+        maps[:, 0, 0], maps[:, 1, 1] = (edges[1:] - edges[:-1]) / 2 + 0.004, height / 2  # overlap a hair: no seams
+        self.bar = GlyphPalette(colours, shape="square", stroke_width=0, fill_opacity=1.0)
+        self.bar.set_glyphs(centres, maps, np.arange(count))
+        self.caps = VGroup()
+        for clipped, end, direction, colour in ((scale.clipped_low, 0.0, -1.0, colours[0]),
+                                                (scale.clipped_high, width, 1.0, colours[-1])):
+            if clipped:
+                tip = [[end, height / 2], [end + direction * 0.8 * height, 0.0], [end, -height / 2]]
+                cap = VMobject(fill_color=colour, fill_opacity=1.0, stroke_width=0)
+                cap.set_points_as_corners(with_z(np.array(tip + tip[:1])))
+                self.caps.add(cap)
+        ticks = log_ticks(scale.low, scale.high)
+        x = self.position(ticks)  # (T,)
+        self.ticks = VMobject(stroke_color=theme.muted, stroke_width=1.5)
+        self.ticks.set_points(segments_to_bezier(np.column_stack([x, np.full_like(x, -height / 2)]),
+                                                 np.column_stack([x, np.full_like(x, -height / 2 - 0.08)])))
+        self.tick_labels = VGroup(*[label(format_magnitude(v), theme, font_size=font_size, color=theme.muted)
+                                    .move_to([p, -height / 2 - 0.24, 0]) for v, p in zip(ticks, x)])
+        self.title = label(title, theme, font_size=font_size + 1, color=theme.text)
+        self.title.move_to([0, height / 2 + 0.2, 0], aligned_edge=[-1, -1, 0])
+        ends = VGroup(label("squeezed", theme, font_size=font_size, color=theme.muted),
+                      label("stretched", theme, font_size=font_size, color=theme.muted))
+        ends[0].move_to([0, -height / 2 - 0.58, 0], aligned_edge=[-1, 1, 0])
+        ends[1].move_to([width, -height / 2 - 0.58, 0], aligned_edge=[1, 1, 0])
+        self.add(self.title, self.bar, self.caps, self.ticks, self.tick_labels, ends)
+        if len(self.caps):
+            at = "at the {} and\n{} percentiles".format(*map(ordinal, scale.percentiles)) if scale.percentiles else ""
+            note = label(f"\u25c2 \u25b8  ends clipped {at}", theme, font_size=font_size - 2, color=theme.muted)
+            self.add(note.move_to([0, -height / 2 - 0.95, 0], aligned_edge=[-1, 1, 0]))
+
+    def position(self, log_values: np.ndarray) -> np.ndarray:
+        """Where ``log10`` values lie along the bar, from 0 at ``low`` to ``width`` at ``high`` of the scale."""
+        low, high = self.log_scale.low, self.log_scale.high
+        return (np.asarray(log_values, float) - low) / (high - low) * self.width_units
+
+
+class PositionKey(VGroup):
+    """A small mosaic of the input-position colours with a caption: glyph colour = where its site lies."""
+
+    def __init__(self, colours: list[str], theme: Theme, *, per_side: int, side: float = 0.75,
+                 text: str = "glyph colour:\nwhere its site\nlies in the input", font_size: float = 17, **kwargs):
+        super().__init__(**kwargs)
+        step = side / per_side
+        centre = (np.arange(per_side) + 0.5) * step - side / 2  # (P,)
+        gx, gy = np.meshgrid(centre, centre, indexing="xy")
+        mosaic = GlyphPalette(colours, shape="square", stroke_width=0, fill_opacity=1.0)
+        tiles = np.tile(np.eye(2) * step * 0.46, (per_side ** 2, 1, 1))  # (P^2, 2, 2): small gaps between tiles
+        mosaic.set_glyphs(np.column_stack([gx.ravel(), gy.ravel()]), tiles, np.arange(per_side ** 2))
+        words = label(text, theme, font_size=font_size, color=theme.muted)
+        self.add(mosaic, words.next_to(mosaic, [1, 0, 0], buff=0.2))

@@ -1,0 +1,65 @@
+"""One story, two outputs: a manim-slides ``Slide`` where manim-slides is installed, a plain ``Scene`` otherwise.
+
+A scene subclasses ``slide_base()`` and calls ``self.next_slide(notes=...)`` at the start of every beat. With
+manim-slides each beat becomes a slide with speaker notes, written under ``<media_dir>/slides/`` next to the
+usual MP4; without it ``next_slide`` does nothing and ``manim`` renders the same video.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from manim import Scene, config
+
+SLIDES_FOLDER = "slides"  # under manim's media_dir: media/slides/<Scene>.json and media/slides/files/<Scene>/
+
+
+class SceneWithoutSlides(Scene):
+    """A plain ``Scene`` that accepts manim-slides' ``next_slide`` and ignores it."""
+
+    is_slide = False
+
+    def next_slide(self, *args, notes: str = "", **kwargs) -> None:
+        """Where a slide would end: nothing to do in a plain video (``notes`` are for presenters)."""
+
+
+def slide_base() -> type[Scene]:
+    """The base class of a lecture: manim-slides' ``Slide`` writing its slides to ``<media_dir>/slides``
+    when ``manim_slides`` can be imported, else ``SceneWithoutSlides``."""
+    try:
+        from manim_slides import Slide
+    except ImportError:
+        return SceneWithoutSlides
+
+    # manim-slides 5.7 sets two settings that Manim 0.22 dropped or narrowed: ``write_to_movie`` (for the OpenGL
+    # renderer only) and ``max_files_cached = inf`` (0.22 wants -1 for unlimited, and has no ``flush_cache``).
+    legacy_manim = hasattr(type(config), "write_to_movie")
+
+    class SlideInMedia(Slide):
+        """A ``Slide`` whose slide files go under manim's media folder instead of ``./slides``."""
+
+        is_slide = True
+
+        def __init__(self, *args, **kwargs):
+            # Absolute: manim-slides reads the slide files' paths relative to the folder's parent, which for
+            # media/slides is media/, not the directory the relative paths were written from.
+            kwargs.setdefault("output_folder", Path(config.media_dir).resolve() / SLIDES_FOLDER)
+            if legacy_manim:
+                super().__init__(*args, **kwargs)
+            else:  # skip Slide.__init__'s write_to_movie: the Cairo renderer writes the movie anyway
+                super(Slide, self).__init__(*args, **kwargs)
+
+        def render(self, *args, **kwargs):
+            if legacy_manim:
+                return super().render(*args, **kwargs)
+            # Slide.render for Manim 0.22: slides are cut from the partial movie files, so keep them all.
+            kept = config["max_files_cached"]
+            config["max_files_cached"] = -1
+            try:
+                Scene.render(self, *args, **kwargs)
+            finally:
+                config["max_files_cached"] = kept
+            self._save_slides(use_cache=not (config["disable_caching"] or self.disable_caching),
+                              flush_cache=self.flush_cache, skip_reversing=self.skip_reversing)
+
+    return SlideInMedia
