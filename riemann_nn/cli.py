@@ -220,11 +220,21 @@ def _run_size(config) -> int:
 
 
 def _line_count(path: str) -> int:
+    """Lines of a regular file of CSV size; 0 for anything else (a FIFO or device is never opened here:
+    load_csv refuses it, before any training)."""
+    import os
+    import stat
+
+    from .data import MAX_CSV_BYTES
+
     try:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_CSV_BYTES:
+            return 0
         with open(path, "rb") as handle:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
     except OSError:
-        return 0  # unreadable: load_csv says why, before any training
+        return 0
 
 
 @main.command("info")

@@ -175,6 +175,8 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         check_name(self.name)
+        if not isinstance(self.description, str):
+            raise ConfigError(f"description must be a string, got {type(self.description).__name__}")
         for section, kind in (("dataset", DatasetConfig), ("model", ModelConfig), ("training", TrainConfig),
                               ("geometry", GeometryConfig)):
             if not isinstance(getattr(self, section), kind):
