@@ -423,7 +423,7 @@ def check_render(*, preset: str | None, run_file: str | None, layer_path: str | 
     if scene_name not in available:
         raise ConfigError(f"unknown scene {scene_name!r}; choose one of: {', '.join(available) or 'none found'} "
                           "(riemann-nn render needs the repository's scenes/ folder)")
-    scheme = load_run(run_file).scheme if run_file else get_preset(preset).model.scheme if preset else None
+    scheme = load_run(run_file).scheme if run_file else get_preset(preset).model.scheme if preset is not None else None
     if layer_path == "staged" and scheme != "c0":
         shown = f"this run is {scheme}" if scheme else "give a c0 run with --run or --preset"
         raise ConfigError(f"--path staged replays c0 layers (linear map, shift, activation); {shown}, or use "
