@@ -1,8 +1,9 @@
 """Full-batch, deterministic training of a width-2 network (AdamW, BCE with logits).
 
-Training that blows up is an error, not a file: a non-finite loss, a final loss far above the first, weights
-beyond ``MAX_WEIGHT`` or layer coordinates beyond ``MAX_GROWTH`` times the input's all raise ``TrainingError``
-with a hint; a run that trains but ends below ``LOW_ACCURACY`` warns (``RiemannNNWarning``) with the same hint.
+Training that blows up is an error, not a file: a non-finite loss, a final loss far above the first or above
+``MAX_LOSS``, weights beyond ``MAX_WEIGHT`` or layer coordinates beyond ``MAX_GROWTH`` times the input's raise
+``TrainingError`` with a hint; a run that trains but ends below ``LOW_ACCURACY`` warns (``RiemannNNWarning``)
+with the same hint.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .model import Width2Net, single_thread
 HINT = "try a smaller learning rate (--lr) or standardised data (--standardize)"
 LOSS_GROWTH = 10.0  # a final loss this many times the first one (and worse than chance) is a blow-up...
 CHANCE_LOSS = math.log(2.0)  # ...where chance is the loss of logit 0 everywhere
+MAX_LOSS = 100.0  # a mean cross-entropy this high needs logits near -100 on wrong points: numerically absurd
 MAX_WEIGHT = 1e6  # |W|, |b| of a trained net stay near lr * iterations; beyond this tanh is a step function
 MAX_GROWTH = 1e6  # layer coordinates this many times the input's (or 1) cannot be drawn in one frame
 LOW_ACCURACY = 0.9
@@ -96,8 +98,6 @@ def _check_blow_up(model: Width2Net, inputs: torch.Tensor, *, first_loss: float,
         largest = max(float(p.abs().max()) for p in model.parameters())
         if not largest <= MAX_WEIGHT:  # also NaN
             raise TrainingError(f"training blew up: weights reached {largest:.3g} (more than {MAX_WEIGHT:g}); {HINT}")
-        if final_loss > max(LOSS_GROWTH * first_loss, CHANCE_LOSS):
-            raise TrainingError(f"training blew up: the loss rose from {first_loss:.4g} to {final_loss:.4g}; {HINT}")
         reach = model.layers(inputs).abs().amax(dim=(1, 2))  # (L+1,) the largest coordinate of every layer
         limit = MAX_GROWTH * max(1.0, float(reach[0]))
         beyond = torch.nonzero(~(reach <= limit)).flatten()
@@ -105,6 +105,11 @@ def _check_blow_up(model: Width2Net, inputs: torch.Tensor, *, first_loss: float,
             layer = int(beyond[0])
             raise TrainingError(f"training blew up: layer {layer}'s coordinates reach {float(reach[layer]):.3g}, more "
                                 f"than {MAX_GROWTH:g} times the input's; {HINT}")
+        if final_loss > max(LOSS_GROWTH * first_loss, CHANCE_LOSS):
+            raise TrainingError(f"training blew up: the loss rose from {first_loss:.4g} to {final_loss:.4g}; {HINT}")
+        if final_loss > MAX_LOSS:
+            raise TrainingError(f"training blew up: the loss ended at {final_loss:.4g} (logits far beyond any sane "
+                                f"range); {HINT}")
 
 
 class _progress_bar:

@@ -536,6 +536,17 @@ def test_training_that_blows_up_is_one_error_with_a_hint(place, args, fragment):
     assert line.endswith("try a smaller learning rate (--lr) or standardised data (--standardize)")
 
 
+def test_logits_of_the_datas_size_are_a_blow_up(place):
+    """Moons in units of 1e20 through a residual net: the head's logits are of size 1e20 and so is the loss (from
+    the first step on, so it never "rises"): an error pointing at --standardize, not a file."""
+    x, y = data_module.make_dataset("moons", n=100, noise=0.08, seed=0)
+    csv = place / "huge.csv"
+    np.savetxt(csv, np.column_stack([x * 1e20, y]), delimiter=",", fmt="%.17g")
+    line = refused(place, ["train", "--csv", csv, "--scheme", "c1", "--init-gain", "1", "--depth", "3",
+                           "--iterations", "20", "--quiet", "-o", place / "out.npz"], "the loss ended at")
+    assert line.endswith("--standardize)")
+
+
 def test_low_accuracy_is_a_warning_with_the_same_hint(place):
     """Five steps on spirals: the file is written, and one warning line says why it may be poor."""
     result = runner().invoke(main, ["train", "--dataset", "spirals", "--n", "100", "--depth", "2",

@@ -122,3 +122,16 @@ def test_without_standardize_nothing_changes(tmp_path):
     x, y = make_dataset("moons", n=100, noise=0.08, seed=0)
     run = _run(tmp_path, x, y, "c1", standardize=False)
     assert "standardize" not in run.meta and run.meta["model"]["dt"] == 0.8
+
+
+@pytest.mark.parametrize("size", [1e-60, 1e60, 1e99])
+def test_extreme_sizes_train_and_export_without_floating_point_trouble(tmp_path, size):
+    """Standardised, data of any size within the limits gives the same accuracy, with no overflow, division or
+    invalid-value warning anywhere in training and export (decision boundary included)."""
+    x, y = make_dataset("moons", n=100, noise=0.08, seed=0)
+    reference = _run(tmp_path, x, y, "c1", name="unit")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        run = _run(tmp_path, x * size, y, "c1", name="scaled")
+    assert run.meta["training"]["accuracy"] == reference.meta["training"]["accuracy"]
+    assert len(run.boundary_offsets) == len(reference.boundary_offsets)
