@@ -98,7 +98,7 @@ class Run:
 
     def boundary_polylines(self, layer: int) -> list[np.ndarray]:
         """The decision boundary's components in layer ``layer``'s coordinates (empty for older files)."""
-        if self.boundary is None:
+        if self.boundary is None or self.boundary_offsets is None:  # validation keeps the two together
             return []
         from .level_sets import unpack
 
@@ -110,7 +110,8 @@ class Run:
 
 
 def _expected_shapes(run_arrays: dict) -> dict[str, tuple]:
-    """Shapes every key must have, derived from ``weight`` (L), ``y`` (N), ``grid`` (R, S), ``sites`` (M), ``loss`` (I)."""
+    """Shapes every key must have, derived from ``weight`` (L), ``y`` (N), ``grid`` (R, S), ``sites`` (M),
+    ``loss`` (I)."""
     depth = run_arrays["weight"].shape[0]
     n = run_arrays["y"].shape[0]
     _, r, s, _ = run_arrays["grid"].shape
@@ -167,7 +168,8 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
         raise RunFileError(f"{source}: key 'y' must hold integer labels 0 and 1")
     for key in ("degenerate", "clipped", *(k for k in DERIVED_KEYS if k in arrays)):
         if arrays[key].shape != arrays["degenerate"].shape:
-            raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, expected {arrays['degenerate'].shape}")
+            raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, "
+                               f"expected {arrays['degenerate'].shape}")
         if arrays[key].dtype != bool:
             raise RunFileError(f"{source}: key {key!r} has dtype {arrays[key].dtype}, expected bool")
     if ((arrays["accuracy"] < 0) | (arrays["accuracy"] > 1)).any() or (arrays["loss"] < 0).any():

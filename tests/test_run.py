@@ -9,9 +9,10 @@ import json
 import numpy as np
 import pytest
 
-from conftest import assert_finite_shape, break_deflate_stream
 from riemann_nn.errors import RunFileError
 from riemann_nn.run import ARRAY_KEYS, DERIVED_KEYS, OPTIONAL_KEYS, SCHEMA, VERSION, load_run, save_run
+
+from conftest import assert_finite_shape, break_deflate_stream
 
 ACT = {
     "tanh": np.tanh,
@@ -89,7 +90,7 @@ def test_failed_save_of_an_invalid_run_writes_nothing(c1_run, tmp_path):
     x = c1_run.x.copy()
     x[1, 7, 0] = np.nan
     bad = dataclasses.replace(c1_run, x=x)
-    with pytest.raises(RunFileError, match="'x'.*NaN"):
+    with pytest.raises(RunFileError, match=r"'x'.*NaN"):
         save_run(bad, tmp_path / "run.npz")
     assert list(tmp_path.iterdir()) == []
 
