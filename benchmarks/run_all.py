@@ -2,7 +2,7 @@
 benchmarks/run_all.py``).
 
 Each runs in its own process, so one's imports, threads and caches never colour another's numbers;
-bench_render goes last because it is the slowest. Exits non-zero if any benchmark failed.
+bench_render and bench_parallel (the default video at -qh, twice) go last because they are the slowest. Exits non-zero if any benchmark failed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_core.py", "bench_frames.py", "bench_render.py")
+BENCHMARKS = ("bench_core.py", "bench_frames.py", "bench_render.py", "bench_parallel.py")
 
 
 def main() -> int:

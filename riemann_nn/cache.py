@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
 
 from ._version import __version__
 from .config import RunConfig
+from .errors import ConfigError, RiemannNNWarning, RunFileError
 from .export import EXPORT_GENERATION, build_run, file_digest
 from .run import VERSION, Run, load_run, save_run
 
@@ -37,10 +39,16 @@ def cached_run_path(config: RunConfig, *, cache_dir: str | Path | None = None) -
 
 def load_or_train(config: RunConfig, *, cache_dir: str | Path | None = None, progress: bool = True) -> Run:
     """The cached Run of ``config`` (in ``cache_dir``, else ``default_cache_dir()``) if there is one, else train
-    it now and cache it."""
+    it now and cache it. A cached file that does not load (corrupt, truncated) is trained again, with one
+    ``RiemannNNWarning``."""
+    if not isinstance(config, RunConfig):
+        raise ConfigError(f"load_or_train needs a RunConfig, got {type(config).__name__}")
     path = cached_run_path(config, cache_dir=cache_dir)
     if path.is_file():
-        return load_run(path)
+        try:
+            return load_run(path)
+        except RunFileError as error:  # a damaged cache entry is no reason to stop: make it again
+            warnings.warn(f"cached run {error}; training it again", RiemannNNWarning, stacklevel=2)
     run = build_run(config, progress=progress)
     save_run(run, path)
     return run

@@ -1,26 +1,91 @@
-"""The ``riemann-nn`` command: train runs, summarise them, render videos."""
+"""The ``riemann-nn`` command: train runs, summarise them, render videos.
+
+Every error a user can cause ends in one line on stderr starting ``error:`` and a non-zero exit, before any work
+when it can be known before (options, environment, input files, the output's place); warnings are one line
+starting ``warning:``. SIGTERM is turned into a clean exit (status 143) that runs every cleanup, so no temporary
+file is left behind.
+"""
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 import numpy as np
 
-from .errors import RiemannNNError
+from .config import MAX_COORDINATE, MAX_NAME_LENGTH, RunConfig
+from .errors import RiemannNNError, RiemannNNWarning
+from .jobs.job import QUALITY_FOLDERS
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+TERMINATED = 128 + signal.SIGTERM  # the shell's status for a process ended by SIGTERM
 
 
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
+def _fail(message: str, *, status: int = 1) -> None:
+    click.echo(f"error: {' '.join(str(message).splitlines())}", err=True)  # one line, whatever the message holds
+    sys.exit(status)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised wherever the program is, so that ``finally`` and ``except`` blocks clean up."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the cleanup
+    raise _Terminated
+
+
+@contextmanager
+def _one_line_reports() -> Iterator[None]:
+    """SIGTERM becomes ``_Terminated``; riemann-nn's warnings print as one ``warning:`` line each."""
+    previous_handler = None
+    if threading.current_thread() is threading.main_thread():
+        previous_handler = signal.signal(signal.SIGTERM, _raise_terminated)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", RiemannNNWarning)
+        show = warnings.showwarning
+
+        def show_warning(message, category, *args, **kwargs):
+            if issubclass(category, RiemannNNWarning):
+                click.echo(f"warning: {' '.join(str(message).splitlines())}", err=True)
+            else:
+                show(message, category, *args, **kwargs)
+
+        warnings.showwarning = show_warning
+        try:
+            yield
+        finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGTERM, previous_handler)
 
 
 class _Group(click.Group):
-    """Turns every error a user can cause into one line on stderr and exit status 1."""
+    """Turns every error a user can cause (bad options included) into one line on stderr and a non-zero exit."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        no_args_help = getattr(click.exceptions, "NoArgsIsHelpError", ())
+        with _one_line_reports():
+            try:
+                outcome = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            except no_args_help as error:  # bare ``riemann-nn``: the help, as click shows it
+                error.show()
+                sys.exit(error.exit_code)
+            except click.ClickException as error:  # a bad option or argument: click's message, on one line
+                _fail(error.format_message(), status=error.exit_code)
+            except click.Abort:
+                _fail("interrupted; nothing was written")
+            except _Terminated:
+                _fail("terminated; no partial file was left", status=TERMINATED)
+        if not standalone_mode:
+            return outcome
+        sys.exit(outcome if isinstance(outcome, int) else 0)
 
     def invoke(self, ctx):
         try:
@@ -37,8 +102,8 @@ def main() -> None:
     """See what a deep width-2 network does to its input space.
 
     Train a network (`train`), summarise a Run file (`info`), list the presets (`presets`),
-    render a scene (`render`), draw a still with a panel per layer (`sheet`) and find shortest
-    paths under the pulled-back metric (`geodesic`).
+    render a scene (`render`, on every core with --jobs), render many (`render-all`), draw a still
+    with a panel per layer (`sheet`) and find shortest paths under the pulled-back metric (`geodesic`).
     """
 
 
@@ -69,26 +134,29 @@ def presets_command() -> None:
 @click.option("--weight-decay", type=float, help="AdamW weight decay.")
 @click.option("--seed", type=int, help="Seed of the initial weights.")
 @click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), help="How glyphs draw the metric.")
+@click.option("--standardize", is_flag=True,
+              help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, dt,
-                  init_gain, iterations, lr, weight_decay, seed, convention, output, quiet) -> None:
+                  init_gain, iterations, lr, weight_decay, seed, convention, standardize, output, quiet) -> None:
     """Train a network and write its Run file."""
-    from .config import RunConfig
     from .export import build_run
+    from .outputs import check_output
     from .presets import get_preset
     from .run import save_run
 
-    config = get_preset(preset) if preset else RunConfig()
-    config = config.replace(
-        dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path),
+    base = get_preset(preset) if preset is not None else RunConfig()
+    config = base.replace(
+        dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path,
+                      standardize=True if standardize else None),
         model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain),
         training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed),
         geometry=given(convention=convention),
     )
-    if not preset or csv_path or dataset or scheme or activation or depth:
-        config = config.replace(name=_custom_name(config))
+    config = config.replace(name=run_name(base, config) if preset is not None else _custom_name(config))
     path = Path(output) if output else Path("media") / "runs" / f"{config.name}.npz"
+    check_output(path, inputs=[csv_path], needed_bytes=_run_size(config), create_parent=True)
     run = build_run(config, progress=not quiet)
     save_run(run, path)
     t = run.meta["training"]
@@ -100,9 +168,74 @@ def given(**values) -> dict:
     return {key: value for key, value in values.items() if value is not None}
 
 
+# How a changed field shows in the name of a run made from a preset: "seed-spirals+dt0.1+lr0.01".
+CHANGE_LABELS = {
+    ("dataset", "name"): "", ("dataset", "n"): "n", ("dataset", "noise"): "noise", ("dataset", "seed"): "dataseed",
+    ("dataset", "csv"): "csv-", ("dataset", "standardize"): "standardized",
+    ("model", "scheme"): "", ("model", "activation"): "", ("model", "depth"): "depth", ("model", "dt"): "dt",
+    ("model", "init_gain"): "gain", ("training", "iterations"): "it", ("training", "lr"): "lr",
+    ("training", "weight_decay"): "wd", ("training", "seed"): "seed", ("geometry", "convention"): "",
+}
+
+
+def run_name(preset: RunConfig, config: RunConfig) -> str:
+    """The name of a run made from ``preset`` with some options changed: the preset's name when nothing
+    changed, else the name followed by each change (``seed-spirals+dt0.1``), or ``NAME+custom`` when that is
+    too long for a file name."""
+    changes = []
+    for (section, field), label in CHANGE_LABELS.items():
+        before, after = getattr(getattr(preset, section), field), getattr(getattr(config, section), field)
+        if after == before:
+            continue
+        if isinstance(after, bool):
+            changes.append(label)
+        elif isinstance(after, float):
+            changes.append(f"{label}{after:g}")
+        elif field == "csv":
+            changes.append(f"{label}{_file_name_part(Path(after).stem)}")
+        else:
+            changes.append(f"{label}{after}")
+    name = "+".join([preset.name, *changes])
+    return name if len(name) <= MAX_NAME_LENGTH else f"{preset.name}+custom"
+
+
 def _custom_name(config) -> str:
-    source = Path(config.dataset.csv).stem if config.dataset.csv else config.dataset.name
+    source = _file_name_part(Path(config.dataset.csv).stem) if config.dataset.csv else config.dataset.name
     return f"{source}-{config.model.scheme}-{config.model.activation}"
+
+
+def _file_name_part(text: str) -> str:
+    """``text`` with everything but letters, digits, ``.``, ``_`` and ``-`` replaced, at most 60 characters,
+    starting with a letter or digit (``data`` if nothing is left)."""
+    kept = "".join(c if c.isalnum() or c in "._-" else "_" for c in text)[:60].lstrip("._-")
+    return kept or "data"
+
+
+def _run_size(config) -> int:
+    """About how many bytes the Run file of ``config`` takes (floats barely compress): for the space check."""
+    d, g, depth = config.dataset, config.geometry, config.model.depth
+    points = d.n if d.csv is None else _line_count(d.csv)
+    sites, grid = g.sites_per_side**2, 2 * g.grid_lines * g.grid_samples
+    floats = (depth + 1) * (2 * points + 2 * grid + 13 * sites) + 2 * config.training.iterations
+    return 8 * floats
+
+
+def _line_count(path: str) -> int:
+    """Lines of a regular file of CSV size; 0 for anything else (a FIFO or device is never opened here:
+    load_csv refuses it, before any training)."""
+    import os
+    import stat
+
+    from .data import MAX_CSV_BYTES
+
+    try:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_CSV_BYTES:
+            return 0
+        with open(path, "rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except OSError:
+        return 0
 
 
 @main.command("info")
@@ -114,7 +247,7 @@ def info_command(run_file, as_json) -> None:
 
     run = load_run(run_file)
     if as_json:
-        click.echo(json.dumps(run.meta, indent=2))
+        click.echo(json.dumps(run.meta, indent=2, allow_nan=False))  # load_run refused NaN and infinities
         return
     m, t, e = run.meta["model"], run.meta["training"], run.meta["ellipse"]
     d = run.meta["dataset"]
@@ -122,7 +255,12 @@ def info_command(run_file, as_json) -> None:
     click.echo(f"{run_file}: {run.name}")
     click.echo(f"  data      {source}, {run.y.size} points ({int((run.y == 1).sum())} in class 1)")
     click.echo(f"  network   {m['scheme']} {m['activation']}, depth {m['depth']}, dt {m['dt']}")
-    click.echo(f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, seed {t['seed']}")
+    click.echo(f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, "
+               f"seed {t['seed']}")
+    if "standardize" in run.meta:
+        mean, scale = run.meta["standardize"]["mean"], run.meta["standardize"]["scale"]
+        click.echo(f"  inputs    trained standardised: (x - ({mean[0]:.4g}, {mean[1]:.4g})) / {scale:.4g}; "
+                   "the file is in the data's coordinates")
     click.echo(f"  glyphs    {e['convention']}, scale {e['scale']:.4g}, {run.sites.shape[1]} sites, "
                f"{int(run.clipped.sum())} clipped")
     click.echo("  layer        x range                 y range            degenerate sites")
@@ -142,13 +280,15 @@ def info_command(run_file, as_json) -> None:
 @click.option("--no-glyphs", is_flag=True, help="Leave out the metric glyphs.")
 def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
     """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line)."""
-    from .render.sheet import save_sheet
+    from .outputs import check_output
     from .render.colour import current_theme
+    from .render.sheet import save_sheet
     from .run import load_run
 
     run = load_run(run_file)
     chosen = current_theme(theme)
     path = Path(output) if output else Path("media") / "images" / f"{run.name}-sheet-{chosen.name}.png"
+    check_output(path, inputs=[run_file], create_parent=True)
     save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
     click.echo(f"wrote {path}")
 
@@ -157,7 +297,8 @@ def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
 @click.argument("run_file", type=click.Path(dir_okay=False))
 @click.option("--from", "start", required=True, metavar="X,Y", help="Start point, in input coordinates.")
 @click.option("--to", "end", required=True, metavar="X,Y", help="End point, in input coordinates.")
-@click.option("--points", type=int, default=64, show_default=True, help="Points of the path, ends included.")
+@click.option("--points", type=int, default=64, show_default=True, callback=lambda _, __, value: _path_points(value),
+              help="Points of the path, ends included.")
 @click.option("--method", default="auto", show_default=True,
               help="auto (lift the last layer's chord, else minimise the energy), lift or energy.")
 @click.option("--json", "as_json", is_flag=True, help="Print the path and the lengths as JSON.")
@@ -184,8 +325,20 @@ def geodesic_command(run_file, start, end, points, method, as_json) -> None:
     click.echo(f"  Euclidean distance  {path.euclidean:.6g}   |to - from| in the input")
 
 
+MAX_PATH_POINTS = 100_000  # a path's points are mapped through the net a few times each: keep it to seconds
+
+
+def _path_points(value: int) -> int:
+    """``--points`` up to ``MAX_PATH_POINTS``; the lower bound is ``shortest_path``'s to check."""
+    from .errors import ConfigError
+
+    if value > MAX_PATH_POINTS:
+        raise ConfigError(f"--points must be at most {MAX_PATH_POINTS:,}, got {value:,}")
+    return value
+
+
 def _point_option(text: str, option: str) -> tuple[float, float]:
-    """``"X,Y"`` as two finite floats; ``ConfigError`` naming the option otherwise."""
+    """``"X,Y"`` as two finite floats within ``MAX_COORDINATE``; ``ConfigError`` naming the option otherwise."""
     from .errors import ConfigError
 
     parts = text.split(",")
@@ -195,10 +348,29 @@ def _point_option(text: str, option: str) -> tuple[float, float]:
         raise ConfigError(f"{option} needs X,Y (two numbers separated by a comma), got {text!r}") from None
     if not (np.isfinite(x) and np.isfinite(y)):
         raise ConfigError(f"{option} needs finite numbers, got {text!r}")
+    if max(abs(x), abs(y)) > MAX_COORDINATE:
+        raise ConfigError(f"{option} {text!r} is beyond +-{MAX_COORDINATE:g}, where the metric's arithmetic overflows")
     return x, y
 
 
-QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
+def parallel_options(command):
+    """``--jobs``, ``--dask`` and ``--scheduler``: how many processes, and where they run."""
+    scheduler = click.option("--scheduler", metavar="ADDRESS",
+                             help="Run on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; implies --dask).")
+    dask = click.option("--dask", "use_dask", is_flag=True,
+                        help="Run on Dask: a local cluster of --jobs worker processes unless --scheduler is given.")
+    jobs = click.option("--jobs", "-j", type=int, default=1, show_default=True,
+                        help="Processes at once (render: chunks of one scene; render-all: videos); 0 = one per core.")
+    return jobs(dask(scheduler(command)))
+
+
+def _workers(jobs: int) -> int:
+    from .errors import ConfigError
+    from .jobs.executors import available_cores
+
+    if jobs < 0:
+        raise ConfigError(f"--jobs must be 0 (one per core) or more, got {jobs}")
+    return jobs or available_cores()
 
 
 @main.command("render")
@@ -210,44 +382,152 @@ QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
               help="How points move between layers [per scheme: c0 staged, c1 straight, c2 spline].")
 @click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme [dark].")
 @click.option("--scene", "scene_name", default="transform", show_default=True,
-              help="Scene file in scenes/ (without .py).")
-def render_command(preset, run_file, quality, layer_path, theme, scene_name) -> None:
-    """Render a scene to MP4 (trains and caches the run first if needed) and say where it is."""
+              help="Scene file in scenes/ (without .py), or the path of a .py scene file.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Video to write (.mp4) [media/videos/SCENE-RUN-THEME-QUALITY.mp4].")
+@parallel_options
+def render_command(preset, run_file, quality, layer_path, theme, scene_name, output, jobs, use_dask, scheduler) -> None:
+    """Render a scene to MP4 (trains and caches the run first if needed) and say where it is.
+
+    With --jobs N the scene is split into N chunks of its animations with about as many frames each,
+    rendered at once and joined without re-encoding: the same frames as one process makes.
+    """
     import contextlib
-    import os
-    import subprocess
 
     from .cache import load_or_train
+    from .jobs import job_from_options
     from .presets import get_preset
     from .run import load_run
 
+    check_render(preset=preset, run_file=run_file, layer_path=layer_path, theme=theme, scene_name=scene_name)
     root = Path(__file__).resolve().parent.parent
-    scene_file = root / "scenes" / f"{scene_name}.py"
-    if not scene_file.is_file():
-        _fail(f"no scene {scene_file}; riemann-nn render needs the repository's scenes/ folder")
-    env = dict(os.environ)
+    job = job_from_options(scene_name, quality=quality, preset=preset, run_file=run_file, theme=theme,
+                           layer_path=layer_path, output=output)  # scene, quality and output checked first
+    workers = _workers(jobs)
     if run_file:
         load_run(run_file)  # fail now, with one line, rather than inside manim
-        env["RIEMANN_NN_RUN"] = str(Path(run_file).resolve())
     elif preset:
         config = get_preset(preset)
         with contextlib.chdir(root):
             load_or_train(config)  # progress bar here; the scene then reads the cache
-        env["RIEMANN_NN_PRESET"] = preset
-    if layer_path:
-        env["RIEMANN_NN_PATH"] = layer_path
-    if theme:
-        env["RIEMANN_NN_THEME"] = theme
-    command = [sys.executable, "-m", "manim", "render", f"-q{quality}", str(scene_file)]
-    click.echo(f"rendering {scene_file.relative_to(root)} at {QUALITY_FOLDERS[quality]} ...")
-    done = subprocess.run(command, cwd=root, env=env)  # manim's own progress bars show as it renders
-    if done.returncode != 0:
-        _fail(f"manim exited with status {done.returncode}")
-    videos = sorted((root / "media" / "videos" / scene_name / QUALITY_FOLDERS[quality]).glob("*.mp4"),
-                    key=lambda p: p.stat().st_mtime)
-    if not videos:
-        _fail("manim finished but wrote no video")
-    click.echo(f"video: {videos[-1]}")
-    for subtitles in (videos[-1].with_suffix(".vtt"), videos[-1].with_suffix(".srt")):  # written by the story base
-        if subtitles.is_file():
-            click.echo(f"subtitles: {subtitles}")
+    _render(job, workers=workers, use_dask=use_dask, scheduler=scheduler)
+
+
+def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> None:
+    """Render one video in a private folder (in chunks with ``workers`` > 1), move it into place, say where."""
+    from .jobs import render_video
+    from .jobs.executors import make_executor
+
+    executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler, show_output=workers == 1)
+    where = f" in {workers} processes" if workers > 1 else ""
+    click.echo(f"rendering {job.scene_file.name} at {QUALITY_FOLDERS[job.quality]}{where} ...")
+    try:
+        result = render_video(job, jobs=workers, executor=executor)
+    finally:
+        executor.close()
+    click.echo(f"video: {result.video}")
+    for path in result.subtitles:
+        click.echo(f"subtitles: {path}")
+
+
+@main.command("render-all")
+@click.option("--file", "batch_file", type=click.Path(dir_okay=False),
+              help="TOML file of jobs ([defaults], [matrix], [[render]]; see the README).")
+@click.option("--scene", "scenes", multiple=True, help="Scene (repeatable; 'all' = every scene) [transform].")
+@click.option("--preset", "presets", multiple=True, help="Preset (repeatable; 'all' = every preset) [scene's default].")
+@click.option("--run", "runs", multiple=True, type=click.Path(dir_okay=False), help="Run file (repeatable).")
+@click.option("--theme", "themes", multiple=True, type=click.Choice(["dark", "light"]),
+              help="Theme (repeatable) [dark].")
+@click.option("--quality", "-q", "qualities", multiple=True, type=click.Choice(list(QUALITY_FOLDERS)),
+              help="Quality (repeatable) [l].")
+@click.option("--output-dir", type=click.Path(file_okay=False), help="Folder of the videos [media/videos].")
+@click.option("--force", is_flag=True, help="Render every job, also those whose video is newer than its inputs.")
+@parallel_options
+def render_all_command(batch_file, scenes, presets, runs, themes, qualities, output_dir, force, jobs, use_dask,
+                       scheduler) -> None:
+    """Render many videos: every combination of the options given (or the jobs of --file), several at once,
+    with a progress bar across them. A job whose video is newer than its inputs is skipped (resume)."""
+    from .jobs.batch import batch_jobs, expand, read_batch_file, render_batch
+    from .jobs.executors import make_executor
+
+    if batch_file and (scenes or presets or runs or themes or qualities):
+        _fail("give either --file or the --scene/--preset/--run/--theme/--quality options, not both")
+    if batch_file:
+        entries = read_batch_file(Path(batch_file))
+    else:
+        matrix = {"scene": list(scenes) or ["transform"], "theme": list(themes) or [None],
+                  "quality": list(qualities) or ["l"]}
+        shown = [("preset", name) for name in presets] + [("run", path) for path in runs] or [("preset", None)]
+        entries = [{**entry, key: value} for entry in expand(matrix) for key, value in shown]
+        entries = [{key: value for key, value in entry.items() if value is not None} for entry in entries]
+    jobs_list = batch_jobs(entries, output_folder=Path(output_dir) if output_dir else None)
+    workers = _workers(jobs)
+    _prepare_runs(jobs_list)
+    executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler)
+
+    def report(job, outcome) -> None:
+        line = f"failed: {job.describe()}: {outcome}" if isinstance(outcome, Exception) else f"video: {outcome}"
+        click.echo(line, err=isinstance(outcome, Exception))
+
+    try:
+        result = render_batch(jobs_list, executor=executor, force=force, on_done=report)
+    finally:
+        executor.close()
+    for job in result.skipped:
+        click.echo(f"up to date: {job.output}")
+    if result.failed:
+        _fail(f"{len(result.failed)} of {len(jobs_list)} videos failed; first: {result.failed[0][1]}")
+    click.echo(f"{len(result.written)} written, {len(result.skipped)} up to date")
+
+
+def _prepare_runs(jobs) -> None:
+    """Check every Run file and train every preset the jobs show once, here, before any render starts: the
+    renders then all read the cache instead of training the same network side by side."""
+    import contextlib
+
+    from .jobs.job import ROOT, declared_default_preset
+    from .cache import load_or_train
+    from .presets import get_preset
+    from .run import load_run
+
+    for run_file in {job.run_file for job in jobs if job.run_file}:
+        load_run(run_file)
+    presets = {job.preset or declared_default_preset(job.scene_file) for job in jobs if not job.run_file}
+    configs = [get_preset(name) for name in sorted(name for name in presets if name)]  # unknown names: one line
+    with contextlib.chdir(ROOT):
+        for config in configs:
+            load_or_train(config)
+
+
+def check_render(*, preset: str | None, run_file: str | None, layer_path: str | None, theme: str | None,
+                 scene_name: str) -> None:
+    """Everything ``render`` can check before Manim starts: the scene exists, the Run file loads (validated in
+    full), the preset exists, the layer path fits the run's scheme, and the ``RIEMANN_NN_*`` variables the
+    scene will read as well. Raises ``ConfigError``/``RunFileError``; trains and writes nothing."""
+    import os
+
+    from .environment import check_environment
+    from .errors import ConfigError
+    from .presets import get_preset
+    from .run import load_run
+
+    scenes = Path(__file__).resolve().parent.parent / "scenes"
+    available = sorted(p.stem for p in scenes.glob("*.py") if not p.stem.startswith("_"))
+    if scene_name not in available and not scene_name.endswith(".py"):  # a .py path is checked by the job
+        raise ConfigError(f"unknown scene {scene_name!r}; choose one of: {', '.join(available) or 'none found'} "
+                          "(riemann-nn render needs the repository's scenes/ folder)")
+    scheme = load_run(run_file).scheme if run_file else get_preset(preset).model.scheme if preset is not None else None
+    if layer_path == "staged" and scheme != "c0":
+        shown = f"this run is {scheme}" if scheme else "give a c0 run with --run or --preset"
+        raise ConfigError(f"--path staged replays c0 layers (linear map, shift, activation); {shown}, or use "
+                          "--path straight or spline")
+    environment = {**os.environ, **given(RIEMANN_NN_PATH=layer_path, RIEMANN_NN_THEME=theme)}
+    if run_file or preset:  # the options say what to show; the shell's RIEMANN_NN_RUN/PRESET do not count
+        environment.pop("RIEMANN_NN_RUN", None)
+        environment.pop("RIEMANN_NN_PRESET", None)
+        environment.update(given(RIEMANN_NN_RUN=run_file) or given(RIEMANN_NN_PRESET=preset))
+    check_environment(environment)
+
+
+if __name__ == "__main__":
+    main()

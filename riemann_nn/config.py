@@ -24,6 +24,10 @@ MAX_DEPTH = 1000
 MAX_POINTS = 1_000_000
 MAX_ITERATIONS = 10_000_000
 MAX_SEED = 2**63 - 1
+# Input coordinates beyond this are refused: squares and products of coordinates and of their inverse scales
+# (metrics, norms, glyph axes) must stay far from float64's overflow at 1.8e308 and underflow below 1e-308.
+MAX_COORDINATE = 1e100
+MAX_NAME_LENGTH = 120
 
 
 def check_choice(value: Any, choices: tuple[str, ...], what: str) -> str:
@@ -50,6 +54,16 @@ def check_float(value: Any, what: str, *, low: float = -math.inf, high: float = 
         limit = f" and at most {high:g}" if high < math.inf else ""
         raise ConfigError(f"{what} must be {bound}{limit}, got {value!r}")
     return float(value)
+
+
+def check_name(value: Any, what: str = "a run's name") -> str:
+    """``value`` if it can be a file name on every system: 1 to 120 characters, no path separator, no control
+    character, not starting with a dot or a dash; ``ConfigError`` otherwise."""
+    if (not isinstance(value, str) or not 0 < len(value) <= MAX_NAME_LENGTH or value[0] in ".-"
+            or any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in value)):
+        raise ConfigError(f"{what} must be a file name (1 to {MAX_NAME_LENGTH} characters, no '/' or control "
+                          f"characters, not starting with '.' or '-'), got {value!r:.80}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -91,13 +105,18 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class DatasetConfig:
-    """A generated dataset (``name``, ``n`` points, ``noise``, ``seed``) or, with ``csv`` set, a CSV file."""
+    """A generated dataset (``name``, ``n`` points, ``noise``, ``seed``) or, with ``csv`` set, a CSV file.
+
+    ``standardize`` trains on the points shifted to zero mean and scaled to unit size; the Run still shows and
+    measures everything in the data's own coordinates (``standardize.py`` says how).
+    """
 
     name: str = "spirals"
     n: int = 1000
     noise: float = 0.2
     seed: int = 0
     csv: str | None = None
+    standardize: bool = False
 
     def __post_init__(self) -> None:
         if self.csv is None:
@@ -107,6 +126,8 @@ class DatasetConfig:
         check_int(self.n, "n", low=2, high=MAX_POINTS)
         check_float(self.noise, "noise", low=0.0)
         check_int(self.seed, "data seed", low=0, high=MAX_SEED)
+        if not isinstance(self.standardize, bool):
+            raise ConfigError(f"standardize must be True or False, got {self.standardize!r}")
 
 
 @dataclass(frozen=True)
@@ -153,8 +174,9 @@ class RunConfig:
     description: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ConfigError(f"a run's name must be a non-empty string, got {self.name!r}")
+        check_name(self.name)
+        if not isinstance(self.description, str):
+            raise ConfigError(f"description must be a string, got {type(self.description).__name__}")
         for section, kind in (("dataset", DatasetConfig), ("model", ModelConfig), ("training", TrainConfig),
                               ("geometry", GeometryConfig)):
             if not isinstance(getattr(self, section), kind):

@@ -2,20 +2,30 @@
 
 Every generator returns ``(x, y)`` with ``x`` of shape (N, 2), float64, and ``y`` of shape (N,), int64
 labels in {0, 1}; classes are balanced (``N // 2`` and ``N - N // 2``). The same seed gives the same data.
+Whatever the source, ``check_points`` holds the data to what the rest can compute with: 2 to ``MAX_POINTS``
+points, finite coordinates within ``MAX_COORDINATE``, a spread that is not zero, two classes.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import os
+import stat
+from array import array
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from .errors import DataError
+from .config import DATASETS as DATASET_NAMES
+from .config import MAX_COORDINATE, MAX_POINTS, MAX_SEED, check_choice, check_float, check_int
+from .errors import ConfigError, DataError
 
 Dataset = tuple[np.ndarray, np.ndarray]
+
+MIN_SPREAD = 1e-100  # below this, scaling the data to unit size would overflow the metric (1/spread squared)
+MAX_CSV_BYTES = 256 * 2**20  # MAX_POINTS rows of three numbers need a tenth of this
 
 
 def _labels(n: int) -> np.ndarray:
@@ -79,17 +89,56 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
 def make_dataset(name: str, *, n: int = 1000, noise: float = 0.1, seed: int = 0) -> Dataset:
     """Make ``n`` points of the named dataset.
 
-    Returns ``x`` (N, 2) float64 and ``y`` (N,) int64. Raises ``DataError`` for an unknown name, fewer
-    than 2 points or negative noise.
+    Returns ``x`` (N, 2) float64 and ``y`` (N,) int64. Raises ``DataError`` for an unknown name, ``n`` not an
+    integer from 2 to ``MAX_POINTS``, noise that is negative, not a finite number or so large that coordinates
+    overflow, a seed outside 0 .. 2**63 - 1.
     """
-    if name not in DATASETS:
-        raise DataError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
-    if n < 2:
-        raise DataError(f"a dataset needs at least 2 points, got n={n}")
-    if not noise >= 0:
-        raise DataError(f"noise must be a non-negative number, got {noise}")
+    try:
+        check_choice(name, DATASET_NAMES, "dataset")
+        check_int(n, "n (the number of points)", low=2, high=MAX_POINTS)
+        check_float(noise, "noise", low=0.0)
+        check_int(seed, "seed", low=0, high=MAX_SEED)
+    except ConfigError as error:
+        raise DataError(str(error)) from None
     x, y = DATASETS[name](n=n, noise=noise, rng=np.random.default_rng(seed))
-    return x.astype(np.float64), y
+    return check_points(x, y, source=f"{name} with noise {noise:g}")
+
+
+def check_points(x, y, *, source: str = "the data") -> Dataset:
+    """``x`` (N, 2) as float64 and ``y`` (N,) as int64, after checking what every later step relies on.
+
+    ``x`` must hold real numbers (not objects, strings or complex numbers), finite and within
+    ``MAX_COORDINATE`` (beyond it the metric's arithmetic overflows), spread over more than ``MIN_SPREAD``;
+    ``y`` the labels 0 and 1, both present; 2 to ``MAX_POINTS`` points. ``DataError`` naming ``source`` otherwise.
+    Inputs are never modified.
+    """
+    try:
+        x, y = np.asarray(x), np.asarray(y)
+    except (ValueError, TypeError) as error:  # ragged nested lists
+        raise DataError(f"{source}: points and labels must be arrays of numbers ({error})") from None
+    if x.dtype.kind not in "iuf" or y.dtype.kind not in "biuf":
+        raise DataError(f"{source}: points and labels must be real numbers, got dtypes {x.dtype} and {y.dtype}")
+    if x.ndim != 2 or x.shape[1] != 2 or y.shape != x.shape[:1]:
+        raise DataError(f"{source}: points must be (N, 2) and labels (N,), got shapes {x.shape} and {y.shape}")
+    if not 2 <= len(x) <= MAX_POINTS:
+        raise DataError(f"{source}: riemann-nn takes 2 to {MAX_POINTS:,} points, got {len(x):,}")
+    x = x.astype(np.float64)  # a copy: the caller's array is never touched
+    if not np.isfinite(x).all():
+        raise DataError(f"{source}: coordinates must be finite numbers")
+    largest = float(np.abs(x).max())
+    if largest > MAX_COORDINATE:
+        raise DataError(f"{source}: a coordinate of {largest:.3g} is beyond +-{MAX_COORDINATE:g}, where the metric's "
+                        "arithmetic overflows; rescale the data")
+    spread = float((x.max(axis=0) - x.min(axis=0)).max())
+    if spread <= MIN_SPREAD:
+        where = "all at one place" if spread == 0 else f"spread over only {spread:.3g}"
+        raise DataError(f"{source}: the {len(x)} points are {where}; they need to span more than {MIN_SPREAD:g}")
+    if not np.isin(y, (0, 1)).all():
+        raise DataError(f"{source}: labels must be 0 or 1")
+    y = y.astype(np.int64)
+    if np.unique(y).size < 2:
+        raise DataError(f"{source}: all {len(y)} points have label {y[0]}; two classes are needed")
+    return x, y
 
 
 def _parse_number(text: str) -> float | None:
@@ -99,45 +148,67 @@ def _parse_number(text: str) -> float | None:
         return None
 
 
-def load_csv(path: str | Path) -> Dataset:
+def _parse_row(path: Path, number: int, cells: list[str]) -> tuple[float, float, float]:
+    """One data row as (x, y, label); ``DataError`` naming the line for anything but two coordinates and a label."""
+    if len(cells) != 3:
+        raise DataError(f"{path}, line {number}: expected 3 columns (x,y,label), found {len(cells)}")
+    parsed = []
+    for cell in cells:
+        value = _parse_number(cell)
+        if value is None:
+            raise DataError(f"{path}, line {number}: {cell!r} is not a number")
+        parsed.append(value)
+    x, y, label = parsed
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise DataError(f"{path}, line {number}: coordinates must be finite numbers")
+    if max(abs(x), abs(y)) > MAX_COORDINATE:
+        raise DataError(f"{path}, line {number}: a coordinate beyond +-{MAX_COORDINATE:g} (where the metric's "
+                        "arithmetic overflows); rescale the data")
+    if label not in (0.0, 1.0):
+        raise DataError(f"{path}, line {number}: label must be 0 or 1, found {cells[2]!r}")
+    return x, y, label
+
+
+def load_csv(path: str | os.PathLike) -> Dataset:
     """Read ``x,y,label`` rows (an optional header line first) into ``(x (N, 2), y (N,))``.
 
-    Labels must be 0 or 1 and both classes present; coordinates must be finite. Every problem raises
-    ``DataError`` naming the file and the line.
+    Labels must be 0 or 1 and both classes present; coordinates must be finite and within ``MAX_COORDINATE``.
+    The file must be a regular file (a FIFO or a device would never end) of at most ``MAX_CSV_BYTES`` and
+    ``MAX_POINTS`` rows; it is read as a stream. Every problem raises ``DataError`` naming the file and, where
+    there is one, the line.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise DataError(f"load_csv needs a file path, got {type(path).__name__}")
     path = Path(path)
     try:
-        with path.open(newline="") as handle:
-            rows = [(number, row) for number, row in enumerate(csv.reader(handle), start=1)]
+        status = path.stat()
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read it ({error.strerror or error})") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise DataError(f"{path}: not a regular file (a directory, FIFO or device); give a CSV file")
+    if status.st_size > MAX_CSV_BYTES:
+        raise DataError(f"{path}: {status.st_size:,} bytes is more than a CSV of {MAX_POINTS:,} points needs "
+                        f"(at most {MAX_CSV_BYTES:,})")
+    values = array("d")  # x, y, label of every data row, flat: 24 bytes a row however long the file
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: a leading byte-order mark is dropped
+            first = True
+            for number, row in enumerate(csv.reader(handle), start=1):
+                cells = [cell.strip() for cell in row]
+                if not any(cells):
+                    continue
+                if first:
+                    first = False
+                    if all(_parse_number(cell) is None for cell in cells):
+                        continue  # a header line: no cell of the first row is a number
+                values.extend(_parse_row(path, number, cells))
+                if len(values) > 3 * MAX_POINTS:
+                    raise DataError(f"{path}: more than {MAX_POINTS:,} rows; riemann-nn takes at most that many points")
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise DataError(f"{path}: cannot read it as CSV ({error})") from None
-
-    rows = [(number, [cell.strip() for cell in row]) for number, row in rows if any(c.strip() for c in row)]
-    if rows and all(_parse_number(cell) is None for cell in rows[0][1]):
-        rows = rows[1:]  # a header line: no cell of the first row is a number
-    if not rows:
+    if not values:
         raise DataError(f"{path}: no data rows")
-
-    values = np.empty((len(rows), 3))  # (N, 3)
-    for i, (number, row) in enumerate(rows):
-        if len(row) != 3:
-            raise DataError(f"{path}, line {number}: expected 3 columns (x,y,label), found {len(row)}")
-        for j, cell in enumerate(row):
-            value = _parse_number(cell)
-            if value is None:
-                raise DataError(f"{path}, line {number}: {cell!r} is not a number")
-            values[i, j] = value
-
-    x, label = values[:, :2], values[:, 2]  # (N, 2), (N,)
-    bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
-    if bad.size:
-        raise DataError(f"{path}, line {rows[bad[0]][0]}: coordinates must be finite numbers")
-    bad = np.flatnonzero((label != 0) & (label != 1))
-    if bad.size:
-        raise DataError(f"{path}, line {rows[bad[0]][0]}: label must be 0 or 1, found {rows[bad[0]][1][2]!r}")
-    y = label.astype(np.int64)
-    if np.unique(y).size < 2:
-        raise DataError(f"{path}: all {len(y)} rows have label {y[0]}; two classes are needed")
-    return x, y
+    table = np.frombuffer(values, dtype=np.float64).reshape(-1, 3)  # (N, 3)
+    return check_points(table[:, :2], table[:, 2], source=str(path))

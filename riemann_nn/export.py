@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from . import level_sets, metric
 from ._version import __version__
 from .config import GeometryConfig, RunConfig
 from .data import load_csv, make_dataset
+from .errors import ConfigError
 from .network import chart_jacobians, propagate
 from .run import SCHEMA, VERSION, Run
+from .standardize import Standardization
 
 # Part of every cache key: bump it whenever build_run exports something new or different, so cached runs
 # made by an older build are trained afresh instead of silently lacking it (2: the decision boundary;
@@ -32,7 +35,7 @@ def load_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
 def input_bounds(x0: np.ndarray, *, padding: float) -> np.ndarray:
     """The data's bounding box, padded by ``padding`` times its larger side: [[xmin, ymin], [xmax, ymax]]."""
     low, high = x0.min(axis=0), x0.max(axis=0)  # (2,), (2,)
-    pad = padding * max(float((high - low).max()), 1e-9)
+    pad = padding * max(float((high - low).max()), 1e-300)  # data.check_points keeps the spread above 1e-100
     return np.stack([low - pad, high + pad])  # (2, 2)
 
 
@@ -101,12 +104,22 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     """Train the configured network and export every layer's coordinates and metric glyphs."""
     from .train import train  # torch: imported here so that loading a cached run never pays for it
 
+    if not isinstance(config, RunConfig):
+        raise ConfigError(f"build_run needs a RunConfig, got {type(config).__name__}")
     x0, y = load_data(config)  # (N, 2), (N,)
-    result = train(x0, y, model_config=config.model, train_config=config.training, progress=progress)
+    standard = Standardization.of(x0) if config.dataset.standardize else None
+    inputs = standard.apply(x0) if standard else x0  # (N, 2)
+    result = train(inputs, y, model_config=config.model, train_config=config.training, progress=progress)
     model = result.model
     weight = model.weight.detach().numpy().copy()  # (L, 2, 2)
     bias = model.bias.detach().numpy().copy()  # (L, 2)
+    head_weight = model.head_weight.detach().numpy().copy()  # (2,)
+    head_bias = model.head_bias.detach().numpy().copy()  # ()
     m = config.model
+    if standard is not None:  # the same network rewritten to act on the data's own coordinates
+        weight, bias, head_weight, head_bias, dt = standard.to_data_units(weight, bias, head_weight, head_bias,
+                                                                          scheme=m.scheme, dt=m.dt)
+        m = dataclasses.replace(m, dt=dt)
 
     def layers(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., 2)
         return propagate(weight, bias, points, scheme=m.scheme, activation=m.activation, dt=m.dt)
@@ -146,8 +159,8 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
         "config": config.to_dict(),
         "riemann_nn_version": __version__,
     }
-    head_weight = model.head_weight.detach().numpy().copy()  # (2,)
-    head_bias = model.head_bias.detach().numpy().copy()  # ()
+    if standard is not None:
+        meta["standardize"] = standard.meta()
     boundary, boundary_offsets = trace_decision_boundary(weight, bias, head_weight, float(head_bias), bounds,
                                                          scheme=m.scheme, activation=m.activation, dt=m.dt)
     return Run(

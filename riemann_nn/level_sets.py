@@ -116,7 +116,9 @@ def refine(points: np.ndarray, value_and_gradient: Callable[[np.ndarray], tuple[
         step = np.zeros_like(p)
         step[ok] = ((value[ok] - level) / norm2[ok])[:, None] * gradient[ok]
         length = np.linalg.norm(step, axis=1, keepdims=True)
-        step *= np.minimum(1.0, max_step / np.maximum(length, 1e-300))
+        shrink = np.ones_like(length)  # (K, 1); dividing only where a step is too long cannot overflow
+        np.divide(max_step, length, out=shrink, where=length > max_step)
+        step *= shrink
         p -= step
     return p
 

@@ -81,6 +81,6 @@ PRESETS: dict[str, RunConfig] = {
 
 def get_preset(name: str) -> RunConfig:
     """The preset called ``name``; ``ConfigError`` listing the valid names otherwise."""
-    if name not in PRESETS:
+    if not isinstance(name, str) or name not in PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
     return PRESETS[name]

@@ -1,28 +1,44 @@
 """The Run: one self-describing ``.npz`` file (DESIGN.md, "The Run file").
 
-Saved atomically (a temporary file renamed into place) and loaded with ``allow_pickle=False``; loading
-checks the schema, the version, every key's shape and dtype, and says precisely what is wrong.
+Saved atomically (``outputs.atomic_write``) and loaded with ``allow_pickle=False``. Loading trusts nothing in
+the file: the zip directory and every ``.npy`` header are read first, and declared sizes are checked against
+the file's own size before anything is decompressed (a small file never makes us allocate gigabytes, a zip
+bomb is refused); members we do not know are never read. Then every key's shape and dtype, the arrays against
+each other, and every ``meta`` field the code reads (types, ranges, nesting) are validated. Every problem is a
+``RunFileError`` that says precisely what is wrong.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
-import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .errors import RunFileError
+from .config import ACTIVATIONS, CONVENTIONS, MAX_SEED, SCHEMES, check_name
+from .errors import ConfigError, RunFileError
+from .outputs import atomic_write
 
 SCHEMA = "riemann-nn/run"
 VERSION = 1
 
 FLOAT_KEYS = ("x", "grid", "sites", "jacobian", "metric", "ellipse", "weight", "bias",
               "head_weight", "head_bias", "loss", "accuracy")
+
+# What a file may claim before we read it. Any file may expand to SMALL_FILE_BUDGET bytes; beyond that, its
+# members may declare at most MAX_EXPANSION times the file's size (float data compresses about 1.1x; even a
+# net of dead ReLUs, all zeros past layer 0, stays far below 100x, while a zip bomb is ~1000x).
+SMALL_FILE_BUDGET = 64 * 2**20
+MAX_EXPANSION = 100
+MAX_META_CHARACTERS = 1_000_000
+MAX_META_DEPTH = 8  # meta.config.dataset.csv is 3 deep
 
 
 @dataclass(frozen=True)
@@ -82,7 +98,7 @@ class Run:
 
     def boundary_polylines(self, layer: int) -> list[np.ndarray]:
         """The decision boundary's components in layer ``layer``'s coordinates (empty for older files)."""
-        if self.boundary is None:
+        if self.boundary is None or self.boundary_offsets is None:  # validation keeps the two together
             return []
         from .level_sets import unpack
 
@@ -94,7 +110,8 @@ class Run:
 
 
 def _expected_shapes(run_arrays: dict) -> dict[str, tuple]:
-    """Shapes every key must have, derived from ``weight`` (L), ``y`` (N), ``grid`` (R, S), ``sites`` (M), ``loss`` (I)."""
+    """Shapes every key must have, derived from ``weight`` (L), ``y`` (N), ``grid`` (R, S), ``sites`` (M),
+    ``loss`` (I)."""
     depth = run_arrays["weight"].shape[0]
     n = run_arrays["y"].shape[0]
     _, r, s, _ = run_arrays["grid"].shape
@@ -114,21 +131,28 @@ DERIVED_KEYS = ("unbounded",)  # stored, but derivable when a file lacks them
 ARRAY_KEYS = tuple(f.name for f in fields(Run) if f.name not in ("meta", *OPTIONAL_KEYS, *DERIVED_KEYS))
 
 
+_KINDS = {**{key: "f" for key in (*FLOAT_KEYS, "boundary")}, "y": "iu", "boundary_offsets": "iu",
+          "degenerate": "b", "clipped": "b", "unbounded": "b", "meta": "U"}
+_KIND_NAMES = {"f": "a float dtype", "iu": "an integer dtype", "b": "bool", "U": "a string"}
+
+
 def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
-    """Raise ``RunFileError`` naming the first key whose presence, shape, dtype or values are wrong."""
+    """Raise ``RunFileError`` naming the first key or meta field whose presence, type, shape, dtype or values
+    are wrong, or that disagrees with the others."""
+    if not isinstance(meta, dict):
+        raise RunFileError(f"{source}: 'meta' must be a JSON object")
     if meta.get("schema") != SCHEMA:
-        raise RunFileError(f"{source}: not a riemann-nn Run file (schema {meta.get('schema')!r})")
-    if meta.get("version") != VERSION:
-        raise RunFileError(f"{source}: Run file version {meta.get('version')!r}; this riemann-nn reads version {VERSION}")
-    for section, keys in {"model": ("scheme", "activation", "depth", "dt"), "ellipse": ("convention", "scale", "max_axis")}.items():
-        if not isinstance(meta.get(section), dict):
-            raise RunFileError(f"{source}: meta.{section} must be a JSON object")
-        for key in keys:
-            if key not in meta[section]:
-                raise RunFileError(f"{source}: meta is missing {section}.{key}")
+        raise RunFileError(f"{source}: not a riemann-nn Run file (schema {_short(meta.get('schema'))})")
+    version = meta.get("version")
+    if isinstance(version, bool) or version != VERSION:
+        raise RunFileError(f"{source}: Run file version {_short(version)}; this riemann-nn reads version {VERSION}")
+    _check_json(meta, "meta", source, depth=0)
     missing = [key for key in ARRAY_KEYS if key not in arrays]
     if missing:
         raise RunFileError(f"{source}: missing key(s) {', '.join(missing)}")
+    for key, array in arrays.items():
+        if not isinstance(array, np.ndarray):
+            raise RunFileError(f"{source}: key {key!r} must be a numpy array, got {type(array).__name__}")
     for key, rank in _RANKS.items():
         if arrays[key].ndim != rank:
             raise RunFileError(f"{source}: key {key!r} has {arrays[key].ndim} dimensions, expected {rank}")
@@ -144,12 +168,14 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
         raise RunFileError(f"{source}: key 'y' must hold integer labels 0 and 1")
     for key in ("degenerate", "clipped", *(k for k in DERIVED_KEYS if k in arrays)):
         if arrays[key].shape != arrays["degenerate"].shape:
-            raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, expected {arrays['degenerate'].shape}")
+            raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, "
+                               f"expected {arrays['degenerate'].shape}")
         if arrays[key].dtype != bool:
             raise RunFileError(f"{source}: key {key!r} has dtype {arrays[key].dtype}, expected bool")
-    if meta["model"]["depth"] != arrays["weight"].shape[0]:
-        raise RunFileError(f"{source}: meta says depth {meta['model']['depth']} but 'weight' holds {arrays['weight'].shape[0]} layers")
+    if ((arrays["accuracy"] < 0) | (arrays["accuracy"] > 1)).any() or (arrays["loss"] < 0).any():
+        raise RunFileError(f"{source}: the training history must hold losses >= 0 and accuracies in [0, 1]")
     _validate_boundary(arrays, source)
+    _validate_meta(meta, arrays, source)
 
 
 def _validate_boundary(arrays: dict, source: str) -> None:
@@ -169,45 +195,288 @@ def _validate_boundary(arrays: dict, source: str) -> None:
         raise RunFileError(f"{source}: key 'boundary_offsets' must rise from 0 to {boundary.shape[1]}")
 
 
-def save_run(run: Run, path: str | Path) -> Path:
-    """Write ``run`` to ``path`` (.npz) atomically: a reader sees the old file or the new one, never half."""
-    path = Path(path)
+# ---- meta: every section and field the code reads --------------------------------------------------------
+
+Check = Callable[[Any], bool]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_integer(low: int, high: int = MAX_SEED) -> Check:
+    return lambda value: isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _is_choice(choices: tuple[str, ...]) -> Check:
+    return lambda value: isinstance(value, str) and value in choices
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_positive(value: Any) -> bool:
+    return _is_number(value) and value > 0
+
+
+def _is_non_negative(value: Any) -> bool:
+    return _is_number(value) and value >= 0
+
+
+def _is_fraction(value: Any) -> bool:
+    return _is_number(value) and 0 <= value <= 1
+
+
+def _is_point(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value)
+
+
+def _is_box(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2 and all(_is_point(v) for v in value)
+            and value[0][0] < value[1][0] and value[0][1] < value[1][1])
+
+
+def _is_positive_list(value: Any) -> bool:
+    return isinstance(value, list) and all(_is_positive(v) for v in value)
+
+
+# section -> field -> (check, what it must be, required)
+META_FIELDS: dict[str, dict[str, tuple[Check, str, bool]]] = {
+    "model": {
+        "scheme": (_is_choice(SCHEMES), f"one of {', '.join(SCHEMES)}", True),
+        "activation": (_is_choice(ACTIVATIONS), f"one of {', '.join(ACTIVATIONS)}", True),
+        "depth": (_is_integer(1), "a positive integer", True),
+        "dt": (_is_positive, "a finite positive number", True),
+        "init_gain": (_is_positive, "a finite positive number", False),
+    },
+    "dataset": {
+        "source": (_is_text, "a string", False), "name": (_is_text, "a string", False),
+        "path": (_is_text, "a string", False), "sha256": (_is_text, "a string", False),
+        "n": (_is_integer(0), "a non-negative integer", False),
+        "noise": (_is_non_negative, "a finite number >= 0", False),
+        "seed": (_is_integer(0), f"an integer from 0 to {MAX_SEED}", False),
+    },
+    "training": {
+        "accuracy": (_is_fraction, "a number from 0 to 1", True),
+        "loss": (_is_non_negative, "a finite number >= 0", True),
+        "iterations": (_is_integer(1), "a positive integer", True),
+        "seed": (_is_integer(0), f"an integer from 0 to {MAX_SEED}", True),
+        "lr": (_is_positive, "a finite positive number", False),
+        "weight_decay": (_is_non_negative, "a finite number >= 0", False),
+        "optimizer": (_is_text, "a string", False), "objective": (_is_text, "a string", False),
+    },
+    "ellipse": {
+        "convention": (_is_choice(CONVENTIONS), f"one of {', '.join(CONVENTIONS)}", True),
+        "scale": (_is_positive, "a finite positive number", True),
+        "max_axis": (_is_positive_list, "a list of finite positive numbers, one per layer", True),
+        "max_axis_fraction": (_is_positive, "a finite positive number", False),
+        "glyph_size": (_is_positive, "a finite positive number", False),
+    },
+    "geometry": {
+        "bounds": (_is_box, "[[xmin, ymin], [xmax, ymax]] with finite numbers, min < max", True),
+        "sites_per_side": (_is_integer(1), "a positive integer", True),
+        "grid_lines": (_is_integer(2), "an integer >= 2", True),
+        "grid_samples": (_is_integer(2), "an integer >= 2", True),
+        "padding": (_is_non_negative, "a finite number >= 0", False),
+    },
+    # present when the network was trained on standardised data (standardize.py)
+    "standardize": {
+        "mean": (_is_point, "[x, y] with finite numbers", True),
+        "scale": (_is_positive, "a finite positive number", True),
+    },
+}
+OPTIONAL_SECTIONS = ("standardize",)
+TOP_FIELDS: dict[str, tuple[Check, str]] = {
+    "description": (_is_text, "a string"), "riemann_nn_version": (_is_text, "a string"),
+    "config": (lambda value: isinstance(value, dict), "a JSON object"),
+}
+
+
+def _validate_meta(meta: dict, arrays: dict, source: str) -> None:
+    """Every meta field the code reads, and its agreement with the arrays (depth, sites, grid, history)."""
+    if "name" in meta:
+        try:
+            check_name(meta["name"], "meta.name")
+        except ConfigError as error:
+            raise RunFileError(f"{source}: {error}") from None
+    for key, (check, wanted) in TOP_FIELDS.items():
+        if key in meta and not check(meta[key]):
+            raise RunFileError(f"{source}: meta.{key} must be {wanted}, got {_short(meta[key])}")
+    for section, spec in META_FIELDS.items():
+        if section not in meta and section in OPTIONAL_SECTIONS:
+            continue
+        if not isinstance(meta.get(section), dict):
+            raise RunFileError(f"{source}: meta.{section} must be a JSON object")
+        for key, (check, wanted, required) in spec.items():
+            if key not in meta[section]:
+                if required:
+                    raise RunFileError(f"{source}: meta is missing {section}.{key}")
+                continue
+            if not check(meta[section][key]):
+                raise RunFileError(f"{source}: meta.{section}.{key} must be {wanted}, got "
+                                   f"{_short(meta[section][key])}")
+    depth, (_, lines, samples, _) = arrays["weight"].shape[0], arrays["grid"].shape
+    model, training, ellipse, geometry = meta["model"], meta["training"], meta["ellipse"], meta["geometry"]
+    sites, history = arrays["sites"].shape[1], len(arrays["loss"])
+    agreements = [
+        (model["depth"] == depth, f"meta says depth {model['depth']} but 'weight' holds {depth} layers"),
+        (training["iterations"] == history,
+         f"meta says {training['iterations']} iterations but the history holds {history}"),
+        (len(ellipse["max_axis"]) == depth + 1,
+         f"meta.ellipse.max_axis holds {len(ellipse['max_axis'])} lengths, expected one per layer ({depth + 1})"),
+        (geometry["sites_per_side"] ** 2 == sites,
+         f"meta.geometry.sites_per_side {geometry['sites_per_side']} does not give the {sites} sites"),
+        ((2 * geometry["grid_lines"], geometry["grid_samples"]) == (lines, samples),
+         f"meta.geometry says {geometry['grid_lines']} lines of {geometry['grid_samples']} samples per direction "
+         f"but 'grid' holds {lines} lines of {samples}"),
+    ]
+    for agrees, message in agreements:
+        if not agrees:
+            raise RunFileError(f"{source}: {message}")
+
+
+def _check_json(value: Any, where: str, source: str, *, depth: int) -> None:
+    """Plain JSON (objects with string keys, lists, strings, finite numbers, booleans, null), nested at most
+    ``MAX_META_DEPTH`` deep: what ``--json`` can print and every JSON reader can parse."""
+    if depth > MAX_META_DEPTH:
+        raise RunFileError(f"{source}: {where} is nested more than {MAX_META_DEPTH} levels deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise RunFileError(f"{source}: {where} has a key that is not a string ({_short(key)})")
+            _check_json(item, f"{where}.{key}", source, depth=depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, where, source, depth=depth + 1)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise RunFileError(f"{source}: {where} is {value}; a Run file holds finite numbers only")
+    elif value is not None and not isinstance(value, (str, int, float, bool)):
+        raise RunFileError(f"{source}: {where} holds a {type(value).__name__}, which JSON cannot store")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ---- writing and reading ----------------------------------------------------------------------------------
+
+
+def save_run(run: Run, path: str | os.PathLike) -> Path:
+    """Write ``run`` to ``path`` (.npz) atomically: a reader sees the old file or the new one, never half.
+
+    Missing folders are made; ``path`` may not be a directory, a special file or read-only (``OutputError``).
+    The Run is validated first (``RunFileError``), so nothing invalid is ever written.
+    """
+    if not isinstance(run, Run):
+        raise ConfigError(f"save_run needs a Run, got {type(run).__name__}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"save_run needs a file path, got {type(path).__name__}")
     arrays = {key: np.asarray(getattr(run, key)) for key in ARRAY_KEYS}
     arrays.update({key: np.asarray(getattr(run, key)) for key in OPTIONAL_KEYS + DERIVED_KEYS
                    if getattr(run, key) is not None})
     validate(arrays, run.meta, source=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            np.savez_compressed(handle, meta=np.array(json.dumps(run.meta, sort_keys=True)), **arrays)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
+    members: dict[str, Any] = {"meta": np.array(json.dumps(run.meta, sort_keys=True, allow_nan=False)), **arrays}
+    atomic_write(path, lambda handle: np.savez_compressed(handle, **members))
+    return Path(path)
 
 
-def load_run(path: str | Path) -> Run:
+def load_run(path: str | os.PathLike) -> Run:
     """Read and validate a Run file. Raises ``RunFileError`` saying what is wrong with it."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"load_run needs a file path, got {type(path).__name__}")
     path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise RunFileError(f"{path}: no such Run file") from None
     if not path.is_file():
-        raise RunFileError(f"{path}: no such Run file")
-    with path.open("rb") as handle:
-        if handle.read(4) != b"PK\x03\x04":  # every .npz is a zip archive
-            raise RunFileError(f"{path}: not a .npz Run file (no zip header)")
+        raise RunFileError(f"{path}: not a regular file, so not a Run file")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}  # read everything now: truncation shows here
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, zipfile.LargeZipFile) as error:
+        with path.open("rb") as handle:
+            if handle.read(4) != b"PK\x03\x04":  # every .npz is a zip archive
+                raise RunFileError(f"{path}: not a .npz Run file (no zip header)")
+            with zipfile.ZipFile(handle) as archive:
+                arrays = _read_members(archive, size, str(path))
+    except RunFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
+            RuntimeError, NotImplementedError) as error:  # RuntimeError: encrypted; NotImplementedError: compression
         raise RunFileError(f"{path}: not a readable .npz Run file ({type(error).__name__}: {error})") from None
-    if "meta" not in arrays:
-        raise RunFileError(f"{path}: missing key 'meta'; not a riemann-nn Run file")
-    try:
-        meta = json.loads(str(arrays.pop("meta")[()]))
-    except (json.JSONDecodeError, IndexError, TypeError) as error:
-        raise RunFileError(f"{path}: 'meta' is not valid JSON ({error})") from None
-    if not isinstance(meta, dict):
-        raise RunFileError(f"{path}: 'meta' must be a JSON object")
+    meta = _parse_meta(arrays.pop("meta"), str(path))
     validate(arrays, meta, source=str(path))
-    return Run(meta=meta, **{key: arrays[key] for key in ARRAY_KEYS + OPTIONAL_KEYS + DERIVED_KEYS if key in arrays})
+    return Run(meta=meta, **arrays)
+
+
+def _read_members(archive: zipfile.ZipFile, size: int, source: str) -> dict[str, np.ndarray]:
+    """The known members of the archive as arrays, after checking every size they declare."""
+    wanted = {f"{key}.npy": key for key in ("meta", *ARRAY_KEYS, *OPTIONAL_KEYS, *DERIVED_KEYS)}
+    chosen: dict[str, zipfile.ZipInfo] = {}
+    for info in archive.infolist():
+        key = wanted.get(info.filename)
+        if key is None:
+            continue  # a member we do not know is never read
+        if key in chosen:
+            raise RunFileError(f"{source}: the archive holds {info.filename} twice")
+        chosen[key] = info
+    if "meta" not in chosen:
+        raise RunFileError(f"{source}: missing key 'meta'; not a riemann-nn Run file")
+    declared = sum(info.file_size for info in chosen.values())
+    if declared > max(SMALL_FILE_BUDGET, MAX_EXPANSION * size):
+        raise RunFileError(f"{source}: its members claim {declared:,} bytes once decompressed, far more than a "
+                           f"Run file of {size:,} bytes holds; refused (a zip bomb?)")
+    headers = {key: _member_header(archive, info, key, source) for key, info in chosen.items()}
+    arrays = {}
+    for key, info in chosen.items():
+        with archive.open(info) as handle:
+            arrays[key] = np.lib.format.read_array(handle, allow_pickle=False)
+        if arrays[key].shape != headers[key]:
+            raise RunFileError(f"{source}: member {key!r} changed its shape while being read")
+    return arrays
+
+
+def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, source: str) -> tuple:
+    """The shape a member's ``.npy`` header declares, once its dtype is known to fit ``key`` and its size to
+    match the member's (decompressing the header alone)."""
+    with archive.open(info) as handle:
+        version = np.lib.format.read_magic(handle)
+        if version not in ((1, 0), (2, 0)):
+            raise RunFileError(f"{source}: member {key!r} is a .npy file of version {version}, not 1.0 or 2.0")
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(handle)
+        header_size = handle.tell()
+    if dtype.hasobject:
+        raise RunFileError(f"{source}: not a readable .npz Run file (member {key!r} holds pickled Python objects, "
+                           "which are never loaded)")
+    if dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in _KINDS[key]:
+        raise RunFileError(f"{source}: key {key!r} has dtype {dtype}, expected {_KIND_NAMES[_KINDS[key]]}")
+    data_size = math.prod(shape) * dtype.itemsize
+    if header_size + data_size != info.file_size:
+        raise RunFileError(f"{source}: member {key!r} declares shape {shape} of {dtype} ({data_size:,} bytes) but "
+                           f"holds {info.file_size - header_size:,} bytes")
+    if key == "meta" and (shape != () or data_size > 4 * MAX_META_CHARACTERS):
+        raise RunFileError(f"{source}: 'meta' must be one JSON string of at most {MAX_META_CHARACTERS:,} characters")
+    return shape
+
+
+def _parse_meta(array: np.ndarray, source: str) -> dict:
+    """The JSON object in ``meta``: strict JSON (no NaN or Infinity, no overflowing numbers)."""
+    def finite(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"number {text} overflows")
+        return value
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        meta = json.loads(str(array[()]), parse_float=finite, parse_constant=refuse)
+    except RecursionError:
+        raise RunFileError(f"{source}: 'meta' is nested thousands of levels deep; not a Run file's") from None
+    except ValueError as error:
+        raise RunFileError(f"{source}: 'meta' is not valid JSON ({str(error)[:80]})") from None
+    if not isinstance(meta, dict):
+        raise RunFileError(f"{source}: 'meta' must be a JSON object")
+    return meta

@@ -1,17 +1,33 @@
-"""Full-batch, deterministic training of a width-2 network (AdamW, BCE with logits)."""
+"""Full-batch, deterministic training of a width-2 network (AdamW, BCE with logits).
+
+Training that blows up is an error, not a file: a non-finite loss, a final loss far above the first or above
+``MAX_LOSS``, weights beyond ``MAX_WEIGHT`` or layer coordinates beyond ``MAX_GROWTH`` times the input's raise
+``TrainingError`` with a hint; a run that trains but ends below ``LOW_ACCURACY`` warns (``RiemannNNWarning``)
+with the same hint.
+"""
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .errors import TrainingError
-from .model import Width2Net, single_thread
 from .config import ModelConfig, TrainConfig
+from .data import check_points
+from .errors import ConfigError, RiemannNNWarning, TrainingError
+from .model import Width2Net, single_thread
+
+HINT = "try a smaller learning rate (--lr) or standardised data (--standardize)"
+LOSS_GROWTH = 10.0  # a final loss this many times the first one (and worse than chance) is a blow-up...
+CHANCE_LOSS = math.log(2.0)  # ...where chance is the loss of logit 0 everywhere
+MAX_LOSS = 100.0  # a mean cross-entropy this high needs logits near -100 on wrong points: numerically absurd
+MAX_WEIGHT = 1e6  # |W|, |b| of a trained net stay near lr * iterations; beyond this tanh is a step function
+MAX_GROWTH = 1e6  # layer coordinates this many times the input's (or 1) cannot be drawn in one frame
+LOW_ACCURACY = 0.9
 
 
 @dataclass(frozen=True)
@@ -35,11 +51,16 @@ def train(
 ) -> TrainResult:
     """Train a fresh network on ``x`` (N, 2) with labels ``y`` (N,) in {0, 1}.
 
-    The same configurations and data give bit-identical weights. Raises ``TrainingError`` when the loss
-    stops being finite.
+    The same configurations and data give bit-identical weights. Raises ``DataError`` for data that
+    ``data.check_points`` refuses, ``ConfigError`` for configurations of the wrong type, ``TrainingError`` when
+    training blows up (see the module's docstring); warns ``RiemannNNWarning`` below ``LOW_ACCURACY``.
     """
-    inputs = torch.as_tensor(np.asarray(x, np.float64))  # (N, 2)
-    targets = torch.as_tensor(np.asarray(y, np.float64))  # (N,)
+    if not isinstance(model_config, ModelConfig) or not isinstance(train_config, TrainConfig):
+        raise ConfigError(f"train needs a ModelConfig and a TrainConfig, got {type(model_config).__name__} and "
+                          f"{type(train_config).__name__}")
+    x, y = check_points(x, y, source="training data")
+    inputs = torch.as_tensor(x)  # (N, 2)
+    targets = torch.as_tensor(y.astype(np.float64))  # (N,)
     model = Width2Net(model_config, seed=train_config.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay)
     losses = np.empty(train_config.iterations)
@@ -51,9 +72,7 @@ def train(
             logits = model(inputs)  # (N,)
             loss = F.binary_cross_entropy_with_logits(logits, targets)
             if not torch.isfinite(loss):
-                raise TrainingError(
-                    f"the loss became {loss.item()} at iteration {step}; try a smaller learning rate or dt"
-                )
+                raise TrainingError(f"the loss became {loss.item()} at iteration {step}; {HINT}")
             loss.backward()
             optimizer.step()
             losses[step] = loss.item()
@@ -65,8 +84,33 @@ def train(
         final_loss = F.binary_cross_entropy_with_logits(logits, targets).item()
         final_accuracy = ((logits > 0) == (targets > 0.5)).double().mean().item()
     if not math.isfinite(final_loss):
-        raise TrainingError("the loss became non-finite after the last step; try a smaller learning rate or dt")
+        raise TrainingError(f"the loss became non-finite after the last step; {HINT}")
+    _check_blow_up(model, inputs, first_loss=float(losses[0]), final_loss=final_loss)
+    if final_accuracy < LOW_ACCURACY:
+        warnings.warn(f"training reached accuracy {final_accuracy:.3f} only (below {LOW_ACCURACY}); try more "
+                      f"iterations (--iterations), {HINT.removeprefix('try ')}",
+                      RiemannNNWarning, stacklevel=2)
     return TrainResult(model, losses, accuracies, final_loss, final_accuracy)
+
+
+def _check_blow_up(model: Width2Net, inputs: torch.Tensor, *, first_loss: float, final_loss: float) -> None:
+    """``TrainingError`` if the trained net's weights, loss or layer coordinates blew up."""
+    with torch.no_grad():
+        largest = max(float(p.abs().max()) for p in model.parameters())
+        if not largest <= MAX_WEIGHT:  # also NaN
+            raise TrainingError(f"training blew up: weights reached {largest:.3g} (more than {MAX_WEIGHT:g}); {HINT}")
+        reach = model.layers(inputs).abs().amax(dim=(1, 2))  # (L+1,) the largest coordinate of every layer
+        limit = MAX_GROWTH * max(1.0, float(reach[0]))
+        beyond = torch.nonzero(~(reach <= limit)).flatten()
+        if len(beyond):
+            layer = int(beyond[0])
+            raise TrainingError(f"training blew up: layer {layer}'s coordinates reach {float(reach[layer]):.3g}, more "
+                                f"than {MAX_GROWTH:g} times the input's; {HINT}")
+        if final_loss > max(LOSS_GROWTH * first_loss, CHANCE_LOSS):
+            raise TrainingError(f"training blew up: the loss rose from {first_loss:.4g} to {final_loss:.4g}; {HINT}")
+        if final_loss > MAX_LOSS:
+            raise TrainingError(f"training blew up: the loss ended at {final_loss:.4g} (logits far beyond any sane "
+                                f"range); {HINT}")
 
 
 class _progress_bar:
@@ -82,7 +126,7 @@ class _progress_bar:
 
         self.progress = Progress(
             TextColumn("training"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.3f}"), TimeElapsedColumn(),
+            TextColumn("loss {task.fields[loss]:.4g}  acc {task.fields[acc]:.3f}"), TimeElapsedColumn(),
             transient=False,
         )
         self.progress.__enter__()

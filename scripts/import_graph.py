@@ -17,16 +17,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "riemann_nn"
 
 # Lowest first. A module may import modules of its own layer or of earlier layers, never of later ones.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "_version"),
+    ("errors", "_version", "outputs"),
     ("config",),
-    ("presets", "data", "network"),
+    ("presets", "data", "network", "standardize"),
     ("metric", "level_sets"),
     ("run",),
     ("model",),
     ("train",),
     ("export",),
     ("cache", "geodesic", "interpolate"),
-    ("render",),
+    ("environment",),
+    ("render", "jobs"),
     ("scenes",),
     ("cli",),
     ("__init__",),

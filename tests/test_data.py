@@ -124,7 +124,7 @@ def test_gaussians_centres_and_spread():
     "kwargs, fragment",
     [
         (dict(name="swirls"), "spirals"),  # the message lists the valid names
-        (dict(name="spirals", n=1), "at least 2"),
+        (dict(name="spirals", n=1), "from 2 to"),
         (dict(name="spirals", noise=-0.1), "noise"),
         (dict(name="spirals", noise=float("nan")), "noise"),
     ],

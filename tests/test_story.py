@@ -8,6 +8,8 @@ import pytest
 
 from riemann_nn.config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
 from riemann_nn.export import build_run
+from riemann_nn.jobs import RenderJob, render_video
+from riemann_nn.jobs.join import VIDEO_CLOCK, parse_subtitles
 from riemann_nn.render import LayerView, current_theme
 from riemann_nn.render.overlays import NetworkDiagram, worked_site
 from riemann_nn.render.story import LayerStory, StoryLegend, layer_by_layer, run_in_words, stray_boundary
@@ -47,7 +49,7 @@ def test_play_log_maps_points_to_the_frames_in_the_movie():
 def test_subtitle_files_have_the_standard_clock_and_wrapped_lines():
     cues = [Cue(0.3, 61.25, "Two classes of points.\nThe white curve: the network's decision boundary.")]
     vtt, srt = vtt_text(cues), srt_text(cues)
-    assert vtt.startswith("WEBVTT\n\n1\n00:00:00.300 --> 00:01:01.250\n")
+    assert vtt.startswith(f"WEBVTT - {VIDEO_CLOCK}\n\n1\n00:00:00.300 --> 00:01:01.250\n")
     assert srt.startswith("1\n00:00:00,300 --> 00:01:01,250\n")
     assert all(len(line) <= 42 for line in srt.splitlines())
     assert "Two classes of points. The white curve:" in srt.replace("\n", " ")
@@ -143,6 +145,37 @@ def test_a_chunk_render_gets_cues_relative_to_its_own_video(tiny_story, tiny_run
     assert [text for *_, text in got] == [text for *_, text in expected]
     for (s, e, _), (es, ee, _) in zip(got, expected):
         assert s == pytest.approx(es, abs=1 / FPS) and e == pytest.approx(ee, abs=1 / FPS)
+
+
+STORY_SCENE = f"""
+from riemann_nn.render.story import LayerStory
+
+
+class TinyStory(LayerStory):
+    def construct(self):
+        self.add(self.view)
+        self.say({FIRST!r})
+        self.sweep(1, seconds=1.0, caption={SECOND!r})
+        self.close("Third.")
+"""
+
+
+@pytest.mark.render
+def test_chunks_of_a_story_join_into_the_subtitles_of_one_render(tiny_run_file, tmp_path):
+    """``riemann-nn render`` in three processes: the chunks' own-clock cues, moved to where each chunk starts
+    and made whole where a caption runs across a seam, are the cues of the one-process render."""
+    scene = tmp_path / "story.py"
+    scene.write_text(STORY_SCENE)
+    settings = {"scene_file": scene, "run_file": tiny_run_file, "manim_args": ("-r", "64,36", "--frame_rate", "5")}
+    one = render_video(RenderJob(output=tmp_path / "one.mp4", **settings), jobs=1, progress=False)
+    three = render_video(RenderJob(output=tmp_path / "three.mp4", **settings), jobs=3, progress=False)
+    assert len(three.chunks) == 3
+    for suffix in (".vtt", ".srt"):
+        whole = parse_subtitles(one.video.with_suffix(suffix).read_text())[1]
+        joined = parse_subtitles(three.video.with_suffix(suffix).read_text())[1]
+        assert [cue.text for cue in joined] == [cue.text for cue in whole] and len(whole) == 3
+        for a, b in zip(joined, whole):
+            assert (a.start, a.end) == pytest.approx((b.start, b.end), abs=2e-3)
 
 
 # -- the stage's pieces ----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ a legend says what the marks mean.
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from PIL import Image
 
 from ..errors import ConfigError
 from ..interpolate import LayerMotion
+from ..outputs import atomic_write, check_output
 from ..run import Run
 from .colour import Theme, current_theme
 from .framing import Framing, PlotRegion
@@ -251,8 +251,9 @@ def sheet_legend(theme: Theme, *, glyphs: bool, dashed: bool, unbounded: bool, b
 def save_sheet(run: Run, path: str | Path, *, theme: Theme | str | None = None, columns: int | None = None,
                width: int = 2400, glyphs: bool = True) -> Path:
     """Render the sheet of ``run`` (see ``render_sheet``) and write it to ``path`` (.png, .jpg) atomically:
-    a temporary file in the same folder, renamed into place. Raises ``ConfigError`` for an unknown format, bad
-    options or an unwritable place (all checked before rendering); nothing is left behind on any error."""
+    a temporary file in the same folder, renamed into place. Raises ``ConfigError`` for an unknown format or bad
+    options, ``OutputError`` for a place that cannot or must not be written (all checked before rendering);
+    nothing is left behind on any error."""
     path = Path(path)
     image_format = FORMATS.get(path.suffix.lower())
     if image_format is None:
@@ -260,21 +261,8 @@ def save_sheet(run: Run, path: str | Path, *, theme: Theme | str | None = None, 
     columns = sheet_columns(run, columns)
     check_width(width)
     theme = theme if isinstance(theme, Theme) else current_theme(theme)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Not a context manager: the file outlives this block, to be renamed into place once written.
-        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)  # noqa: SIM115
-    except OSError as error:
-        raise ConfigError(f"cannot write {path}: {error.strerror or error}") from None
-    try:
-        with handle:
-            image = render_sheet(run, theme=theme, columns=columns, width=width, glyphs=glyphs)
-            image.save(handle, format=image_format, **({"quality": 92} if image_format == "JPEG" else {}))
-        os.replace(handle.name, path)
-    except OSError as error:
-        Path(handle.name).unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    check_output(path, create_parent=True)
+    image = render_sheet(run, theme=theme, columns=columns, width=width, glyphs=glyphs)
+    atomic_write(path, lambda handle: image.save(handle, format=image_format,
+                                                 **({"quality": 92} if image_format == "JPEG" else {})))
     return path

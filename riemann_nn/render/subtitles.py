@@ -10,16 +10,19 @@ wholly outside the chunk is dropped, one that runs across the chunk's edge is cu
 later keep their cues in step. A play Manim reused from its cache puts its cached frames in.
 
 Cue timing rule: a cue starts when its caption starts to fade in and ends when it has faded out (or when the
-video ends); captions never overlap, so neither do cues.
+video ends); captions never overlap, so neither do cues. The WebVTT header says the cues are on the video's own
+clock (``jobs.join.VIDEO_CLOCK``): the chunk joiner then moves them by where the chunk starts and makes a
+caption cut at a seam one cue again.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..jobs.join import VIDEO_CLOCK
+from ..outputs import atomic_write
 
 __all__ = [
     "MIN_READING_SECONDS", "SECONDS_PER_WORD", "Cue", "PlayLog", "reading_seconds", "srt_text", "vtt_text",
@@ -92,8 +95,9 @@ def _lines(text: str) -> str:
 
 
 def vtt_text(cues: list[Cue]) -> str:
+    """A WebVTT file whose header says its cues are on the video's own clock (``jobs.join`` joins chunks so)."""
     blocks = [f"{i}\n{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n{_lines(c.text)}" for i, c in enumerate(cues, 1)]
-    return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
+    return f"WEBVTT - {VIDEO_CLOCK}\n\n" + "\n\n".join(blocks) + "\n"
 
 
 def srt_text(cues: list[Cue]) -> str:
@@ -102,22 +106,9 @@ def srt_text(cues: list[Cue]) -> str:
 
 
 def write_subtitles(cues: list[Cue], movie: str | Path) -> tuple[Path, Path]:
-    """Write ``<movie>.vtt`` and ``<movie>.srt`` beside the movie, each atomically (a temporary file renamed into
-    place): (vtt path, srt path)."""
+    """Write ``<movie>.vtt`` and ``<movie>.srt`` beside the movie, each atomically (``outputs.atomic_write``):
+    (vtt path, srt path)."""
     movie = Path(movie)
-    written = []
-    for suffix, text in ((".vtt", vtt_text(cues)), (".srt", srt_text(cues))):
-        path = movie.with_suffix(suffix)
-        handle = None
-        try:
-            with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                             delete=False, encoding="utf-8") as handle:
-                handle.write(text)
-            os.chmod(handle.name, movie.stat().st_mode & 0o777)  # as readable as the video (temporary files are 600)
-            os.replace(handle.name, path)
-        except BaseException:
-            if handle is not None:
-                Path(handle.name).unlink(missing_ok=True)
-            raise
-        written.append(path)
-    return written[0], written[1]
+    vtt = atomic_write(movie.with_suffix(".vtt"), lambda handle: handle.write(vtt_text(cues).encode("utf-8")))
+    srt = atomic_write(movie.with_suffix(".srt"), lambda handle: handle.write(srt_text(cues).encode("utf-8")))
+    return vtt, srt
