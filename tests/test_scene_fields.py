@@ -253,8 +253,8 @@ def field_run_file(tmp_path_factory):
 
 
 @pytest.mark.render
-@pytest.mark.parametrize("scene, class_name, shade, opening", [("pullback", "MetricField", "position", 5.0),
-                                                               ("pullback", "MetricField", "volume", 5.0),
+@pytest.mark.parametrize("scene, class_name, shade, opening", [("pullback", "MetricField", "position", 6.5),
+                                                               ("pullback", "MetricField", "volume", 6.5),
                                                                ("volume", "VolumeElement", None, 1.5)])
 def test_field_scenes_render_changing_videos(scene, class_name, shade, opening, field_run_file, tmp_path,
                                             monkeypatch):
@@ -267,4 +267,4 @@ def test_field_scenes_render_changing_videos(scene, class_name, shade, opening, 
     frames, duration = render_tiny(getattr(load_scene_module(scene), class_name), tmp_path)
     assert 10 <= duration <= 45
     assert (lit_fraction(frames)[round(opening * 5) + 1:] > 0.02).all(), "some frames after the opening are blank"
-    assert (mean_change(frames) > 0.05).mean() > 0.3, "the video barely changes"
+    assert (mean_change(frames) > 0.05).mean() > 0.2, "the video barely changes (holds to read captions aside)"
