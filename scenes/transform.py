@@ -10,7 +10,7 @@ beside the video (``LayerByLayer.vtt``, ``.srt``).
 
 from manim import FadeOut
 
-from riemann_nn.render.overlays import WorkedGlyph, worked_site
+from riemann_nn.render.overlays import WorkedGlyph
 from riemann_nn.render.story import LayerStory, stray_boundary
 from riemann_nn.render.text import metric_formulas
 
@@ -36,8 +36,7 @@ class LayerByLayer(LayerStory):
         planes = self.half_planes("In the last layer a straight line separates the classes: "
                                   "the problem has become linear.")
         # 5. One glyph: a circle of the last layer carried back to the input, where it is an ellipse.
-        site, magnify = worked_site(self.view, self.run.unbounded)
-        glyph = WorkedGlyph(self.view, site, magnify=magnify)
+        glyph = WorkedGlyph.chosen_for(self.view)
         self.add(glyph)
         self.say("Around one point, the points at one small distance: a circle. Watch it go back to the input.",
                  glyph.grow.animate.set_value(1.0), self.diagram.head.animate.set_value(0.0), FadeOut(planes))

@@ -11,7 +11,7 @@ from .colour import Theme
 from .framing import Framing
 from .marks import EllipseField, PointCloud, clip_segments, ellipses_to_bezier, segments_to_bezier
 from .text import OutlineCache, PathText, label
-from .views import LayerHeading, LayerView
+from .views import LayerHeading, LayerView, unbounded_sites
 
 __all__ = ["DecisionHalfPlanes", "NetworkDiagram", "WorkedGlyph", "half_plane_polygons", "worked_site"]
 
@@ -173,6 +173,12 @@ class WorkedGlyph(VGroup):
         self.add(self.plates, self.outline, self.axes, self.dot, self.words)
         self.follow_view(self)
         self.add_updater(self.follow_view)
+
+    @classmethod
+    def chosen_for(cls, view: LayerView) -> WorkedGlyph:
+        """The worked glyph of ``view`` at the site ``worked_site`` picks."""
+        site, magnify = worked_site(view, unbounded_sites(view.run))
+        return cls(view, site, magnify=magnify)
 
     def follow_view(self, mobject: Mobject) -> None:
         view = self.view

@@ -18,8 +18,10 @@ caption cut at a seam one cue again.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ..jobs.join import VIDEO_CLOCK
 from ..outputs import atomic_write
@@ -109,6 +111,12 @@ def write_subtitles(cues: list[Cue], movie: str | Path) -> tuple[Path, Path]:
     """Write ``<movie>.vtt`` and ``<movie>.srt`` beside the movie, each atomically (``outputs.atomic_write``):
     (vtt path, srt path)."""
     movie = Path(movie)
-    vtt = atomic_write(movie.with_suffix(".vtt"), lambda handle: handle.write(vtt_text(cues).encode("utf-8")))
-    srt = atomic_write(movie.with_suffix(".srt"), lambda handle: handle.write(srt_text(cues).encode("utf-8")))
-    return vtt, srt
+
+    def writer(text: str) -> Callable[[BinaryIO], None]:
+        def write(handle: BinaryIO) -> None:
+            handle.write(text.encode("utf-8"))
+
+        return write
+
+    return (atomic_write(movie.with_suffix(".vtt"), writer(vtt_text(cues))),
+            atomic_write(movie.with_suffix(".srt"), writer(srt_text(cues))))
