@@ -5,7 +5,7 @@
 For each seed preset (trained into a temporary cache, a few seconds each) and pairs of input points across the
 data range, prints: the method that found the path, its number of points, its reported length, that length
 recomputed by brute force from the returned points (every segment split in 512), the output distance (the
-lower bound), the straight segment's length, the old local method (the energy from the straight segment), the
+lower bound), the straight segment's length, the local method (``method="energy"``: from the straight segment), the
 reference, the gap ``length / reference - 1`` and the seconds per call (best of 2, after one warm-up call).
 
 The reference is the best of independent optimisers, none of which shares code with ``riemann_nn.geodesic``:
@@ -198,17 +198,17 @@ def main() -> None:
             shortest_path(run, *pairs_of(run)[0][1:], points=16)  # warm-up: torch's lazy set-up
             print(f"\n{preset}")
             print(f"{'pair':<22} {'method':<8} {'K':>4} {'length':>8} {'brute':>8} {'out.d.':>8} {'straight':>8} "
-                  f"{'old':>8} {'reference':>9} {'(by)':<14} {'gap':>7} {'s/call':>6}")
+                  f"{'local':>8} {'reference':>9} {'(by)':<14} {'gap':>7} {'s/call':>6}")
             for name, a, b in pairs_of(run):
                 path, seconds = timed(lambda: shortest_path(run, a, b))
-                old = shortest_path(run, a, b, method="energy")
+                local = shortest_path(run, a, b, method="energy")
                 brute = reference.length(path.points)
                 best, by = reference.best(a, b, options.restarts, rng)
                 gap = path.length / best - 1
                 worst_gap, slowest = max(worst_gap, gap), max(slowest, seconds)
                 worst_reproduce = max(worst_reproduce, abs(brute / path.length - 1))
                 print(f"{name:<22} {path.method:<8} {len(path.points):>4} {path.length:8.3f} {brute:8.3f} "
-                      f"{path.output_distance:8.3f} {path.straight_length:8.3f} {old.length:8.3f} {best:9.3f} "
+                      f"{path.output_distance:8.3f} {path.straight_length:8.3f} {local.length:8.3f} {best:9.3f} "
                       f"{by:<14} {100 * gap:+6.2f}% {seconds:6.2f}", flush=True)
     print(f"\nworst gap to the reference {100 * worst_gap:+.2f}% (target <= {100 * GAP_TARGET:.0f}%): "
           f"{verdict(worst_gap, GAP_TARGET)}")
