@@ -71,7 +71,7 @@ class Reference:
         self.edges = self._edges()
 
     def _edges(self):
-        offsets = [(i, j) for i in range(0, 4) for j in range(-3, 4)
+        offsets = [(i, j) for i in range(4) for j in range(-3, 4)
                    if math.gcd(i, j) == 1 and (i > 0 or j > 0)]  # 16 of the 32 neighbours
         nx, ny = self.shape
         number = np.arange(nx * ny).reshape(nx, ny)
@@ -200,7 +200,7 @@ def main() -> None:
             print(f"{'pair':<22} {'method':<8} {'K':>4} {'length':>8} {'brute':>8} {'out.d.':>8} {'straight':>8} "
                   f"{'local':>8} {'reference':>9} {'(by)':<14} {'gap':>7} {'s/call':>6}")
             for name, a, b in pairs_of(run):
-                path, seconds = timed(lambda: shortest_path(run, a, b))
+                path, seconds = timed(lambda run=run, a=a, b=b: shortest_path(run, a, b))
                 local = shortest_path(run, a, b, method="energy")
                 brute = reference.length(path.points)
                 best, by = reference.best(a, b, options.restarts, rng)

@@ -28,10 +28,11 @@ Three ways to find a shortest path, with exact derivatives from torch autograd (
   which way round the folds the path goes; the refinement removes the grid's zig-zag.
 - ``energy``: minimise the curve energy ``E = sum_k |Phi(p_{k+1}) - Phi(p_k)|^2 / h_k`` (the endpoints fixed,
   ``h_k`` the parameter step of segment k) by Levenberg-Marquardt (Gauss-Newton with the exact Jacobians), from
-  the straight input segment or a given path. Its minimisers are discrete geodesics, of uniform speed in the parameter. The sum runs over
-  the path with every segment subdivided ``refine`` times: over the points alone, consecutive points can
-  straddle a fold, and the minimiser then "jumps" (seed-c2-sigmoid: 45.6 over the points, 77 along the
-  segments between them). It finds a *local* minimum: on a folded net, often not the shortest path.
+  the straight input segment or a given path. Its minimisers are discrete geodesics, of uniform speed in the
+  parameter. The sum runs over the path with every segment subdivided ``refine`` times: over the points alone,
+  consecutive points can straddle a fold, and the minimiser then "jumps" (seed-c2-sigmoid: 45.6 over the
+  points, 77 along the segments between them). It finds a *local* minimum: on a folded net, often not the
+  shortest path.
 
 ``auto`` (the default) lifts, and searches the graph only where the lift fails. No path returned is longer
 than the straight input segment: when nothing shorter is found, that segment is returned (method "straight").
@@ -370,7 +371,8 @@ class _Lifter:
         sigma = np.linalg.svd(jac, compute_uv=False)  # (P, 2)
         regular = sigma[:, 1] > _SINGULAR_RATIO * sigma[:, 0]
         tangent = np.zeros_like(p)
-        tangent[regular] = np.linalg.solve(jac[regular], np.broadcast_to(self.qb - self.qa, p[regular].shape)[..., None])[..., 0]
+        direction = np.broadcast_to(self.qb - self.qa, p[regular].shape)[..., None]  # (R, 2, 1)
+        tangent[regular] = np.linalg.solve(jac[regular], direction)[..., 0]
         return tangent
 
     def continues(self, p: np.ndarray, q: np.ndarray, s0: np.ndarray, s1: np.ndarray) -> np.ndarray:
@@ -407,7 +409,8 @@ def _find_by_lift(problem: _Problem) -> tuple[np.ndarray, str] | None:
     lifter = _Lifter(problem)
     s = np.linspace(0.0, 1.0, problem.points)  # (K,)
     lifted = lifter.follow(problem.a, 0.0, s[1:])
-    if lifted is None or np.linalg.norm(lifted[-1] - problem.b) > 1e-7 * max(1.0, np.linalg.norm(problem.b - problem.a)):
+    reach = 1e-7 * max(1.0, float(np.linalg.norm(problem.b - problem.a)))
+    if lifted is None or np.linalg.norm(lifted[-1] - problem.b) > reach:
         return None  # the continuation failed, or the chord lifted to another preimage of Phi(b)
     path = np.concatenate([problem.a[None], lifted[:-1], problem.b[None]])  # (K, 2)
     for _ in range(_MAX_ROUNDS):

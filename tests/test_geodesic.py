@@ -337,9 +337,8 @@ def overflowing_run(c1_run):
 
 
 def test_network_output_that_overflows_is_an_error(overflowing_run):
-    with np.errstate(over="ignore", invalid="ignore"):
-        with pytest.raises(ConfigError, match="not finite"):
-            shortest_path(overflowing_run, (0.5, 0.5), (1.0, 1.0))
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(ConfigError, match="not finite"):
+        shortest_path(overflowing_run, (0.5, 0.5), (1.0, 1.0))
 
 
 # --- the command --------------------------------------------------------------------------------------------
