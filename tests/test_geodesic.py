@@ -268,8 +268,9 @@ def test_global_path_on_a_folding_net_beats_the_local_minimum(folding_run):
     with pytest.raises(ConfigError, match="does not lift"):
         shortest_path(folding_run, FOLD_A, FOLD_B, method="lift")
     found = shortest_path(folding_run, FOLD_A, FOLD_B, points=24)
-    local = shortest_path(folding_run, FOLD_A, FOLD_B, points=24, method="energy")
-    reference = grid_search_length(folding_run, FOLD_A, FOLD_B)
+    # Only the local minimum's basin matters here: a loose tolerance spares refining it.
+    local = shortest_path(folding_run, FOLD_A, FOLD_B, points=24, method="energy", tolerance=0.05)
+    reference = grid_search_length(folding_run, FOLD_A, FOLD_B, cells=70)
     assert found.method == "graph" and local.method == "energy"
     assert found.output_distance <= found.length <= 1.01 * reference
     assert reference < 0.9 * local.length  # the trap is real: the local minimum is not the shortest path
