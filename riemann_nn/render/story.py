@@ -282,7 +282,13 @@ class LayerStory(Subtitled):
     Class attributes (variants change these only): ``default_preset``, ``geometry`` (preset geometry overrides),
     ``question`` (the title card's; None for ``default_question``), ``style`` (the view's ``ViewStyle``),
     ``seconds_per_layer`` (a sweep's pace; staged c0 paths take ``staged_factor`` times longer),
-    ``caption_font_size``, ``title_seconds`` (the card's time on screen, fades included).
+    ``caption_font_size``, ``title_seconds`` (the card's time on screen, fades included), and where captions go:
+    ``caption_corner`` (x, y), the point of the caption's box at ``caption_edge`` (the top-left corner by default),
+    ``caption_width`` (lines are flowed to it).
+
+    Hooks for stories over another stage (several panels, slides): ``load_run()`` (the Run of ``self.view``),
+    ``make_view()``, ``make_legend()``, ``title_lines()`` (the card's lines under the question) and
+    ``stage_mobjects()`` (what fades in after the card).
     """
 
     default_preset = DEFAULT_PRESET
@@ -293,12 +299,15 @@ class LayerStory(Subtitled):
     staged_factor = 1.6
     caption_font_size = 22
     title_seconds = 3.0
+    caption_corner: tuple[float, float] = (PANEL_LEFT, CAPTION_TOP)
+    caption_edge = UP + LEFT
+    caption_width = PANEL_WIDTH
 
     def setup(self):
         super().setup()
         self.theme = current_theme()
         self.camera.background_color = self.theme.background  # type: ignore[union-attr]  # Cairo camera
-        self.run = scene_run(self.default_preset, geometry=self.geometry)
+        self.run = self.load_run()
         self.depth = self.run.depth
         self.view = self.make_view()
         self.header = run_header(self.run, self.theme)
@@ -310,6 +319,10 @@ class LayerStory(Subtitled):
         self.caption_text = ""
         self.presented: Mobject | None = None  # what ``present`` put under the caption
         self.read_until = 0.0  # the story's time until which the caption must stay
+
+    def load_run(self) -> Run:
+        """The Run of the story's view (override to load several, e.g. one per panel): ``scene_run``."""
+        return scene_run(self.default_preset, geometry=self.geometry)
 
     def make_view(self) -> LayerView:
         """The layer view of the story (override to draw another field, e.g. with a glyph source)."""
@@ -350,12 +363,12 @@ class LayerStory(Subtitled):
         """Animations for the next play (of ``run_time``): the caption becomes ``text``. Holds first if the
         old caption has not been read yet; records the subtitle cue."""
         self.read()
-        new = caption(text, self.theme, font_size=self.caption_font_size, width=PANEL_WIDTH)
+        new = caption(text, self.theme, font_size=self.caption_font_size, width=self.caption_width)
         if self.presented is not None:  # a block sits under the caption: the caption must end above it
-            room = CAPTION_TOP - self.presented.get_top()[1] - 0.25
+            room = self.caption_corner[1] - self.presented.get_top()[1] - 0.25
             if new.height > room:
                 new.scale_to_fit_height(room)
-        new.move_to((PANEL_LEFT, CAPTION_TOP, 0), aligned_edge=UP + LEFT)
+        new.move_to((*self.caption_corner, 0), aligned_edge=self.caption_edge)
         out_end, in_end = crossfade_times(run_time)
         self.subtitles.close_cue(self.next_play(out_end))
         self.subtitles.open_cue(text, self.next_play(out_end))
@@ -381,8 +394,7 @@ class LayerStory(Subtitled):
         """The question and the run in words, full screen, for ``title_seconds`` or the question's reading time if
         longer (its cue, the question, is the subtitle: the run's line is a title); then the stage fades in."""
         question = question or self.question or default_question(self.run)
-        words = run_in_words(self.run)
-        facts = f"{self.run.name}  \u00b7  train accuracy {100 * self.run.meta['training']['accuracy']:.0f}%"
+        words, facts = self.title_lines()
         card = VGroup(label(question, self.theme, font_size=40, bold=True),
                       label(words, self.theme, font_size=24, color=self.theme.muted),
                       label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
@@ -391,10 +403,20 @@ class LayerStory(Subtitled):
         self.subtitles.open_cue(question, self.next_play(0.0))
         self.play(FadeIn(card, shift=0.15 * UP), run_time=0.8)
         self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))
-        stage = [self.header, self.diagram, self.counter, self.legend.data, self.view]
+        stage = self.stage_mobjects()
         self.subtitles.close_cue(self.next_play(0.35))
         self.play(FadeOut(card, rate_func=window(0.0, 0.35)), *[FadeIn(m, rate_func=window(0.15, 0.9)) for m in stage],
                   run_time=1.2)
+
+    def title_lines(self) -> tuple[str, str]:
+        """The title card's lines under the question: the run in words, and its name and training accuracy."""
+        return (run_in_words(self.run),
+                f"{self.run.name}  \u00b7  train accuracy {100 * self.run.meta['training']['accuracy']:.0f}%")
+
+    def stage_mobjects(self) -> list[Mobject]:
+        """What fades in as the title card goes: the panel's header, diagram, counter, the legend's data rows, the
+        view."""
+        return [self.header, self.diagram, self.counter, self.legend.data, self.view]
 
     def show(self, *mobjects: Mobject, caption: str | None = None, run_time: float = 1.0) -> None:
         """Fade ``mobjects`` in (with a new caption), once the caption on screen has been read."""
@@ -428,24 +450,25 @@ class LayerStory(Subtitled):
         return block
 
     def sweep(self, to_layer: int, seconds: float | None = None, *, caption: str | None = None,
-              holds: dict[int, float] | None = None) -> None:
-        """Move the view from its layer to ``to_layer``, easing in and out at every layer, stopping ``holds[l]``
-        seconds on layer ``l``; ``caption`` fades in as the motion starts."""
-        here = round(self.view.time.get_value())
+              holds: dict[int, float] | None = None, view: LayerView | None = None) -> None:
+        """Move the view (or another ``view``) from its layer to ``to_layer``, easing in and out at every layer,
+        stopping ``holds[l]`` seconds on layer ``l``; ``caption`` fades in as the motion starts."""
+        view = view or self.view
+        here = round(view.time.get_value())
         step = 1 if to_layer > here else -1
         count = abs(to_layer - here)
         if not count:  # already there: the caption still comes
             if caption:
                 self.say(caption)
             return
-        pace = self.seconds_per_layer * (self.staged_factor if self.staged else 1.0)
+        pace = self.seconds_per_layer * (self.staged_factor if view.motion.method == "staged" else 1.0)
         per_layer = seconds / count if seconds else pace
         stops = [layer for layer in range(here + step, to_layer, step) if holds and layer in holds] + [to_layer]
         start = here
         for index, stop in enumerate(stops):
             run_time = per_layer * abs(stop - start)
             captions = self.caption_animations(caption, run_time=run_time) if caption and index == 0 else []
-            move = self.view.time.animate(rate_func=layer_by_layer(abs(stop - start)))  # type: ignore[operator]
+            move = view.time.animate(rate_func=layer_by_layer(abs(stop - start)))  # type: ignore[operator]
             self.play(move.set_value(stop), *captions, run_time=run_time)
             if holds and stop in holds:
                 self.hold(holds[stop])
