@@ -34,6 +34,7 @@ __all__ = [
     "line_width",
     "metric_formulas",
     "run_title",
+    "symbol_defined",
 ]
 
 FONT = "DejaVu Sans"  # ships with Debian's fontconfig; a clean sans reads well on projectors
@@ -146,6 +147,17 @@ def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
                           font_size=34),
                   label("the same rule in every layer l", theme, font_size=17, color=theme.muted)]
     return VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
+
+
+def symbol_defined(tex: str, plain: str, words: str, theme: Theme, *, font_size: float = 17) -> VGroup:
+    """A symbol typeset (``formula``, at the size of its words) and defined in words beside it, in the muted colour:
+    "J_L : how the last layer moves when the input moves". ``words`` may hold line breaks (lines after the first
+    start under the first, right of the symbol)."""
+    symbol = formula(tex, plain, theme, font_size=1.9 * font_size, color=theme.muted)
+    text = label(f": {words}", theme, font_size=font_size, color=theme.muted)
+    first_line = label(": Ag", theme, font_size=font_size)  # where the first line's middle is
+    symbol.next_to(text, LEFT, buff=0.06).set_y(text.get_top()[1] - first_line.height / 2)
+    return VGroup(symbol, text)
 
 
 def run_title(run: Run, theme: Theme, *, max_width: float = 3.9) -> VGroup:
