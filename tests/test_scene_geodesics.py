@@ -6,22 +6,38 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import small_config
 from riemann_nn.export import build_run
 from riemann_nn.geodesic import Geodesic
 from riemann_nn.network import propagate
 from riemann_nn.render.colour import THEMES, from_hex, srgb_to_oklab
 from riemann_nn.render.framing import PlotRegion
 from riemann_nn.render.geodesics import (
-    PAIR_COLOURS, GeodesicOverlay, GeodesicPair, LengthTable, arm_order, far_pair, format_length, geodesic_pairs,
-    length_formula, length_notes, polyline_bezier,
+    PAIR_COLOURS,
+    GeodesicOverlay,
+    GeodesicPair,
+    LengthTable,
+    arm_order,
+    far_pair,
+    format_length,
+    geodesic_pairs,
+    length_formula,
+    length_notes,
+    polyline_bezier,
 )
 from riemann_nn.render.story import PANEL_WIDTH
 from riemann_nn.render.subtitles import reading_seconds
 from riemann_nn.render.views import LayerView
 from riemann_nn.run import save_run
+
+from conftest import small_config
 from render_support import (
-    decode, lit_fraction, load_scene_module, mean_change, read_cues, render_scene, smallest_letter_pixels,
+    decode,
+    lit_fraction,
+    load_scene_module,
+    mean_change,
+    read_cues,
+    render_scene,
+    smallest_letter_pixels,
 )
 
 THEME = THEMES["dark"]

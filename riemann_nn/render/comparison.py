@@ -1,0 +1,278 @@
+"""Three runs side by side: ``ComparisonStory``, a ``LayerStory`` over three panels driven by one clock, and its
+pieces: which runs (``compare_runs``), how far each layer moves the data (``mean_step_lengths``,
+``StepReadout``), the panels' titles, and the runs and the outcome in words.
+
+The runs: ``$RIEMANN_NN_COMPARE`` (three comma-separated Run files or preset names, in panel order), else the
+presets ``compare-c0``, ``compare-c1``, ``compare-c2``, of which the user's run (``$RIEMANN_NN_RUN`` or
+``$RIEMANN_NN_PRESET``, as every scene reads it) replaces the one of its scheme. Runs of different depths stay in
+step by their share of the way: while the deepest moves through its layers, a shallower one moves through its own
+in the same time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Mobject, ValueTracker, VGroup
+
+from ..errors import RiemannNNError
+from ..run import Run
+from .colour import Theme
+from .framing import PlotRegion
+from .legends import class_sample, key_row, line_sample
+from .overlays import DecisionHalfPlanes, NetworkDiagram
+from .story import SCHEME_WORDS, LayerStory, crossfade, dataset_in_words
+from .text import SCHEME_NAMES, OutlineCache, PathText, label
+from .views import LayerCounter, LayerView, ViewStyle
+
+__all__ = [
+    "COMPARE_PRESETS", "PANELS", "ComparisonStory", "ScaledTime", "StepReadout", "compare_runs", "mean_step_lengths",
+    "opening_words", "panel_title", "runs_in_words", "same_data", "steps_in_words",
+]
+
+COMPARE_PRESETS = {"c0": "compare-c0", "c1": "compare-c1", "c2": "compare-c2"}
+# Three square panels in a row; the gaps and margins leave room for each panel's y tick labels.
+PANELS = (PlotRegion(-6.35, -2.65, -0.95, 2.55), PlotRegion(-1.85, 1.85, -0.95, 2.55),
+          PlotRegion(2.65, 6.35, -0.95, 2.55))
+TITLE_Y = 3.75  # each panel's title, above its network diagram
+DIAGRAM_TOP = 3.45
+COUNTER_Y = 2.88  # the layer counter, between the diagram's "input" and "head"
+READOUT_Y = -1.72  # the step readout under each panel, below the x tick labels
+
+
+def _one_line_exit(message: str) -> SystemExit:
+    return SystemExit(f"riemann-nn: {message}")
+
+
+def _load(entry: str) -> Run:
+    """A Run file (an existing path or a name ending in .npz) or a preset, trained and cached on first use."""
+    from ..cache import load_or_train
+    from ..presets import get_preset
+    from ..run import load_run
+
+    if entry.endswith(".npz") or Path(entry).is_file():
+        return load_run(Path(entry))
+    return load_or_train(get_preset(entry))
+
+
+def compare_runs(presets: dict[str, str] = COMPARE_PRESETS) -> list[Run]:
+    """The three Runs to compare, in panel order (see the module): ``$RIEMANN_NN_COMPARE``, else ``presets``
+    (scheme -> preset) with the user's run in the panel of its scheme.
+
+    A bad list, a bad file, an unknown preset or a user's run of a scheme no panel has end the render with one
+    line (``SystemExit``).
+    """
+    listed = os.environ.get("RIEMANN_NN_COMPARE")
+    try:
+        if listed:
+            entries = [part.strip() for part in listed.split(",")]
+            if len(entries) != 3 or not all(entries):
+                raise _one_line_exit(f"RIEMANN_NN_COMPARE needs three comma-separated Run files or presets, "
+                                     f"got {listed!r}")
+            return [_load(entry) for entry in entries]
+        runs = {scheme: None for scheme in presets}
+        user = os.environ.get("RIEMANN_NN_RUN") or os.environ.get("RIEMANN_NN_PRESET")
+        if user:
+            mine = _load(user)
+            if mine.scheme not in runs:
+                raise _one_line_exit(f"{user} is a {mine.scheme} network and no panel shows {mine.scheme}; list "
+                                     f"three runs in RIEMANN_NN_COMPARE instead")
+            runs[mine.scheme] = mine
+        return [run if run is not None else _load(presets[scheme]) for scheme, run in runs.items()]
+    except RiemannNNError as error:
+        raise _one_line_exit(str(error)) from None
+
+
+def mean_step_lengths(x: np.ndarray) -> np.ndarray:
+    """How far a layer moves the data, relative to the data's size: (L+1, N, 2) -> (L,).
+
+    Step ``l`` is the mean over points of ``|x_{l+1} - x_l|`` divided by the larger side of the bounding box
+    of ``x_l`` (the data the step starts from; floored at 1e-12 so a collapsed layer gives no inf/NaN).
+    """
+    lengths = np.linalg.norm(np.diff(x, axis=0), axis=-1)  # (L, N)
+    extents = (x[:-1].max(axis=1) - x[:-1].min(axis=1)).max(axis=-1)  # (L,)
+    return lengths.mean(axis=1) / np.maximum(extents, 1e-12)
+
+
+def _listed(words: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def runs_in_words(runs: list[Run]) -> str:
+    """The runs for a viewer, e.g. "Two moons · ordinary (C0), residual (C1) and second-order (C2) tanh networks
+    · 8 layers of two neurons"; what differs between them is said per run."""
+    data = [dataset_in_words(run) for run in runs]
+    kinds = [SCHEME_WORDS[run.scheme] for run in runs]
+    activations = [run.activation for run in runs]
+    if len(set(activations)) == 1:
+        networks = f"{_listed(kinds)} {activations[0]} networks"
+    else:
+        networks = _listed([f"{kind} {activation}" for kind, activation in zip(kinds, activations)]) + " networks"
+    depths = [run.depth for run in runs]
+    layers = f"{depths[0]} layers" if len(set(depths)) == 1 else f"{_listed([str(d) for d in depths])} layers"
+    where = data[0] if len(set(data)) == 1 else _listed(data)
+    return f"{where}  \u00b7  {networks}  \u00b7  {layers} of two neurons"
+
+
+def steps_in_words(runs: list[Run], steps: list[np.ndarray], *, ratio: float = 2.0) -> str:
+    """The outcome, from the mean steps: which networks move the data in small steps (a flow) and which jump
+    (a mean step over ``ratio`` times the smallest); or that they move alike."""
+    means = np.array([step.mean() for step in steps])  # (3,)
+    jumps = means > ratio * means.min()
+    kinds = [SCHEME_WORDS[run.scheme] for run in runs]
+    if not jumps.any():
+        return "Here the three networks move the data by steps of a similar size: " + _listed(
+            [f"{kind} {mean:.2f}" for kind, mean in zip(kinds, means)]) + "."
+
+    def group(members: np.ndarray) -> str:
+        named = _listed([kind for kind, member in zip(kinds, members) if member])
+        return f"the {named} network" + ("s" if members.sum() > 1 else "")
+
+    flow, jump = group(~jumps), group(jumps)
+    return (f"{flow[0].upper()}{flow[1:]} {'move' if (~jumps).sum() > 1 else 'moves'} the data in small steps, like a "
+            f"flow; {jump} {'jump' if jumps.sum() > 1 else 'jumps'}.")
+
+
+class ScaledTime(ValueTracker):
+    """A layer time that follows another: ``factor`` times its value. A shallower panel's view reads it, so that
+    it reaches its last layer when the deepest one does. Never animated itself."""
+
+    def __init__(self, master: ValueTracker, factor: float, **kwargs):
+        super().__init__(0.0, **kwargs)
+        self.master, self.factor = master, factor
+
+    def get_value(self) -> float:
+        return self.factor * self.master.get_value()
+
+
+class StepReadout(PathText):
+    """"mean step 0.42 × data size" of the layer step a view's time is in, centred at ``anchor``.
+
+    During the move from layer ``l`` to ``l + 1`` (and at rest on ``l + 1``) it shows step ``l``; at the input,
+    nothing. Cached glyph paths, so the text can change in the middle of an animation.
+    """
+
+    def __init__(self, steps: np.ndarray, time: ValueTracker, *, theme: Theme, anchor, font_size: float = 18,
+                 **kwargs):
+        super().__init__(OutlineCache(theme, font_size=font_size), color=theme.text, **kwargs)
+        self.steps, self.time, self.anchor = np.asarray(steps, float), time, np.asarray(anchor, float)[:2]
+        self.follow_time(self)
+        self.add_updater(self.follow_time)
+
+    def text_at(self, t: float) -> str | None:
+        if t <= 1e-9:
+            return None
+        return f"mean step {self.steps[min(int(np.ceil(t - 1e-9)), len(self.steps)) - 1]:.2f} \u00d7 data size"
+
+    def follow_time(self, mobject: Mobject) -> None:
+        text = self.text_at(self.time.get_value())
+        self.place([text] if text else [], self.anchor[None])
+
+
+def panel_title(run: Run, theme: Theme, region: PlotRegion) -> Mobject:
+    """"C1 residual · tanh · dt 1" in bold, centred over the region, at most as wide."""
+    title = label(f"{SCHEME_NAMES[run.scheme]}  \u00b7  {run.activation}  \u00b7  dt {run.dt:g}", theme,
+                  font_size=20, bold=True)
+    if title.width > region.size[0]:
+        title.scale_to_fit_width(region.size[0])
+    return title.move_to((region.centre[0], TITLE_Y, 0))
+
+
+class ComparisonStory(LayerStory):
+    """A ``LayerStory`` over three panels (``PANELS``), one per Run of ``compare_runs``, each with its title,
+    network diagram, layer counter and step readout. ``self.view`` is the deepest run's view: the verbs that move
+    it (``sweep``) move all three, the others following by ``ScaledTime``. Captions go under the panels, the
+    legend to their bottom right.
+
+    Verbs of its own: ``half_planes`` (every panel's), ``summarise`` (each readout becomes its run's mean step).
+    """
+
+    presets = COMPARE_PRESETS
+    path = "straight"  # like with like: every panel's points move straight from layer to layer
+    seconds_per_layer = 1.25
+    caption_corner = (PANELS[0].left, -2.38)
+    caption_edge = UP + LEFT
+    caption_width = 10.2
+    title_seconds = 5.5  # the question is short, the runs in words are not
+
+    def load_run(self) -> Run:
+        self.runs = compare_runs(self.presets)
+        self.master = int(np.argmax([run.depth for run in self.runs]))
+        return self.runs[self.master]
+
+    def make_view(self) -> LayerView:
+        style = ViewStyle(axis_names=False, point_radius=0.028)
+        self.views = [LayerView(run, theme=self.theme, region=region, method=self.path, style=style)
+                      for run, region in zip(self.runs, PANELS)]
+        clock = self.views[self.master].time
+        for view, run in zip(self.views, self.runs):
+            if view is not self.views[self.master]:
+                view.time = ScaledTime(clock, run.depth / self.runs[self.master].depth)
+        return self.views[self.master]
+
+    def make_legend(self):
+        theme = self.theme
+        rows = [key_row(class_sample(colour), name, theme)
+                for colour, name in zip(theme.classes, ("class 0", "class 1"))]
+        rows.append(key_row(line_sample(theme.boundary), "decision boundary", theme))
+        legend = VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
+        return legend.move_to((PANELS[-1].right, -3.75, 0), aligned_edge=DOWN + RIGHT)
+
+    def setup(self):
+        super().setup()
+        theme = self.theme
+        self.steps = [mean_step_lengths(run.x) for run in self.runs]  # 3 x (L_i,)
+        self.titles = [panel_title(run, theme, region) for run, region in zip(self.runs, PANELS)]
+        self.diagrams = [NetworkDiagram(view, anchor=(region.left, DIAGRAM_TOP), width=region.size[0], height=0.28,
+                                        node_radius=0.05) for view, region in zip(self.views, PANELS)]
+        self.counters = [LayerCounter(view, anchor=(region.centre[0] - 0.68, COUNTER_Y), font_size=18)
+                         for view, region in zip(self.views, PANELS)]
+        self.readouts = [StepReadout(step, view.time, theme=theme, anchor=(region.centre[0], READOUT_Y))
+                         for step, view, region in zip(self.steps, self.views, PANELS)]
+
+    def title_lines(self) -> tuple[str, str]:
+        accuracies = [f"{run.name} {100 * run.meta['training']['accuracy']:.0f}%" for run in self.runs]
+        return runs_in_words(self.runs), "train accuracy:  " + "  \u00b7  ".join(accuracies)
+
+    def stage_mobjects(self) -> list[Mobject]:
+        return [*self.titles, *self.diagrams, *self.counters, self.legend, *self.views, *self.readouts]
+
+    def half_planes(self, caption: str | None = None) -> VGroup:
+        """Every panel's head: half-planes and line over its last layer (the views must be there), heads lit."""
+        planes = VGroup(*[DecisionHalfPlanes(run.head_weight, float(run.head_bias), view.framing, self.theme)
+                          for run, view in zip(self.runs, self.views)])
+        self.add(planes)
+        self.bring_to_back(planes)
+        captions = self.caption_animations(caption, run_time=1.2) if caption else []
+        self.play(FadeIn(planes), *[diagram.head.animate.set_value(1.0) for diagram in self.diagrams], *captions,
+                  run_time=1.2)
+        return planes
+
+    def summarise(self, caption: str | None = None) -> None:
+        """Each readout becomes its run's mean step over all its layers (with a new caption)."""
+        self.read()
+        summaries = [VGroup(label(f"mean step {step.mean():.2f} \u00d7 data size", self.theme, font_size=18),
+                            label(f"(over all {len(step)} layers)", self.theme, font_size=15, color=self.theme.muted))
+                     .arrange(DOWN, buff=0.08).move_to((region.centre[0], READOUT_Y - 0.1, 0))
+                     for step, region in zip(self.steps, PANELS)]
+        swaps = [animation for old, new in zip(self.readouts, summaries)
+                 for animation in crossfade(old, new, run_time=1.2)]
+        captions = self.caption_animations(caption, run_time=1.2) if caption else []
+        self.play(*swaps, *captions, run_time=1.2)
+
+
+def same_data(runs: list[Run]) -> bool:
+    """Whether every run's input holds the very same points."""
+    first = runs[0].x[0]
+    return all(run.x[0].shape == first.shape and np.array_equal(run.x[0], first) for run in runs[1:])
+
+
+def opening_words(runs: list[Run]) -> str:
+    """The first caption: the data in the input of the networks, named by their kinds."""
+    networks = _listed([SCHEME_WORDS[run.scheme] for run in runs])
+    if same_data(runs):
+        return f"The same points, {dataset_in_words(runs[0]).lower()}, in the input of three networks: {networks}."
+    return f"Three networks, each with its own data: {networks}."
