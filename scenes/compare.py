@@ -16,7 +16,7 @@ Points move straight from layer to layer in every panel. ``RIEMANN_NN_THEME`` pi
 subtitles are written beside the video.
 """
 
-from riemann_nn.render.comparison import ComparisonStory, opening_words, steps_in_words
+from riemann_nn.render.comparison import ComparisonStory, opening_words, steps_in_words, sweep_words
 
 
 class SchemeComparison(ComparisonStory):
@@ -28,8 +28,7 @@ class SchemeComparison(ComparisonStory):
         self.title_card()
         self.say(opening_words(self.runs))
         # Forward, one clock for all three; the readouts say how far each layer moves the data.
-        self.sweep(self.depth // 2, caption="Layer by layer, in sync. Under each panel: how far this layer moves "
-                                            "the points, as a share of the data's size.")
+        self.sweep(self.depth // 2, caption=sweep_words(self.runs))
         self.say("Watch the size of each step: a jump, or a small move like a flow?")
         self.sweep(self.depth)
         self.half_planes("In the last layer each network's head draws a straight line between the classes.")

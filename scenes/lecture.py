@@ -23,11 +23,16 @@ SlideOrScene = slide_base()
 class Lecture(LectureStory, SlideOrScene):
     """Three schemes, layers as coordinates, the pull-back of the metric: a slide per beat."""
 
+    title = "Layers as coordinate systems"
+    question = "What does a deep network with two neurons per layer do to the plane of its data?"
+    reference = "after Hauser & Ray, Principles of Riemannian Geometry in Neural Networks, NeurIPS 2017"
+    take_home = ("Every layer of a width-2 network is a coordinate system on the data.",
+                 "C0 jumps, C1 takes Euler steps, C2 takes second-order steps.",
+                 "The last layer's metric, pulled back, shows what the network\nstretches and what it squeezes.")
+
     def construct(self):
         # 1. What the lecture is about.
-        self.title_slide("Layers as coordinate systems", "What does a deep network with two neurons per layer do "
-                         "to the plane of its data?", "after Hauser & Ray, Principles of Riemannian Geometry in "
-                         "Neural Networks, NeurIPS 2017")
+        self.title_slide()
         # 2-4. Three schemes as finite differences; each row's network runs to its last layer.
         self.slide(full=True)
         layer_map = formula(r"f(x) = \sigma(W_l\, x + b_l)", "f(x) = \u03c3(W\u2097 x + b\u2097)", self.theme)
@@ -65,10 +70,5 @@ class Lecture(LectureStory, SlideOrScene):
         self.sweep(self.depth, caption="The same rule in every layer, back to the circles of the last one.")
         # 8. In short.
         self.slide(full=True)
-        self.summary("In short", ["Every layer of a width-2 network is a coordinate system on the data.",
-                                  "C0 jumps, C1 takes Euler steps, C2 takes second-order steps.",
-                                  "The last layer's metric, pulled back, shows what the network\n"
-                                  "stretches and what it squeezes."],
-                     "riemann-nn  \u00b7  Hauser & Ray, NeurIPS 2017", caption="A deep network is a chain of "
-                     "coordinate changes.")
+        self.summary("In short", caption="A deep network is a chain of coordinate changes.")
         self.close("Render this lecture on your own run: make slides RUN=your.npz")

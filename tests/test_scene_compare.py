@@ -20,6 +20,7 @@ from riemann_nn.render.comparison import (
     runs_in_words,
     same_data,
     steps_in_words,
+    sweep_words,
 )
 from riemann_nn.render.subtitles import reading_seconds
 from riemann_nn.run import load_run, save_run
@@ -128,6 +129,14 @@ def test_the_runs_and_the_outcome_in_words(tiny_run_files):
     assert runs_in_words(runs) == ("Two moons  \u00b7  ordinary (C0), residual (C1) and second-order (C2) tanh "
                                    "networks  \u00b7  2 layers of two neurons")
     assert same_data(runs) and opening_words(runs).startswith("The same points, two moons,")
+    assert sweep_words(runs).startswith("Layer by layer, in sync.")
+    deeper = build_run(tiny_config("c1", depth=3), progress=False)  # the same moons, but 3 layers
+    assert sweep_words([runs[0], deeper, runs[2]]).startswith("Layer by layer; with 2 or 3 layers, each network "
+                                                              "reaches its last one at the same time.")
+    other = build_run(tiny_config("c1").replace(dataset=DatasetConfig("moons", n=50, noise=0.08, seed=2)),
+                      progress=False)
+    assert not same_data([runs[0], other, runs[2]])
+    assert opening_words([runs[0], other, runs[2]]).startswith("Three networks, each with its own sample of two moons")
     steps = [np.array([0.5, 0.7]), np.array([0.1, 0.2]), np.array([0.2, 0.1])]
     assert steps_in_words(runs, steps) == ("The residual (C1) and second-order (C2) networks move the data in small "
                                            "steps, like a flow; the ordinary (C0) network jumps.")

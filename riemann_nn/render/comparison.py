@@ -29,7 +29,7 @@ from .views import LayerCounter, LayerView, ViewStyle
 
 __all__ = [
     "COMPARE_PRESETS", "PANELS", "ComparisonStory", "ScaledTime", "StepReadout", "compare_runs", "mean_step_lengths",
-    "opening_words", "panel_title", "runs_in_words", "same_data", "steps_in_words",
+    "opening_words", "panel_titles", "runs_in_words", "same_data", "steps_in_words", "sweep_words",
 ]
 
 COMPARE_PRESETS = {"c0": "compare-c0", "c1": "compare-c1", "c2": "compare-c2"}
@@ -172,13 +172,13 @@ class StepReadout(PathText):
         self.place([text] if text else [], self.anchor[None])
 
 
-def panel_title(run: Run, theme: Theme, region: PlotRegion) -> Mobject:
-    """"C1 residual · tanh · dt 1" in bold, centred over the region, at most as wide."""
-    title = label(f"{SCHEME_NAMES[run.scheme]}  \u00b7  {run.activation}  \u00b7  dt {run.dt:g}", theme,
-                  font_size=20, bold=True)
-    if title.width > region.size[0]:
-        title.scale_to_fit_width(region.size[0])
-    return title.move_to((region.centre[0], TITLE_Y, 0))
+def panel_titles(runs: list[Run], theme: Theme) -> list[Mobject]:
+    """"C1 residual · tanh · dt 1" in bold, centred over each panel; all at one size, at which the widest fits its
+    panel."""
+    titles = [label(f"{SCHEME_NAMES[run.scheme]}  \u00b7  {run.activation}  \u00b7  dt {run.dt:g}", theme,
+                    font_size=20, bold=True) for run in runs]
+    shrink = min(1.0, *[region.size[0] / title.width for title, region in zip(titles, PANELS)])
+    return [title.scale(shrink).move_to((region.centre[0], TITLE_Y, 0)) for title, region in zip(titles, PANELS)]
 
 
 class ComparisonStory(LayerStory):
@@ -225,9 +225,9 @@ class ComparisonStory(LayerStory):
         super().setup()
         theme = self.theme
         self.steps = [mean_step_lengths(run.x) for run in self.runs]  # 3 x (L_i,)
-        self.titles = [panel_title(run, theme, region) for run, region in zip(self.runs, PANELS)]
+        self.titles = panel_titles(self.runs, theme)
         self.diagrams = [NetworkDiagram(view, anchor=(region.left, DIAGRAM_TOP), width=region.size[0], height=0.28,
-                                        node_radius=0.05) for view, region in zip(self.views, PANELS)]
+                                        node_radius=0.05, font_size=16) for view, region in zip(self.views, PANELS)]
         self.counters = [LayerCounter(view, anchor=(region.centre[0] - 0.68, COUNTER_Y), font_size=18)
                          for view, region in zip(self.views, PANELS)]
         self.readouts = [StepReadout(step, view.time, theme=theme, anchor=(region.centre[0], READOUT_Y))
@@ -273,6 +273,19 @@ def same_data(runs: list[Run]) -> bool:
 def opening_words(runs: list[Run]) -> str:
     """The first caption: the data in the input of the networks, named by their kinds."""
     networks = _listed([SCHEME_WORDS[run.scheme] for run in runs])
+    data = {dataset_in_words(run).lower() for run in runs}
     if same_data(runs):
-        return f"The same points, {dataset_in_words(runs[0]).lower()}, in the input of three networks: {networks}."
+        return f"The same points, {data.pop()}, in the input of three networks: {networks}."
+    if len(data) == 1:
+        return f"Three networks, each with its own sample of {data.pop()}: {networks}."
     return f"Three networks, each with its own data: {networks}."
+
+
+def sweep_words(runs: list[Run]) -> str:
+    """The forward sweep's caption: in sync layer by layer, or, for runs of different depths, by share of depth;
+    and what the readouts under the panels say."""
+    depths = sorted({run.depth for run in runs})
+    pace = ("Layer by layer, in sync." if len(depths) == 1 else
+            f"Layer by layer; with {_listed([str(d) for d in depths]).replace(' and ', ' or ')} layers, each "
+            f"network reaches its last one at the same time.")
+    return f"{pace} Under each panel: how far this layer moves the points, as a share of the data's size."

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, Mobject, ValueTracker, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Mobject, ValueTracker, VGroup, VMobject
 from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.sparse.csgraph import shortest_path as tree_distances
 from scipy.spatial.distance import cdist
@@ -243,7 +243,9 @@ class LengthTable(VGroup):
             self.rows.add(VGroup(key, *numbers))
         self.notes = VGroup(*[label(note, theme, font_size=font_size - 4, color=theme.muted)
                               for note in length_notes(pairs)])
-        self.add(heads, self.rows)
+        self.title = label("length, as the network measures it", theme, font_size=font_size - 3,
+                           color=theme.muted).next_to(heads, UP, buff=0.18).set_x(0, LEFT)
+        self.add(self.title, heads, self.rows)
         if len(self.notes):
             self.add(self.notes.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(self.rows, DOWN, buff=0.2,
                                                                                     aligned_edge=LEFT))
@@ -269,5 +271,6 @@ def last_layer_caption(pairs: list[GeodesicPair]) -> str:
 
 def ratio_caption(pairs: list[GeodesicPair]) -> str:
     """How much longer each straight input line is than the pair's shortest path, as the network measures."""
-    ratios = [f"{pair.name} {pair.path.straight_length / max(pair.path.length, 1e-300):.1f}" for pair in pairs]
-    return f"One number per path: each straight line is longer than the shortest path, {' and '.join(ratios)} times."
+    ratios = [f"{pair.path.straight_length / max(pair.path.length, 1e-300):.1f} times for {pair.name}"
+              for pair in pairs]
+    return f"One number per path. The straight lines are longer than the shortest paths: {', '.join(ratios)}."

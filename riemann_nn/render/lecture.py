@@ -174,10 +174,14 @@ class LectureStory(LayerStory):
     legend) is the story's, entered with ``enter_stage``; full-frame slides put their captions at the bottom.
 
     Class attributes: ``default_preset`` (the example), ``scheme_presets``, ``row_seconds`` (a row's network runs
-    from its input to its last layer in this time).
+    from its input to its last layer in this time), and the words: ``title``, ``question`` and ``reference`` (the
+    title slide's), ``take_home`` (the summary's points).
     """
 
     default_preset = "circles-c1-tanh"
+    title = ""
+    reference = ""
+    take_home: tuple[str, ...] = ()
     scheme_presets = SCHEME_PRESETS
     row_seconds = 5.5
 
@@ -224,10 +228,11 @@ class LectureStory(LayerStory):
         else:
             (self.caption_corner, self.caption_width), self.caption_edge = self.panel_caption, UP + LEFT
 
-    def title_slide(self, title: str, question: str, reference: str) -> None:
-        """The lecture's title, its question, the example run in words and the reference, beside a picture of the
-        example's input metric; present from the first frame (a deck opens on it), held for the question."""
-        theme = self.theme
+    def title_slide(self) -> None:
+        """The lecture's ``title``, its ``question``, the example run in words and the ``reference``, beside a
+        picture of the example's input metric; present from the first frame (a deck opens on it), held for the
+        question."""
+        theme, title, question, reference = self.theme, self.title, self.question or "", self.reference
         block = VGroup(label(title, theme, font_size=48, bold=True),
                        flowed(question, theme, font_size=30, width=7.4),
                        label(run_in_words(self.run).replace("  \u00b7  ", "\n"), theme, font_size=22,
@@ -275,10 +280,11 @@ class LectureStory(LayerStory):
         captions = self.caption_animations(caption, run_time=1.2) if caption else []
         self.play(*[FadeIn(m) for m in self.stage_mobjects()], *captions, run_time=1.2)
 
-    def summary(self, heading: str, points: list[str], credit: str, *, caption: str | None = None) -> None:
-        """A full-frame list: the heading, the points, a credit line."""
-        block = VGroup(label(heading, self.theme, font_size=40, bold=True), bullet_list(points, self.theme),
-                       label(credit, self.theme, font_size=20, color=self.theme.muted))
+    def summary(self, heading: str, *, caption: str | None = None) -> None:
+        """A full-frame list: the heading, the ``take_home`` points, and the ``reference``."""
+        block = VGroup(label(heading, self.theme, font_size=40, bold=True), bullet_list(list(self.take_home),
+                                                                                      self.theme),
+                       flowed(self.reference, self.theme, font_size=20, width=2 * EDGE - 1, color=self.theme.muted))
         block.arrange(DOWN, aligned_edge=LEFT, buff=0.5)
         if block.width > 2 * EDGE - 0.5:
             block.scale_to_fit_width(2 * EDGE - 0.5)
