@@ -67,7 +67,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from manim import DOWN, LEFT, UP, Animation, FadeIn, FadeOut, Mobject, Scene, VGroup, VMobject, config, smooth
+from manim import (
+    DOWN,
+    LEFT,
+    UP,
+    Animation,
+    FadeIn,
+    FadeOut,
+    Mobject,
+    Rectangle,
+    Scene,
+    VGroup,
+    VMobject,
+    config,
+    smooth,
+)
 from manim.utils.exceptions import EndSceneEarlyException
 from scipy.spatial import cKDTree
 
@@ -84,7 +98,7 @@ from .views import LayerCounter, LayerView, ViewStyle, unbounded_sites
 __all__ = [
     "DEFAULT_PRESET", "PANEL_LEFT", "PANEL_WIDTH", "LayerStory", "PanelCaptions", "StoryLegend", "Subtitled",
     "crossfade", "dataset_in_words", "default_question", "layer_by_layer", "run_header", "run_in_words",
-    "scene_path_method", "scene_run", "stray_boundary", "window",
+    "scene_path_method", "scene_run", "stray_boundary", "stray_outlines", "stray_pieces", "window",
 ]
 
 DEFAULT_PRESET = "seed-c2-sigmoid"
@@ -144,17 +158,42 @@ def run_in_words(run: Run) -> str:
             f"\u00b7  two neurons per layer")
 
 
-def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
-    """Whether the decision boundary has a piece in the input that comes nowhere near the data (no vertex within
-    ``reach`` of the data's extent of a data point), such as an arc at the edge of the input box: a surprise to
-    be named when it shows."""
+def stray_pieces(run: Run, *, reach: float = 0.07) -> list[np.ndarray]:
+    """The pieces of the input's decision boundary that come nowhere near the data (no vertex within ``reach`` of
+    the data's extent of a data point), such as an arc at the edge of the input box: each (P_i, 2), in input
+    coordinates. A surprise to be named when it shows."""
     boundary, offsets = run.boundary, run.boundary_offsets
     if boundary is None or offsets is None:
-        return False
+        return []
     data = run.x[0]  # (N, 2)
     distance = cKDTree(data).query(boundary[0])[0]  # (P,) from each vertex of the input's boundary to the data
     extent = float((data.max(axis=0) - data.min(axis=0)).max())
-    return any(piece.min() > reach * extent for piece in np.split(distance, offsets[1:-1]))
+    pieces = zip(np.split(boundary[0], offsets[1:-1]), np.split(distance, offsets[1:-1]))
+    return [piece for piece, near in pieces if near.min() > reach * extent]
+
+
+def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
+    """Whether the decision boundary has a piece in the input far from the data (see ``stray_pieces``)."""
+    return bool(stray_pieces(run, reach=reach))
+
+
+def stray_outlines(view: LayerView, *, pad: float = 0.12) -> VGroup:
+    """A rectangle around the visible part of each of ``stray_pieces(view.run)`` in the input (the view must be at
+    layer 0), ``pad`` scene units out and kept inside the view's region: what a caption naming them points at."""
+    region, framing = view.region, view.framing_at(0.0)
+    low, high = np.array([region.left, region.bottom]), np.array([region.right, region.top])
+    outlines = VGroup()
+    for piece in stray_pieces(view.run):
+        screen = framing.to_screen(piece)  # (P, 2)
+        inside = screen[region.contains(screen)]
+        if not len(inside):
+            continue
+        corner_low = np.maximum(inside.min(axis=0) - pad, low)  # (2,)
+        corner_high = np.minimum(inside.max(axis=0) + pad, high)  # (2,)
+        width, height = corner_high - corner_low
+        outlines.add(Rectangle(width=width, height=height, stroke_color=view.theme.text, stroke_width=2.5)
+                     .move_to((*(corner_low + corner_high) / 2, 0)))
+    return outlines
 
 
 def default_question(run: Run) -> str:
@@ -284,7 +323,8 @@ class LayerStory(Subtitled):
     ``seconds_per_layer`` (a sweep's pace; staged c0 paths take ``staged_factor`` times longer),
     ``caption_font_size``, ``title_seconds`` (the card's time on screen, fades included), and where captions go:
     ``caption_corner`` (x, y), the point of the caption's box at ``caption_edge`` (the top-left corner by default),
-    ``caption_width`` (lines are flowed to it).
+    ``caption_width`` (lines are flowed to it); ``present_top`` (None, or the highest a presented block may start,
+    leaving room for longer captions after the one it comes with: a caption that would reach the block shrinks).
 
     Hooks for stories over another stage (several panels, slides): ``load_run()`` (the Run of ``self.view``),
     ``make_view()``, ``make_legend()``, ``title_lines()`` (the card's lines under the question) and
@@ -302,6 +342,7 @@ class LayerStory(Subtitled):
     caption_corner: tuple[float, float] = (PANEL_LEFT, CAPTION_TOP)
     caption_edge = UP + LEFT
     caption_width = PANEL_WIDTH
+    present_top: float | None = None
 
     def setup(self):
         super().setup()
@@ -439,6 +480,8 @@ class LayerStory(Subtitled):
         self.read()
         captions = self.caption_animations(caption, run_time=run_time) if caption else []
         top = self.caption.get_bottom()[1] - 0.3 if self.caption is not None else CAPTION_TOP
+        if self.present_top is not None:
+            top = min(top, self.present_top)
         room = top - (self.legend.get_top()[1] + 0.25)
         if block.height > room:
             block.scale_to_fit_height(room)
