@@ -13,9 +13,15 @@ schemes (the other rows show moons-c0-tanh, circles-c1-tanh, seed-c2-sigmoid). W
 title slide says so. ``RIEMANN_NN_THEME`` picks the colours (dark, light); subtitles are written beside the video.
 """
 
-from riemann_nn.render.lecture import LectureStory, change_formula, chart_formulas, euclid_formula, pullback_formula
+from riemann_nn.render.lecture import (
+    LectureStory,
+    change_formula,
+    chart_formulas,
+    euclid_formula,
+    layer_map,
+    pullback_formula,
+)
 from riemann_nn.render.slides import slide_base
-from riemann_nn.render.text import formula
 
 SlideOrScene = slide_base()
 
@@ -35,9 +41,8 @@ class Lecture(LectureStory, SlideOrScene):
         self.title_slide()
         # 2-4. Three schemes as finite differences; each row's network runs to its last layer.
         self.slide(full=True)
-        layer_map = formula(r"f(x) = \sigma(W_l\, x + b_l)", "f(x) = \u03c3(W\u2097 x + b\u2097)", self.theme)
-        self.show(self.heading("Three schemes: finite differences", layer_map), caption="Three ways to step from "
-                  "one layer to the next, all built on the layer map f, top right: weights, shift, activation.")
+        self.show(self.heading("Three schemes: finite differences", layer_map(self.theme)),
+                  caption="Three ways to step from one layer to the next, all built on one layer map f, top right.")
         for row, scheme in enumerate(("c0", "c1", "c2")):
             if row:
                 self.slide(clear=False, full=True)
@@ -65,7 +70,8 @@ class Lecture(LectureStory, SlideOrScene):
         self.hide(step)
         charts = self.present(chart_formulas(self.theme), caption="In practice, from the charts: the maps from the "
                                                                   "input to each layer.")
-        self.say("C0, C1: as layer by layer. C2: a step needs two layers; this is the definition.")
+        self.say("For C0 and C1 this equals the layer-by-layer rule. A C2 step needs two layers: this is its "
+                 "definition.")
         self.hide(charts)
         self.sweep(self.depth, caption="The same rule in every layer, back to the circles of the last one.")
         # 8. In short.

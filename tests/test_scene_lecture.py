@@ -15,16 +15,23 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from manim import DL, LEFT, UP, UR
 
 from riemann_nn.render.colour import current_theme
 from riemann_nn.render.lecture import (
+    BOTTOM_CAPTION,
     EDGE,
+    ROWS_Y,
     SCHEME_TEXTS,
+    LectureStory,
+    SchemeRow,
     change_formula,
     chart_formulas,
     euclid_formula,
+    layer_map,
     pullback_formula,
     scheme_block,
+    slide_heading,
 )
 from riemann_nn.render.story import PANEL_WIDTH
 from riemann_nn.render.subtitles import reading_seconds
@@ -138,9 +145,37 @@ def test_formula_letters_are_legible_at_480p():
     panel): no letter under 7 pixels at 480p."""
     theme = current_theme("dark")
     blocks = [scheme_block(text, theme, width=EDGE + 0.05 - 0.3) for text in SCHEME_TEXTS.values()]
+    blocks.append(layer_map(theme))
     for block in (change_formula(theme), euclid_formula(theme), pullback_formula(theme), chart_formulas(theme)):
         blocks.append(block.scale_to_fit_width(PANEL_WIDTH) if block.width > PANEL_WIDTH else block)
     assert min(smallest_letter_pixels(block) for block in blocks) >= 7.0
+
+
+def test_the_schemes_slide_keeps_heading_rows_and_caption_apart():
+    """The schemes' slide as the lecture lays it out: the heading, the layer map and its symbols at the top right,
+    the three rows (each with its text, view, diagram, counter and words) and the longest row caption at the
+    bottom: no two of these boxes overlap, and all stay inside the frame."""
+    from manim import config
+
+    from riemann_nn.render.text import caption
+
+    theme = current_theme("dark")
+    heading = slide_heading("Three schemes: finite differences", theme, layer_map(theme))
+    title, (formula_line, symbols) = heading[0], heading[1]
+    rows = [SchemeRow(_small_run(scheme), SCHEME_TEXTS[scheme], theme, centre_y=y)
+            for scheme, y in zip(("c0", "c1", "c2"), ROWS_Y)]
+    longest = max((text.caption for text in SCHEME_TEXTS.values()), key=len)
+    words = caption(longest, theme, font_size=LectureStory.caption_font_size, width=2 * EDGE)
+    words.move_to((*BOTTOM_CAPTION, 0), aligned_edge=UP + LEFT)
+    parts = [title, formula_line, symbols, *rows, words]
+    boxes = np.array([[*part.get_corner(DL)[:2], *part.get_corner(UR)[:2]] for part in parts])  # (P, 4)
+    for i in range(len(parts)):
+        for j in range(i + 1, len(parts)):
+            apart = (boxes[i, 2] <= boxes[j, 0] or boxes[j, 2] <= boxes[i, 0] or boxes[i, 3] <= boxes[j, 1]
+                     or boxes[j, 3] <= boxes[i, 1])
+            assert apart, f"parts {i} and {j} overlap"
+    half_width, half_height = config.frame_width / 2, config.frame_height / 2
+    assert (np.abs(boxes[:, [0, 2]]) <= half_width).all() and (np.abs(boxes[:, [1, 3]]) <= half_height).all()
 
 
 @pytest.mark.render
@@ -187,7 +222,8 @@ def test_lecture_without_latex_says_so_and_draws_plain_text(monkeypatch, tmp_pat
     monkeypatch.setattr(text, "MathTex", no_tex)
     theme = current_theme()
     for block in [scheme_block(t, theme, width=6) for t in SCHEME_TEXTS.values()] + [
-            change_formula(theme), euclid_formula(theme), pullback_formula(theme), chart_formulas(theme)]:
+            layer_map(theme), change_formula(theme), euclid_formula(theme), pullback_formula(theme),
+            chart_formulas(theme)]:
         assert len(block.family_members_with_points()) > 0
     module = load_lecture_module(monkeypatch, slides=False)
     _, movie, _ = render(tiny_lecture(module), tmp_path, tex_dir, example_file, upto_animation_number=1,

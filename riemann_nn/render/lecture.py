@@ -16,7 +16,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from manim import DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, ManimColor, Mobject, Rectangle, ValueTracker, VGroup
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UL,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    ManimColor,
+    Mobject,
+    Rectangle,
+    ValueTracker,
+    VGroup,
+)
 
 from ..errors import RiemannNNError
 from ..run import Run
@@ -24,20 +38,21 @@ from . import text as typeset
 from .colour import Theme
 from .framing import PlotRegion
 from .overlays import NetworkDiagram
-from .story import SCHEME_WORDS, LayerStory, dataset_in_words, run_in_words
+from .story import SCHEME_WORDS, LayerStory, dataset_in_words, run_in_words, stray_outlines
 from .subtitles import reading_seconds
 from .text import flowed, formula, label, symbol_defined
 from .views import LayerCounter, LayerView, ViewStyle
 
 __all__ = [
     "EDGE", "SCHEME_PRESETS", "SCHEME_TEXTS", "LectureStory", "SchemeRow", "SchemeText", "bullet_list",
-    "change_formula", "chart_formulas", "euclid_formula", "pullback_formula", "scheme_block",
+    "change_formula", "chart_formulas", "euclid_formula", "layer_map", "pullback_formula", "scheme_block",
+    "slide_heading",
 ]
 
 EDGE = 6.75  # full-width text starts at x = -EDGE; nothing reaches past x = +EDGE (the frame's half-width is 7.11)
 HEADING_TOP = 3.85
-ROWS_Y = (2.43, 0.6, -1.23)  # centres of the three scheme rows
-ROW_HEIGHT = 1.7
+ROWS_Y = (2.2, 0.45, -1.3)  # centres of the three scheme rows: the first clear of the heading's formula
+ROW_HEIGHT = 1.6
 VIEW_LEFT, VIEW_RIGHT = 0.05, 3.25  # a row's view, between its scheme's text and its diagram
 BOTTOM_CAPTION = (-EDGE, -2.45)  # captions under the rows and on full-screen slides: top-left corner
 SCHEME_PRESETS = {"c0": "moons-c0-tanh", "c1": "circles-c1-tanh", "c2": "seed-c2-sigmoid"}
@@ -105,13 +120,13 @@ class SchemeRow(VGroup):
         right = region.right + 0.35
         self.diagram = NetworkDiagram(self.view, anchor=(right, centre_y + ROW_HEIGHT / 2), width=EDGE - right,
                                       height=0.26, node_radius=0.045, font_size=16)
-        self.counter = LayerCounter(self.view, anchor=(right, centre_y - 0.12), font_size=24,
-                                    stage_anchor=(EDGE, centre_y - 0.5))
+        self.counter = LayerCounter(self.view, anchor=(right, centre_y - 0.05), font_size=24,
+                                    stage_anchor=(EDGE, centre_y - 0.05))
         words = label(f"{dataset_in_words(run)} \u00b7 {run.depth} {run.activation} layers", theme, font_size=16,
                       color=theme.muted)
         if words.width > EDGE - right:
             words.scale_to_fit_width(EDGE - right)
-        words.move_to((right, centre_y - ROW_HEIGHT / 2, 0), aligned_edge=DOWN + LEFT)
+        words.move_to((right, centre_y - 0.5, 0), aligned_edge=UP + LEFT)
         block = scheme_block(text, theme, width=region.left - 0.3 + EDGE).move_to((-EDGE, centre_y, 0),
                                                                                  aligned_edge=LEFT)
         self.add(block, border, words, self.view, self.diagram, self.counter)
@@ -119,6 +134,14 @@ class SchemeRow(VGroup):
     def retire(self) -> None:
         for moving in (self.view, self.diagram, self.counter):
             moving.clear_updaters()
+
+
+def layer_map(theme: Theme) -> VGroup:
+    """The layer map every scheme is built on, its symbols named under it."""
+    return VGroup(formula(r"f(x) = \sigma(W_l\, x + b_l)", "f(x) = \u03c3(W\u2097 x + b\u2097)", theme, font_size=36),
+                  formula(r"W_l\text{: weights,}\;\; b_l\text{: shift,}\;\; \sigma\text{: activation}",
+                          "W\u2097: weights,  b\u2097: shift,  \u03c3: activation", theme, font_size=26,
+                          color=theme.muted)).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
 
 
 def change_formula(theme: Theme) -> VGroup:
@@ -168,6 +191,14 @@ def bullet_list(points: list[str], theme: Theme, *, font_size: float = 26) -> VG
     return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
 
 
+def slide_heading(text: str, theme: Theme, formula_block: Mobject | None = None) -> VGroup:
+    """A full-frame slide's heading at the top left, and a formula at the top right, tops aligned."""
+    heading = VGroup(label(text, theme, font_size=30, bold=True).move_to((-EDGE, HEADING_TOP, 0), aligned_edge=UL))
+    if formula_block is not None:
+        heading.add(formula_block.move_to((EDGE, HEADING_TOP + 0.05, 0), aligned_edge=UP + RIGHT))
+    return heading
+
+
 class LectureStory(LayerStory):
     """A ``LayerStory`` in slides (see the module). Beside the story's verbs: ``title_slide``, ``slide``,
     ``heading``, ``scheme_row``, ``enter_stage`` and ``summary``. The stage (the example's view, the panel, the
@@ -179,6 +210,7 @@ class LectureStory(LayerStory):
     """
 
     default_preset = "circles-c1-tanh"
+    present_top = 0.0  # room for four lines of caption over a presented formula
     title = ""
     reference = ""
     take_home: tuple[str, ...] = ()
@@ -256,29 +288,31 @@ class LectureStory(LayerStory):
         self.hold(max(4.0, reading_seconds(question)))
 
     def heading(self, text: str, formula_block: Mobject | None = None) -> VGroup:
-        """A full-frame slide's heading at the top left, and a formula at the top right."""
-        heading = VGroup(label(text, self.theme, font_size=30, bold=True).move_to((-EDGE, HEADING_TOP, 0),
-                                                                                  aligned_edge=UL))
-        if formula_block is not None:
-            heading.add(formula_block.move_to((EDGE, heading.get_center()[1], 0), aligned_edge=RIGHT))
-        return heading
+        """A full-frame slide's heading (see ``slide_heading``)."""
+        return slide_heading(text, self.theme, formula_block)
 
     def scheme_row(self, scheme: str, row: int) -> SchemeRow:
         """A scheme's row fades in with its caption; its network then runs from its input to its last layer."""
         run = self.row_run(scheme)
         shown = SchemeRow(run, SCHEME_TEXTS[scheme], self.theme, centre_y=ROWS_Y[row])
+        self.show(shown, caption=SCHEME_TEXTS[scheme].caption)
         self.add_note(f"Example: {dataset_in_words(run).lower()}, a {run.depth}-layer {SCHEME_WORDS[run.scheme]} "
                       f"{run.activation} network.")
-        self.show(shown, caption=SCHEME_TEXTS[scheme].caption)
         self.hold(0.5)
         self.sweep(run.depth, seconds=self.row_seconds, view=shown.view)
         shown.retire()
         return shown
 
     def enter_stage(self, caption: str | None = None) -> None:
-        """The example's stage fades in: the panel's header, diagram, counter and legend, and the view."""
+        """The example's stage fades in: the panel's header, diagram, counter and legend, and the view; a piece of
+        the decision boundary far from the data is named."""
         captions = self.caption_animations(caption, run_time=1.2) if caption else []
         self.play(*[FadeIn(m) for m in self.stage_mobjects()], *captions, run_time=1.2)
+        outlines = stray_outlines(self.view)
+        if len(outlines):
+            self.say("Boxed: a piece of the decision boundary far from the data. The network splits the plane there "
+                     "too, with no data to guide it.", Create(outlines))
+            self.hide(outlines)
 
     def summary(self, heading: str, *, caption: str | None = None) -> None:
         """A full-frame list: the heading, the ``take_home`` points, and the ``reference``."""
