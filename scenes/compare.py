@@ -27,6 +27,7 @@ class SchemeComparison(ComparisonStory):
     def construct(self):
         self.title_card()
         self.say(opening_words(self.runs))
+        self.name_stray_boundaries()
         # Forward, one clock for all three; the readouts say how far each layer moves the data.
         self.sweep(self.depth // 2, caption=sweep_words(self.runs))
         self.say("Watch the size of each step: a jump, or a small move like a flow?")

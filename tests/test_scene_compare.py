@@ -12,20 +12,34 @@ from riemann_nn.export import build_run
 from riemann_nn.presets import get_preset
 from riemann_nn.render.colour import THEMES
 from riemann_nn.render.comparison import (
+    PANELS,
+    ComparisonStory,
     ScaledTime,
     StepReadout,
     compare_runs,
+    comparison_legend,
     mean_step_lengths,
     opening_words,
+    panel_titles,
     runs_in_words,
     same_data,
+    step_summary,
     steps_in_words,
+    stray_words,
     sweep_words,
 )
 from riemann_nn.render.subtitles import reading_seconds
 from riemann_nn.run import load_run, save_run
 
-from render_support import decode, lit_fraction, load_scene_module, mean_change, read_cues, render_scene
+from render_support import (
+    decode,
+    lit_fraction,
+    load_scene_module,
+    mean_change,
+    read_cues,
+    render_scene,
+    smallest_letter_pixels,
+)
 
 
 def tiny_config(scheme: str, *, depth: int = 2, name: str | None = None) -> RunConfig:
@@ -143,6 +157,40 @@ def test_the_runs_and_the_outcome_in_words(tiny_run_files):
     alike = [np.array([0.2]), np.array([0.3]), np.array([0.25])]
     assert steps_in_words(runs, alike).startswith("Here the three networks move the data by steps of a similar size")
     assert steps_in_words(runs, [steps[1], steps[0], steps[2]]).endswith("the residual (C1) network jumps.")
+
+
+def test_stray_pieces_are_named_by_panel(tiny_run_files):
+    runs = [load_run(f) for f in tiny_run_files]
+    assert stray_words(runs[1:2]).startswith("Boxed, in the C1 residual panel: a piece of the decision boundary")
+    assert stray_words([runs[0], runs[2]]).startswith("Boxed, in the C0 ordinary and C2 second-order panels:")
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_panel_words_are_legible_at_480p_and_captions_clear_the_legend(tiny_run_files, theme):
+    """Titles, step readouts and the summaries: no letter under 7 pixels at 480p; a caption
+    of the full width ends left of the legend."""
+    from riemann_nn.render.text import caption
+
+    from dataclasses import replace
+
+    theme = THEMES[theme]
+    runs = [load_run(f) for f in tiny_run_files]
+    # The longest titles a run can have: the longest activation's name, a dt of three digits.
+    runs = [replace(run, meta={**run.meta, "model": {**run.meta["model"], "activation": "softplus", "dt": 0.125}})
+            for run in runs]
+    titles = panel_titles(runs, theme)
+    readout = StepReadout(np.array([0.123]), ValueTracker(1.0), theme=theme, anchor=(0, 0))
+    for words in (*titles, readout, step_summary(np.array([0.5, 0.25]), theme)):
+        assert smallest_letter_pixels(words) >= 7.0
+    for title, region in zip(titles, PANELS):
+        assert region.left - 0.35 <= title.get_left()[0] and title.get_right()[0] <= region.right + 0.35
+    assert all(left.get_right()[0] + 0.05 < right.get_left()[0] for left, right in zip(titles, titles[1:]))
+    legend = comparison_legend(theme)
+    words = caption("The residual (C1) and second-order (C2) networks move the data in small steps, like a flow; "
+                    "the ordinary (C0) network jumps.", theme, font_size=ComparisonStory.caption_font_size,
+                    width=ComparisonStory.caption_width)
+    words.move_to((*ComparisonStory.caption_corner, 0), aligned_edge=ComparisonStory.caption_edge)
+    assert words.get_right()[0] < legend.get_left()[0] - 0.2
 
 
 @pytest.mark.render

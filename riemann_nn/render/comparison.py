@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Mobject, ValueTracker, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, Mobject, ValueTracker, VGroup
 
 from ..errors import RiemannNNError
 from ..run import Run
@@ -23,13 +23,15 @@ from .colour import Theme
 from .framing import PlotRegion
 from .legends import class_sample, key_row, line_sample
 from .overlays import DecisionHalfPlanes, NetworkDiagram
-from .story import SCHEME_WORDS, LayerStory, crossfade, dataset_in_words
+from .story import SCHEME_WORDS, LayerStory, crossfade, dataset_in_words, stray_outlines
 from .text import SCHEME_NAMES, OutlineCache, PathText, label
 from .views import LayerCounter, LayerView, ViewStyle
 
 __all__ = [
-    "COMPARE_PRESETS", "PANELS", "ComparisonStory", "ScaledTime", "StepReadout", "compare_runs", "mean_step_lengths",
-    "opening_words", "panel_titles", "runs_in_words", "same_data", "steps_in_words", "sweep_words",
+    "COMPARE_PRESETS", "PANELS", "ComparisonStory", "ScaledTime", "StepReadout", "compare_runs", "comparison_legend",
+    "mean_step_lengths",
+    "opening_words", "panel_titles", "runs_in_words", "same_data", "step_summary", "steps_in_words", "stray_words",
+    "sweep_words",
 ]
 
 COMPARE_PRESETS = {"c0": "compare-c0", "c1": "compare-c1", "c2": "compare-c2"}
@@ -37,6 +39,7 @@ COMPARE_PRESETS = {"c0": "compare-c0", "c1": "compare-c1", "c2": "compare-c2"}
 PANELS = (PlotRegion(-6.35, -2.65, -0.95, 2.55), PlotRegion(-1.85, 1.85, -0.95, 2.55),
           PlotRegion(2.65, 6.35, -0.95, 2.55))
 TITLE_Y = 3.75  # each panel's title, above its network diagram
+TITLE_OVERHANG = 0.35  # how far a title may reach past its panel's sides (the gaps between panels are 0.8)
 DIAGRAM_TOP = 3.45
 COUNTER_Y = 2.88  # the layer counter, between the diagram's "input" and "head"
 READOUT_Y = -1.72  # the step readout under each panel, below the x tick labels
@@ -172,12 +175,20 @@ class StepReadout(PathText):
         self.place([text] if text else [], self.anchor[None])
 
 
+def comparison_legend(theme: Theme) -> VGroup:
+    """The classes and the decision boundary, at the bottom right under the last panel."""
+    rows = [key_row(class_sample(colour), name, theme) for colour, name in zip(theme.classes, ("class 0", "class 1"))]
+    rows.append(key_row(line_sample(theme.boundary), "decision boundary", theme))
+    legend = VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
+    return legend.move_to((PANELS[-1].right, -3.75, 0), aligned_edge=DOWN + RIGHT)
+
+
 def panel_titles(runs: list[Run], theme: Theme) -> list[Mobject]:
-    """"C1 residual · tanh · dt 1" in bold, centred over each panel; all at one size, at which the widest fits its
-    panel."""
-    titles = [label(f"{SCHEME_NAMES[run.scheme]}  \u00b7  {run.activation}  \u00b7  dt {run.dt:g}", theme,
+    """"C1 residual · tanh · dt 1" in bold, centred over each panel; all at one size, at which the widest fits over
+    its panel and ``TITLE_OVERHANG`` into the gaps beside it."""
+    titles = [label(f"{SCHEME_NAMES[run.scheme]} \u00b7 {run.activation} \u00b7 dt {run.dt:g}", theme,
                     font_size=20, bold=True) for run in runs]
-    shrink = min(1.0, *[region.size[0] / title.width for title, region in zip(titles, PANELS)])
+    shrink = min(1.0, *[(region.size[0] + 2 * TITLE_OVERHANG) / title.width for title, region in zip(titles, PANELS)])
     return [title.scale(shrink).move_to((region.centre[0], TITLE_Y, 0)) for title, region in zip(titles, PANELS)]
 
 
@@ -195,7 +206,7 @@ class ComparisonStory(LayerStory):
     seconds_per_layer = 1.25
     caption_corner = (PANELS[0].left, -2.38)
     caption_edge = UP + LEFT
-    caption_width = 10.2
+    caption_width = 9.6  # clear of the legend at the bottom right
     title_seconds = 5.5  # the question is short, the runs in words are not
 
     def load_run(self) -> Run:
@@ -214,12 +225,7 @@ class ComparisonStory(LayerStory):
         return self.views[self.master]
 
     def make_legend(self):
-        theme = self.theme
-        rows = [key_row(class_sample(colour), name, theme)
-                for colour, name in zip(theme.classes, ("class 0", "class 1"))]
-        rows.append(key_row(line_sample(theme.boundary), "decision boundary", theme))
-        legend = VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
-        return legend.move_to((PANELS[-1].right, -3.75, 0), aligned_edge=DOWN + RIGHT)
+        return comparison_legend(self.theme)
 
     def setup(self):
         super().setup()
@@ -251,17 +257,40 @@ class ComparisonStory(LayerStory):
                   run_time=1.2)
         return planes
 
+    def name_stray_boundaries(self) -> None:
+        """Where a panel's decision boundary has a piece far from its data (the views at their input), box it and
+        say what it is; otherwise nothing."""
+        outlines = [stray_outlines(view) for view in self.views]
+        strays = [run for run, boxes in zip(self.runs, outlines) if len(boxes)]
+        if strays:
+            shown = [boxes for boxes in outlines if len(boxes)]
+            self.say(stray_words(strays), *[Create(boxes) for boxes in shown])
+            self.hide(*shown)
+
     def summarise(self, caption: str | None = None) -> None:
         """Each readout becomes its run's mean step over all its layers (with a new caption)."""
         self.read()
-        summaries = [VGroup(label(f"mean step {step.mean():.2f} \u00d7 data size", self.theme, font_size=18),
-                            label(f"(over all {len(step)} layers)", self.theme, font_size=15, color=self.theme.muted))
-                     .arrange(DOWN, buff=0.08).move_to((region.centre[0], READOUT_Y - 0.1, 0))
+        summaries = [step_summary(step, self.theme).move_to((region.centre[0], READOUT_Y - 0.1, 0))
                      for step, region in zip(self.steps, PANELS)]
         swaps = [animation for old, new in zip(self.readouts, summaries)
                  for animation in crossfade(old, new, run_time=1.2)]
         captions = self.caption_animations(caption, run_time=1.2) if caption else []
         self.play(*swaps, *captions, run_time=1.2)
+
+
+def step_summary(steps: np.ndarray, theme: Theme) -> VGroup:
+    """A run's mean step over all its layers (``steps`` (L,)), for the readout's place once the sweep is done."""
+    return VGroup(label(f"mean step {steps.mean():.2f} \u00d7 data size", theme, font_size=18),
+                  label(f"(over all {len(steps)} layers)", theme, font_size=16, color=theme.muted)
+                  ).arrange(DOWN, buff=0.08)
+
+
+def stray_words(runs: list[Run]) -> str:
+    """What the boxes around the stray pieces of the boundary of ``runs`` (one or more panels) are."""
+    panels = _listed([SCHEME_NAMES[run.scheme] for run in runs])
+    where = f"the {panels} panel" + ("s" if len(runs) > 1 else "")
+    return (f"Boxed, in {where}: a piece of the decision boundary far from the data. The network splits the plane "
+            f"there too, with no data to guide it.")
 
 
 def same_data(runs: list[Run]) -> bool:
