@@ -57,7 +57,8 @@ class Lecture(LectureStory, SlideOrScene):
         # 6. The last layer's metric, pulled back layer by layer.
         self.slide(clear=False)
         self.hide(change)
-        self.sweep(self.depth, caption="Forward to the last layer, where a straight line separates the classes.")
+        self.sweep(self.depth, caption="Forward to the last layer, where the network's head decides.")
+        self.separate("There a straight line separates the classes: the network has made the problem linear.")
         self.grow_field("There we measure distance as usual: equal circles, the same size in every direction.")
         self.hide(self.present(euclid_formula(self.theme), caption="In symbols: the last layer's metric is the "
                                                                    "identity."))
@@ -70,7 +71,7 @@ class Lecture(LectureStory, SlideOrScene):
         self.hide(step)
         charts = self.present(chart_formulas(self.theme), caption="In practice, from the charts: the maps from the "
                                                                   "input to each layer.")
-        self.say("For C0 and C1 this equals the layer-by-layer rule. A C2 step needs two layers: this is its "
+        self.say("For C0 and C1 this equals the rule layer by layer. A C2 step needs two layers: this is its "
                  "definition.")
         self.hide(charts)
         self.sweep(self.depth, caption="The same rule in every layer, back to the circles of the last one.")

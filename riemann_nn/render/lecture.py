@@ -201,8 +201,9 @@ def slide_heading(text: str, theme: Theme, formula_block: Mobject | None = None)
 
 class LectureStory(LayerStory):
     """A ``LayerStory`` in slides (see the module). Beside the story's verbs: ``title_slide``, ``slide``,
-    ``heading``, ``scheme_row``, ``enter_stage`` and ``summary``. The stage (the example's view, the panel, the
-    legend) is the story's, entered with ``enter_stage``; full-frame slides put their captions at the bottom.
+    ``heading``, ``scheme_row``, ``enter_stage``, ``separate`` and ``summary``. The stage (the example's view, the
+    panel, the legend) is the story's, entered with ``enter_stage``; full-frame slides put their captions at the
+    bottom.
 
     Class attributes: ``default_preset`` (the example), ``scheme_presets``, ``row_seconds`` (a row's network runs
     from its input to its last layer in this time), and the words: ``title``, ``question`` and ``reference`` (the
@@ -313,6 +314,13 @@ class LectureStory(LayerStory):
             self.say("Boxed: a piece of the decision boundary far from the data. The network splits the plane there "
                      "too, with no data to guide it.", Create(outlines))
             self.hide(outlines)
+
+    def separate(self, caption: str) -> None:
+        """At the last layer: the head's half-planes and its line, with ``caption``; once read, they fade out and
+        the head in the diagram goes dark again."""
+        planes = self.half_planes(caption)
+        self.read()
+        self.play(FadeOut(planes), self.diagram.head.animate.set_value(0.0), run_time=0.8)
 
     def summary(self, heading: str, *, caption: str | None = None) -> None:
         """A full-frame list: the heading, the ``take_home`` points, and the ``reference``."""
