@@ -83,6 +83,7 @@ def shortest_path(run: Run, start, end, *, points: int = 64, method: str = "auto
     Raises ``ConfigError`` for non-finite or misshapen points, options out of range, an unknown method, or
     ``method="lift"`` when the chord does not lift to a path ending at ``end``.
     """
+    run.network_parameters("a shortest path")  # a custom network's file cannot map new points
     a, b = _point(start, "start"), _point(end, "end")
     if not (isinstance(points, (int, np.integer)) and points >= 2):
         raise ConfigError(f"points must be an integer >= 2, got {points!r}")

@@ -19,7 +19,8 @@ from .network import activation, activation_derivative
 from .run import Run
 
 METHODS = ("straight", "spline", "staged")
-DEFAULT_METHOD = {"c0": "staged", "c1": "straight", "c2": "spline"}
+# A custom network's layers may be anything: straight paths between them claim nothing about what is between.
+DEFAULT_METHOD = {"c0": "staged", "c1": "straight", "c2": "spline", "custom": "straight"}
 
 
 def layer_weights(t: float, *, depth: int, method: str) -> np.ndarray:
@@ -81,8 +82,9 @@ class LayerMotion:
             # P_l = J_l J_L^{-1}, the glyph maps over s; P_L = I exactly, even where the last chart collapsed.
             self._pushed = np.einsum("lmij,mjk->lmik", jac, invert_chart(jac[-1]))  # (L+1, M, 2, 2)
             self._pushed[-1] = np.eye(2)
-        self._act = activation(run.activation)
-        self._act_prime = activation_derivative(run.activation)
+        if method == "staged":  # the only path that replays the activation
+            self._act = activation(run.activation)
+            self._act_prime = activation_derivative(run.activation)
 
     # -- positions ---------------------------------------------------------------------------------
     def weights(self, t: float) -> np.ndarray:

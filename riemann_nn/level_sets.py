@@ -160,9 +160,10 @@ def layered_level_sets(run, levels, *, resolution: int = 201) -> list[tuple[floa
     xs = np.linspace(bounds[0, 0], bounds[1, 0], resolution)
     ys = np.linspace(bounds[0, 1], bounds[1, 1], resolution)
     gx, gy = np.meshgrid(xs, ys)
+    weight, bias = run.network_parameters("level sets of the logit")
 
     def layers(points):
-        return propagate(run.weight, run.bias, points, scheme=run.scheme, activation=run.activation, dt=run.dt)
+        return propagate(weight, bias, points, scheme=run.scheme, activation=run.activation, dt=run.dt)
 
     logits = run.logits(layers(np.column_stack([gx.ravel(), gy.ravel()]))[-1]).reshape(gx.shape)
     traced = []

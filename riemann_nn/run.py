@@ -15,7 +15,8 @@ import math
 import os
 import zipfile
 import zlib
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,16 @@ from .outputs import atomic_write
 
 SCHEMA = "riemann-nn/run"
 VERSION = 1
+
+# The scheme of a Run made from a user's network that is not of the built-in form ``act(W x + b)`` stepped by
+# c0/c1/c2 (other activations, other layers, callables): its file holds the coordinates, Jacobians, metric and
+# boundary exported when it was made, but no ``weight``/``bias``, so nothing that needs the network itself can be
+# recomputed from it.
+CUSTOM_SCHEME = "custom"
+RUN_SCHEMES = (*SCHEMES, CUSTOM_SCHEME)
+NETWORK_KEYS = ("weight", "bias")  # the built-in layers' parameters: in every Run but a custom one
+MAX_TITLE_LENGTH = 200
+MAX_CLASS_NAME_LENGTH = 60
 
 FLOAT_KEYS = ("x", "grid", "sites", "jacobian", "metric", "ellipse", "weight", "bias",
               "head_weight", "head_bias", "loss", "accuracy")
@@ -54,8 +65,8 @@ class Run:
     jacobian: np.ndarray  # (L+1, M, 2, 2) chart Jacobians J_l
     metric: np.ndarray  # (L+1, M, 2, 2) g_l in layer-l coordinates
     ellipse: np.ndarray  # (L+1, M, 3) major, minor, angle
-    weight: np.ndarray  # (L, 2, 2)
-    bias: np.ndarray  # (L, 2)
+    weight: np.ndarray | None  # (L, 2, 2); None for a custom network (scheme "custom")
+    bias: np.ndarray | None  # (L, 2); None for a custom network
     head_weight: np.ndarray  # (2,)
     head_bias: np.ndarray  # ()
     loss: np.ndarray  # (I,)
@@ -78,7 +89,7 @@ class Run:
 
     @property
     def depth(self) -> int:
-        return int(self.weight.shape[0])
+        return int(self.x.shape[0]) - 1
 
     @property
     def scheme(self) -> str:
@@ -86,7 +97,8 @@ class Run:
 
     @property
     def activation(self) -> str:
-        return self.meta["model"]["activation"]
+        """The built-in activation's name; ``custom`` for a custom network (whose layers may differ)."""
+        return self.meta["model"].get("activation", CUSTOM_SCHEME)
 
     @property
     def dt(self) -> float:
@@ -95,6 +107,47 @@ class Run:
     @property
     def name(self) -> str:
         return self.meta.get("name", "run")
+
+    @property
+    def is_custom(self) -> bool:
+        """Whether the network is a user's own that the file cannot recompute (no ``weight``/``bias``)."""
+        return self.scheme == CUSTOM_SCHEME
+
+    @property
+    def title(self) -> str:
+        """The title to show: ``meta.display.title`` (``--title``), else the run's name."""
+        return self.meta.get("display", {}).get("title") or self.name
+
+    @property
+    def class_names(self) -> tuple[str, str]:
+        """What to call class 0 and class 1 on screen: ``meta.display.classes`` (``--classes``), else the
+        user's own labels (``meta.labels.values``: ``benign``, or ``class -1`` for numbers), else
+        ``class 0`` and ``class 1``."""
+        names = self.meta.get("display", {}).get("classes")
+        if names:
+            return names[0], names[1]
+        values = self.meta.get("labels", {}).get("values", [0, 1])
+        return tuple(v if isinstance(v, str) else f"class {_label_text(v)}" for v in values)  # type: ignore[return-value]
+
+    def with_words(self, *, title: str | None = None, classes=None) -> Run:
+        """A copy showing ``title`` and the class names ``classes`` (two strings, or one "a,b" string) on
+        screen; None keeps what the run has. ``ConfigError`` for names that cannot be shown."""
+        display = dict(self.meta.get("display", {}))
+        if title is not None:
+            display["title"] = check_title(title)
+        if classes is not None:
+            display["classes"] = list(check_class_names(classes))
+        meta = {**self.meta, "display": display} if display else self.meta
+        return dataclasses.replace(self, meta=meta)
+
+    def network_parameters(self, purpose: str) -> tuple[np.ndarray, np.ndarray]:
+        """``weight`` (L, 2, 2) and ``bias`` (L, 2), which ``purpose`` needs; a one-line ``ConfigError`` for a
+        custom network, whose file does not hold the network."""
+        if self.weight is None or self.bias is None:
+            raise ConfigError(f"{purpose} needs the network itself, and {self.name} is a custom network (scheme "
+                              "'custom'): its file holds what was exported when it was made, not the network; "
+                              "compute it in Python from your module")
+        return self.weight, self.bias
 
     def boundary_polylines(self, layer: int) -> list[np.ndarray]:
         """The decision boundary's components in layer ``layer``'s coordinates (empty for older files)."""
@@ -110,9 +163,9 @@ class Run:
 
 
 def _expected_shapes(run_arrays: dict) -> dict[str, tuple]:
-    """Shapes every key must have, derived from ``weight`` (L), ``y`` (N), ``grid`` (R, S), ``sites`` (M),
+    """Shapes every key must have, derived from ``x`` (L+1), ``y`` (N), ``grid`` (R, S), ``sites`` (M),
     ``loss`` (I)."""
-    depth = run_arrays["weight"].shape[0]
+    depth = run_arrays["x"].shape[0] - 1
     n = run_arrays["y"].shape[0]
     _, r, s, _ = run_arrays["grid"].shape
     m = run_arrays["sites"].shape[1]
@@ -120,12 +173,13 @@ def _expected_shapes(run_arrays: dict) -> dict[str, tuple]:
     return {
         "x": (depth + 1, n, 2), "y": (n,), "grid": (depth + 1, r, s, 2), "sites": (depth + 1, m, 2),
         "jacobian": (depth + 1, m, 2, 2), "metric": (depth + 1, m, 2, 2), "ellipse": (depth + 1, m, 3),
-        "weight": (depth, 2, 2), "bias": (depth, 2), "head_weight": (2,), "head_bias": (),
+        "head_weight": (2,), "head_bias": (),
         "loss": (i,), "accuracy": (i,), "degenerate": (depth + 1, m), "clipped": (depth + 1, m),
+        **{key: shape for key, shape in (("weight", (depth, 2, 2)), ("bias", (depth, 2))) if key in run_arrays},
     }
 
 
-_RANKS = {"weight": 3, "y": 1, "grid": 4, "sites": 3, "loss": 1}
+_RANKS = {"x": 3, "y": 1, "grid": 4, "sites": 3, "loss": 1}
 OPTIONAL_KEYS = ("boundary", "boundary_offsets")
 DERIVED_KEYS = ("unbounded",)  # stored, but derivable when a file lacks them
 ARRAY_KEYS = tuple(f.name for f in fields(Run) if f.name not in ("meta", *OPTIONAL_KEYS, *DERIVED_KEYS))
@@ -147,7 +201,8 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
     if isinstance(version, bool) or version != VERSION:
         raise RunFileError(f"{source}: Run file version {_short(version)}; this riemann-nn reads version {VERSION}")
     _check_json(meta, "meta", source, depth=0)
-    missing = [key for key in ARRAY_KEYS if key not in arrays]
+    exempt = _network_keys_exempt(arrays, meta, source)
+    missing = [key for key in ARRAY_KEYS if key not in arrays and key not in exempt]
     if missing:
         raise RunFileError(f"{source}: missing key(s) {', '.join(missing)}")
     for key, array in arrays.items():
@@ -159,7 +214,7 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
     for key, shape in _expected_shapes(arrays).items():
         if arrays[key].shape != shape:
             raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, expected {shape}")
-    for key in FLOAT_KEYS:
+    for key in (key for key in FLOAT_KEYS if key in arrays):  # weight and bias are not in a custom run
         if arrays[key].dtype.kind != "f":
             raise RunFileError(f"{source}: key {key!r} has dtype {arrays[key].dtype}, expected a float dtype")
         if not np.isfinite(arrays[key]).all():
@@ -178,6 +233,18 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
     _validate_meta(meta, arrays, source)
 
 
+def _network_keys_exempt(arrays: dict, meta: dict, source: str) -> tuple[str, ...]:
+    """The keys a file need not hold: ``weight`` and ``bias`` for a custom network, which must not hold them
+    either (its numbers do not come from them)."""
+    model = meta.get("model")
+    if not (isinstance(model, dict) and model.get("scheme") == CUSTOM_SCHEME):
+        return ()
+    extra = [key for key in NETWORK_KEYS if key in arrays]
+    if extra:
+        raise RunFileError(f"{source}: a custom network's Run holds no {' or '.join(map(repr, extra))}")
+    return NETWORK_KEYS
+
+
 def _validate_boundary(arrays: dict, source: str) -> None:
     present = [key for key in OPTIONAL_KEYS if arrays.get(key) is not None]
     if not present:
@@ -185,7 +252,7 @@ def _validate_boundary(arrays: dict, source: str) -> None:
     if len(present) != len(OPTIONAL_KEYS):
         raise RunFileError(f"{source}: 'boundary' and 'boundary_offsets' come together; only {present[0]!r} is there")
     boundary, offsets = arrays["boundary"], arrays["boundary_offsets"]
-    depth = arrays["weight"].shape[0]
+    depth = arrays["x"].shape[0] - 1
     if boundary.ndim != 3 or boundary.shape[0] != depth + 1 or boundary.shape[2] != 2:
         raise RunFileError(f"{source}: key 'boundary' has shape {boundary.shape}, expected ({depth + 1}, P, 2)")
     if boundary.dtype.kind != "f" or not np.isfinite(boundary).all():
@@ -241,14 +308,50 @@ def _is_positive_list(value: Any) -> bool:
     return isinstance(value, list) and all(_is_positive(v) for v in value)
 
 
+def _is_line(limit: int) -> Check:
+    """Text of 1 to ``limit`` characters without control characters (line breaks allowed)."""
+    return lambda value: (isinstance(value, str) and 0 < len(value) <= limit and value.strip() != ""
+                          and not any(ord(c) < 32 and c != "\n" or ord(c) == 127 for c in value))
+
+
+def _is_class_names(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2 and all(_is_line(MAX_CLASS_NAME_LENGTH)(v) for v in value)
+            and "\n" not in "".join(value) and value[0] != value[1])
+
+
+def _is_label_pair(value: Any) -> bool:
+    """The user's labels of class 0 and class 1: two different numbers, strings or booleans."""
+    return (isinstance(value, list) and len(value) == 2 and value[0] != value[1]
+            and all(isinstance(v, (str, bool)) or _is_number(v) for v in value))
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _built_in(meta: dict) -> bool:
+    """The network is of the built-in form (fields about its activation and step are required)."""
+    return meta["model"].get("scheme") != CUSTOM_SCHEME
+
+
+def _trained_here(meta: dict) -> bool:
+    """The network was trained by riemann-nn (an imported one has no iterations, so no seed)."""
+    return meta["training"].get("iterations") != 0
+
+
+Required = bool | Callable[[dict], bool]  # a field required always, never, or when the meta says so
+
 # section -> field -> (check, what it must be, required)
-META_FIELDS: dict[str, dict[str, tuple[Check, str, bool]]] = {
+META_FIELDS: dict[str, dict[str, tuple[Check, str, Required]]] = {
     "model": {
-        "scheme": (_is_choice(SCHEMES), f"one of {', '.join(SCHEMES)}", True),
-        "activation": (_is_choice(ACTIVATIONS), f"one of {', '.join(ACTIVATIONS)}", True),
+        "scheme": (_is_choice(RUN_SCHEMES), f"one of {', '.join(RUN_SCHEMES)}", True),
+        "activation": (_is_choice(ACTIVATIONS), f"one of {', '.join(ACTIVATIONS)}", _built_in),
         "depth": (_is_integer(1), "a positive integer", True),
-        "dt": (_is_positive, "a finite positive number", True),
+        "dt": (_is_positive, "a finite positive number", _built_in),
         "init_gain": (_is_positive, "a finite positive number", False),
+        # a user's network (run_from_module, riemann-nn import): where it came from and its layers in words
+        "source": (_is_text, "a string", False),
+        "layers": (_is_text_list, "a list of strings", False),
     },
     "dataset": {
         "source": (_is_text, "a string", False), "name": (_is_text, "a string", False),
@@ -260,8 +363,8 @@ META_FIELDS: dict[str, dict[str, tuple[Check, str, bool]]] = {
     "training": {
         "accuracy": (_is_fraction, "a number from 0 to 1", True),
         "loss": (_is_non_negative, "a finite number >= 0", True),
-        "iterations": (_is_integer(1), "a positive integer", True),
-        "seed": (_is_integer(0), f"an integer from 0 to {MAX_SEED}", True),
+        "iterations": (_is_integer(0), "a non-negative integer (0: trained elsewhere)", True),
+        "seed": (_is_integer(0), f"an integer from 0 to {MAX_SEED}", _trained_here),
         "lr": (_is_positive, "a finite positive number", False),
         "weight_decay": (_is_non_negative, "a finite number >= 0", False),
         "optimizer": (_is_text, "a string", False), "objective": (_is_text, "a string", False),
@@ -285,8 +388,18 @@ META_FIELDS: dict[str, dict[str, tuple[Check, str, bool]]] = {
         "mean": (_is_point, "[x, y] with finite numbers", True),
         "scale": (_is_positive, "a finite positive number", True),
     },
+    # present when the data's labels were not 0 and 1: the user's labels of class 0 and class 1
+    "labels": {
+        "values": (_is_label_pair, "two different labels (numbers, strings or booleans)", True),
+    },
+    # the user's words on screen (--title, --classes)
+    "display": {
+        "title": (_is_line(MAX_TITLE_LENGTH), f"text of 1 to {MAX_TITLE_LENGTH} characters", False),
+        "classes": (_is_class_names, f"two different one-line names of 1 to {MAX_CLASS_NAME_LENGTH} characters",
+                    False),
+    },
 }
-OPTIONAL_SECTIONS = ("standardize",)
+OPTIONAL_SECTIONS = ("standardize", "labels", "display")
 TOP_FIELDS: dict[str, tuple[Check, str]] = {
     "description": (_is_text, "a string"), "riemann_nn_version": (_is_text, "a string"),
     "config": (lambda value: isinstance(value, dict), "a JSON object"),
@@ -310,17 +423,17 @@ def _validate_meta(meta: dict, arrays: dict, source: str) -> None:
             raise RunFileError(f"{source}: meta.{section} must be a JSON object")
         for key, (check, wanted, required) in spec.items():
             if key not in meta[section]:
-                if required:
+                if required is True or (callable(required) and required(meta)):
                     raise RunFileError(f"{source}: meta is missing {section}.{key}")
                 continue
             if not check(meta[section][key]):
                 raise RunFileError(f"{source}: meta.{section}.{key} must be {wanted}, got "
                                    f"{_short(meta[section][key])}")
-    depth, (_, lines, samples, _) = arrays["weight"].shape[0], arrays["grid"].shape
+    depth, (_, lines, samples, _) = arrays["x"].shape[0] - 1, arrays["grid"].shape
     model, training, ellipse, geometry = meta["model"], meta["training"], meta["ellipse"], meta["geometry"]
     sites, history = arrays["sites"].shape[1], len(arrays["loss"])
     agreements = [
-        (model["depth"] == depth, f"meta says depth {model['depth']} but 'weight' holds {depth} layers"),
+        (model["depth"] == depth, f"meta says depth {model['depth']} but 'x' holds {depth} layers"),
         (training["iterations"] == history,
          f"meta says {training['iterations']} iterations but the history holds {history}"),
         (len(ellipse["max_axis"]) == depth + 1,
@@ -334,6 +447,30 @@ def _validate_meta(meta: dict, arrays: dict, source: str) -> None:
     for agrees, message in agreements:
         if not agrees:
             raise RunFileError(f"{source}: {message}")
+
+
+def check_title(title: Any) -> str:
+    """``title`` if a scene can show it (``meta.display.title``); ``ConfigError`` otherwise."""
+    if not _is_line(MAX_TITLE_LENGTH)(title):
+        raise ConfigError(f"a title must be text of 1 to {MAX_TITLE_LENGTH} characters without control characters "
+                          f"(line breaks allowed), got {title!r:.80}")
+    return title
+
+
+def check_class_names(classes: Any) -> tuple[str, str]:
+    """Two class names, as a sequence or one ``"name 0,name 1"`` string, stripped; ``ConfigError`` unless they
+    are two different one-line names of 1 to ``MAX_CLASS_NAME_LENGTH`` characters."""
+    names = classes.split(",") if isinstance(classes, str) else classes
+    if isinstance(names, Sequence) and not isinstance(names, str):
+        names = [name.strip() if isinstance(name, str) else name for name in names]
+    if not (isinstance(names, list | tuple) and _is_class_names(list(names))):
+        raise ConfigError(f"class names must be two different names of 1 to {MAX_CLASS_NAME_LENGTH} characters "
+                          f"(\"benign,malignant\"), got {classes!r:.80}")
+    return names[0], names[1]
+
+
+def _label_text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _check_json(value: Any, where: str, source: str, *, depth: int) -> None:
@@ -373,9 +510,8 @@ def save_run(run: Run, path: str | os.PathLike) -> Path:
         raise ConfigError(f"save_run needs a Run, got {type(run).__name__}")
     if not isinstance(path, (str, os.PathLike)):
         raise ConfigError(f"save_run needs a file path, got {type(path).__name__}")
-    arrays = {key: np.asarray(getattr(run, key)) for key in ARRAY_KEYS}
-    arrays.update({key: np.asarray(getattr(run, key)) for key in OPTIONAL_KEYS + DERIVED_KEYS
-                   if getattr(run, key) is not None})
+    arrays = {key: np.asarray(getattr(run, key)) for key in ARRAY_KEYS + OPTIONAL_KEYS + DERIVED_KEYS
+              if getattr(run, key) is not None}  # weight and bias are None in a custom network's Run
     validate(arrays, run.meta, source=str(path))
     members: dict[str, Any] = {"meta": np.array(json.dumps(run.meta, sort_keys=True, allow_nan=False)), **arrays}
     atomic_write(path, lambda handle: np.savez_compressed(handle, **members))
@@ -406,7 +542,7 @@ def load_run(path: str | os.PathLike) -> Run:
         raise RunFileError(f"{path}: not a readable .npz Run file ({type(error).__name__}: {error})") from None
     meta = _parse_meta(arrays.pop("meta"), str(path))
     validate(arrays, meta, source=str(path))
-    return Run(meta=meta, **arrays)
+    return Run(meta=meta, **{**{key: None for key in NETWORK_KEYS}, **arrays})
 
 
 def _read_members(archive: zipfile.ZipFile, size: int, source: str) -> dict[str, np.ndarray]:
