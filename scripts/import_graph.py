@@ -22,17 +22,17 @@ LAYERS: list[tuple[str, ...]] = [
     ("presets", "data", "network", "standardize"),
     ("metric", "level_sets"),
     ("run",),
-    ("model",),
+    ("model", "modules"),
     ("train",),
     ("export",),
-    ("cache", "geodesic", "interpolate"),
+    ("cache", "geodesic", "interpolate", "user_model"),
     ("environment",),
     ("render", "jobs"),
     ("scenes",),
     ("cli",),
     ("__init__",),
 ]
-TORCH_AT_IMPORT = {"model", "train", "geodesic"}
+TORCH_AT_IMPORT = {"model", "train", "geodesic", "modules", "user_model"}
 
 
 def module_name(path: Path, package: Path) -> str:
