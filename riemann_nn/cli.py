@@ -33,6 +33,39 @@ def _fail(message: str, *, status: int = 1) -> None:
     sys.exit(status)
 
 
+def verbosity_options(command):
+    """``--quiet`` and ``--verbose``, on every command: read them with ``verbosity()``."""
+    def remember(ctx, param, value):
+        if value:
+            if ctx.meta.get("riemann_nn.verbosity", 0) not in (0, param.name):
+                raise click.UsageError("give --quiet or --verbose, not both")
+            ctx.meta["riemann_nn.verbosity"] = param.name
+        return value
+
+    quiet = click.option("--quiet", is_flag=True, expose_value=False, callback=remember,
+                         help="No progress bars or notes: errors, warnings and the result only.")
+    verbose = click.option("--verbose", is_flag=True, expose_value=False, callback=remember,
+                           help="More detail: what is read and done, and Manim's own messages.")
+    return quiet(verbose(command))
+
+
+def verbosity() -> str:
+    """``quiet``, ``verbose`` or ``normal``: how much the current command says."""
+    return click.get_current_context().meta.get("riemann_nn.verbosity") or "normal"
+
+
+def _note(message: str) -> None:
+    """A line that --quiet leaves out (to stderr: stdout keeps the result alone)."""
+    if verbosity() != "quiet":
+        click.echo(message, err=True)
+
+
+def _detail(message: str) -> None:
+    """A line that only --verbose shows (to stderr)."""
+    if verbosity() == "verbose":
+        click.echo(message, err=True)
+
+
 class _Terminated(BaseException):
     """SIGTERM, raised wherever the program is, so that ``finally`` and ``except`` blocks clean up."""
 
@@ -108,6 +141,7 @@ def main() -> None:
 
 
 @main.command("presets")
+@verbosity_options
 def presets_command() -> None:
     """List the named presets."""
     from .presets import PRESETS
@@ -117,29 +151,54 @@ def presets_command() -> None:
         click.echo(f"{name:18s} {d.name:9s} {m.scheme} {m.activation:8s} depth {m.depth:2d}  {preset.description}")
 
 
+SCHEME_HELP = "c0 (ordinary), c1 (residual) or c2 (second order) [c1, or the preset's]."
+ACTIVATION_HELP = "tanh, sigmoid, relu, softplus or identity [tanh, or the preset's]."
+DATASET_HELP = "spirals, circles, moons, xor or gaussians [spirals, or the preset's]."
+
+
+def word_options(command):
+    """``--title`` and ``--classes``: the words the scenes, sheets and legends show."""
+    title = click.option("--title", help="Title shown in the videos and stills [the run's name].")
+    classes = click.option("--classes", metavar="NAME0,NAME1",
+                           help="Names of class 0 and class 1, e.g. \"benign,malignant\" [your labels, or class 0/1].")
+    return title(classes(command))
+
+
+def _checked_words(title: str | None, classes: str | None) -> None:
+    """Refuse words that cannot be shown before any work is done."""
+    from .run import check_class_names, check_title
+
+    if title is not None:
+        check_title(title)
+    if classes is not None:
+        check_class_names(classes)
+
+
 @main.command("train")
-@click.option("--preset", "-p", help="Start from this preset (see `riemann-nn presets`); options below override it.")
+@click.option("--preset", help="Start from this preset (see `riemann-nn presets`); options below override it.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Train on x,y,label rows of this CSV file.")
-@click.option("--dataset", help="spirals, circles, moons, xor or gaussians.")
-@click.option("--n", "n_points", type=int, help="Number of points to generate.")
-@click.option("--noise", type=float, help="Standard deviation of the Gaussian noise.")
-@click.option("--data-seed", type=int, help="Seed of the generated data.")
-@click.option("--scheme", help="c0 (ordinary), c1 (residual) or c2 (second order).")
-@click.option("--activation", help="tanh, sigmoid, relu, softplus or identity.")
-@click.option("--depth", type=int, help="Number of width-2 layers.")
-@click.option("--dt", type=float, help="Step size of the c1/c2 schemes.")
-@click.option("--init-gain", type=float, help="Xavier-normal gain of every linear map.")
-@click.option("--iterations", type=int, help="Full-batch AdamW steps.")
-@click.option("--lr", type=float, help="Learning rate.")
-@click.option("--weight-decay", type=float, help="AdamW weight decay.")
-@click.option("--seed", type=int, help="Seed of the initial weights.")
-@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), help="How glyphs draw the metric.")
+@click.option("--dataset", metavar="[spirals|circles|moons|xor|gaussians]", help=DATASET_HELP)
+@click.option("--n", "n_points", type=int, help="Number of points to generate [1000].")
+@click.option("--noise", type=float, help="Standard deviation of the Gaussian noise [0.2].")
+@click.option("--data-seed", type=int, help="Seed of the generated data [0].")
+@click.option("--scheme", metavar="[c0|c1|c2]", help=SCHEME_HELP)
+@click.option("--activation", metavar="[tanh|sigmoid|relu|softplus|identity]", help=ACTIVATION_HELP)
+@click.option("--depth", type=int, help="Number of width-2 layers [10].")
+@click.option("--dt", type=float, help="Step size of the c1/c2 schemes [1.0].")
+@click.option("--init-gain", type=float, help="Xavier-normal gain of every linear map [0.001].")
+@click.option("--iterations", type=int, help="Full-batch AdamW steps [200].")
+@click.option("--lr", type=float, help="Learning rate [0.005].")
+@click.option("--weight-decay", type=float, help="AdamW weight decay [0.05].")
+@click.option("--seed", type=int, help="Seed of the initial weights [0].")
+@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), help="How glyphs draw the metric [indicatrix].")
 @click.option("--standardize", is_flag=True,
               help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.")
+@word_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz].")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@verbosity_options
 def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, dt,
-                  init_gain, iterations, lr, weight_decay, seed, convention, standardize, output, quiet) -> None:
+                  init_gain, iterations, lr, weight_decay, seed, convention, standardize, title, classes,
+                  output) -> None:
     """Train a network and write its Run file."""
     from .export import build_run
     from .outputs import check_output
@@ -155,12 +214,85 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
         geometry=given(convention=convention),
     )
     config = config.replace(name=run_name(base, config) if preset is not None else _custom_name(config))
+    _checked_words(title, classes)
     path = Path(output) if output else Path("media") / "runs" / f"{config.name}.npz"
     check_output(path, inputs=[csv_path], needed_bytes=_run_size(config), create_parent=True)
-    run = build_run(config, progress=not quiet)
+    _detail(f"training {config.name}: {json.dumps(config.to_dict())}")
+    run = build_run(config, progress=verbosity() != "quiet").with_words(title=title, classes=classes)
     save_run(run, path)
     t = run.meta["training"]
     click.echo(f"wrote {path}  (accuracy {t['accuracy']:.3f}, loss {t['loss']:.4f}, {t['iterations']} iterations)")
+
+
+@main.command("import")
+@click.argument("model_file", type=click.Path(dir_okay=False))
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+              help="The data, x,y,label rows with labels 0 and 1 (a header line is allowed).")
+@click.option("--dataset", metavar="[spirals|circles|moons|xor|gaussians]",
+              help="Generated data instead of a CSV file.")
+@click.option("--n", "n_points", type=int, default=1000, show_default=True, help="Points of --dataset.")
+@click.option("--noise", type=float, default=0.2, show_default=True, help="Noise of --dataset.")
+@click.option("--data-seed", type=int, default=0, show_default=True, help="Seed of --dataset.")
+@click.option("--positive", type=click.Choice(["0", "1"]), default="1", show_default=True,
+              help="The label your model gives a positive logit (the other is class 0).")
+@click.option("--name", "run_name_option", help="The run's name [the model file's name].")
+@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), default="indicatrix", show_default=True,
+              help="How glyphs draw the metric.")
+@word_options
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz].")
+@verbosity_options
+def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, positive, run_name_option, convention,
+                   title, classes, output) -> None:
+    """Make a Run of your own trained network, saved as TorchScript (torch.jit.save, .pt) or by torch.export
+    (torch.export.save, .pt2), on your data.
+
+    The network must be a chain of width-2 layers and a head (see the README, "Your own model"): Linear(2, 2)
+    layers with an activation, riemann_nn.Residual / SecondOrder blocks, other maps of the plane, and a final
+    Linear(2, 1) or Linear(2, 2). A pickled module (torch.save) is refused, never loaded.
+    """
+    from .config import DatasetConfig, GeometryConfig, check_name
+    from .data import load_csv, make_dataset
+    from .errors import ConfigError
+    from .export import file_digest
+    from .importer import load_model_file, model_file_kind
+    from .outputs import check_output
+    from .run import save_run
+
+    if (csv_path is None) == (dataset is None):
+        raise ConfigError("give the data: --csv FILE or --dataset NAME (one of them)")
+    name = check_name(run_name_option or _file_name_part(Path(model_file).stem), "--name")
+    _checked_words(title, classes)
+    geometry = GeometryConfig(convention=convention)
+    kind = model_file_kind(Path(model_file))  # a pickle is refused here, before the data is read
+    if csv_path is not None:
+        x, y = load_csv(csv_path)
+        source = {"source": "csv", "path": str(csv_path), "sha256": file_digest(csv_path), "n": len(y)}
+    else:
+        d = DatasetConfig(name=dataset, n=n_points, noise=noise, seed=data_seed)
+        x, y = make_dataset(d.name, n=d.n, noise=d.noise, seed=d.seed)
+        source = {"source": "generated", "name": d.name, "n": d.n, "noise": d.noise, "seed": d.seed}
+    path = Path(output) if output else Path("media") / "runs" / f"{name}.npz"
+    check_output(path, inputs=[model_file, csv_path], needed_bytes=_import_size(len(y), geometry), create_parent=True)
+    _note(f"reading {model_file} ({'TorchScript' if kind == 'torchscript' else 'torch.export'}) ...")
+    model = load_model_file(model_file)
+    from .user_model import run_from_module
+
+    run = run_from_module(model, x, y, positive=int(positive), name=name, title=title, classes=classes,
+                          geometry=geometry, data_source=source,
+                          source=f"{'TorchScript' if kind == 'torchscript' else 'torch.export'} file {Path(model_file).name}")
+    for number, layer in enumerate(run.meta["model"].get("layers", []), start=1):
+        _detail(f"  layer {number}: {layer}")
+    save_run(run, path)
+    m, t = run.meta["model"], run.meta["training"]
+    form = "custom (no weights in the file)" if run.is_custom else f"{m['scheme']} {m['activation']}, dt {m['dt']:g}"
+    click.echo(f"wrote {path}  ({run.depth} layers, {form}; accuracy {t['accuracy']:.3f} on the data)")
+
+
+def _import_size(points: int, geometry) -> int:
+    """The bytes an imported Run of one layer takes (as ``_run_size``, no history): a lower bound for the space
+    check, as the depth is known only once the model is read."""
+    sites, grid = geometry.sites_per_side**2, 2 * geometry.grid_lines * geometry.grid_samples
+    return 8 * 2 * (2 * points + 2 * grid + 13 * sites)
 
 
 def given(**values) -> dict:
@@ -241,6 +373,7 @@ def _line_count(path: str) -> int:
 @main.command("info")
 @click.argument("run_file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
+@verbosity_options
 def info_command(run_file, as_json) -> None:
     """Summarise a Run file: configuration, accuracy, coordinate ranges per layer, degenerate sites."""
     from .run import load_run
@@ -251,12 +384,18 @@ def info_command(run_file, as_json) -> None:
         return
     m, t, e = run.meta["model"], run.meta["training"], run.meta["ellipse"]
     d = run.meta["dataset"]
-    source = d.get("name") or d.get("path")
+    source = d.get("name") or d.get("path") or d.get("source", "unknown")
     click.echo(f"{run_file}: {run.name}")
     click.echo(f"  data      {source}, {run.y.size} points ({int((run.y == 1).sum())} in class 1)")
-    click.echo(f"  network   {m['scheme']} {m['activation']}, depth {m['depth']}, dt {m['dt']}")
-    click.echo(f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, "
-               f"seed {t['seed']}")
+    click.echo(f"  network   {_network_words(run)}")
+    if t["iterations"]:
+        click.echo(f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, "
+                   f"seed {t['seed']}")
+    else:
+        click.echo(f"  trained   elsewhere; on this data accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}")
+    if "display" in run.meta or "labels" in run.meta:
+        names = " / ".join(run.class_names)
+        click.echo(f"  words     {run.title!r}; classes 0 / 1: {names}")
     if "standardize" in run.meta:
         mean, scale = run.meta["standardize"]["mean"], run.meta["standardize"]["scale"]
         click.echo(f"  inputs    trained standardised: (x - ({mean[0]:.4g}, {mean[1]:.4g})) / {scale:.4g}; "
@@ -270,6 +409,15 @@ def info_command(run_file, as_json) -> None:
                    f"{int(run.degenerate[layer].sum()):6d}")
 
 
+def _network_words(run) -> str:
+    """The network in a line: scheme, activation, depth and dt, or what a custom one is made of."""
+    m = run.meta["model"]
+    source = f"  ({m['source']})" if "source" in m else ""
+    if run.is_custom:
+        return f"custom, depth {m['depth']}: {'; '.join(m.get('layers', []))}{source}"
+    return f"{m['scheme']} {m['activation']}, depth {m['depth']}, dt {m['dt']}{source}"
+
+
 @main.command("sheet")
 @click.argument("run_file", type=click.Path(dir_okay=False))
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
@@ -278,6 +426,7 @@ def info_command(run_file, as_json) -> None:
 @click.option("--columns", type=int, help="Panels per row [a near-square grid: 4 for 11 panels].")
 @click.option("--width", type=int, default=2400, show_default=True, help="Image width in pixels.")
 @click.option("--no-glyphs", is_flag=True, help="Leave out the metric glyphs.")
+@verbosity_options
 def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
     """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line)."""
     from .outputs import check_output
@@ -302,6 +451,7 @@ def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
 @click.option("--method", default="auto", show_default=True,
               help="auto (lift the last layer's chord, else minimise the energy), lift or energy.")
 @click.option("--json", "as_json", is_flag=True, help="Print the path and the lengths as JSON.")
+@verbosity_options
 def geodesic_command(run_file, start, end, points, method, as_json) -> None:
     """Shortest path between two input points under the pulled-back metric g_0 = J_L^T J_L, and its length
     beside the straight segment's."""

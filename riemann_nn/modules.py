@@ -13,8 +13,7 @@ Both can be scripted (``torch.jit.script``) and exported (``torch.export``); ``d
 with the module into either file.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: TorchScript reads these classes' annotations as objects.
 from collections.abc import Iterable
 
 import torch

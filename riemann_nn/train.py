@@ -121,12 +121,13 @@ class _progress_bar:
     def __enter__(self):
         if not self.enabled:
             return lambda loss, accuracy: None
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
             TextColumn("training"), BarColumn(), MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.3f}"), TimeElapsedColumn(),
-            transient=False,
+            transient=False, console=Console(stderr=True),  # stdout keeps the command's result alone
         )
         self.progress.__enter__()
         task = self.progress.add_task("train", total=self.total, loss=math.nan, acc=math.nan)

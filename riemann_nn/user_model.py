@@ -109,26 +109,32 @@ def run_from_module(model, x, y, *, positive=None, name: str | None = None, desc
     the labels are then probably the other way round (``positive``).
     """
     types: Mapping[str, str] = {}
+    batch = None
     if isinstance(model, torch.export.ExportedProgram):
-        types = _exported_types(model)
-        model = torch.export.unflatten(model)
-    if not isinstance(model, nn.Module):
+        types, batch, origin = _exported_types(model), _example_batch(model), "torch.export"
+        kind = _kind(model, "", types)
+        # unflattened from a copy, whose tensors it may share: converting it leaves the user's program as it was
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            module = torch.export.unflatten(_copy(model, "ExportedProgram")).double().eval()
+    elif isinstance(model, nn.Module):
+        origin = "TorchScript" if isinstance(model, torch.jit.ScriptModule) else "torch module"
+        kind = _kind(model, "", types)
+        module = _float64_copy(model)
+    else:
         raise ConfigError(f"run_from_module needs a torch.nn.Module or an ExportedProgram, got {type(model).__name__}"
                           "; for other callables use run_from_callables(layers, head, x, y)")
-    kind = _kind(model, "", types)
-    module = _float64_copy(model)
     x0, codes, labels = _data(x, y, positive)
     with single_thread(), torch.no_grad():
-        children = [child for child in _children(module, "", types)]
+        children = _children(module, "", types)
         if not children:
             raise ConfigError(f"this {kind} has no submodules to read as layers; give its layers and head to "
                               "run_from_callables(layers, head, x, y)")
-        _check_forward(module, children, x0, kind)
-        reader = _Reader(types)
-        layers, head = reader.network(children)
+        _check_forward(module, children, x0, kind, batch=batch)
+        layers, head = _Reader(types).network(children)
     return _export(layers, head, x0, codes, labels, name=name or _file_name(kind), description=description,
                    title=title, classes=classes, geometry=geometry, data_source=data_source,
-                   source=source or f"torch module {kind}")
+                   source=source or f"{origin} {kind}")
 
 
 def run_from_callables(layers: Sequence[Callable], head: Callable, x, y, *, positive=None, name: str = "callables",
@@ -173,7 +179,6 @@ class _Reader:
         if last_kind in PROBABILITY_OUTPUTS and len(flat) >= 2 and _linear_shape(*flat[-2], self.types) == (
                 PROBABILITY_OUTPUTS[last_kind], 2):
             head_index -= 1  # a probability output after the head: the logits are what the boundary is made of
-        head = self.head(*flat[head_index])
         layers: list[Layer] = []
         body = flat[:head_index]
         index = 0
@@ -186,6 +191,9 @@ class _Reader:
                 index += 2 if activation is not None else 1
                 continue
             kind = _kind(module, path, self.types)
+            if kind == "Linear":
+                raise ConfigError(f"every layer of a width-2 network maps the plane to the plane; "
+                                  f"{_linear_words(module)} ({path}) does not")
             if kind == "Residual":
                 layers.append(self.residual(module, path))
             elif kind == "SecondOrder":
@@ -193,6 +201,7 @@ class _Reader:
             else:
                 layers.append(Layer(_plain_step(module), kind))
             index += 1
+        head = self.head(*flat[head_index])
         if not layers:
             raise ConfigError("the module has a head but no layers before it; a width-2 network needs at least one "
                               "Linear(2, 2) layer (or another map R^2 -> R^2) before its head")
@@ -218,8 +227,10 @@ class _Reader:
     def head(self, module: nn.Module, path: str) -> Head:
         shape = _linear_shape(module, path, self.types)
         if shape not in ((1, 2), (2, 2)):
+            kind = _kind(module, path, self.types)
             raise ConfigError(f"the last module must be the head, Linear(2, 1) or Linear(2, 2) (two logits), "
-                              f"got {_kind(module, path, self.types)}; or give layers and head to run_from_callables")
+                              f"got {_linear_words(module) if kind == 'Linear' else kind}; or give layers and head "
+                              "to run_from_callables")
         weight, bias = _linear_parameters(module)  # (K, 2), (K,)
         if shape == (1, 2):
             return Head(weight[0], float(bias[0]), "Linear(2, 1)")
@@ -296,6 +307,11 @@ def _linear_shape(module: nn.Module, path: str, types: Mapping[str, str]) -> tup
         return None
     weight = getattr(module, "weight", None)
     return tuple(weight.shape) if isinstance(weight, Tensor) and weight.ndim == 2 else None  # type: ignore[return-value]
+
+
+def _linear_words(module: nn.Module) -> str:
+    out, into = getattr(module, "weight").shape
+    return f"Linear({into}, {out})"
 
 
 def _linear_parameters(module: nn.Module) -> tuple[np.ndarray, np.ndarray]:
@@ -388,11 +404,13 @@ def _chain(layers: Sequence[Layer], x0: Tensor) -> Tensor:
 # ---- checks -----------------------------------------------------------------------------------------------
 
 
-def _check_forward(module: nn.Module, children: list[tuple[nn.Module, str]], x0: np.ndarray, kind: str) -> None:
-    """The children in order must compute what the module computes, else it is not read as a chain."""
+def _check_forward(module: nn.Module, children: list[tuple[nn.Module, str]], x0: np.ndarray, kind: str, *,
+                   batch: int | None = None) -> None:
+    """The children in order must compute what the module computes, else it is not read as a chain. ``batch``:
+    the module takes exactly that many points at once (an export without dynamic shapes)."""
     points = torch.as_tensor(x0)  # (N, 2)
     try:
-        expected = module(points)
+        expected = _in_batches(module, points, batch)
         chained = points
         for child, _ in children:
             chained = child(chained)
@@ -404,6 +422,31 @@ def _check_forward(module: nn.Module, children: list[tuple[nn.Module, str]], x0:
             and _close(chained, expected, SAME)):
         raise ConfigError(f"the {kind}'s forward does not run its children in order, so it cannot be read as a "
                           "chain of layers; give its layers and head to run_from_callables(layers, head, x, y)")
+
+
+def _in_batches(module: nn.Module, points: Tensor, batch: int | None) -> Tensor:
+    """``module(points)``, in batches of exactly ``batch`` points when given (the last one padded)."""
+    if batch is None:
+        return module(points)
+    pieces = []
+    for start in range(0, len(points), batch):
+        piece = points[start:start + batch]  # (<= B, 2)
+        padded = torch.cat([piece, piece[:1].expand(batch - len(piece), 2)])  # (B, 2)
+        pieces.append(module(padded)[: len(piece)])
+    return torch.cat(pieces)
+
+
+def _example_batch(program) -> int | None:
+    """The batch size a ``torch.export`` program was exported with, when it is fixed (no dynamic shapes)."""
+    try:
+        (example,), _ = program.example_inputs
+        placeholder = next(node for node in program.graph.nodes if node.op == "placeholder"
+                           and node.name not in program.graph_signature.inputs_to_parameters
+                           and node.name not in program.graph_signature.inputs_to_buffers)
+        size = placeholder.meta["val"].shape[0]
+    except (TypeError, ValueError, AttributeError, KeyError, StopIteration):
+        return None
+    return int(size) if isinstance(size, int) and tuple(example.shape) == (size, 2) else None
 
 
 def _close(a: Tensor, b: Tensor, tolerance: float) -> bool:
@@ -580,12 +623,19 @@ def _float64_copy(obj):
     """A float64 copy of a module in eval mode (the user's stays as it was); other callables as they are."""
     if not isinstance(obj, nn.Module):
         return obj
+    duplicate = _copy(obj, type(obj).__name__)
+    with warnings.catch_warnings():  # converting a TorchScript module warns about .grad of its internals
+        warnings.simplefilter("ignore")
+        return duplicate.double().eval()
+
+
+def _copy(obj, what: str):
     try:
-        duplicate = copy.deepcopy(obj)
-    except Exception as error:
-        raise ConfigError(f"cannot copy the {type(obj).__name__} to read it in float64 ({type(error).__name__})"
-                          ) from None
-    return duplicate.double().eval()
+        with warnings.catch_warnings():  # torch's notes about its own internals, of no use to the user
+            warnings.simplefilter("ignore")
+            return copy.deepcopy(obj)
+    except Exception as error:  # a module holding something that cannot be copied (an open file, a lock)
+        raise ConfigError(f"cannot copy the {what} to read it in float64 ({type(error).__name__})") from None
 
 
 def _describe(layer: Callable) -> str:

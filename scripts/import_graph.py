@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("model", "modules"),
     ("train",),
     ("export",),
-    ("cache", "geodesic", "interpolate", "user_model"),
+    ("cache", "geodesic", "interpolate", "user_model", "importer"),
     ("environment",),
     ("render", "jobs"),
     ("scenes",),
