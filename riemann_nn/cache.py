@@ -12,14 +12,16 @@ from ._version import __version__
 from .config import RunConfig
 from .errors import ConfigError, RiemannNNWarning, RunFileError
 from .export import EXPORT_GENERATION, build_run, file_digest
+from .places import media_root
 from .run import VERSION, Run, load_run, save_run
 
-DEFAULT_CACHE = Path("media") / "runs"  # relative to the working directory; $RIEMANN_NN_CACHE overrides it
+DEFAULT_CACHE = Path("media") / "runs"  # under a render worker's workspace (jobs.executors)
 
 
 def default_cache_dir() -> Path:
-    """Where cached runs live: ``$RIEMANN_NN_CACHE`` if set, else ``media/runs`` under the working directory."""
-    return Path(os.environ.get("RIEMANN_NN_CACHE") or DEFAULT_CACHE)
+    """Where cached runs live: ``$RIEMANN_NN_CACHE`` if set, else ``media/runs`` of the repository when working
+    inside it, else ``runs`` in the user's cache folder (``places.media_root``): never the current directory."""
+    return Path(os.environ.get("RIEMANN_NN_CACHE") or media_root() / "runs")
 
 
 def cache_key(config: RunConfig) -> str:

@@ -22,7 +22,8 @@ import numpy as np
 
 from .config import MAX_COORDINATE, MAX_NAME_LENGTH, RunConfig
 from .errors import RiemannNNError, RiemannNNWarning
-from .jobs.job import QUALITY_FOLDERS
+from .jobs.job import ASPECTS, QUALITY_FOLDERS
+from .places import default_output_folder
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 TERMINATED = 128 + signal.SIGTERM  # the shell's status for a process ended by SIGTERM
@@ -194,7 +195,7 @@ def _checked_words(title: str | None, classes: str | None) -> None:
 @click.option("--standardize", is_flag=True,
               help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.")
 @word_options
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
 @verbosity_options
 def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, dt,
                   init_gain, iterations, lr, weight_decay, seed, convention, standardize, title, classes,
@@ -215,7 +216,7 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     )
     config = config.replace(name=run_name(base, config) if preset is not None else _custom_name(config))
     _checked_words(title, classes)
-    path = Path(output) if output else Path("media") / "runs" / f"{config.name}.npz"
+    path = Path(output) if output else default_output_folder("runs") / f"{config.name}.npz"
     check_output(path, inputs=[csv_path], needed_bytes=_run_size(config), create_parent=True)
     _detail(f"training {config.name}: {json.dumps(config.to_dict())}")
     run = build_run(config, progress=verbosity() != "quiet").with_words(title=title, classes=classes)
@@ -239,7 +240,7 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
 @click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), default="indicatrix", show_default=True,
               help="How glyphs draw the metric.")
 @word_options
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
 @verbosity_options
 def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, positive, run_name_option, convention,
                    title, classes, output) -> None:
@@ -271,7 +272,7 @@ def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, po
         d = DatasetConfig(name=dataset, n=n_points, noise=noise, seed=data_seed)
         x, y = make_dataset(d.name, n=d.n, noise=d.noise, seed=d.seed)
         source = {"source": "generated", "name": d.name, "n": d.n, "noise": d.noise, "seed": d.seed}
-    path = Path(output) if output else Path("media") / "runs" / f"{name}.npz"
+    path = Path(output) if output else default_output_folder("runs") / f"{name}.npz"
     check_output(path, inputs=[model_file, csv_path], needed_bytes=_import_size(len(y), geometry), create_parent=True)
     _note(f"reading {model_file} ({'TorchScript' if kind == 'torchscript' else 'torch.export'}) ...")
     model = load_model_file(model_file)
@@ -421,7 +422,7 @@ def _network_words(run) -> str:
 @main.command("sheet")
 @click.argument("run_file", type=click.Path(dir_okay=False))
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Image to write, .png or .jpg [media/images/NAME-sheet-THEME.png].")
+              help="Image to write, .png or .jpg [media/images/NAME-sheet-THEME.png in the repository, else ./].")
 @click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme [$RIEMANN_NN_THEME or dark].")
 @click.option("--columns", type=int, help="Panels per row [a near-square grid: 4 for 11 panels].")
 @click.option("--width", type=int, default=2400, show_default=True, help="Image width in pixels.")
@@ -436,7 +437,7 @@ def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
 
     run = load_run(run_file)
     chosen = current_theme(theme)
-    path = Path(output) if output else Path("media") / "images" / f"{run.name}-sheet-{chosen.name}.png"
+    path = Path(output) if output else default_output_folder("images") / f"{run.name}-sheet-{chosen.name}.png"
     check_output(path, inputs=[run_file], create_parent=True)
     save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
     click.echo(f"wrote {path}")
@@ -523,61 +524,73 @@ def _workers(jobs: int) -> int:
     return jobs or available_cores()
 
 
-@main.command("render")
-@click.option("--preset", "-p", help="Preset to show [the scene's default: seed-c2-sigmoid].")
+@main.command("render", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--preset", help="Preset to show [the scene's default: seed-c2-sigmoid].")
 @click.option("--run", "run_file", type=click.Path(dir_okay=False), help="Run file to show instead of a preset.")
 @click.option("--quality", "-q", type=click.Choice(list(QUALITY_FOLDERS)), default="l", show_default=True,
-              help="l 480p15, m 720p30, h 1080p60, k 2160p60.")
+              help="l 480p15, m 720p30, h 1080p60, k 2160p60 (as Manim's -ql ... -qk).")
+@click.option("--aspect", type=click.Choice(list(ASPECTS)), default="16:9", show_default=True,
+              help="Shape of the frame: the scene lays itself out for it (4:3 and 1:1 for slides, 9:16 for phones).")
 @click.option("--path", "layer_path", type=click.Choice(["straight", "spline", "staged"]),
-              help="How points move between layers [per scheme: c0 staged, c1 straight, c2 spline].")
+              help="How points move between layers [per scheme: c0 staged, c1 straight, c2 spline, custom straight].")
 @click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme [dark].")
 @click.option("--scene", "scene_name", default="transform", show_default=True,
-              help="Scene file in scenes/ (without .py), or the path of a .py scene file.")
+              help="A scene of riemann-nn (see `riemann-nn scenes`), or the path of a .py scene file.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Video to write (.mp4) [media/videos/SCENE-RUN-THEME-QUALITY.mp4].")
+              help="Video to write: .mp4, .webm or .gif, by its extension [SCENE-RUN-THEME-QUALITY.mp4, in "
+                   "media/videos inside the repository, else here].")
+@click.option("--preview", "-p", is_flag=True, help="Open the video when it is done (as Manim's -p).")
 @parallel_options
-def render_command(preset, run_file, quality, layer_path, theme, scene_name, output, jobs, use_dask, scheduler) -> None:
-    """Render a scene to MP4 (trains and caches the run first if needed) and say where it is.
+@verbosity_options
+@click.pass_context
+def render_command(ctx, preset, run_file, quality, aspect, layer_path, theme, scene_name, output, preview, jobs,
+                   use_dask, scheduler) -> None:
+    """Render a scene (trains and caches the run first if needed) and say where the video is.
 
+    Any other option is passed to Manim's render command as it is (e.g. --fps 24, -c WHITE, or the name of
+    one scene of a file with several), after riemann-nn's own options.
     With --jobs N the scene is split into N chunks of its animations with about as many frames each,
     rendered at once and joined without re-encoding: the same frames as one process makes.
     """
-    import contextlib
-
     from .cache import load_or_train
     from .jobs import job_from_options
+    from .jobs.job import check_manim_args
     from .presets import get_preset
     from .run import load_run
 
+    manim_args = tuple(ctx.args) + (("--verbosity", "INFO") if verbosity() == "verbose" else ())
+    check_manim_args(tuple(ctx.args))
     check_render(preset=preset, run_file=run_file, layer_path=layer_path, theme=theme, scene_name=scene_name)
-    root = Path(__file__).resolve().parent.parent
     job = job_from_options(scene_name, quality=quality, preset=preset, run_file=run_file, theme=theme,
-                           layer_path=layer_path, output=output)  # scene, quality and output checked first
+                           layer_path=layer_path, output=output, aspect=aspect,
+                           manim_args=manim_args)  # scene, quality and output checked first
     workers = _workers(jobs)
     if run_file:
         load_run(run_file)  # fail now, with one line, rather than inside manim
     elif preset:
-        config = get_preset(preset)
-        with contextlib.chdir(root):
-            load_or_train(config)  # progress bar here; the scene then reads the cache
-    _render(job, workers=workers, use_dask=use_dask, scheduler=scheduler)
+        load_or_train(get_preset(preset), progress=verbosity() != "quiet")  # the scene then reads the cache
+    result = _render(job, workers=workers, use_dask=use_dask, scheduler=scheduler)
+    if preview:
+        click.launch(str(result))
 
 
-def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> None:
+def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> Path:
     """Render one video in a private folder (in chunks with ``workers`` > 1), move it into place, say where."""
     from .jobs import render_video
     from .jobs.executors import make_executor
 
-    executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler, show_output=workers == 1)
+    shown = verbosity() != "quiet" and workers == 1  # Manim's own progress bar (on stderr)
+    executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler, show_output=shown)
     where = f" in {workers} processes" if workers > 1 else ""
-    click.echo(f"rendering {job.scene_file.name} at {QUALITY_FOLDERS[job.quality]}{where} ...")
+    _note(f"rendering {job.scene_file.name} at {QUALITY_FOLDERS[job.quality]}{where} ...")
     try:
-        result = render_video(job, jobs=workers, executor=executor)
+        result = render_video(job, jobs=workers, executor=executor, progress=verbosity() != "quiet")
     finally:
         executor.close()
     click.echo(f"video: {result.video}")
     for path in result.subtitles:
         click.echo(f"subtitles: {path}")
+    return result.video
 
 
 @main.command("render-all")

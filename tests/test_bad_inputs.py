@@ -761,11 +761,11 @@ def test_an_overridden_name_is_always_a_file_name():
 
 
 def test_train_names_the_run_after_the_preset_and_its_changes(place, monkeypatch):
-    monkeypatch.chdir(place)  # the default output goes to media/runs/NAME.npz under the working directory
+    monkeypatch.chdir(place)  # outside the repository the default output is NAME.npz in the working directory
     result = runner().invoke(main, ["train", "--preset", "seed-spirals", "--n", "60", "--dt", "0.1",
                                     "--iterations", "5", "--quiet"])
     assert result.exit_code == 0, result.output
-    written = place / "media" / "runs" / "seed-spirals+n60+dt0.1+it5.npz"
+    written = place / "seed-spirals+n60+dt0.1+it5.npz"
     assert result.stdout.startswith(f"wrote {written.relative_to(place)}")
     assert load_run(written).name == "seed-spirals+n60+dt0.1+it5"
 

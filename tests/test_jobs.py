@@ -340,7 +340,7 @@ def test_batch_file_matrix_and_single_jobs(tmp_path):
      "two jobs of the batch write"),
     ("[[render]]\nscene = 'transform'\nquality = 'x'\n", "unknown quality"),
     ("[[render]]\nscene = 'nope'\n", "no scene file"),
-    ("[[render]]\nscene = 'transform'\noutput = 'a.gif'\n", "must end in .mp4"),
+    ("[[render]]\nscene = 'transform'\noutput = 'a.avi'\n", "must end in .mp4, .webm, .gif"),
 ])
 def test_bad_batch_files_end_in_one_line(tmp_path, text, fragment):
     path = tmp_path / "jobs.toml"
@@ -354,7 +354,7 @@ def test_bad_batch_files_end_in_one_line(tmp_path, text, fragment):
 
 @pytest.mark.parametrize("args, fragment", [
     (["render", "--jobs", "-2"], "--jobs must be 0"),
-    (["render", "-o", "video.webm"], "must end in .mp4"),
+    (["render", "-o", "video.avi"], "must end in .mp4, .webm, .gif"),
     (["render", "--scene", "missing/scene.py"], "no scene file"),
     (["render-all", "--preset", "no-such-preset", "--scene", "transform"], "unknown preset"),
     (["render-all", "--file", "jobs.toml", "--scene", "transform"], "not both"),

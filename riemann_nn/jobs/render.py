@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import RenderError
 from .executors import LocalExecutor, Task
+from .formats import convert_mp4, output_format
 from .job import SUBTITLE_SUFFIXES, ProcessGroup, Rendered, RenderJob, count_manim
 from .join import Piece, join_subtitles, join_videos
 from .publish import private_folder, publish, terminate_as_interrupt
@@ -146,6 +147,12 @@ def _finish(job: RenderJob, pieces: list[Rendered], folder: Path, *, count_secon
             raise RenderError(f"the joined video has {packets} frames, its chunks wrote {frames}")
         subtitles = _join_subtitle_files(pieces, plays or [], folder)
         join_seconds = time.perf_counter() - start
+    if output_format(job.output) != ".mp4":  # rendered as MP4, converted once joined
+        converted = folder / f"converted{job.output.suffix.lower()}"
+        convert_mp4(video, converted)
+        video = converted
+        if output_format(job.output) == ".gif":  # no player shows subtitles with a GIF: its captions are in it
+            subtitles = {}
     placed_video, placed_subtitles = publish(video, subtitles, job.output)
     return RenderResult(video=placed_video, subtitles=placed_subtitles, frames=frames, chunks=chunks,
                         count_seconds=count_seconds, join_seconds=join_seconds)
