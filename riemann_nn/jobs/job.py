@@ -33,7 +33,7 @@ QUALITY_LINES = {"l": 480, "m": 720, "h": 1080, "k": 2160}  # pixels across the 
 ASPECTS = {"16:9": (16, 9), "4:3": (4, 3), "1:1": (1, 1), "9:16": (9, 16)}
 FRAME_SHORT_SIDE = 8.0
 SUBTITLE_SUFFIXES = (".vtt", ".srt")
-# The variables through which a scene is told what to show (render.scene_support, render.theme).
+# The variables through which a scene is told what to show (render.story, render.colour).
 SETTING_VARIABLES = ("RIEMANN_NN_RUN", "RIEMANN_NN_PRESET", "RIEMANN_NN_PATH", "RIEMANN_NN_THEME")
 # Manim's caches of typeset text and formulas under a media folder: what the counting pass leaves for chunks.
 TYPESET_FOLDERS = ("texts", "Tex")
