@@ -246,8 +246,12 @@ class _Reader:
             act_module, kind = activation[0], _kind(*activation, self.types)
             name = BUILT_IN_ACTIVATIONS.get(kind)
 
+        precise = name in SATURATING
+
         def f(current: Tensor) -> Tensor:
             z = current @ linear.weight.T + (linear.bias if linear.bias is not None else 0.0)  # (K, 2)
+            if precise:
+                return Saturating.apply(z, name)
             return act_module(z) if act_module is not None else z
 
         description = "Linear(2, 2)" + (f" + {kind}" if activation is not None else "")
@@ -353,6 +357,48 @@ def _is_elementwise(module: nn.Module) -> bool:
 
 
 # ---- steps ------------------------------------------------------------------------------------------------
+
+
+def _tanh_slope(z: Tensor) -> Tensor:
+    e = torch.exp(-2.0 * z.abs())
+    return 4.0 * e / (1.0 + e) ** 2  # 1 / cosh(z)^2
+
+
+def _sigmoid_slope(z: Tensor) -> Tensor:
+    e = torch.exp(-z.abs())
+    return e / (1.0 + e) ** 2  # s(z) s(-z)
+
+
+SATURATING = {"tanh": (torch.tanh, _tanh_slope), "sigmoid": (torch.sigmoid, _sigmoid_slope)}
+
+
+class Saturating(torch.autograd.Function):
+    """tanh or sigmoid whose derivative keeps full relative precision where units saturate, as in
+    ``network.ACTIVATIONS``: torch's own (1 - tanh^2, s (1 - s)) are exactly 0 beyond |z| ~ 19, and would make
+    a custom network's charts look collapsed, its glyphs unbounded, where they are merely flat. Works with
+    ``torch.func`` (forward and reverse mode, vmap)."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(z: Tensor, name: str) -> Tensor:
+        return SATURATING[name][0](z)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        z, ctx.name = inputs
+        ctx.save_for_backward(z)
+        ctx.save_for_forward(z)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        (z,) = ctx.saved_tensors
+        return grad * SATURATING[ctx.name][1](z), None
+
+    @staticmethod
+    def jvp(ctx, tangent: Tensor, _) -> Tensor:
+        (z,) = ctx.saved_tensors
+        return tangent * SATURATING[ctx.name][1](z)
 
 
 def _scheme_step(scheme: str, f: Callable[[Tensor], Tensor], dt: float) -> Step:

@@ -260,3 +260,22 @@ def test_a_custom_run_refuses_what_needs_the_network_in_one_line(moons):
     np.testing.assert_allclose(motion.points(1.0), run.x[1])
     with pytest.raises(ConfigError, match="staged"):
         LayerMotion(run, method="staged")
+
+
+def test_saturated_units_keep_their_slopes_in_a_custom_network(moons):
+    """A tanh layer driven to |z| ~ 30 beside a GELU layer (so the Run is custom): the chart Jacobian of the
+    tanh layer is tiny but not zero, as numpy's exact forward mode of that layer alone says."""
+    from riemann_nn.network import chart_jacobians
+
+    x, y = moons
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2), nn.GELU(), nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([[20.0, 1.0], [-3.0, 18.0]]))
+        model[0].bias.copy_(torch.tensor([5.0, -4.0]))
+    run = rn.run_from_module(model, x, y, geometry=GEOMETRY)
+    assert run.is_custom
+    weight, bias = model[0].weight.detach().numpy()[None], model[0].bias.detach().numpy()[None]
+    first = chart_jacobians(weight, bias, run.sites[0], scheme="c0", activation="tanh", dt=1.0)[1]  # (M, 2, 2)
+    assert np.abs(first).min() < 1e-15  # saturated somewhere ...
+    assert (np.abs(run.jacobian[1]) > 0).all()  # ... yet never exactly flat
+    np.testing.assert_allclose(run.jacobian[1], first, rtol=1e-12, atol=0)

@@ -78,7 +78,7 @@ from .colour import Theme, current_theme
 from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
 from .overlays import DecisionHalfPlanes, NetworkDiagram
 from .subtitles import PlayLog, reading_seconds, write_subtitles
-from .text import SCHEME_NAMES, caption, label
+from .text import CUSTOM_WORDS, accuracy_in_words, caption, label, network_in_words
 from .views import LayerCounter, LayerView, ViewStyle, unbounded_sites
 
 __all__ = [
@@ -131,17 +131,23 @@ def scene_path_method(run: Run) -> str:
 
 
 def dataset_in_words(run: Run) -> str:
-    """"Two spirals", "Two moons", ... or "Points from <file>" for a CSV."""
+    """The run's title when it has one (``--title``), else "Two spirals", "Two moons", ..., "Points from
+    <file>" for a CSV, "Your data" for arrays."""
+    if run.meta.get("display", {}).get("title"):
+        return run.title
     dataset = run.meta["dataset"]
-    return DATASET_WORDS.get(dataset.get("name"), f"Points from {dataset.get('name', 'a file')}")
+    if dataset.get("name") in DATASET_WORDS:
+        return DATASET_WORDS[dataset["name"]]
+    if dataset.get("source") == "csv" and dataset.get("path"):
+        return f"Points from {Path(dataset['path']).name}"
+    return f"Points from {dataset['name']}" if dataset.get("name") else "Your data"
 
 
 def run_in_words(run: Run) -> str:
     """The run for a viewer: data set, kind of network, width, e.g. "Two spirals · second-order (C2) sigmoid
     network · two neurons per layer"."""
-    model = run.meta["model"]
-    return (f"{dataset_in_words(run)}  \u00b7  {SCHEME_WORDS[model['scheme']]} {model['activation']} network  "
-            f"\u00b7  two neurons per layer")
+    network = CUSTOM_WORDS if run.is_custom else f"{SCHEME_WORDS[run.scheme]} {run.activation} network"
+    return f"{dataset_in_words(run)}  \u00b7  {network}  \u00b7  two neurons per layer"
 
 
 def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
@@ -317,7 +323,8 @@ class LayerStory(Subtitled):
 
     def make_legend(self) -> StoryLegend:
         """The panel's legend (override for other data rows, e.g. a colour key)."""
-        return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(unbounded_sites(self.run).any()))
+        return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(unbounded_sites(self.run).any()),
+                           classes=self.run.class_names)
 
     @property
     def staged(self) -> bool:
@@ -382,7 +389,7 @@ class LayerStory(Subtitled):
         longer (its cue, the question, is the subtitle: the run's line is a title); then the stage fades in."""
         question = question or self.question or default_question(self.run)
         words = run_in_words(self.run)
-        facts = f"{self.run.name}  \u00b7  train accuracy {100 * self.run.meta['training']['accuracy']:.0f}%"
+        facts = f"{self.run.name}  \u00b7  {accuracy_in_words(self.run, digits=0)}"
         card = VGroup(label(question, self.theme, font_size=40, bold=True),
                       label(words, self.theme, font_size=24, color=self.theme.muted),
                       label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
@@ -473,11 +480,9 @@ class LayerStory(Subtitled):
 def run_header(run: Run, theme: Theme) -> VGroup:
     """The side panel's top: the data set in words (bold) and the network, left-aligned at the panel's top-left
     corner (the preset's name and the training accuracy are on the title card)."""
-    model = run.meta["model"]
     lines = VGroup(
         label(dataset_in_words(run), theme, font_size=26, bold=True),
-        label(f"{SCHEME_NAMES[model['scheme']]}  \u00b7  {model['activation']}  \u00b7  {run.depth} layers",
-              theme, font_size=18, color=theme.muted),
+        label(f"{network_in_words(run)}  \u00b7  {run.depth} layers", theme, font_size=18, color=theme.muted),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
     if lines.width > PANEL_WIDTH:
         lines.scale_to_fit_width(PANEL_WIDTH)
@@ -490,11 +495,11 @@ class StoryLegend(VGroup):
     where the view draws them, dashed glyphs and unbounded marks. Rows wider than the panel are scaled to fit."""
 
     def __init__(self, theme: Theme, *, dashed: bool, unbounded: bool, data_rows: list[VMobject] | None = None,
-                 font_size: float = 17, **kwargs):
+                 font_size: float = 17, classes: tuple[str, str] = ("class 0", "class 1"), **kwargs):
         super().__init__(**kwargs)
         if data_rows is None:
             classes = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
-                               for colour, name in zip(theme.classes, ("class 0", "class 1"))]).arrange(buff=0.45)
+                               for colour, name in zip(theme.classes, classes)]).arrange(buff=0.45)
             data_rows = [classes, key_row(line_sample(theme.boundary), "decision boundary", theme, font_size=font_size)]
         self.unbounded = unbounded
         glyph = key_row(glyph_sample(theme.glyph, stroke_width=2.0), "glyph: a circle of the last layer", theme,
