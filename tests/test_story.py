@@ -3,6 +3,8 @@ network diagram, the worked glyph's site, the legend's promises, and the default
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -261,3 +263,39 @@ def test_default_video_subtitles_are_readable(tiny_run_file, tmp_path, monkeypat
     lit = lit_fraction(frames) > 0.005  # (T,)
     assert (lit[2:-2] | lit[3:-1] | lit[4:]).all(), "(nearly) blank for longer than the card's crossfade to the stage"
     assert (mean_change(frames) > 0.05).mean() > 0.3, "the video barely changes"
+
+
+# -- the stage in frames of every shape (riemann-nn render --aspect) ---------------------------------------
+
+@pytest.mark.parametrize("aspect", ["16:9", "4:3", "1:1", "9:16"])
+def test_the_stage_lays_out_for_the_frame_it_gets(aspect, tiny_run_file, monkeypatch):
+    """Every part of the stage inside the frame, the panel's parts clear of the plot and of each other, the plot
+    at least half the frame's shorter side; at 16:9 exactly the layout the scenes were designed on."""
+    from manim import tempconfig
+
+    from riemann_nn.jobs.job import frame_geometry
+    from riemann_nn.render.layout import StageLayout
+
+    (pixels_w, pixels_h), (width, height) = frame_geometry("l", aspect)
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
+    with tempconfig({"frame_width": width, "frame_height": height, "pixel_width": pixels_w,
+                     "pixel_height": pixels_h}):
+        story = LayerStory()
+        story.setup()
+        story.say("A caption of some length, to see where its lines go in this frame.")
+        layout = story.layout
+    assert layout == StageLayout.for_frame(width, height)
+    plot = layout.plot
+    boxes = {name: (mobject.get_corner(np.array([-1, -1, 0]))[:2], mobject.get_corner(np.array([1, 1, 0]))[:2])
+             for name, mobject in [("header", story.header), ("diagram", story.diagram), ("counter", story.counter),
+                                   ("caption", story.caption), ("legend", story.legend)]}
+    boxes["plot"] = (np.array([plot.left, plot.bottom]), np.array([plot.right, plot.top]))
+    for name, (low, high) in boxes.items():
+        assert (low >= [-width / 2, -height / 2]).all() and (high <= [width / 2, height / 2]).all(), name
+    for first, second in itertools.combinations(boxes, 2):  # separated along x or along y
+        (low_a, high_a), (low_b, high_b) = boxes[first], boxes[second]
+        assert (high_a <= low_b + 1e-6).any() or (high_b <= low_a + 1e-6).any(), f"{first} overlaps {second}"
+    assert min(plot.right - plot.left, plot.top - plot.bottom) >= 0.37 * min(width, height)
+    if aspect == "16:9":
+        assert (plot.left, plot.right, plot.bottom, plot.top) == pytest.approx((-6.25, 2.35, -3.35, 3.65))
+        assert (layout.panel_left, layout.panel_width) == pytest.approx((2.95, 3.95))

@@ -75,6 +75,7 @@ from ..errors import RiemannNNError
 from ..interpolate import DEFAULT_METHOD
 from ..run import Run
 from .colour import Theme, current_theme
+from .layout import StageLayout
 from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
 from .overlays import DecisionHalfPlanes, NetworkDiagram
 from .subtitles import PlayLog, reading_seconds, write_subtitles
@@ -89,14 +90,11 @@ __all__ = [
 
 DEFAULT_PRESET = "seed-c2-sigmoid"
 
-# The side panel, right of the plot region (which ends at x = 2.35): rows from the top of the frame (y = 4).
+# The side panel of a 16:9 frame, right of the plot region (which ends at x = 2.35), for the scenes not yet on
+# LayerStory; LayerStory lays out for the frame it gets (``layout.StageLayout``).
+DESIGN_LAYOUT = StageLayout.for_frame(8 * 16 / 9, 8.0)
 PANEL_LEFT = 2.95
 PANEL_WIDTH = 3.95
-HEADER_TOP = 3.82
-DIAGRAM_TOP = 3.06
-COUNTER_Y = 2.12
-CAPTION_TOP = 1.76
-LEGEND_BOTTOM = -3.72
 
 DATASET_WORDS = {"spirals": "Two spirals", "moons": "Two moons", "circles": "Two nested rings",
                  "xor": "XOR: four blobs"}
@@ -306,11 +304,14 @@ class LayerStory(Subtitled):
         self.camera.background_color = self.theme.background  # type: ignore[union-attr]  # Cairo camera
         self.run = scene_run(self.default_preset, geometry=self.geometry)
         self.depth = self.run.depth
+        self.layout = StageLayout.for_frame(config.frame_width, config.frame_height)  # --aspect
         self.view = self.make_view()
-        self.header = run_header(self.run, self.theme)
-        self.diagram = NetworkDiagram(self.view, anchor=(PANEL_LEFT, DIAGRAM_TOP), width=PANEL_WIDTH, height=0.36)
-        self.counter = LayerCounter(self.view, anchor=(PANEL_LEFT, COUNTER_Y), font_size=28,
-                                    stage_anchor=(PANEL_LEFT + PANEL_WIDTH, COUNTER_Y))
+        layout = self.layout
+        self.header = run_header(self.run, self.theme, layout=layout)
+        self.diagram = NetworkDiagram(self.view, anchor=(layout.panel_left, layout.diagram_top),
+                                      width=layout.panel_width, height=0.36)
+        self.counter = LayerCounter(self.view, anchor=(layout.panel_left, layout.counter_y), font_size=28,
+                                    stage_anchor=(layout.panel_left + layout.panel_width, layout.counter_y))
         self.legend = self.make_legend()
         self.caption: Mobject | None = None
         self.caption_text = ""
@@ -319,12 +320,13 @@ class LayerStory(Subtitled):
 
     def make_view(self) -> LayerView:
         """The layer view of the story (override to draw another field, e.g. with a glyph source)."""
-        return LayerView(self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style)
+        return LayerView(self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style,
+                         region=self.layout.plot)
 
     def make_legend(self) -> StoryLegend:
         """The panel's legend (override for other data rows, e.g. a colour key)."""
         return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(unbounded_sites(self.run).any()),
-                           classes=self.run.class_names)
+                           classes=self.run.class_names, layout=self.layout)
 
     @property
     def staged(self) -> bool:
@@ -357,12 +359,12 @@ class LayerStory(Subtitled):
         """Animations for the next play (of ``run_time``): the caption becomes ``text``. Holds first if the
         old caption has not been read yet; records the subtitle cue."""
         self.read()
-        new = caption(text, self.theme, font_size=self.caption_font_size, width=PANEL_WIDTH)
+        new = caption(text, self.theme, font_size=self.caption_font_size, width=self.layout.panel_width)
         if self.presented is not None:  # a block sits under the caption: the caption must end above it
-            room = CAPTION_TOP - self.presented.get_top()[1] - 0.25
+            room = self.layout.caption_top - self.presented.get_top()[1] - 0.25
             if new.height > room:
                 new.scale_to_fit_height(room)
-        new.move_to((PANEL_LEFT, CAPTION_TOP, 0), aligned_edge=UP + LEFT)
+        new.move_to((self.layout.panel_left, self.layout.caption_top, 0), aligned_edge=UP + LEFT)
         out_end, in_end = crossfade_times(run_time)
         self.subtitles.close_cue(self.next_play(out_end))
         self.subtitles.open_cue(text, self.next_play(out_end))
@@ -393,8 +395,8 @@ class LayerStory(Subtitled):
         card = VGroup(label(question, self.theme, font_size=40, bold=True),
                       label(words, self.theme, font_size=24, color=self.theme.muted),
                       label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
-        if card.width > 12.8:
-            card.scale_to_fit_width(12.8)
+        if card.width > self.layout.card_width:
+            card.scale_to_fit_width(self.layout.card_width)
         self.subtitles.open_cue(question, self.next_play(0.0))
         self.play(FadeIn(card, shift=0.15 * UP), run_time=0.8)
         self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))
@@ -423,13 +425,13 @@ class LayerStory(Subtitled):
         scaled down if it would reach the legend."""
         self.read()
         captions = self.caption_animations(caption, run_time=run_time) if caption else []
-        top = self.caption.get_bottom()[1] - 0.3 if self.caption is not None else CAPTION_TOP
+        top = self.caption.get_bottom()[1] - 0.3 if self.caption is not None else self.layout.caption_top
         room = top - (self.legend.get_top()[1] + 0.25)
         if block.height > room:
             block.scale_to_fit_height(room)
-        if block.width > PANEL_WIDTH:
-            block.scale_to_fit_width(PANEL_WIDTH)
-        block.move_to((PANEL_LEFT, top, 0), aligned_edge=UP + LEFT)
+        if block.width > self.layout.panel_width:
+            block.scale_to_fit_width(self.layout.panel_width)
+        block.move_to((self.layout.panel_left, top, 0), aligned_edge=UP + LEFT)
         self.presented = block
         self.play(FadeIn(block, shift=0.15 * UP), *captions, run_time=run_time)
         return block
@@ -477,16 +479,16 @@ class LayerStory(Subtitled):
                   run_time=run_time)
 
 
-def run_header(run: Run, theme: Theme) -> VGroup:
+def run_header(run: Run, theme: Theme, *, layout: StageLayout = DESIGN_LAYOUT) -> VGroup:
     """The side panel's top: the data set in words (bold) and the network, left-aligned at the panel's top-left
     corner (the preset's name and the training accuracy are on the title card)."""
     lines = VGroup(
         label(dataset_in_words(run), theme, font_size=26, bold=True),
         label(f"{network_in_words(run)}  \u00b7  {run.depth} layers", theme, font_size=18, color=theme.muted),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
-    if lines.width > PANEL_WIDTH:
-        lines.scale_to_fit_width(PANEL_WIDTH)
-    return lines.move_to((PANEL_LEFT, HEADER_TOP, 0), aligned_edge=UP + LEFT)
+    if lines.width > layout.panel_width:
+        lines.scale_to_fit_width(layout.panel_width)
+    return lines.move_to((layout.panel_left, layout.header_top, 0), aligned_edge=UP + LEFT)
 
 
 class StoryLegend(VGroup):
@@ -495,7 +497,8 @@ class StoryLegend(VGroup):
     where the view draws them, dashed glyphs and unbounded marks. Rows wider than the panel are scaled to fit."""
 
     def __init__(self, theme: Theme, *, dashed: bool, unbounded: bool, data_rows: list[VMobject] | None = None,
-                 font_size: float = 17, classes: tuple[str, str] = ("class 0", "class 1"), **kwargs):
+                 font_size: float = 17, classes: tuple[str, str] = ("class 0", "class 1"),
+                 layout: StageLayout = DESIGN_LAYOUT, **kwargs):
         super().__init__(**kwargs)
         if data_rows is None:
             classes = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
@@ -512,9 +515,9 @@ class StoryLegend(VGroup):
             self.glyph_rows.append(key_row(unbounded_sample(theme), UNBOUNDED_WORDS, theme, font_size=font_size))
         rows = VGroup(*self.glyph_rows, *data_rows).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
         for row in rows:
-            if row.width > PANEL_WIDTH:
-                row.scale_to_fit_width(PANEL_WIDTH)
+            if row.width > layout.panel_width:
+                row.scale_to_fit_width(layout.panel_width)
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
-        rows.move_to((PANEL_LEFT, LEGEND_BOTTOM, 0), aligned_edge=DOWN + LEFT)
+        rows.move_to((layout.panel_left, layout.legend_bottom, 0), aligned_edge=DOWN + LEFT)
         self.data = VGroup(*data_rows)
         self.add(*rows)
