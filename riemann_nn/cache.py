@@ -54,3 +54,21 @@ def load_or_train(config: RunConfig, *, cache_dir: str | Path | None = None, pro
     run = build_run(config, progress=progress)
     save_run(run, path)
     return run
+
+
+def load_or_build(name: str, payload: dict, build, *, cache_dir: str | Path | None = None) -> Run:
+    """The cached Run ``<name>-<key>.npz`` (``key`` a digest of ``payload``, the version and the export
+    generation), else ``build()`` it now and cache it; a damaged cached file is built again with one
+    ``RiemannNNWarning``. For runs no ``RunConfig`` describes (made from arrays, from another run's data)."""
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    stamp = {"payload": payload, "run_version": VERSION, "riemann_nn": __version__, "export": EXPORT_GENERATION}
+    key = hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()[:12]
+    path = folder / f"{name}-{key}.npz"
+    if path.is_file():
+        try:
+            return load_run(path)
+        except RunFileError as error:
+            warnings.warn(f"cached run {error}; building it again", RiemannNNWarning, stacklevel=2)
+    run = build()
+    save_run(run, path)
+    return run

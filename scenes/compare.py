@@ -5,8 +5,11 @@
 The paper's point made visible: a residual (C1) and a second-order (C2) network move the data in small steps,
 like a flow, while an ordinary (C0) network jumps. Under each panel, the mean step of the current layer.
 
-``RIEMANN_NN_COMPARE_RUNS=c0.npz,c1.npz,c2.npz`` shows three Run files of one depth instead of the presets
-``compare-c0``, ``compare-c1``, ``compare-c2``; ``RIEMANN_NN_THEME`` picks the colours (dark, light).
+``RIEMANN_NN_RUN=yours.npz`` (``riemann-nn render --scene compare --run yours.npz``) shows your run beside
+tanh networks of the other schemes trained on its data with its depth (trained once, then cached; a custom
+network takes the C0 place); ``RIEMANN_NN_COMPARE_RUNS=c0.npz,c1.npz,c2.npz`` shows three Run files of one
+depth instead of the presets ``compare-c0``, ``compare-c1``, ``compare-c2``; ``RIEMANN_NN_THEME`` picks the
+colours (dark, light).
 """
 
 import os
@@ -16,8 +19,8 @@ import numpy as np
 from manim import DOWN, RIGHT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup
 
 from riemann_nn.render import DecisionHalfPlanes, LayerCounter, LayerView, PlotRegion, current_theme
-from riemann_nn.render.story import PanelCaptions, crossfade, window
-from riemann_nn.render.text import SCHEME_NAMES, OutlineCache, PathText, label
+from riemann_nn.render.story import SCHEME_WORDS, PanelCaptions, crossfade, window
+from riemann_nn.render.text import CUSTOM_WORDS, OutlineCache, PathText, accuracy_in_words, label, network_in_words
 from riemann_nn.render.views import ViewStyle
 
 # Three square panels in a row; the gaps leave room for each panel's y tick labels.
@@ -39,8 +42,10 @@ def mean_step_lengths(x: np.ndarray) -> np.ndarray:
 
 
 def compare_runs(presets: tuple[str, str, str]) -> list:
-    """The three Runs to compare: ``$RIEMANN_NN_COMPARE_RUNS`` (three comma-separated Run files), else the
-    presets, trained and cached under ``media/runs/`` on first use. They must have the same depth.
+    """The three Runs to compare: ``$RIEMANN_NN_COMPARE_RUNS`` (three comma-separated Run files), else
+    ``$RIEMANN_NN_RUN`` in the place of its scheme with companions of the other two on its data
+    (``companions.companion_run``), else the presets, trained and cached on first use. They must have the same
+    depth.
 
     A bad list, a bad file, an unknown preset or unequal depths end the render with one line (``SystemExit``).
     """
@@ -57,6 +62,13 @@ def compare_runs(presets: tuple[str, str, str]) -> list:
                 raise SystemExit(f"riemann-nn: RIEMANN_NN_COMPARE_RUNS needs three comma-separated Run files, "
                                  f"got {listed!r}")
             runs = [load_run(Path(file)) for file in files]
+        elif os.environ.get("RIEMANN_NN_RUN"):
+            from riemann_nn.companions import companion_run
+
+            yours = load_run(Path(os.environ["RIEMANN_NN_RUN"]))
+            place = ("c0", "c1", "c2").index(yours.scheme) if not yours.is_custom else 0
+            runs = [yours if index == place else companion_run(yours, scheme)
+                    for index, scheme in enumerate(("c0", "c1", "c2"))]
         else:
             runs = [load_or_train(get_preset(name)) for name in presets]
     except RiemannNNError as error:
@@ -97,8 +109,8 @@ class SchemeComparison(PanelCaptions, Scene):
 
         # Beat 1: what this is.
         heading = label("Three kinds of network, one dataset", theme, font_size=42, bold=True)
-        sub = label("ordinary (C0), residual (C1), second-order (C2):\n"
-                    "how far does each layer move the data?", theme, font_size=26, color=theme.muted)
+        kinds = ", ".join(CUSTOM_WORDS if run.is_custom else SCHEME_WORDS[run.scheme] for run in runs)
+        sub = label(f"{kinds}:\nhow far does each layer move the data?", theme, font_size=26, color=theme.muted)
         opening = VGroup(heading, sub).arrange(DOWN, buff=0.45).move_to([0, 0.3, 0])
         self.play(FadeIn(heading, shift=0.2 * DOWN), FadeIn(sub), run_time=1.2)
         self.wait(1.6)
@@ -150,9 +162,9 @@ def panel_title(run, theme, region: PlotRegion) -> VGroup:
     tops and bottoms, not stacked, so a descender in one title ("ordinary") does not lift it above the others."""
     m = run.meta["model"]
     x = region.centre[0]
-    name = label(f"{SCHEME_NAMES[m['scheme']]}  \u00b7  {m['activation']}", theme, font_size=22, bold=True)
-    details = label(f"dt {m['dt']:g}  \u00b7  train accuracy {100 * run.meta['training']['accuracy']:.1f}%", theme,
-                    font_size=16, color=theme.muted)
+    name = label(network_in_words(run), theme, font_size=22, bold=True)
+    step = "" if run.is_custom else f"dt {m['dt']:g}  \u00b7  "
+    details = label(f"{step}{accuracy_in_words(run)}", theme, font_size=16, color=theme.muted)
     return VGroup(name.move_to([x, region.top + 0.84, 0], aligned_edge=UP),
                   details.move_to([x, region.top + 0.15, 0], aligned_edge=DOWN))
 

@@ -6,7 +6,8 @@ layer's metric pulled back, each equation beside the animation it describes.
 
 With manim-slides installed (``pip install -e '.[slides]'``) the scene is also a manim-slides ``Slide``: every
 beat becomes a slide with speaker notes under ``media/slides/``. Without LaTeX the formulas are drawn as plain
-text, and the title slide says so. ``RIEMANN_NN_THEME`` picks the colours (dark, light).
+text, and the title slide says so. ``RIEMANN_NN_THEME`` picks the colours (dark, light); ``RIEMANN_NN_RUN`` (or
+``riemann-nn render --scene lecture --run yours.npz``) puts your run in every example but the other schemes'.
 """
 
 import numpy as np
@@ -116,7 +117,7 @@ class Lecture(SlideOrScene):
                           "NeurIPS 2017", theme, font_size=20, color=theme.muted)
         block = VGroup(title, subtitle, reference).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         block.move_to([-EDGE, 1.2, 0], aligned_edge=LEFT)
-        run = self.load_run(self.chart_preset)
+        run = self.example(self.chart_preset)
         picture = settle(LayerView(run, theme=theme, region=PlotRegion(left=1.3, right=6.6, bottom=-3.5, top=-0.1),
                                    style=ViewStyle(point_radius=0.025), show_axes=False), layer=0, glyph_size=1.0)
         self.retire(picture)  # a still: drawn once, not once per frame
@@ -140,7 +141,7 @@ class Lecture(SlideOrScene):
             self.next_slide(notes=NOTES[scheme])
             if scheme == "c0":
                 self.clear_stage()
-            run = self.load_run(self.scheme_presets[scheme])
+            run = self.example(self.scheme_presets[scheme], scheme=scheme)
             start, end = self.layer_window(scheme, run.depth)
             region = PlotRegion(bottom=row_y - SMALL_HEIGHT / 2, top=row_y + SMALL_HEIGHT / 2, **ROW_REGION)
             view = settle(LayerView(run, theme=theme, region=region, style=ViewStyle(point_radius=0.02), show_axes=False), layer=start)
@@ -164,7 +165,7 @@ class Lecture(SlideOrScene):
         self.next_slide(notes=NOTES["coordinates"])
         self.clear_stage()
         theme = self.theme
-        run = self.load_run(self.coordinates_preset)
+        run = self.example(self.coordinates_preset)
         heading = self.heading("Each layer is a coordinate system on the data")
         view = LayerView(run, theme=theme, region=BIG_REGION, style=LECTURE_STYLE)
         counter = LayerCounter(view, anchor=[PANEL_LEFT, 2.65], font_size=30)
@@ -229,12 +230,13 @@ class Lecture(SlideOrScene):
         self.next_slide(notes=NOTES["chart"])
         self.clear_stage()
         theme = self.theme
-        run = self.load_run(self.chart_preset)
+        run = self.example(self.chart_preset)
         heading = self.heading("The chart form: every layer at once")
         view = settle(LayerView(run, theme=theme, region=BIG_REGION, style=ViewStyle(point_radius=0.025, axis_names=False)), layer=run.depth,
                       glyph_size=1.0)
         counter = LayerCounter(view, anchor=[PANEL_LEFT, 2.65], font_size=30)
-        tag = label(f"{run.name}  \u00b7  C2  \u00b7  {run.depth} layers", theme, font_size=18, color=theme.muted)
+        kind = "your own network" if run.is_custom else run.scheme.upper()
+        tag = label(f"{run.name}  \u00b7  {kind}  \u00b7  {run.depth} layers", theme, font_size=18, color=theme.muted)
         tag.move_to([PANEL_LEFT, 2.2, 0], aligned_edge=LEFT)
         chart_text = self.panel_text("Chart of layer l and its Jacobian:")
         chart = formula(r"x_l = \Phi_l(x_0), \qquad J_l = \frac{\partial x_l}{\partial x_0}",
@@ -281,6 +283,24 @@ class Lecture(SlideOrScene):
         self.pause(8.0)
 
     # -- helpers -------------------------------------------------------------------------------------------
+    def example(self, preset: str, *, scheme: str | None = None):
+        """The run of an example: yours (``$RIEMANN_NN_RUN``, ``riemann-nn render --run``) where it fits (any
+        example but another scheme's row), else the preset's (``load_run``). A bad file ends the render with
+        one line."""
+        import os
+        from pathlib import Path
+
+        from riemann_nn.run import load_run
+
+        if os.environ.get("RIEMANN_NN_RUN"):
+            try:
+                yours = load_run(Path(os.environ["RIEMANN_NN_RUN"]))
+            except RiemannNNError as error:
+                raise SystemExit(f"riemann-nn: {error}") from None
+            if scheme is None or scheme == yours.scheme:
+                return yours
+        return self.load_run(preset)
+
     def load_run(self, preset: str):
         """The preset's Run, trained and cached on first use; a bad preset ends the render with one line."""
         from riemann_nn.cache import load_or_train

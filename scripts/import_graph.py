@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("train",),
     ("export",),
     ("cache", "geodesic", "interpolate", "user_model", "importer"),
+    ("companions",),
     ("environment",),
     ("render", "jobs"),
     ("scenes",),

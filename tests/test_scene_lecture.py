@@ -206,3 +206,25 @@ def test_slides_html_opens_offline_in_chromium(slide_render, tmp_path):
     overlap = (drawn & title).sum() / (drawn | title).sum()
     assert drawn.mean() > 0.02, "the page is (nearly) blank"
     assert overlap > 0.5, f"the page does not show the title slide (overlap {overlap:.2f})"
+
+
+def test_the_lecture_takes_your_run_for_every_example_it_fits(monkeypatch, tmp_path):
+    """``--run yours.npz``: the title picture, the coordinates and chart examples and your scheme's row show
+    your run; the other schemes' rows keep their presets."""
+    from riemann_nn.run import save_run
+
+    module = load_lecture_module(monkeypatch, slides=False)
+    yours = _small_run("c1")
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(save_run(yours, tmp_path / "yours.npz")))
+
+    class Presets:
+        def load_run(self, preset):
+            return f"preset {preset}"
+
+    lecture = Presets()
+    shown = {role: module.Lecture.example(lecture, preset, scheme=scheme)
+             for role, preset, scheme in [("chart", "seed-c2-sigmoid", None), ("c0", "moons-c0-tanh", "c0"),
+                                          ("c1", "circles-c1-tanh", "c1"), ("c2", "seed-c2-sigmoid", "c2")]}
+    assert shown["c0"] == "preset moons-c0-tanh" and shown["c2"] == "preset seed-c2-sigmoid"
+    for role in ("chart", "c1"):
+        np.testing.assert_array_equal(shown[role].x, yours.x)
