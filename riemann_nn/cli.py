@@ -681,7 +681,13 @@ def check_render(*, preset: str | None, run_file: str | None, layer_path: str | 
     if scene_name not in available and not scene_name.endswith(".py"):  # a .py path is checked by the job
         raise ConfigError(f"unknown scene {scene_name!r}; choose one of: {', '.join(available) or 'none found'} "
                           "(riemann-nn render needs the repository's scenes/ folder)")
-    scheme = load_run(run_file).scheme if run_file else get_preset(preset).model.scheme if preset is not None else None
+    run = load_run(run_file) if run_file else None
+    if run is not None and run.is_custom:
+        from .jobs.job import declared_needs_network, resolve_scene_file
+
+        if declared_needs_network(resolve_scene_file(scene_name)):
+            run.network_parameters(f"the {Path(scene_name).stem} scene")  # one line: the file has no network
+    scheme = run.scheme if run else get_preset(preset).model.scheme if preset is not None else None
     if layer_path == "staged" and scheme != "c0":
         shown = f"this run is {scheme}" if scheme else "give a c0 run with --run or --preset"
         raise ConfigError(f"--path staged replays c0 layers (linear map, shift, activation); {shown}, or use "

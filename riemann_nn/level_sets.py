@@ -156,6 +156,9 @@ def layered_level_sets(run, levels, *, resolution: int = 201) -> list[tuple[floa
     """Level sets ``logit = level`` of a Run's network, traced in the input box and mapped through every
     layer: ``(level, vertices (L+1, P, 2), offsets (K+1,))`` for each level. Vertices sit on grid edges
     (linear interpolation; no refinement: these are for drawing)."""
+    levels = list(levels)
+    if not levels:
+        return []
     bounds = np.asarray(run.meta["geometry"]["bounds"], float)
     xs = np.linspace(bounds[0, 0], bounds[1, 0], resolution)
     ys = np.linspace(bounds[0, 1], bounds[1, 1], resolution)

@@ -34,6 +34,7 @@ class Geodesics(PanelCaptions, Scene):
     """Shortest paths under the pulled-back metric, from the last layer back to the input."""
 
     default_preset = "seed-spirals"
+    needs_network = True  # shortest paths map new points through the net: a custom network's Run cannot
     seconds_back = 11.0  # the pull-back, spread over all layers
     geodesic_points = 200  # the lift's points: enough for a smooth curve where the net compresses strongly
     segment_samples = 400  # samples of the straight input segment, stretched a lot on its way to the last layer
@@ -47,6 +48,10 @@ class Geodesics(PanelCaptions, Scene):
         theme = current_theme()
         self.camera.background_color = theme.background
         run = scene_run(self.default_preset)
+        try:
+            run.network_parameters("the geodesics scene")
+        except ConfigError as error:  # a custom network's Run: one line, as scene_run's errors
+            raise SystemExit(f"riemann-nn: {error}") from None
         view = LayerView(run, theme=theme, method=scene_path_method(run), show_boundary=False)
         depth = run.depth
         step_back = min(max(self.seconds_back / depth, 0.5), 2.0)

@@ -35,7 +35,7 @@ class LogitKernels(PanelCaptions, Scene):
 
         # What is drawn besides the view: level sets logit = k (k != 0; 0 is the view's boundary), the logit
         # metric's kernel at the glyph sites, and the kernel of the input metric where it lost rank.
-        levels = logit_levels(run)
+        levels = [] if run.is_custom else logit_levels(run)  # a custom network's file cannot trace new curves
         level_vertices, level_offsets = merge_level_sets(layered_level_sets(run, levels), depth=run.depth)
         level_lines = PolylineSet(color=theme.boundary, stroke_width=1.5, opacity=0.45)
         gradient = metric.logit_gradients(run.jacobian, run.head_weight)[0]  # (M, 2) at the input
@@ -136,9 +136,11 @@ def kernel_legend(theme, levels) -> VGroup:
             np.array([[0.0, 0.0], [0.3, 0.0]]), np.array([0, 2]), region=PlotRegion())
 
     step = min((abs(level) for level in levels), default=1.0)
+    level_rows = [row(line(theme.boundary, 1.5).set_stroke(opacity=0.45),
+                      f"logit = \u00b1{step:g}, \u00b1{2 * step:g}, ...")] if levels else []  # only what is drawn
     return VGroup(
         row(line(theme.boundary, 2.5), "boundary, logit = 0"),
-        row(line(theme.boundary, 1.5).set_stroke(opacity=0.45), f"logit = \u00b1{step:g}, \u00b1{2 * step:g}, ..."),
+        *level_rows,
         row(line(theme.glyph, 2.5), "kernel, logit metric"),
         row(line(theme.unbounded, 3.0), "kernel, collapsed chart"),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)

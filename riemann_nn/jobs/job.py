@@ -149,6 +149,19 @@ def declared_default_preset(scene_file: Path) -> str | None:
     return None
 
 
+def declared_needs_network(scene_file: Path) -> bool:
+    """Whether a scene class of ``scene_file`` declares ``needs_network = True`` (it maps new points through the
+    network, so it cannot show a custom network's Run), read without importing it."""
+    try:
+        tree = ast.parse(scene_file.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return any(isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
+               and statement.value.value is True
+               and any(getattr(target, "id", None) == "needs_network" for target in statement.targets)
+               for node in ast.walk(tree) if isinstance(node, ast.ClassDef) for statement in node.body)
+
+
 def default_output(scene_file: Path, *, run_name: str, theme: str, quality: str, layer_path: str | None = None,
                    folder: Path | None = None) -> Path:
     """``<scene>-<run>-<theme>[-<path>]-<480p15...>.mp4`` in ``media/videos`` inside the repository, else in the
