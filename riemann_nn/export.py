@@ -10,6 +10,7 @@ import numpy as np
 
 from . import level_sets, metric
 from ._version import __version__
+from .checkpoints import Checkpoints
 from .config import GeometryConfig, RunConfig
 from .data import load_csv, make_dataset
 from .errors import ConfigError
@@ -20,8 +21,9 @@ from .standardize import Standardization
 # Part of every cache key: bump it whenever build_run exports something new or different, so cached runs
 # made by an older build are trained afresh instead of silently lacking it (2: the decision boundary;
 # 3: g_L = I where the last chart collapses; 4: unbounded glyphs flagged, the glyph scale from well-conditioned
-# sites within min_circle..max_circle of the last layer, collapsed charts inverted by metric.invert_chart).
-EXPORT_GENERATION = 4
+# sites within min_circle..max_circle of the last layer, collapsed charts inverted by metric.invert_chart;
+# 5: training checkpoints when TrainConfig.checkpoints > 0).
+EXPORT_GENERATION = 5
 
 
 def load_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -116,10 +118,13 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     head_weight = model.head_weight.detach().numpy().copy()  # (2,)
     head_bias = model.head_bias.detach().numpy().copy()  # ()
     m = config.model
+    checkpoints = result.checkpoints
     if standard is not None:  # the same network rewritten to act on the data's own coordinates
         weight, bias, head_weight, head_bias, dt = standard.to_data_units(weight, bias, head_weight, head_bias,
                                                                           scheme=m.scheme, dt=m.dt)
         m = dataclasses.replace(m, dt=dt)
+        if checkpoints is not None:
+            checkpoints = _checkpoints_in_data_units(checkpoints, standard, dt=dt)
 
     def layers(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., 2)
         return propagate(weight, bias, points, scheme=m.scheme, activation=m.activation, dt=m.dt)
@@ -171,7 +176,18 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
         accuracy=result.accuracy, degenerate=metric.rank_deficient(jacobian), clipped=clipped,
         unbounded=metric.unbounded_glyphs(jacobian),
         boundary=layers(boundary), boundary_offsets=boundary_offsets,
+        **(checkpoints.run_arrays() if checkpoints is not None else {}),
     )
+
+
+def _checkpoints_in_data_units(checkpoints: Checkpoints, standard: Standardization, *, dt: float) -> Checkpoints:
+    """Every snapshot rewritten as the final parameters are (``Standardization.to_data_units``), so that the
+    last one stays equal to them and all of them act on the data's own coordinates with the step ``dt``."""
+    rewritten = [standard.to_data_units(*parameters, scheme=checkpoints.scheme, dt=checkpoints.dt)[:4]
+                 for parameters in zip(checkpoints.weight, checkpoints.bias, checkpoints.head_weight,
+                                       checkpoints.head_bias)]
+    weight, bias, head_weight, head_bias = (np.stack(arrays) for arrays in zip(*rewritten))
+    return checkpoints.replace(weight=weight, bias=bias, head_weight=head_weight, head_bias=head_bias, dt=dt)
 
 
 def _dataset_meta(config: RunConfig, *, n: int) -> dict:

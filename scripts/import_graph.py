@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("config",),
     ("presets", "data", "network", "standardize"),
     ("metric", "level_sets"),
+    ("checkpoints",),
     ("run",),
     ("model",),
     ("train",),
