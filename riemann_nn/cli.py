@@ -114,7 +114,7 @@ def presets_command() -> None:
 
     for name, preset in PRESETS.items():
         m, d = preset.model, preset.dataset
-        click.echo(f"{name:18s} {d.name:9s} {m.scheme} {m.activation:8s} depth {m.depth:2d}  {preset.description}")
+        click.echo(f"{name:18s} {d.name:9s} {m.scheme} {m.activation:8s} depth {m.depth:3d}  {preset.description}")
 
 
 @main.command("train")

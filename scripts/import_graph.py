@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("model",),
     ("train",),
     ("export",),
-    ("cache", "geodesic", "interpolate"),
+    ("cache", "geodesic", "interpolate", "sweep"),
     ("environment",),
     ("render", "jobs"),
     ("scenes",),
