@@ -15,7 +15,7 @@ from riemann_nn.checkpoints import RUN_KEYS, Checkpoints, checkpoint_iterations
 from riemann_nn.cli import main
 from riemann_nn.config import TrainConfig
 from riemann_nn.errors import ConfigError, RunFileError
-from riemann_nn.export import build_run, load_data
+from riemann_nn.export import build_run, input_glyph_scale, load_data, run_at_checkpoint
 from riemann_nn.run import load_run, save_run, validate
 from riemann_nn.standardize import Standardization
 from riemann_nn.train import train
@@ -166,6 +166,38 @@ def test_states_between_checkpoints_interpolate_the_parameters():
     h = 1e-6
     columns = [(state.layers(sites + h * e) - state.layers(sites - h * e)) / (2 * h) for e in np.eye(2)]
     assert np.allclose(state.jacobians(sites), np.stack(columns, axis=-1), atol=1e-7)
+
+
+@pytest.mark.parametrize("scheme", ["c1", "c2"])
+def test_a_run_at_a_checkpoint_is_the_run_trained_to_its_iteration(scheme):
+    """``run_at_checkpoint`` at snapshot k equals, key by key, the Run that build_run makes of a training stopped
+    at iteration[k] (given that Run's glyph scale): coordinates, grid, Jacobians, metrics, glyphs, flags,
+    boundary, and the loss and accuracy in meta."""
+    run = run_with_checkpoints(scheme)
+    k = 5
+    short = quiet_build(small_config(scheme, training={"iterations": int(run.checkpoint_iteration[k])}))
+    at = run_at_checkpoint(run, k, scale=short.meta["ellipse"]["scale"])
+    for key in ("x", "grid", "sites", "jacobian", "weight", "bias", "head_weight", "head_bias", "degenerate",
+                "clipped", "unbounded", "boundary_offsets"):
+        assert np.array_equal(getattr(at, key), getattr(short, key)), key
+    for key in ("metric", "ellipse", "boundary"):
+        assert np.allclose(getattr(at, key), getattr(short, key), rtol=1e-12, atol=1e-12), key
+    assert at.meta["training"]["accuracy"] == short.meta["training"]["accuracy"]
+    assert at.meta["training"]["loss"] == pytest.approx(short.meta["training"]["loss"], rel=1e-12)
+    assert at.meta["ellipse"]["max_axis"] == short.meta["ellipse"]["max_axis"]
+    assert at.checkpoints is None and np.array_equal(at.loss, run.loss)
+
+
+def test_one_glyph_scale_for_several_moments():
+    """The shared scale puts the median input glyph's major semi-axis, over all the moments, at glyph_size site
+    spacings; for one moment it is the Run's own scale when that was not clamped."""
+    run = run_with_checkpoints("c1")
+    positions = [0, 4, COUNT - 1]
+    scale = input_glyph_scale(run, positions)
+    majors = np.concatenate([run_at_checkpoint(run, p, scale=scale).ellipse[0, :, 0] for p in positions])
+    bounds = np.array(run.meta["geometry"]["bounds"])
+    spacing = (bounds[1] - bounds[0]).min() / run.meta["geometry"]["sites_per_side"]
+    assert np.median(majors) == pytest.approx(run.meta["ellipse"]["glyph_size"] * spacing, rel=1e-9)
 
 
 @pytest.mark.parametrize("position", [-0.1, COUNT - 0.9, float("nan"), "2", None])
