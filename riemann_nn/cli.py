@@ -299,8 +299,8 @@ def _echo_checkpoints(run) -> None:
 def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
     """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line)."""
     from .outputs import check_output
+    from .render.colour import current_theme
     from .render.sheet import save_sheet
-    from .render.theme import current_theme
     from .run import load_run
 
     run = load_run(run_file)
@@ -316,13 +316,14 @@ def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
 @click.option("--from", "start", required=True, metavar="X,Y", help="Start point, in input coordinates.")
 @click.option("--to", "end", required=True, metavar="X,Y", help="End point, in input coordinates.")
 @click.option("--points", type=int, default=64, show_default=True, callback=lambda _, __, value: _path_points(value),
-              help="Points of the path, ends included.")
+              help="Fewest points of the path, ends included; more are inserted where the net bends it.")
 @click.option("--method", default="auto", show_default=True,
-              help="auto (lift the last layer's chord, else minimise the energy), lift or energy.")
+              help="auto (lift the last layer's chord, else graph), lift, graph (a grid search over the input, "
+                   "refined) or energy (a local minimum from the straight segment).")
 @click.option("--json", "as_json", is_flag=True, help="Print the path and the lengths as JSON.")
 def geodesic_command(run_file, start, end, points, method, as_json) -> None:
     """Shortest path between two input points under the pulled-back metric g_0 = J_L^T J_L, and its length
-    beside the straight segment's."""
+    beside the straight segment's. Every length is that of a polyline, each segment mapped through the net."""
     from .geodesic import shortest_path
     from .run import load_run
 
@@ -333,12 +334,13 @@ def geodesic_command(run_file, start, end, points, method, as_json) -> None:
         click.echo(json.dumps({
             "points": path.points.tolist(), "length": path.length, "euclidean": path.euclidean,
             "output_distance": path.output_distance, "straight_length": path.straight_length,
-            "method": path.method,
-        }))
+            "chord_length": path.chord_length, "method": path.method,
+        }, allow_nan=False))  # shortest_path refuses non-finite lengths; never print NaN or Infinity
         return
     click.echo(f"{run_file}: shortest path under g_0 from ({a[0]:g}, {a[1]:g}) to ({b[0]:g}, {b[1]:g}), "
-               f"{points} points, found by {path.method}")
-    click.echo(f"  Riemannian length   {path.length:.6g}   (straight input segment: {path.straight_length:.6g})")
+               f"{len(path.points)} points, found by {path.method}")
+    click.echo(f"  Riemannian length   {path.length:.6g}   (the returned polyline's; "
+               f"straight input segment: {path.straight_length:.6g})")
     click.echo(f"  output distance     {path.output_distance:.6g}   |x_L(to) - x_L(from)|: no path is shorter")
     click.echo(f"  Euclidean distance  {path.euclidean:.6g}   |to - from| in the input")
 
