@@ -134,7 +134,7 @@ class Checkpoints:
     @classmethod
     def of_run(cls, run: Any) -> Checkpoints:
         """The snapshots a Run stores; ``ConfigError`` saying how to get them when it stores none."""
-        arrays = {name: getattr(run, key, None) for name, key in zip(ARRAY_FIELDS, RUN_KEYS)}
+        arrays: dict[str, Any] = {name: getattr(run, key, None) for name, key in zip(ARRAY_FIELDS, RUN_KEYS)}
         if any(value is None for value in arrays.values()):
             raise ConfigError(f"run {run.name!r} holds no training checkpoints; train it with --checkpoints K "
                               "(e.g. riemann-nn train --preset NAME --checkpoints 24)")

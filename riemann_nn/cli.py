@@ -296,18 +296,29 @@ def _echo_checkpoints(run) -> None:
 @click.option("--columns", type=int, help="Panels per row [a near-square grid: 4 for 11 panels].")
 @click.option("--width", type=int, default=2400, show_default=True, help="Image width in pixels.")
 @click.option("--no-glyphs", is_flag=True, help="Leave out the metric glyphs.")
-def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
-    """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line)."""
+@click.option("--checkpoints", "checkpoint_panels", type=int, is_flag=False, flag_value=6, default=None,
+              metavar="[N]", help="Instead: the input plane at N of the run's training checkpoints [N: 6].")
+def sheet_command(run_file, output, theme, columns, width, no_glyphs, checkpoint_panels) -> None:
+    """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line), or with
+    --checkpoints the input plane at a few moments of training."""
     from .outputs import check_output
     from .render.colour import current_theme
-    from .render.sheet import save_sheet
     from .run import load_run
 
     run = load_run(run_file)
     chosen = current_theme(theme)
-    path = Path(output) if output else Path("media") / "images" / f"{run.name}-sheet-{chosen.name}.png"
+    kind = "sheet" if checkpoint_panels is None else "checkpoints"
+    path = Path(output) if output else Path("media") / "images" / f"{run.name}-{kind}-{chosen.name}.png"
     check_output(path, inputs=[run_file], create_parent=True)
-    save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
+    if checkpoint_panels is None:
+        from .render.sheet import save_sheet
+
+        save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
+    else:
+        from .render.checkpoint_sheet import save_checkpoint_sheet
+
+        save_checkpoint_sheet(run, path, theme=chosen, panels=checkpoint_panels, columns=columns, width=width,
+                              glyphs=not no_glyphs)
     click.echo(f"wrote {path}")
 
 

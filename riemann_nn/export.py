@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -225,7 +226,7 @@ def run_at_checkpoint(run: Run, position: float, *, scale: float | None = None) 
     )
 
 
-def input_glyph_scale(run: Run, positions: list[float]) -> float:
+def input_glyph_scale(run: Run, positions: Sequence[float]) -> float:
     """One glyph scale for ``run``'s input glyphs at several checkpoint positions: the median input glyph's major
     semi-axis, over the well-conditioned sites of all of them, is ``glyph_size`` site spacings (as
     ``glyph_scale`` chooses it for one network), so that the glyphs of different moments compare."""
