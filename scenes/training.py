@@ -86,7 +86,8 @@ class TrainingFilm(FreeStory):
         checkpoints, sites = self.run.checkpoints, self.run.sites[0]
         for k in range(len(checkpoints)):
             last = checkpoints.at(k).jacobians(sites)[-1]  # (M, 2, 2)
-            if (zoom * scale * np.linalg.norm(invert_chart(last), ord=2, axis=(1, 2)) > self.input_view.glyph_cap).any():
+            long_axes = zoom * scale * np.linalg.norm(invert_chart(last), ord=2, axis=(1, 2))  # (M,)
+            if (long_axes > self.input_view.glyph_cap).any():
                 return True
         return False
 

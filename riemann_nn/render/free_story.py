@@ -46,9 +46,10 @@ class FreeStory(LayerStory):
         self.camera.background_color = self.theme.background  # type: ignore[union-attr]  # Cairo camera
         self.run = self.load_run()
         self.depth = self.run.depth
-        self.view, self.counter, self.legend = self.build_stage()
+        # The stage is the scene's own, not LayerStory's LayerView, counter and diagram (no verb here uses them).
+        self.view, self.counter, self.legend = self.build_stage()  # type: ignore[assignment]
         self.header = self.make_header()
-        self.diagram = VGroup()
+        self.diagram = VGroup()  # type: ignore[assignment]
         self.caption: Mobject | None = None
         self.caption_text = ""
         self.presented: Mobject | None = None

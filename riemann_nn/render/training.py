@@ -35,6 +35,8 @@ from .overlays import half_plane_polygons
 from .text import OutlineCache, PathText
 from .views import GlyphFrame, LayerView, ViewStyle
 
+DEFAULT_STYLE = ViewStyle()
+
 __all__ = [
     "CheckpointGlyphs", "IterationCounter", "LastLayerPanel", "LossCurve", "MovingBoundary", "TrainingMoment",
     "film_run", "history", "log_iteration",
@@ -154,7 +156,7 @@ class LastLayerPanel(VGroup):
     """The last layer at the moment: the head's half-planes and line, the input's grid lines and the data, in the
     last layer's coordinates, framed to follow the data, with axes giving the true coordinates."""
 
-    def __init__(self, moment: TrainingMoment, *, theme: Theme, region: PlotRegion, style: ViewStyle = ViewStyle(),
+    def __init__(self, moment: TrainingMoment, *, theme: Theme, region: PlotRegion, style: ViewStyle = DEFAULT_STYLE,
                  **kwargs):
         super().__init__(**kwargs)
         self.moment, self.theme, self.region = moment, theme, region
@@ -257,7 +259,8 @@ class LossCurve(VGroup):
         """(K,) iterations and values -> (K, 2) scene points."""
         r = self.region
         u = log_iteration(iteration) / log_iteration(self.iterations)
-        return np.column_stack([r.left + u * (r.right - r.left), r.bottom + np.asarray(value) / self.top * (r.top - r.bottom)])
+        v = np.asarray(value) / self.top
+        return np.column_stack([r.left + u * (r.right - r.left), r.bottom + v * (r.top - r.bottom)])
 
     def _axes(self, cache: OutlineCache, theme: Theme) -> tuple[VMobject, PathText]:
         r, tick = self.region, 0.09
@@ -289,7 +292,7 @@ class LossCurve(VGroup):
 
     def follow(self, mobject: Mobject) -> None:
         now = min(max(self.moment.iteration, 0.0), float(self.iterations))
-        whole = int(math.floor(now))
+        whole = math.floor(now)
         iterations = np.append(np.arange(whole + 1), now)  # (W+2,) the steps so far, and the moment
         for line, values, dot in ((self.loss_line, self.loss, self.dots[0]),
                                   (self.accuracy_line, self.accuracy, self.dots[1])):
@@ -316,11 +319,12 @@ class IterationCounter(VGroup):
         self.add_updater(self.follow)
 
     def text_at(self, iteration: float) -> tuple[str, str]:
-        now = int(math.floor(min(max(iteration, 0.0), len(self.loss) - 1)))
+        now = math.floor(min(max(iteration, 0.0), len(self.loss) - 1))
         return (f"Iteration {now} of {len(self.loss) - 1}",
                 f"loss {self.loss[now]:.3f}  \u00b7  accuracy {100 * self.accuracy[now]:.1f}%")
 
     def follow(self, mobject: Mobject) -> None:
         title, numbers = self.text_at(self.moment.iteration)
         self.title.place([title], self.anchor[None], align=np.array([-1.0, 0.0]))
-        self.numbers.place([numbers], (self.anchor + [0.0, -self.line_gap])[None], align=np.array([-1.0, 0.0]))
+        self.numbers.place([numbers], (self.anchor + np.array([0.0, -self.line_gap]))[None],
+                          align=np.array([-1.0, 0.0]))
