@@ -70,7 +70,7 @@ def test_paths_rest_on_each_nets_layers_and_grow_the_new_dots():
     paths.update(0)
     assert sum(len(cloud.points) // 4 for cloud in paths.dots) == (runs[1].depth + 1) * len(chosen)
     assert sum(len(cloud.points) // 4 for cloud in paths.new_dots) == runs[1].depth * len(chosen)
-    assert paths.new_dots[0].radius == pytest.approx(0.5 * paths.dots[0].radius)
+    assert paths.new_clouds[0].radius == pytest.approx(0.5 * paths.dot_clouds[0].radius)
 
 
 def _same_set(a: np.ndarray, b: np.ndarray) -> bool:
@@ -104,12 +104,14 @@ def test_step_plot_and_readout():
     position.set_value(1.5)
     plot.update(0)
     assert len(plot.dots.points) // 4 == 3
-    ideal = plot.to_screen(plot.depths, plot.steps[0] * plot.depths[0] / plot.depths)
-    assert np.allclose(np.diff(ideal[:, 1]) / np.diff(ideal[:, 0]), (ideal[1, 1] - ideal[0, 1]) / (ideal[1, 0] - ideal[0, 0]))
+    ideal = plot.to_screen(plot.depths, plot.steps[0] * plot.depths[0] / plot.depths)  # exact 1 / depth steps
+    slopes = np.diff(ideal[:, 1]) / np.diff(ideal[:, 0])
+    assert np.allclose(slopes, slopes[0])  # on one straight line
     readout = SweepReadout(runs, position=position, theme=THEME, anchor=(0, 0))
     title, numbers = readout.text_at(1.5)
     assert title == f"8 layers, dt {runs[2].dt:g}"
-    assert numbers == f"mean step {mean_step(runs[2]):.3g}  \u00b7  g\u2080 moved {100 * metric_change(runs[1], runs[2]):.0f}%"
+    change = metric_change(runs[1], runs[2])
+    assert numbers == f"mean step {mean_step(runs[2]):.3g}  \u00b7  g\u2080 moved {100 * change:.0f}%"
     assert readout.text_at(0.0) == (f"2 layers, dt {runs[0].dt:g}", f"mean step {mean_step(runs[0]):.3g}")
 
 
@@ -124,7 +126,7 @@ def test_depth_scene_renders(tmp_path):
             *self.runs, self.flow_run = sweep()
             return self.runs[0]
 
-    scene, movie, duration = render_scene(TinySweep, tmp_path)
+    _, movie, duration = render_scene(TinySweep, tmp_path)
     assert 30 <= duration <= 75
     cues = read_cues(movie.with_suffix(".vtt"))
     for (start, end, text), following in zip(cues, [*cues[1:], (duration, duration, "")]):

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import functools
 import warnings
+from itertools import pairwise
 
 import numpy as np
 import pytest
 
-from conftest import small_config
 from riemann_nn.errors import ConfigError
 from riemann_nn.export import build_run
 from riemann_nn.network import chart_jacobians, propagate
 from riemann_nn.presets import DEPTH_SWEEP, FLOW_TIME, get_preset
 from riemann_nn.sweep import layer_steps, mean_step, metric_change, relative_metric_difference, sweep_rows
+
+from conftest import small_config
 
 DEPTHS = (2, 4, 8, 16, 32, 64)
 TIME = 3.0
@@ -63,7 +65,7 @@ def test_euler_nets_of_a_smooth_flow_converge_with_depth(seed):
     assert (np.diff(steps) < 0).all()
     scaled = steps * np.array(DEPTHS)
     assert np.abs(scaled[-1] / scaled[-2] - 1) < 0.05  # step x depth has settled
-    changes = np.array([relative_metric_difference(b, a) for a, b in zip(metrics, metrics[1:])])
+    changes = np.array([relative_metric_difference(b, a) for a, b in pairwise(metrics)])
     assert (np.diff(changes) < 0).all(), changes
     assert (changes[2:] / changes[1:-1] < 0.75).all(), changes  # first order: ~0.5 per doubling
     reference = input_metric(*euler_net(flow, 4096)[:2], sites, TIME / 4096)

@@ -16,6 +16,7 @@ A path is the straight polyline through a net's layers (for c1 exactly its Euler
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 from manim import Mobject, ValueTracker, VGroup, VMobject
@@ -58,7 +59,7 @@ def resample_paths(layers: np.ndarray, times: np.ndarray) -> np.ndarray:
 def _blend(position: float, count: int) -> tuple[int, float]:
     """Which two neighbouring nets ``position`` lies between, and how far: (k, f) with 0 <= f <= 1."""
     p = float(np.clip(position, 0.0, count - 1))
-    k = min(int(math.floor(p)), count - 2) if count > 1 else 0
+    k = min(math.floor(p), count - 2) if count > 1 else 0
     return k, p - k
 
 
@@ -78,8 +79,9 @@ class PathMorph(VGroup):
         labels = runs[0].y[chosen]  # (P,)
         self.members = [labels == label for label in range(len(theme.classes))]
         self.lines = VGroup(*[VMobject(stroke_color=c, stroke_width=stroke_width) for c in theme.classes])
-        self.dots = VGroup(*[PointCloud(color=c, radius=dot_radius) for c in theme.classes])
-        self.new_dots = VGroup(*[PointCloud(color=c, radius=dot_radius) for c in theme.classes])
+        self.dot_clouds = [PointCloud(color=c, radius=dot_radius) for c in theme.classes]
+        self.new_clouds = [PointCloud(color=c, radius=dot_radius) for c in theme.classes]  # growing in
+        self.dots, self.new_dots = VGroup(*self.dot_clouds), VGroup(*self.new_clouds)
         # A net's dots are at most ``dot_radius``, and at most a third of its mean step on screen, so that the
         # dots of a deep net's many short steps stay apart.
         steps = np.array([np.linalg.norm(np.diff(x, axis=0), axis=-1).mean() for x in self.layers])  # (K,)
@@ -103,7 +105,7 @@ class PathMorph(VGroup):
         shared = np.isclose(vertex_times[:, None], np.arange(self.depths[k] + 1)[None] / self.depths[k]).any(axis=1)
         vertices = self.framing.to_screen(self.path_at(self.position.get_value(), vertex_times))  # (V, P, 2)
         radius = self.radii[k] if f == 0 else (1 - f) * self.radii[k] + f * self.radii[k + 1]
-        for members, line, dots, new in zip(self.members, self.lines, self.dots, self.new_dots):
+        for members, line, dots, new in zip(self.members, self.lines, self.dot_clouds, self.new_clouds):
             chosen = screen[:, members]  # (S, Q, 2)
             line.set_points(segments_to_bezier(chosen[:-1].reshape(-1, 2), chosen[1:].reshape(-1, 2))
                             if chosen.size else np.zeros((0, 3)))
@@ -216,7 +218,7 @@ class SweepReadout(VGroup):
         self.position, self.anchor = position, np.asarray(anchor, float)[:2]
         self.runs = runs
         self.steps = [mean_step(run) for run in runs]
-        self.changes = [None] + [metric_change(a, b) for a, b in zip(runs, runs[1:])]
+        self.changes = [None, *(metric_change(a, b) for a, b in pairwise(runs))]
         self.title = PathText(OutlineCache(theme, font_size=font_size), color=theme.text)
         self.numbers = PathText(OutlineCache(theme, font_size=0.62 * font_size), color=theme.muted)
         self.line_gap = 0.016 * font_size
@@ -236,4 +238,5 @@ class SweepReadout(VGroup):
     def follow(self, mobject: Mobject) -> None:
         title, numbers = self.text_at(self.position.get_value())
         self.title.place([title], self.anchor[None], align=np.array([-1.0, 0.0]))
-        self.numbers.place([numbers], (self.anchor + [0.0, -self.line_gap])[None], align=np.array([-1.0, 0.0]))
+        self.numbers.place([numbers], (self.anchor + np.array([0.0, -self.line_gap]))[None],
+                          align=np.array([-1.0, 0.0]))
