@@ -6,6 +6,7 @@ from .config import DatasetConfig, ModelConfig, RunConfig, TrainConfig
 from .errors import ConfigError
 
 _SPIRALS = DatasetConfig("spirals", n=1000, noise=0.2, seed=0)
+_SEED_MODEL = ModelConfig("c1", "tanh", depth=10, dt=1.0, init_gain=1e-3)
 _SEED_TRAINING = TrainConfig(iterations=200, lr=0.005, weight_decay=0.05, seed=0)
 
 # Depth as time (scenes/depth.py): seed-spirals' residual tanh net and training at depths 2 to 128, each with
@@ -21,14 +22,14 @@ PRESETS: dict[str, RunConfig] = {
         RunConfig(
             name="seed-spirals",
             dataset=_SPIRALS,
-            model=ModelConfig("c1", "tanh", depth=10, dt=1.0, init_gain=1e-3),
+            model=_SEED_MODEL,
             training=_SEED_TRAINING,
             description="the published reference: a 10-layer residual tanh net untangles two spirals",
         ),
         RunConfig(
             name="seed-spirals-film",
             dataset=_SPIRALS,
-            model=ModelConfig("c1", "tanh", depth=10, dt=1.0, init_gain=1e-3),
+            model=_SEED_MODEL,
             training=TrainConfig(iterations=200, lr=0.005, weight_decay=0.05, seed=0,
                                  checkpoints=FILM_CHECKPOINTS),
             description="seed-spirals with 40 snapshots of its training (scenes/training.py)",

@@ -153,8 +153,8 @@ class DepthAsTime(FreeStory):
         self.say("Each layer moves every point one step, x\u00a0+\u00a0dt\u00a0\u00b7\u00a0f(x): its push f "
                  "times the step size dt.", *[FadeIn(row) for row in self.legend.glyph_rows])
         self.say(f"With dt = {time:g} / depth, deeper networks take more, smaller steps over the same time.")
-        self.say(f"{depths[0]} layers: {depths[0]} long straight steps per point. Faint: the path of a very deep "
-                 "network.")
+        self.say(f"With {depths[0]} layers, every point takes {depths[0]} long straight steps. Faint: its path "
+                 "through a very deep network.")
         self.morph_to(1, caption="Double the depth: the steps are half as long, and the paths bend sooner.")
         self.hold(0.5)
         self.morph_to(2)

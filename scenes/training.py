@@ -108,7 +108,8 @@ class TrainingFilm(FreeStory):
         self.grow_glyphs("Glyphs: small circles of the last layer, pulled back to the input. Untrained, they stay "
                          "circles.")
         self.train_to(self.run.checkpoints.position(20), 6.0,
-                      caption=f"Now it learns. Watch the {self.theme.boundary_word} boundary, and the loss below.")
+                      caption=f"Now it learns. Watch the {self.theme.boundary_word} boundary, and below it the loss: "
+                              "how wrong the network still is.")
         self.say("First it stretches the whole plane one way and squeezes it the other way.")
         self.train_to(self.last_position, 10.0, caption="Then the boundary bends to follow the spirals, and in the "
                                                         "last layer the classes come apart.")
