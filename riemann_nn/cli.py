@@ -149,7 +149,7 @@ def presets_command() -> None:
 
     for name, preset in PRESETS.items():
         m, d = preset.model, preset.dataset
-        click.echo(f"{name:18s} {d.name:9s} {m.scheme} {m.activation:8s} depth {m.depth:2d}  {preset.description}")
+        click.echo(f"{name:18s} {d.name:9s} {m.scheme} {m.activation:8s} depth {m.depth:3d}  {preset.description}")
 
 
 SCHEME_HELP = "c0 (ordinary), c1 (residual) or c2 (second order) [c1, or the preset's]."
@@ -191,6 +191,8 @@ def _checked_words(title: str | None, classes: str | None) -> None:
 @click.option("--lr", type=float, help="Learning rate [0.005].")
 @click.option("--weight-decay", type=float, help="AdamW weight decay [0.05].")
 @click.option("--seed", type=int, help="Seed of the initial weights [0].")
+@click.option("--checkpoints", type=int,
+              help="Keep K parameter snapshots at log-spaced iterations, the first and the last included [0: none].")
 @click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), help="How glyphs draw the metric [indicatrix].")
 @click.option("--standardize", is_flag=True,
               help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.")
@@ -198,8 +200,8 @@ def _checked_words(title: str | None, classes: str | None) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
 @verbosity_options
 def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, dt,
-                  init_gain, iterations, lr, weight_decay, seed, convention, standardize, title, classes,
-                  output) -> None:
+                  init_gain, iterations, lr, weight_decay, seed, checkpoints, convention, standardize, title,
+                  classes, output) -> None:
     """Train a network and write its Run file."""
     from .export import build_run
     from .outputs import check_output
@@ -211,7 +213,7 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
         dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path,
                       standardize=True if standardize else None),
         model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain),
-        training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed),
+        training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed, checkpoints=checkpoints),
         geometry=given(convention=convention),
     )
     config = config.replace(name=run_name(base, config) if preset is not None else _custom_name(config))
@@ -307,7 +309,8 @@ CHANGE_LABELS = {
     ("dataset", "csv"): "csv-", ("dataset", "standardize"): "standardized",
     ("model", "scheme"): "", ("model", "activation"): "", ("model", "depth"): "depth", ("model", "dt"): "dt",
     ("model", "init_gain"): "gain", ("training", "iterations"): "it", ("training", "lr"): "lr",
-    ("training", "weight_decay"): "wd", ("training", "seed"): "seed", ("geometry", "convention"): "",
+    ("training", "weight_decay"): "wd", ("training", "seed"): "seed", ("training", "checkpoints"): "ckpt",
+    ("geometry", "convention"): "",
 }
 
 
@@ -350,6 +353,7 @@ def _run_size(config) -> int:
     points = d.n if d.csv is None else _line_count(d.csv)
     sites, grid = g.sites_per_side**2, 2 * g.grid_lines * g.grid_samples
     floats = (depth + 1) * (2 * points + 2 * grid + 13 * sites) + 2 * config.training.iterations
+    floats += config.training.checkpoints * (6 * depth + 6)  # parameters, iteration, loss, accuracy per snapshot
     return 8 * floats
 
 
@@ -408,6 +412,19 @@ def info_command(run_file, as_json) -> None:
         low, high = run.x[layer].min(axis=0), run.x[layer].max(axis=0)
         click.echo(f"  {layer:5d}  [{low[0]:9.3g}, {high[0]:9.3g}]  [{low[1]:9.3g}, {high[1]:9.3g}]  "
                    f"{int(run.degenerate[layer].sum()):6d}")
+    _echo_checkpoints(run)
+
+
+def _echo_checkpoints(run) -> None:
+    """The training snapshots, one line each: iteration, loss, accuracy (or that there are none)."""
+    checkpoints = run.checkpoints
+    if checkpoints is None:
+        click.echo("  checkpoints  none (train with --checkpoints K to keep snapshots)")
+        return
+    click.echo(f"  checkpoints  {len(checkpoints)} snapshots of the parameters through training")
+    click.echo("      iteration      loss   accuracy")
+    for iteration, loss, accuracy in zip(checkpoints.iteration, checkpoints.loss, checkpoints.accuracy):
+        click.echo(f"      {int(iteration):9d}  {loss:8.4g}   {accuracy:8.4f}")
 
 
 def _network_words(run) -> str:
@@ -427,19 +444,30 @@ def _network_words(run) -> str:
 @click.option("--columns", type=int, help="Panels per row [a near-square grid: 4 for 11 panels].")
 @click.option("--width", type=int, default=2400, show_default=True, help="Image width in pixels.")
 @click.option("--no-glyphs", is_flag=True, help="Leave out the metric glyphs.")
+@click.option("--checkpoints", "checkpoint_panels", type=int, is_flag=False, flag_value=6, default=None,
+              metavar="[N]", help="Instead: the input plane at N of the run's training checkpoints [N: 6].")
 @verbosity_options
-def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
-    """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line)."""
+def sheet_command(run_file, output, theme, columns, width, no_glyphs, checkpoint_panels) -> None:
+    """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line), or with
+    --checkpoints the input plane at a few moments of training."""
     from .outputs import check_output
     from .render.colour import current_theme
-    from .render.sheet import save_sheet
     from .run import load_run
 
     run = load_run(run_file)
     chosen = current_theme(theme)
-    path = Path(output) if output else default_output_folder("images") / f"{run.name}-sheet-{chosen.name}.png"
+    kind = "sheet" if checkpoint_panels is None else "checkpoints"
+    path = Path(output) if output else default_output_folder("images") / f"{run.name}-{kind}-{chosen.name}.png"
     check_output(path, inputs=[run_file], create_parent=True)
-    save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
+    if checkpoint_panels is None:
+        from .render.sheet import save_sheet
+
+        save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
+    else:
+        from .render.checkpoint_sheet import save_checkpoint_sheet
+
+        save_checkpoint_sheet(run, path, theme=chosen, panels=checkpoint_panels, columns=columns, width=width,
+                              glyphs=not no_glyphs)
     click.echo(f"wrote {path}")
 
 
