@@ -141,6 +141,16 @@ def main() -> None:
     """
 
 
+@main.command("scenes")
+@verbosity_options
+def scenes_command() -> None:
+    """List the scenes `riemann-nn render --scene NAME` renders."""
+    from .scenes import SCENES
+
+    for name, (scene_class, words) in SCENES.items():
+        click.echo(f"{name:10s} {scene_class:17s} {words}")
+
+
 @main.command("presets")
 @verbosity_options
 def presets_command() -> None:
@@ -704,11 +714,10 @@ def check_render(*, preset: str | None, run_file: str | None, layer_path: str | 
     from .presets import get_preset
     from .run import load_run
 
-    scenes = Path(__file__).resolve().parent.parent / "scenes"
-    available = sorted(p.stem for p in scenes.glob("*.py") if not p.stem.startswith("_"))
-    if scene_name not in available and not scene_name.endswith(".py"):  # a .py path is checked by the job
-        raise ConfigError(f"unknown scene {scene_name!r}; choose one of: {', '.join(available) or 'none found'} "
-                          "(riemann-nn render needs the repository's scenes/ folder)")
+    from .scenes import SCENES
+
+    if scene_name not in SCENES and not scene_name.endswith(".py"):  # a .py path is checked by the job
+        raise ConfigError(f"unknown scene {scene_name!r}; choose one of: {', '.join(SCENES)} (or a .py scene file)")
     run = load_run(run_file) if run_file else None
     if run is not None and run.is_custom:
         from .jobs.job import declared_needs_network, resolve_scene_file

@@ -23,10 +23,11 @@ PACE = 0.15  # about 15 s of video instead of 100
 
 
 def load_lecture_module(monkeypatch, *, slides: bool):
-    """scenes/lecture.py, freshly imported; with ``slides=False`` as if manim-slides were not installed."""
+    """riemann_nn/scenes/lecture.py, freshly imported; with ``slides=False`` as if manim-slides were not
+    installed."""
     if not slides:
         monkeypatch.setitem(sys.modules, "manim_slides", None)  # makes ``import manim_slides`` fail
-    spec = importlib.util.spec_from_file_location("scene_lecture", ROOT / "scenes" / "lecture.py")
+    spec = importlib.util.spec_from_file_location("scene_lecture", ROOT / "riemann_nn" / "scenes" / "lecture.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -90,7 +91,7 @@ def test_lecture_file_holds_exactly_one_scene(monkeypatch, slides):
     module = load_lecture_module(monkeypatch, slides=slides)
     assert [cls.__name__ for cls in get_scene_classes_from_module(module)] == ["Lecture"]
     assert issubclass(module.Lecture, Scene) and module.Lecture.is_slide is slides
-    source = (ROOT / "scenes" / "lecture.py").read_text()
+    source = (ROOT / "riemann_nn" / "scenes" / "lecture.py").read_text()
     assert len(re.findall(r"^class [A-Za-z_0-9]+\(.*(Scene|Slide)\)", source, flags=re.MULTILINE)) == 1
 
 

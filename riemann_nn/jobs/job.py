@@ -24,8 +24,8 @@ from ..errors import ConfigError, RenderError
 from ..places import default_output_folder
 from .formats import output_format
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SCENES_DIR = ROOT / "scenes"
+ROOT = Path(__file__).resolve().parent.parent.parent  # the repository, in a checkout
+SCENES_DIR = Path(__file__).resolve().parent.parent / "scenes"  # the scenes shipped with the package
 QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 QUALITY_LINES = {"l": 480, "m": 720, "h": 1080, "k": 2160}  # pixels across the shorter side of the frame
 # Width : height of the frame. Manim's frame is 8 units high at 16:9; other shapes keep the shorter side 8
@@ -120,21 +120,28 @@ def frame_config(job: RenderJob) -> str:
     return f"[CLI]\nframe_width = {width!r}\nframe_height = {height!r}\n"
 
 
+def scene_names() -> list[str]:
+    """The scenes shipped with the package: ``compare``, ``depth``, ... (their files, read without importing)."""
+    return sorted(path.stem for path in SCENES_DIR.glob("*.py") if not path.stem.startswith("_"))
+
+
 def resolve_scene_file(scene: str) -> Path:
-    """``transform`` (a file in the repository's scenes/) or a path to a ``.py`` scene file, made absolute."""
+    """``transform`` (a scene shipped with the package) or a path to a ``.py`` scene file, made absolute."""
     path = Path(scene)
     if path.suffix != ".py" and len(path.parts) == 1:
         path = SCENES_DIR / f"{scene}.py"
     path = path.resolve()
     if not path.is_file():
-        available = ", ".join(sorted(p.stem for p in SCENES_DIR.glob("*.py"))) or "none found"
-        raise ConfigError(f"no scene file {path} (scenes in {SCENES_DIR}: {available}; or give a path to a .py file)")
+        raise ConfigError(f"no scene file {path} (riemann-nn's scenes: {', '.join(scene_names())}; or give a path "
+                          "to a .py file)")
     return path
 
 
-def declared_default_preset(scene_file: Path) -> str | None:
-    """The ``default_preset = "..."`` a scene class of ``scene_file`` declares, read without importing it
-    (importing a scene imports manim): the run the scene shows when it is given none."""
+def declared(scene_file: Path, attribute: str):
+    """The constant ``attribute = ...`` a scene class of ``scene_file`` declares (``default_preset``,
+    ``needs_network``), read without importing it (importing a scene imports manim); None if none does. A thin
+    file (``from riemann_nn.scenes import transform``, as scenes/*.py in the repository) is read through to the
+    package's scene."""
     try:
         tree = ast.parse(scene_file.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
@@ -143,23 +150,27 @@ def declared_default_preset(scene_file: Path) -> str | None:
         if isinstance(node, ast.ClassDef):
             for statement in node.body:
                 if (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
-                        and isinstance(statement.value.value, str)
-                        and any(getattr(t, "id", None) == "default_preset" for t in statement.targets)):
+                        and any(getattr(t, "id", None) == attribute for t in statement.targets)):
                     return statement.value.value
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "riemann_nn.scenes":
+            for alias in node.names:
+                shipped = SCENES_DIR / f"{alias.name}.py"
+                if shipped.is_file() and shipped.resolve() != scene_file.resolve():
+                    return declared(shipped, attribute)
     return None
 
 
+def declared_default_preset(scene_file: Path) -> str | None:
+    """The run a scene shows when it is given none: the ``default_preset`` its class declares."""
+    value = declared(scene_file, "default_preset")
+    return value if isinstance(value, str) else None
+
+
 def declared_needs_network(scene_file: Path) -> bool:
-    """Whether a scene class of ``scene_file`` declares ``needs_network = True`` (it maps new points through the
-    network, so it cannot show a custom network's Run), read without importing it."""
-    try:
-        tree = ast.parse(scene_file.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return False
-    return any(isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
-               and statement.value.value is True
-               and any(getattr(target, "id", None) == "needs_network" for target in statement.targets)
-               for node in ast.walk(tree) if isinstance(node, ast.ClassDef) for statement in node.body)
+    """Whether the scene declares ``needs_network = True``: it maps new points through the network, so it cannot
+    show a custom network's Run."""
+    return declared(scene_file, "needs_network") is True
 
 
 def default_output(scene_file: Path, *, run_name: str, theme: str, quality: str, layer_path: str | None = None,

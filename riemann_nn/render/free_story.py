@@ -15,7 +15,7 @@ from manim import DOWN, UP, FadeIn, FadeOut, Mobject, VGroup
 
 from ..run import Run
 from .colour import current_theme
-from .story import LayerStory, StoryLegend, Subtitled, run_header, run_in_words, window
+from .story import DESIGN_LAYOUT, LayerStory, StoryLegend, Subtitled, run_header, run_in_words, window
 from .subtitles import reading_seconds
 from .text import label
 
@@ -46,6 +46,7 @@ class FreeStory(LayerStory):
         self.camera.background_color = self.theme.background  # type: ignore[union-attr]  # Cairo camera
         self.run = self.load_run()
         self.depth = self.run.depth
+        self.layout = DESIGN_LAYOUT  # the stage is laid out for 16:9; captions and presented blocks follow it
         # The stage is the scene's own, not LayerStory's LayerView, counter and diagram (no verb here uses them).
         self.view, self.counter, self.legend = self.build_stage()  # type: ignore[assignment]
         self.header = self.make_header()

@@ -95,6 +95,11 @@ DEFAULT_PRESET = "seed-c2-sigmoid"
 DESIGN_LAYOUT = StageLayout.for_frame(8 * 16 / 9, 8.0)
 PANEL_LEFT = 2.95
 PANEL_WIDTH = 3.95
+HEADER_TOP = 3.82
+DIAGRAM_TOP = 3.06
+COUNTER_Y = 2.12
+CAPTION_TOP = 1.76
+LEGEND_BOTTOM = -3.72
 
 DATASET_WORDS = {"spirals": "Two spirals", "moons": "Two moons", "circles": "Two nested rings",
                  "xor": "XOR: four blobs"}
