@@ -193,3 +193,23 @@ def progress_bar(total: int, description: str, *, enabled: bool) -> Iterator:
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
         task = bar.add_task(description, total=total)
         yield lambda: bar.advance(task)
+
+
+def make_video(run, output, *, scene: str = "transform", quality: str = "l", aspect: str = "16:9",
+               theme: str | None = None, layer_path: str | None = None, manim_args: tuple[str, ...] = (),
+               jobs: int = 1, progress: bool = False) -> Path:
+    """Render ``scene`` showing ``run`` (a ``Run`` or the path of a Run file) into ``output`` (.mp4, .webm or
+    .gif) and return its path: ``riemann-nn render`` from Python (a notebook, a script). ``manim_args`` go to
+    Manim (``("--fps", "24")``); options riemann-nn sets itself are refused (``ConfigError``), as by the command.
+    Raises ``RenderError`` when Manim fails."""
+    import tempfile
+
+    from ..run import Run, save_run
+    from .job import check_manim_args, job_from_options
+
+    check_manim_args(tuple(manim_args))
+    with tempfile.TemporaryDirectory(prefix="riemann-nn-run-") as folder:
+        run_file = save_run(run, Path(folder) / f"{run.name}.npz") if isinstance(run, Run) else Path(run)
+        job = job_from_options(scene, quality=quality, run_file=run_file, theme=theme, layer_path=layer_path,
+                               output=Path(output), aspect=aspect, manim_args=tuple(manim_args))
+        return render_video(job, jobs=jobs, progress=progress).video
