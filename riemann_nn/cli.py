@@ -203,11 +203,13 @@ def _checked_words(title: str | None, classes: str | None) -> None:
 @click.option("--seed", type=int, help="Seed of the initial weights [0].")
 @click.option("--checkpoints", type=int,
               help="Keep K parameter snapshots at log-spaced iterations, the first and the last included [0: none].")
-@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), help="How glyphs draw the metric [indicatrix].")
+@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]),
+              help="How glyphs draw the metric [indicatrix].")
 @click.option("--standardize", is_flag=True,
               help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.")
 @word_options
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
 @verbosity_options
 def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, dt,
                   init_gain, iterations, lr, weight_decay, seed, checkpoints, convention, standardize, title,
@@ -252,7 +254,8 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
 @click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), default="indicatrix", show_default=True,
               help="How glyphs draw the metric.")
 @word_options
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
 @verbosity_options
 def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, positive, run_name_option, convention,
                    title, classes, output) -> None:
@@ -290,9 +293,9 @@ def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, po
     model = load_model_file(model_file)
     from .user_model import run_from_module
 
+    form = "TorchScript" if kind == "torchscript" else "torch.export"
     run = run_from_module(model, x, y, positive=int(positive), name=name, title=title, classes=classes,
-                          geometry=geometry, data_source=source,
-                          source=f"{'TorchScript' if kind == 'torchscript' else 'torch.export'} file {Path(model_file).name}")
+                          geometry=geometry, data_source=source, source=f"{form} file {Path(model_file).name}")
     for number, layer in enumerate(run.meta["model"].get("layers", []), start=1):
         _detail(f"  layer {number}: {layer}")
     save_run(run, path)
@@ -397,7 +400,7 @@ def info_command(run_file, as_json) -> None:
     if as_json:
         click.echo(json.dumps(run.meta, indent=2, allow_nan=False))  # load_run refused NaN and infinities
         return
-    m, t, e = run.meta["model"], run.meta["training"], run.meta["ellipse"]
+    t, e = run.meta["training"], run.meta["ellipse"]
     d = run.meta["dataset"]
     source = d.get("name") or d.get("path") or d.get("source", "unknown")
     click.echo(f"{run_file}: {run.name}")
@@ -688,8 +691,8 @@ def _prepare_runs(jobs) -> None:
     renders then all read the cache instead of training the same network side by side."""
     import contextlib
 
-    from .jobs.job import ROOT, declared_default_preset
     from .cache import load_or_train
+    from .jobs.job import ROOT, declared_default_preset
     from .presets import get_preset
     from .run import load_run
 
@@ -713,7 +716,6 @@ def check_render(*, preset: str | None, run_file: str | None, layer_path: str | 
     from .errors import ConfigError
     from .presets import get_preset
     from .run import load_run
-
     from .scenes import SCENES
 
     if scene_name not in SCENES and not scene_name.endswith(".py"):  # a .py path is checked by the job

@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -268,7 +269,8 @@ def _train_and_export(config: RunConfig, x0: np.ndarray, y: np.ndarray, *, datas
     if standard is not None:
         meta["standardize"] = standard.meta()
     run = export_run(network, x0, y, geometry=config.geometry, meta=meta, loss=result.loss, accuracy=result.accuracy)
-    return run if checkpoints is None else dataclasses.replace(run, **checkpoints.run_arrays())
+    snapshots: dict[str, Any] = checkpoints.run_arrays() if checkpoints is not None else {}
+    return dataclasses.replace(run, **snapshots) if snapshots else run
 
 
 def _checkpoints_in_data_units(checkpoints: Checkpoints, standard: Standardization, *, dt: float) -> Checkpoints:

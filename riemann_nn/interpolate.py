@@ -147,7 +147,8 @@ class LayerMotion:
         layer = min(int(np.floor(t)), self.depth - 1)
         phase = 3.0 * (t - layer)  # 0..3
         stage, s = min(int(phase), 2), phase - min(int(phase), 2)
-        w, b = self.run.weight[layer], self.run.bias[layer]  # (2, 2), (2,)
+        weight, bias = self.run.network_parameters("the staged path")  # a c0 run has them (checked above)
+        w, b = weight[layer], bias[layer]  # (2, 2), (2,)
         x = values[layer]  # (..., 2)
         linear = (1 - s) * np.eye(2) + s * w if stage == 0 else w  # (2, 2)
         z = x @ linear.T + (s * b if stage == 1 else (b if stage == 2 else 0.0))  # (..., 2)

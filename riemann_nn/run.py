@@ -10,12 +10,12 @@ each other, and every ``meta`` field the code reads (types, ranges, nesting) are
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import zipfile
 import zlib
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -365,7 +365,7 @@ def _is_positive_list(value: Any) -> bool:
 def _is_line(limit: int) -> Check:
     """Text of 1 to ``limit`` characters without control characters (line breaks allowed)."""
     return lambda value: (isinstance(value, str) and 0 < len(value) <= limit and value.strip() != ""
-                          and not any(ord(c) < 32 and c != "\n" or ord(c) == 127 for c in value))
+                          and not any((ord(c) < 32 and c != "\n") or ord(c) == 127 for c in value))
 
 
 def _is_class_names(value: Any) -> bool:
@@ -596,7 +596,8 @@ def load_run(path: str | os.PathLike) -> Run:
         raise RunFileError(f"{path}: not a readable .npz Run file ({type(error).__name__}: {error})") from None
     meta = _parse_meta(arrays.pop("meta"), str(path))
     validate(arrays, meta, source=str(path))
-    return Run(meta=meta, **{**{key: None for key in NETWORK_KEYS}, **arrays})
+    fields_of_run: dict[str, Any] = {**{key: None for key in NETWORK_KEYS}, **arrays}  # no network: a custom run
+    return Run(meta=meta, **fields_of_run)
 
 
 def _read_members(archive: zipfile.ZipFile, size: int, source: str) -> dict[str, np.ndarray]:

@@ -31,6 +31,7 @@ import hashlib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
@@ -41,7 +42,6 @@ from .data import check_points, encode_labels
 from .errors import ConfigError, RiemannNNWarning
 from .export import Network, builtin_network, export_run
 from .model import single_thread
-from .network import ACTIVATIONS
 from .run import CUSTOM_SCHEME, Run
 
 Step = Callable[[Tensor, Tensor], Tensor]  # (x_{l-1}, x_{l-2}) (K, 2) each -> x_l (K, 2)
@@ -112,7 +112,7 @@ def run_from_module(model, x, y, *, positive=None, name: str | None = None, desc
     batch = None
     if isinstance(model, torch.export.ExportedProgram):
         types, batch, origin = _exported_types(model), _example_batch(model), "torch.export"
-        kind = _kind(model, "", types)
+        kind = types.get("", "ExportedProgram").rsplit(".", 1)[-1]
         # unflattened from a copy, whose tensors it may share: converting it leaves the user's program as it was
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -240,6 +240,7 @@ class _Reader:
                      dt: float) -> Layer:
         """``act(W x + b)`` as a layer of ``scheme``; of the built-in form when the activation is built in."""
         weight, bias = _linear_parameters(linear)
+        name: str | None
         if activation is None:
             act_module, name, kind = None, "identity", "Identity"
         else:
@@ -248,8 +249,10 @@ class _Reader:
 
         precise = name in SATURATING
 
+        linear_weight, linear_bias = cast(Tensor, linear.weight), cast(Tensor | None, linear.bias)
+
         def f(current: Tensor) -> Tensor:
-            z = current @ linear.weight.T + (linear.bias if linear.bias is not None else 0.0)  # (K, 2)
+            z = current @ linear_weight.T + (linear_bias if linear_bias is not None else 0.0)  # (K, 2)
             if precise:
                 return Saturating.apply(z, name)
             return act_module(z) if act_module is not None else z
@@ -314,12 +317,12 @@ def _linear_shape(module: nn.Module, path: str, types: Mapping[str, str]) -> tup
 
 
 def _linear_words(module: nn.Module) -> str:
-    out, into = getattr(module, "weight").shape
+    out, into = cast(Tensor, module.weight).shape
     return f"Linear({into}, {out})"
 
 
 def _linear_parameters(module: nn.Module) -> tuple[np.ndarray, np.ndarray]:
-    weight = module.weight.detach().numpy().astype(np.float64)  # (K, 2)
+    weight = cast(Tensor, module.weight).detach().numpy().astype(np.float64)  # (K, 2)
     bias = getattr(module, "bias", None)
     return weight, (bias.detach().numpy().astype(np.float64) if isinstance(bias, Tensor) else np.zeros(len(weight)))
 

@@ -156,9 +156,9 @@ def test_a_custom_run_file_holds_no_network_and_a_built_in_one_must(custom_file,
         load_run(rewritten(custom_file, tmp_path / "b.npz", meta_edit=lambda m: m["model"].update(
             scheme="c1", activation="tanh", dt=1.0)))
     built_in = save_run(c1_run, tmp_path / "c1.npz")
-    with pytest.raises(RunFileError, match="missing key.*weight"):
+    with pytest.raises(RunFileError, match=r"missing key.*weight"):
         load_run(rewritten(built_in, tmp_path / "c.npz", drop=("weight", "bias")))
-    with pytest.raises(RunFileError, match="missing model.activation"):
+    with pytest.raises(RunFileError, match=r"missing model\.activation"):
         load_run(rewritten(built_in, tmp_path / "d.npz", meta_edit=lambda m: m["model"].pop("activation")))
 
 
@@ -181,7 +181,7 @@ def test_bad_words_labels_and_models_in_a_file_are_refused(custom_file, tmp_path
 def test_a_run_trained_elsewhere_needs_no_seed_and_one_trained_here_does(custom_file, c1_run, tmp_path):
     assert "seed" not in load_run(custom_file).meta["training"]  # imported: iterations 0, no history
     built_in = save_run(c1_run, tmp_path / "c1.npz")
-    with pytest.raises(RunFileError, match="missing training.seed"):
+    with pytest.raises(RunFileError, match=r"missing training\.seed"):
         load_run(rewritten(built_in, tmp_path / "e.npz", meta_edit=lambda m: m["training"].pop("seed")))
 
 

@@ -54,7 +54,7 @@ def place(tmp_path, monkeypatch):
 
 
 def render(place, *args: str):
-    work, elsewhere = place
+    _, elsewhere = place
     result = CliRunner().invoke(main, ["render", "--scene", str(elsewhere / "shape.py"), *args, "--quiet"])
     report = json.loads((elsewhere / "report.json").read_text()) if (elsewhere / "report.json").exists() else None
     return result, report
@@ -93,7 +93,8 @@ def test_the_frame_takes_the_aspect_in_pixels_and_in_units(place, aspect):
     across, down = (int(part) for part in aspect.split(":"))
     assert report["frame"] == pytest.approx(list(units)) and min(units) == 8.0
     assert units[0] / units[1] == pytest.approx(across / down)
-    assert pixel_width / pixel_height == pytest.approx(across / down, rel=0.01) and min(pixel_width, pixel_height) == 480
+    assert pixel_width / pixel_height == pytest.approx(across / down, rel=0.01)
+    assert min(pixel_width, pixel_height) == 480
     _, width, height, _, _ = video_facts(place[0] / "shaped.mp4")
     assert width / height == pytest.approx(across / down, rel=0.03)  # the scene shrank it, in its shape
 

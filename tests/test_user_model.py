@@ -80,7 +80,7 @@ def metrics_of(jacobians: np.ndarray) -> np.ndarray:
 
 def check_against_module(run, model: nn.Module, ends: list[int], x: np.ndarray) -> None:
     """The Run's coordinates, Jacobians, metrics and logits against the module's own sub-chains and output."""
-    reference = [nn.Identity()] + sub_chains(model, ends)
+    reference = [nn.Identity(), *sub_chains(model, ends)]
     coordinates, _ = autograd_reference(reference, x)
     np.testing.assert_allclose(run.x, coordinates, rtol=1e-9, atol=1e-9)
     site_coordinates, jacobians = autograd_reference(reference, run.sites[0])
@@ -230,7 +230,7 @@ def test_layers_that_mix_points_and_heads_that_bend_are_refused(moons):
         rn.run_from_callables(centring, nn.Linear(2, 1).double(), x, y)
     with pytest.raises(ConfigError, match="not affine"):
         rn.run_from_callables([torch.tanh], lambda p: (p**2).sum(dim=1), x, y)
-    with pytest.raises(ConfigError, match="layer 1 .* failed"):
+    with pytest.raises(ConfigError, match=r"layer 1 .* failed"):
         rn.run_from_callables([lambda p: p @ torch.ones(3, 2)], nn.Linear(2, 1).double(), x, y)
 
 

@@ -506,9 +506,9 @@ class StoryLegend(VGroup):
                  layout: StageLayout = DESIGN_LAYOUT, **kwargs):
         super().__init__(**kwargs)
         if data_rows is None:
-            classes = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
+            samples = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
                                for colour, name in zip(theme.classes, classes)]).arrange(buff=0.45)
-            data_rows = [classes, key_row(line_sample(theme.boundary), "decision boundary", theme, font_size=font_size)]
+            data_rows = [samples, key_row(line_sample(theme.boundary), "decision boundary", theme, font_size=font_size)]
         self.unbounded = unbounded
         glyph = key_row(glyph_sample(theme.glyph, stroke_width=2.0), "glyph: a circle of the last layer", theme,
                         font_size=font_size)

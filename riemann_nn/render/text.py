@@ -20,11 +20,12 @@ from ..run import Run
 from .colour import Theme
 
 __all__ = [
-    "FONT",
     "CUSTOM_WORDS",
+    "FONT",
     "SCHEME_NAMES",
     "OutlineCache",
     "PathText",
+    "accuracy_in_words",
     "as_one_path",
     "caption",
     "flowed",
@@ -33,7 +34,6 @@ __all__ = [
     "label",
     "line_label",
     "line_width",
-    "accuracy_in_words",
     "metric_formulas",
     "network_in_words",
     "run_title",
@@ -54,7 +54,8 @@ def network_in_words(run: Run) -> str:
 def accuracy_in_words(run: Run, *, digits: int = 1) -> str:
     """"train accuracy 97.3%", or "accuracy 97.3% on these points" for a network trained elsewhere."""
     accuracy = f"{100 * run.meta['training']['accuracy']:.{digits}f}%"
-    return f"train accuracy {accuracy}" if run.meta["training"]["iterations"] else f"accuracy {accuracy} on these points"
+    trained_here = run.meta["training"]["iterations"] > 0
+    return f"train accuracy {accuracy}" if trained_here else f"accuracy {accuracy} on these points"
 
 
 def label(content: str, theme: Theme, *, font_size: float = 24, color: str | None = None,
