@@ -649,6 +649,7 @@ def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> Path
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Folder of the videos [media/videos].")
 @click.option("--force", is_flag=True, help="Render every job, also those whose video is newer than its inputs.")
 @parallel_options
+@verbosity_options
 def render_all_command(batch_file, scenes, presets, runs, themes, qualities, output_dir, force, jobs, use_dask,
                        scheduler) -> None:
     """Render many videos: every combination of the options given (or the jobs of --file), several at once,
@@ -676,7 +677,8 @@ def render_all_command(batch_file, scenes, presets, runs, themes, qualities, out
         click.echo(line, err=isinstance(outcome, Exception))
 
     try:
-        result = render_batch(jobs_list, executor=executor, force=force, on_done=report)
+        result = render_batch(jobs_list, executor=executor, force=force, on_done=report,
+                              progress=verbosity() != "quiet")
     finally:
         executor.close()
     for job in result.skipped:
