@@ -343,6 +343,7 @@ def geodesic_command(run_file, start, end, points, method, as_json) -> None:
 
     a, b = _point_option(start, "--from"), _point_option(end, "--to")
     run = load_run(run_file)
+    run.require_width(2, what="geodesic")
     path = shortest_path(run, a, b, points=points, method=method)
     if as_json:
         click.echo(json.dumps({

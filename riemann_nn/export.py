@@ -153,8 +153,8 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
         "version": VERSION,
         "name": config.name,
         "description": config.description,
-        "model": {"scheme": m.scheme, "activation": m.activation, "depth": m.depth, "dt": m.dt, "init_gain": m.init_gain,
-                  **_width_meta(m, weight)},
+        "model": {"scheme": m.scheme, "activation": m.activation, "depth": m.depth, "dt": m.dt,
+                  "init_gain": m.init_gain, **_width_meta(m, weight)},
         "dataset": _dataset_meta(config, n=len(y)),
         "training": {
             "accuracy": result.final_accuracy, "loss": result.final_loss,

@@ -221,10 +221,12 @@ def logit_metrics(jacobian: np.ndarray, head_weight: np.ndarray) -> np.ndarray:
 
 
 def kernel_directions(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unit eigenvectors of the smallest eigenvalue of metrics (..., 2, 2), and the ratio ``lam1 / lam2``
-    (0 for a rank-one metric, 1 for a round one). The directions a degenerate metric cannot see."""
+    """Unit eigenvectors of the smallest eigenvalue of metrics (..., d, d), and the ratio of the smallest eigenvalue
+    to the largest (0 for a metric with a kernel, 1 for a round one). The directions a degenerate metric cannot
+    see."""
     lam, q = np.linalg.eigh(metric)  # ascending
-    ratio = np.where(lam[..., 1] > 0, np.maximum(lam[..., 0], 0.0) / np.where(lam[..., 1] > 0, lam[..., 1], 1.0), 1.0)
+    ratio = np.where(lam[..., -1] > 0, np.maximum(lam[..., 0], 0.0) / np.where(lam[..., -1] > 0, lam[..., -1], 1.0),
+                     1.0)
     return q[..., :, 0], ratio
 
 

@@ -114,6 +114,14 @@ class Run:
 
         return unpack(self.boundary[layer], self.boundary_offsets)
 
+    def require_width(self, *widths: int, what: str, instead: str = "") -> None:
+        """``ConfigError`` in one line when ``what`` cannot show networks of this run's width (``widths`` it can);
+        ``instead`` says what can."""
+        if self.width not in widths:
+            shown = " or ".join(map(str, widths))
+            hint = f" ({instead})" if instead else ""
+            raise ConfigError(f"{what} shows width-{shown} networks; {self.name} has width {self.width}{hint}")
+
     def logits(self, last_layer_points: np.ndarray) -> np.ndarray:
         """The head's logits of points (..., d) in last-layer coordinates."""
         return last_layer_points @ self.head_weight + self.head_bias

@@ -17,13 +17,15 @@ DEFAULT_PRESET = "seed-c2-sigmoid"
 SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
 
 
-def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None) -> Run:
+def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None,
+              widths: tuple[int, ...] = (2,)) -> Run:
     """The Run a scene shows: ``$RIEMANN_NN_RUN`` (a Run file), else ``$RIEMANN_NN_PRESET``, else the default
     preset, trained and cached under ``media/runs/`` on first use.
 
     ``geometry`` overrides fields of the preset's geometry section (e.g. ``{"sites_per_side": 20}``); the
-    changed configuration is cached under its own key. A Run file is shown as it is.
-    A bad file or an unknown preset ends the render with one clear line (``SystemExit``).
+    changed configuration is cached under its own key. A Run file is shown as it is. ``widths``: the network
+    widths the scene can draw (the plane scenes: 2; ``scenes/space.py``: 3).
+    A bad file, an unknown preset or a run of another width ends the render with one clear line (``SystemExit``).
     """
     from ..cache import load_or_train
     from ..presets import get_preset
@@ -32,9 +34,13 @@ def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = N
     try:
         run_file = os.environ.get("RIEMANN_NN_RUN")
         if run_file:
-            return load_run(Path(run_file))
-        config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
-        return load_or_train(config.replace(geometry=geometry) if geometry else config)
+            run = load_run(Path(run_file))
+        else:
+            config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
+            run = load_or_train(config.replace(geometry=geometry) if geometry else config)
+        run.require_width(*widths, what="this scene",
+                          instead="scenes/space.py shows width 3" if 3 not in widths else "")
+        return run
     except RiemannNNError as error:
         raise SystemExit(f"riemann-nn: {error}") from None
 
