@@ -87,7 +87,8 @@ def train(
         raise TrainingError(f"the loss became non-finite after the last step; {HINT}")
     _check_blow_up(model, inputs, first_loss=float(losses[0]), final_loss=final_loss)
     if final_accuracy < LOW_ACCURACY:
-        warnings.warn(f"training reached accuracy {final_accuracy:.3f} only (below {LOW_ACCURACY}); {HINT}",
+        warnings.warn(f"training reached accuracy {final_accuracy:.3f} only (below {LOW_ACCURACY}); try more "
+                      f"iterations (--iterations), {HINT.removeprefix('try ')}",
                       RiemannNNWarning, stacklevel=2)
     return TrainResult(model, losses, accuracies, final_loss, final_accuracy)
 
@@ -125,7 +126,7 @@ class _progress_bar:
 
         self.progress = Progress(
             TextColumn("training"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.3f}"), TimeElapsedColumn(),
+            TextColumn("loss {task.fields[loss]:.4g}  acc {task.fields[acc]:.3f}"), TimeElapsedColumn(),
             transient=False,
         )
         self.progress.__enter__()

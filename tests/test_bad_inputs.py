@@ -547,7 +547,7 @@ def test_logits_of_the_datas_size_are_a_blow_up(place):
     assert line.endswith("--standardize)")
 
 
-def test_low_accuracy_is_a_warning_with_the_same_hint(place):
+def test_low_accuracy_is_a_warning_with_a_hint(place):
     """Five steps on spirals: the file is written, and one warning line says why it may be poor."""
     result = runner().invoke(main, ["train", "--dataset", "spirals", "--n", "100", "--depth", "2",
                                     "--iterations", "5", "--quiet", "-o", str(place / "weak.npz")])
@@ -555,8 +555,8 @@ def test_low_accuracy_is_a_warning_with_the_same_hint(place):
     accuracy = load_run(place / "weak.npz").meta["training"]["accuracy"]
     assert accuracy < 0.9
     assert result.stderr.splitlines() == [
-        f"warning: training reached accuracy {accuracy:.3f} only (below 0.9); try a smaller learning rate (--lr) "
-        "or standardised data (--standardize)"]
+        f"warning: training reached accuracy {accuracy:.3f} only (below 0.9); try more iterations (--iterations), "
+        "a smaller learning rate (--lr) or standardised data (--standardize)"]
 
 
 def test_standardize_rescues_data_in_millions(place):
