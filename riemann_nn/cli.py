@@ -120,7 +120,7 @@ def presets_command() -> None:
 @main.command("train")
 @click.option("--preset", "-p", help="Start from this preset (see `riemann-nn presets`); options below override it.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Train on x,y,label rows of this CSV file.")
-@click.option("--dataset", help="spirals, circles, moons, xor or gaussians.")
+@click.option("--dataset", help="spirals, circles, moons, xor, gaussians or rings.")
 @click.option("--n", "n_points", type=int, help="Number of points to generate.")
 @click.option("--noise", type=float, help="Standard deviation of the Gaussian noise.")
 @click.option("--data-seed", type=int, help="Seed of the generated data.")
