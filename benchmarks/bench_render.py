@@ -39,7 +39,7 @@ def scene_default_preset() -> str:
     """``default_preset`` of the Scene class in scenes/transform.py (the package's default if it has none)."""
     from manim import Scene
 
-    from riemann_nn.render.scene_support import DEFAULT_PRESET
+    from riemann_nn.render.story import DEFAULT_PRESET
 
     spec = importlib.util.spec_from_file_location("bench_render_scene", ROOT / SCENE)
     module = importlib.util.module_from_spec(spec)

@@ -314,8 +314,8 @@ def invertibility_lines(run) -> list[str]:
 def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
     """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line)."""
     from .outputs import check_output
+    from .render.colour import current_theme
     from .render.sheet import save_sheet
-    from .render.theme import current_theme
     from .run import load_run
 
     run = load_run(run_file)

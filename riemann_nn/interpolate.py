@@ -126,6 +126,11 @@ class LayerMotion:
         Indicatrix glyphs are pushed by the very map that moves the points (``E(t) = s J(t) J_L^{-1}``).
         Axes are clipped to the interpolated ``max_axis`` so that collapsed charts stay drawable.
         """
+        return (self.sites(t), *clip_axes(self.glyph_maps(t), self.max_axis_at(t)))
+
+    def glyph_maps(self, t: float) -> np.ndarray:
+        """The maps (M, d, 2) of ``glyphs`` before their axes are clipped: a glyph's true size, for a renderer
+        that caps it on screen itself (huge where a chart nearly collapses)."""
         if self.convention == "indicatrix":
             if self.method == "staged":
                 pushed = self._staged(self.run.sites, t, jacobian=self._pushed)[1]
@@ -136,7 +141,7 @@ class LayerMotion:
             jac_t = self.jacobian(t)  # (M, 2, 2)
             m_t = np.einsum("mij,mjk->mik", self.run.jacobian[-1], invert_chart(jac_t))
             maps = self.scale * np.swapaxes(m_t, -1, -2)
-        return (self.sites(t), *clip_axes(maps, self.max_axis_at(t)))
+        return maps
 
     # -- the staged c0 path ------------------------------------------------------------------------
     def _staged(self, values: np.ndarray, t: float, jacobian: np.ndarray | None = None):

@@ -16,10 +16,9 @@ import numpy as np
 from manim import DOWN, RIGHT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup
 
 from riemann_nn.render import DecisionHalfPlanes, LayerCounter, LayerView, PlotRegion, current_theme
-from riemann_nn.render.scene_support import SCHEME_NAMES
-from riemann_nn.render.text_paths import GlyphCache, PathText
 from riemann_nn.render.story import PanelCaptions, crossfade, window
-from riemann_nn.render.theme import label
+from riemann_nn.render.text import SCHEME_NAMES, OutlineCache, PathText, label
+from riemann_nn.render.views import ViewStyle
 
 # Three square panels in a row; the gaps leave room for each panel's y tick labels.
 PANELS = (PlotRegion(-6.2, -2.4, -1.45, 2.35), PlotRegion(-1.7, 2.1, -1.45, 2.35), PlotRegion(2.8, 6.6, -1.45, 2.35))
@@ -84,7 +83,7 @@ class SchemeComparison(PanelCaptions, Scene):
         time = ValueTracker(0.0)
         views = []
         for run, region in zip(runs, PANELS):
-            view = LayerView(run, theme=theme, region=region, method="straight")
+            view = LayerView(run, theme=theme, region=region, method="straight", style=ViewStyle(axis_names=False))
             view.time = time  # one clock for all three: the panels stay in step by construction
             views.append(view)
         steps = [mean_step_lengths(run.x) for run in runs]  # 3 x (L,)
@@ -166,7 +165,7 @@ class StepReadout(PathText):
     """
 
     def __init__(self, steps: np.ndarray, time: ValueTracker, *, theme, anchor, font_size: float = 18, **kwargs):
-        super().__init__(GlyphCache(theme, font_size=font_size), color=theme.text, **kwargs)
+        super().__init__(OutlineCache(theme, font_size=font_size), color=theme.text, **kwargs)
         self.steps, self.time, self.anchor = np.asarray(steps, float), time, np.asarray(anchor, float)[:2]
         self.follow_time(self)
         self.add_updater(self.follow_time)
@@ -174,7 +173,7 @@ class StepReadout(PathText):
     def follow_time(self, mobject: "StepReadout") -> None:
         t = self.time.get_value()
         if t <= 1e-9:
-            self.show([], np.zeros((0, 2)))
+            self.place([], np.zeros((0, 2)))
             return
         step = self.steps[min(int(np.ceil(t - 1e-9)), len(self.steps)) - 1]
-        self.show([f"mean step {step:.2f} \u00d7 data size"], self.anchor[None])
+        self.place([f"mean step {step:.2f} \u00d7 data size"], self.anchor[None])

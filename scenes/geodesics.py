@@ -20,9 +20,9 @@ from riemann_nn.geodesic import Geodesic, shortest_path
 from riemann_nn.render import (
     LayerCounter, LayerView, PointCloud, current_theme, formula, run_title, scene_path_method, scene_run,
 )
-from riemann_nn.render.paths import clip_segments, segments_to_bezier
+from riemann_nn.render.marks import clip_segments, segments_to_bezier
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
-from riemann_nn.render.theme import label
+from riemann_nn.render.text import label
 
 # Where along its arm each endpoint sits (0 and 1: the arm's two ends), tried in turn until the last layer's
 # chord lifts back to the input (a folded map can block it; then the energy minimiser's path is shown).

@@ -12,11 +12,10 @@ from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup
 from riemann_nn import metric
 from riemann_nn.level_sets import layered_level_sets
 from riemann_nn.render import LayerCounter, LayerView, current_theme, formula, run_title, scene_path_method, scene_run
-from riemann_nn.render.boundary import PolylineSet
-from riemann_nn.render.directions import DirectionField
 from riemann_nn.render.framing import PlotRegion, nice_step
+from riemann_nn.render.marks import DirectionField, PolylineSet
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
-from riemann_nn.render.theme import label
+from riemann_nn.render.text import label
 
 RANK_ONE = 1e-6  # lam1 / lam2 below this: the input metric has (numerically) lost a direction
 
@@ -46,7 +45,7 @@ class LogitKernels(PanelCaptions, Scene):
         input_kernel, ratio = metric.kernel_directions(run.metric[0])
         collapsed = ratio < RANK_ONE
         collapse_size = ValueTracker(0.0)
-        collapses = DirectionField(color=theme.clipped_glyph, stroke_width=3.0)
+        collapses = DirectionField(color=theme.unbounded, stroke_width=3.0)
         spacing = float(np.min(np.ptp(run.sites[0], axis=0))) / max(run.meta["geometry"]["sites_per_side"] - 1, 1)
 
         def follow_view(mobject):
@@ -141,5 +140,5 @@ def kernel_legend(theme, levels) -> VGroup:
         row(line(theme.boundary, 2.5), "boundary, logit = 0"),
         row(line(theme.boundary, 1.5).set_stroke(opacity=0.45), f"logit = \u00b1{step:g}, \u00b1{2 * step:g}, ..."),
         row(line(theme.glyph, 2.5), "kernel, logit metric"),
-        row(line(theme.clipped_glyph, 3.0), "kernel, collapsed chart"),
+        row(line(theme.unbounded, 3.0), "kernel, collapsed chart"),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)

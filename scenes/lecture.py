@@ -15,9 +15,11 @@ from manim import (
 )
 
 from riemann_nn.errors import RiemannNNError
-from riemann_nn.render import LayerCounter, LayerView, PlotRegion, current_theme, formula, scene_support
+from riemann_nn.render import LayerCounter, LayerView, PlotRegion, current_theme, formula
+from riemann_nn.render import text as render_text
 from riemann_nn.render.slides import slide_base
-from riemann_nn.render.theme import label
+from riemann_nn.render.text import label
+from riemann_nn.render.views import ViewStyle
 
 SlideOrScene = slide_base()
 
@@ -28,6 +30,7 @@ BIG_REGION = PlotRegion(left=-6.15, right=0.2, bottom=-3.3, top=2.95)  # leaves 
 ROWS_Y = (2.08, -0.25, -2.58)  # centres of the three scheme rows
 ROW_REGION = dict(left=0.45, right=4.45)  # each row's small view (height SMALL_HEIGHT around its centre)
 SMALL_HEIGHT = 1.95
+LECTURE_STYLE = ViewStyle(point_radius=0.03, axis_names=False)  # the layout leaves room for tick labels only
 
 SCHEMES = {  # name, the update as TeX and as plain text, what it is a step of (TeX, plain)
     "c0": ("C0  \u00b7  an ordinary network", r"x_{l+1} = f(x_l)", "x\u2097\u208a\u2081 = f(x\u2097)",
@@ -93,7 +96,7 @@ class Lecture(SlideOrScene):
     def construct(self):
         self.theme = current_theme()
         self.camera.background_color = ManimColor(self.theme.background)  # manim-slides reads it as a colour
-        self.latex = scene_support.has_latex()
+        self.latex = render_text.has_latex()
 
         self.title_slide()                               # Beat 1: what the lecture is about
         self.schemes()                                   # Beats 2-4: c0, c1, c2 as finite differences
@@ -115,12 +118,12 @@ class Lecture(SlideOrScene):
         block.move_to([-EDGE, 1.2, 0], aligned_edge=LEFT)
         run = self.load_run(self.chart_preset)
         picture = settle(LayerView(run, theme=theme, region=PlotRegion(left=1.3, right=6.6, bottom=-3.5, top=-0.1),
-                                   point_radius=0.025, show_axes=False), layer=0, glyph_size=1.0)
+                                   style=ViewStyle(point_radius=0.025), show_axes=False), layer=0, glyph_size=1.0)
         self.retire(picture)  # a still: drawn once, not once per frame
         shown = [block, picture]
         if not self.latex:
             note = label("LaTeX not installed: formulas shown as plain text", theme, font_size=18,
-                         color=theme.clipped_glyph)
+                         color=theme.unbounded)
             shown.append(note.move_to([-EDGE, -3.6, 0], aligned_edge=LEFT))
         # Present from the first frame: a slide deck opens on this picture, not on an empty screen.
         self.add(*shown)
@@ -140,7 +143,7 @@ class Lecture(SlideOrScene):
             run = self.load_run(self.scheme_presets[scheme])
             start, end = self.layer_window(scheme, run.depth)
             region = PlotRegion(bottom=row_y - SMALL_HEIGHT / 2, top=row_y + SMALL_HEIGHT / 2, **ROW_REGION)
-            view = settle(LayerView(run, theme=theme, region=region, point_radius=0.02, show_axes=False), layer=start)
+            view = settle(LayerView(run, theme=theme, region=region, style=ViewStyle(point_radius=0.02), show_axes=False), layer=start)
             counter = LayerCounter(view, anchor=[region.right + 0.25, row_y + 0.3], font_size=20)
             tag = label(run.name, theme, font_size=16, color=theme.muted)
             tag.move_to([region.right + 0.25, row_y - 0.15, 0], aligned_edge=LEFT)
@@ -163,7 +166,7 @@ class Lecture(SlideOrScene):
         theme = self.theme
         run = self.load_run(self.coordinates_preset)
         heading = self.heading("Each layer is a coordinate system on the data")
-        view = LayerView(run, theme=theme, region=BIG_REGION, point_radius=0.03)
+        view = LayerView(run, theme=theme, region=BIG_REGION, style=LECTURE_STYLE)
         counter = LayerCounter(view, anchor=[PANEL_LEFT, 2.65], font_size=30)
         tag = label(f"{run.name}  \u00b7  {run.depth} layers", theme, font_size=18, color=theme.muted)
         tag.move_to([PANEL_LEFT, 2.2, 0], aligned_edge=LEFT)
@@ -228,7 +231,7 @@ class Lecture(SlideOrScene):
         theme = self.theme
         run = self.load_run(self.chart_preset)
         heading = self.heading("The chart form: every layer at once")
-        view = settle(LayerView(run, theme=theme, region=BIG_REGION, point_radius=0.025), layer=run.depth,
+        view = settle(LayerView(run, theme=theme, region=BIG_REGION, style=ViewStyle(point_radius=0.025, axis_names=False)), layer=run.depth,
                       glyph_size=1.0)
         counter = LayerCounter(view, anchor=[PANEL_LEFT, 2.65], font_size=30)
         tag = label(f"{run.name}  \u00b7  C2  \u00b7  {run.depth} layers", theme, font_size=18, color=theme.muted)

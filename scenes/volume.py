@@ -15,13 +15,11 @@ trained with 20 x 20 glyph sites (cached separately from the default geometry).
 from manim import DOWN, LEFT, UP, FadeIn, Scene
 
 from riemann_nn.interpolate import LayerMotion
-from riemann_nn.render import (
-    LayerCounter, current_theme, formula, run_title, scene_path_method, scene_run,
-)
-from riemann_nn.render.field_view import FieldView, VolumeCells, site_cell
+from riemann_nn.render import LayerCounter, current_theme, formula, run_title, scene_path_method, scene_run
+from riemann_nn.render.colour import LogColourScale
 from riemann_nn.render.legends import ColourBar
-from riemann_nn.render.palette import GlyphPalette, LogColourScale
 from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
+from riemann_nn.render.views import LayerView, ViewStyle, VolumeCells, site_cell
 from riemann_nn.interpolate import VolumeField
 
 
@@ -45,9 +43,9 @@ class VolumeElement(PanelCaptions, Scene):
         values, collapsed = volume.at_layers()  # (L+1, M) each
         scale = LogColourScale.robust(values, exclude=collapsed)
         cells = VolumeCells(volume, scale, self.colour_bins, cell=self.cell_fill * site_cell(run))
-        palette = GlyphPalette(scale.colours(theme, self.colour_bins), shape="square", stroke_width=0,
-                               fill_opacity=0.92)
-        view = FieldView(motion, theme=theme, palette=palette, shapes=cells, grid_opacity=0.0, point_radius=0.03)
+        style = ViewStyle(grid_opacity=0.0, point_radius=0.03, glyph_stroke=0.0, glyph_fill=0.92)
+        view = LayerView(run, theme=theme, motion=motion, glyphs=cells, style=style, glyph_size=1.0, fit_sites=1.0,
+                         glyph_colours=scale.colours(theme, self.colour_bins))
         depth = run.depth
         step_forward = min(max(self.seconds_forward / depth, 0.8), 2.0)
         step_back = min(max(self.seconds_back / depth, 0.4), 1.0)

@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the output must be an .html file, got {args.output}", file=sys.stderr)
         return 2
     from riemann_nn.errors import ConfigError
-    from riemann_nn.render.theme import current_theme
+    from riemann_nn.render.colour import current_theme
 
     try:
         background = current_theme().background  # a bad RIEMANN_NN_THEME fails here, before the render

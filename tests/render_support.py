@@ -62,9 +62,9 @@ def decode(path: Path) -> np.ndarray:
         return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
 
 
-def render_tiny(scene_class, media_dir: Path, **settings) -> tuple[np.ndarray, float]:
-    """Render a scene in-process at 128x72, 5 fps into ``media_dir``; return its decoded frames and its
-    duration, having checked that the MP4 holds exactly the frames the scene played."""
+def render_scene(scene_class, media_dir: Path, **settings):
+    """Render a scene in-process at 128x72, 5 fps (unless ``settings`` say otherwise) into ``media_dir``:
+    (the scene, its movie's path, its duration in seconds)."""
     from manim import tempconfig
 
     config = {**TINY, "media_dir": str(media_dir), "disable_caching": True, "progress_bar": "none",
@@ -72,12 +72,36 @@ def render_tiny(scene_class, media_dir: Path, **settings) -> tuple[np.ndarray, f
     with tempconfig(config):
         scene = scene_class()
         scene.render()
-        movie = Path(scene.renderer.file_writer.movie_file_path)
-        duration = scene.renderer.time
+        return scene, Path(scene.renderer.file_writer.movie_file_path), scene.renderer.time
+
+
+def render_tiny(scene_class, media_dir: Path, **settings) -> tuple[np.ndarray, float]:
+    """Render a scene in-process at 128x72, 5 fps into ``media_dir``; return its decoded frames and its
+    duration, having checked that the MP4 holds exactly the frames the scene played."""
+    _, movie, duration = render_scene(scene_class, media_dir, **settings)
     frames = decode(movie)  # (T, 72, 128, 3)
     assert frames.shape[1:] == (TINY["pixel_height"], TINY["pixel_width"], 3)
     assert len(frames) == round(duration * TINY["frame_rate"])
     return frames, duration
+
+
+def read_cues(path: Path) -> list[tuple[float, float, str]]:
+    """The cues of a WebVTT file: (start, end, text) in seconds, text lines joined by spaces."""
+    blocks = path.read_text(encoding="utf-8").split("\n\n")
+    assert blocks[0].startswith("WEBVTT")
+    cues = []
+    for block in blocks[1:]:
+        lines = block.strip().splitlines()
+        if not lines:
+            continue
+        start, end = (_seconds(stamp) for stamp in lines[1].split(" --> "))
+        cues.append((start, end, " ".join(lines[2:])))
+    return cues
+
+
+def _seconds(stamp: str) -> float:
+    hours, minutes, seconds = stamp.split(":")
+    return 3600 * int(hours) + 60 * int(minutes) + float(seconds)
 
 
 def lit_fraction(frames: np.ndarray, background: np.ndarray | None = None) -> np.ndarray:

@@ -3,29 +3,31 @@ the volume field against the Run file's metrics, and tiny real renders."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
 from riemann_nn import metric
-from riemann_nn.interpolate import LayerMotion
-from riemann_nn.config import ModelConfig
+from riemann_nn.config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
 from riemann_nn.export import build_run
-from riemann_nn.config import DatasetConfig, GeometryConfig, RunConfig
-from riemann_nn.presets import get_preset
-from riemann_nn.render.field_view import input_box, site_cell
-from riemann_nn.render.legends import format_magnitude, log_ticks, ordinal
-from riemann_nn.render.palette import (
-    DIVERGING, GlyphPalette, LogColourScale, from_hex, oklab_to_srgb, oklch, position_bins, position_colours,
-    route, srgb_to_oklab,
-)
-from riemann_nn.render.paths import UNIT_CIRCLE
-from riemann_nn.render.framing import PlotRegion
-from riemann_nn.render.theme import THEMES
-from riemann_nn.run import save_run
-from riemann_nn.config import TrainConfig
-from riemann_nn.interpolate import VolumeField
+from riemann_nn.interpolate import LayerMotion, VolumeField
 from riemann_nn.metric import LOG_FLOOR, log_volume
+from riemann_nn.presets import get_preset
+from riemann_nn.render.colour import (
+    DIVERGING,
+    THEMES,
+    LogColourScale,
+    from_hex,
+    oklab_to_srgb,
+    oklch,
+    position_bins,
+    position_colours,
+    srgb_to_oklab,
+)
+from riemann_nn.render.framing import PlotRegion
+from riemann_nn.render.legends import format_magnitude, log_ticks, ordinal
+from riemann_nn.render.marks import UNIT_CIRCLE, GlyphPalette, route
+from riemann_nn.render.views import input_box, site_cell
+from riemann_nn.run import save_run
 
 from render_support import lit_fraction, load_scene_module, mean_change, render_tiny
 
@@ -64,13 +66,19 @@ def test_glyph_palette_draws_each_glyph_once_in_its_colour():
     np.testing.assert_allclose(palette.fields[bins[0]].points[:16, :2], centres[first] + UNIT_CIRCLE @ maps[first].T)
 
 
-def test_glyph_palette_leaves_out_shapes_that_leave_the_region():
+def test_glyph_palette_cuts_shapes_at_the_region_border():
+    """A cell crossing the border is cut there (one closed sub-path, the part inside), never left out."""
     region = PlotRegion(left=-1, right=1, bottom=-1, top=1)
     centres = np.array([[0.0, 0.0], [0.95, 0.0], [0.5, 0.5]])
     maps = np.tile(0.1 * np.eye(2), (3, 1, 1))
     palette = GlyphPalette(["#FF0000", "#00FF00"], shape="square").set_glyphs(centres, maps, np.array([0, 0, 1]),
                                                                              region=region)
-    assert len(palette.fields[0].points) == 16 and len(palette.fields[1].points) == 16  # the middle one is out
+    whole, cut = palette.fields[0].get_subpaths()
+    assert len(whole) == 16 and palette.fields[0].shapes_drawn == 2
+    np.testing.assert_allclose(cut[:, :2].min(axis=0), [0.85, -0.1])
+    np.testing.assert_allclose(cut[:, :2].max(axis=0), [1.0, 0.1])
+    x, y = cut[::4, 0], cut[::4, 1]  # the polygon's vertices (segment starts)
+    assert 0.5 * abs(x @ np.roll(y, -1) - y @ np.roll(x, -1)) == pytest.approx(0.15 * 0.2)
     square = palette.fields[1].points[:, :2]
     np.testing.assert_allclose(square.min(axis=0), [0.4, 0.4])
     np.testing.assert_allclose(square.max(axis=0), [0.6, 0.6])
@@ -210,7 +218,7 @@ def test_site_cells_tile_the_input_box(c1_run):
 
 def test_scene_run_passes_a_geometry_override_to_the_preset(monkeypatch):
     from riemann_nn import cache
-    from riemann_nn.render.scene_support import scene_run
+    from riemann_nn.render.story import scene_run
 
     seen = []
     monkeypatch.delenv("RIEMANN_NN_RUN", raising=False)
@@ -245,17 +253,18 @@ def field_run_file(tmp_path_factory):
 
 
 @pytest.mark.render
-@pytest.mark.parametrize("scene, class_name, shade", [("pullback", "MetricField", "position"),
-                                                      ("pullback", "MetricField", "volume"),
-                                                      ("volume", "VolumeElement", None)])
-def test_field_scenes_render_changing_videos(scene, class_name, shade, field_run_file, tmp_path, monkeypatch):
-    """Each scene renders a tiny run at 128x72, 5 fps: frames match the scene's duration, are not blank and
-    change over time."""
+@pytest.mark.parametrize("scene, class_name, shade, opening", [("pullback", "MetricField", "position", 6.5),
+                                                               ("pullback", "MetricField", "volume", 6.5),
+                                                               ("volume", "VolumeElement", None, 1.5)])
+def test_field_scenes_render_changing_videos(scene, class_name, shade, opening, field_run_file, tmp_path,
+                                            monkeypatch):
+    """Each scene renders a tiny run at 128x72, 5 fps: frames match the scene's duration, are not blank after
+    its opening (a fade-in, or a title card crossing into the picture) and change over time."""
     monkeypatch.setenv("RIEMANN_NN_RUN", str(field_run_file))
     monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
     if shade:
         monkeypatch.setenv("RIEMANN_NN_SHADE", shade)
     frames, duration = render_tiny(getattr(load_scene_module(scene), class_name), tmp_path)
     assert 10 <= duration <= 45
-    assert (lit_fraction(frames)[8:] > 0.02).all(), "some frames after the 1.5 s fade-in are (nearly) blank"
-    assert (mean_change(frames) > 0.05).mean() > 0.4, "the video barely changes"
+    assert (lit_fraction(frames)[round(opening * 5) + 1:] > 0.02).all(), "some frames after the opening are blank"
+    assert (mean_change(frames) > 0.05).mean() > 0.2, "the video barely changes (holds to read captions aside)"

@@ -104,8 +104,8 @@ def tex_dir(tmp_path_factory):
 def test_lecture_renders_as_a_plain_scene(monkeypatch, tmp_path, tex_dir):
     """Without manim-slides the lecture is a plain Scene: a video as long as its frames say, lit from the first
     frame (the title is there at once), and changing from beat to beat."""
-    from riemann_nn.render.theme import current_theme
-    from riemann_nn.render import scene_support
+    from riemann_nn.render.colour import current_theme
+    from riemann_nn.render import text
 
     module = load_lecture_module(monkeypatch, slides=False)
     assert module.Lecture.is_slide is False
@@ -121,7 +121,7 @@ def test_lecture_renders_as_a_plain_scene(monkeypatch, tmp_path, tex_dir):
     assert (lit > 0.005).mean() > 0.9, "too many (nearly) blank frames"
     changes = np.abs(np.diff(frames.astype(int), axis=0)).mean(axis=(1, 2, 3))  # (T-1,)
     assert (changes > 0.05).mean() > 0.3, "the video barely changes"
-    if scene_support.has_latex():
+    if text.has_latex():
         assert note_corner(frames[0], background) == 0, "the no-LaTeX note appears although LaTeX is installed"
 
 
@@ -129,14 +129,14 @@ def test_lecture_renders_as_a_plain_scene(monkeypatch, tmp_path, tex_dir):
 def test_lecture_without_latex_says_so_and_renders_plain_text(monkeypatch, tmp_path, tex_dir):
     """With no LaTeX no MathTex is built, the title slide carries the note (in the theme's red, bottom left),
     and the whole lecture still renders."""
-    from riemann_nn.render import scene_support
-    from riemann_nn.render.theme import current_theme
+    from riemann_nn.render import text
+    from riemann_nn.render.colour import current_theme
 
     def no_tex(*args, **kwargs):
         raise AssertionError("MathTex built although LaTeX is missing")
 
-    monkeypatch.setattr(scene_support, "has_latex", lambda: False)
-    monkeypatch.setattr(scene_support, "MathTex", no_tex)
+    monkeypatch.setattr(text, "has_latex", lambda: False)
+    monkeypatch.setattr(text, "MathTex", no_tex)
     module = load_lecture_module(monkeypatch, slides=False)
     scene, movie, duration = render(tiny_lecture(module), tmp_path, tex_dir)
     frames = decode(movie)
@@ -184,7 +184,7 @@ def test_slides_html_opens_offline_in_chromium(slide_render, tmp_path):
     if not all((cache / Path(p).name).is_file() for p in paths):
         pytest.skip("reveal.js is not in manim-slides' cache (scripts/slides.py fills it)")
     media, movie, duration = slide_render
-    from riemann_nn.render.theme import current_theme
+    from riemann_nn.render.colour import current_theme
 
     html = script.convert(tmp_path / "lecture.html", background=current_theme().background,
                           folder=media / "slides", scene="TinyLecture")

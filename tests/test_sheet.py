@@ -8,13 +8,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
-from render_support import assert_matches_control
 
 from riemann_nn.cli import main
 from riemann_nn.interpolate import LayerMotion
-from riemann_nn.render import Framing, PlotRegion, current_theme
+from riemann_nn.render import PlotRegion, current_theme
 from riemann_nn.render.sheet import build_sheet, capture_frame, default_columns, layer_panel, render_sheet
+from riemann_nn.render.views import LayerView
 from riemann_nn.run import save_run
+
+from render_support import assert_matches_control
 
 WIDTH = 480  # pixels: small and fast, large enough for every panel to hold real pixels
 
@@ -77,7 +79,7 @@ def test_default_grids_are_near_square_and_never_leave_a_row_empty():
 
 
 def test_panels_are_square_inside_the_image_and_do_not_overlap(drawn):
-    theme, layout, image = drawn
+    _, layout, image = drawn
     assert (layout.columns, layout.rows) == (3, 2)
     boxes = [pixel_box(layout.region(i), layout, WIDTH, inset=0) for i in range(5)]
     for rows, columns in boxes:
@@ -123,7 +125,7 @@ def test_only_the_last_panel_is_tinted_by_the_half_planes(drawn):
 
 
 def test_themes_paint_their_own_background(drawn):
-    theme, layout, image = drawn
+    theme, _, image = drawn
     assert (image[0, 0] == rgb(theme.background)).all() and (image[-1, -1] == rgb(theme.background)).all()
     assert current_theme("dark").background != current_theme("light").background
 
@@ -138,23 +140,31 @@ def test_render_sheet_size_and_glyph_switch(drawn, c1_run):
     assert mixed_with(np.asarray(without), theme.glyph, theme.background, at_least=0.3).sum() == 0
 
 
+def panel_view(parts):
+    """The ``LayerView`` of a panel's parts."""
+    return next(part for part in parts if isinstance(part, LayerView))
+
+
 def test_last_layer_glyphs_are_circles_of_radius_s_times_the_zoom(c1_run):
     """At the last layer every indicatrix glyph is a circle of radius ``s`` in layer coordinates, so on the
-    panel each is a circle of radius ``s * zoom`` around its framed site (as the video draws it)."""
+    panel each is a circle of radius ``s * zoom`` around its framed site (as the video draws it); every site has
+    its glyph (one sub-path each), those crossing the border cut to it."""
     region = PlotRegion(left=3.0, right=6.2, bottom=-5.0, top=-1.8)  # a panel far from the origin
-    theme = current_theme("dark")
-    parts = layer_panel(c1_run, LayerMotion(c1_run), c1_run.depth, region, theme)
-    glyphs = next(p for p in parts if type(p).__name__ == "EllipseField" and p.get_stroke_color().to_hex().upper()
-                  == theme.glyph.upper())
-    framing = Framing.fit(c1_run.x[-1], region)
-    curves = glyphs.points.reshape(-1, 16, 3)[..., :2]  # 4 cubic arcs of 4 control points per glyph
-    anchors = curves[:, ::4]  # (G, 4, 2) the arc ends: on the circle exactly
-    centres = anchors.mean(axis=1)
+    view = panel_view(layer_panel(c1_run, LayerMotion(c1_run), c1_run.depth, region, current_theme("dark")))
+    framing = view.current_framing
+    sites = framing.to_screen(c1_run.sites[-1])  # (M, 2)
+    assert region.contains(sites).all(), "the panel frames every glyph site"
+    paths = view.glyphs.fields[0].get_subpaths()
+    assert len(paths) == len(sites)
     radius = c1_run.meta["ellipse"]["scale"] * framing.zoom
-    assert len(curves) > 0
-    np.testing.assert_allclose(np.linalg.norm(anchors - centres[:, None], axis=-1), radius, rtol=1e-9)
-    sites = framing.to_screen(c1_run.sites[-1])
-    assert np.abs(centres[:, None] - sites[None]).max(axis=-1).min(axis=1).max() < 1e-9
+    for path in paths:
+        corners = path[::4, :2] if len(path) == 16 else path[:, :2]  # arc ends of a whole circle; polygon vertices
+        centre = sites[np.argmin(np.linalg.norm(sites - corners.mean(axis=0), axis=1))]
+        distance = np.linalg.norm(corners - centre, axis=1)
+        if len(path) == 16:
+            np.testing.assert_allclose(distance, radius, rtol=1e-9)
+        else:  # cut at the border: on the circle or inside it, never outside the panel
+            assert (distance <= radius * (1 + 1e-9)).all() and region.contains(corners, margin=-1e-9).all()
 
 
 def test_the_heads_line_crosses_the_whole_last_panel(c1_run):
@@ -167,7 +177,7 @@ def test_the_heads_line_crosses_the_whole_last_panel(c1_run):
     on_border = (np.isclose(ends[:, 0], region.left) | np.isclose(ends[:, 0], region.right)
                  | np.isclose(ends[:, 1], region.bottom) | np.isclose(ends[:, 1], region.top))
     assert on_border.all()
-    framing = Framing.fit(c1_run.x[-1], region)
+    framing = panel_view(parts).current_framing
     layer_points = (ends - region.centre) / framing.zoom + framing.centre  # back to last-layer coordinates
     logits = c1_run.logits(layer_points)
     assert np.abs(logits).max() < 1e-9 * max(1.0, float(np.abs(c1_run.head_weight).sum() * np.abs(layer_points).max()))

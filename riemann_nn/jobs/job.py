@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SCENES_DIR = ROOT / "scenes"
 QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 SUBTITLE_SUFFIXES = (".vtt", ".srt")
-# The variables through which a scene is told what to show (render.scene_support, render.theme).
+# The variables through which a scene is told what to show (render.story, render.colour).
 SETTING_VARIABLES = ("RIEMANN_NN_RUN", "RIEMANN_NN_PRESET", "RIEMANN_NN_PATH", "RIEMANN_NN_THEME")
 # Manim's caches of typeset text and formulas under a media folder: what the counting pass leaves for chunks.
 TYPESET_FOLDERS = ("texts", "Tex")

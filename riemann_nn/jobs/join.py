@@ -48,6 +48,11 @@ def join_videos(parts: list[Path], output: Path) -> int:
     return packets
 
 
+# The WebVTT header text of subtitles whose cues are on their own video's clock (the story base's, computed
+# from the frames a chunk wrote), unlike Manim's subcaptions (on the scene's clock, skipped plays included).
+VIDEO_CLOCK = "riemann-nn: cues on this video's clock"
+
+
 @dataclass(frozen=True)
 class Cue:
     """One subtitle: seconds from the start, text, and WebVTT cue settings (position etc.) if any."""
@@ -113,12 +118,15 @@ class Piece:
     scene_start: float
     video_start: float
     duration: float
+    video_clock: bool = False  # the cues are on the chunk's own video clock (``VIDEO_CLOCK``)
 
 
 def join_subtitles(pieces: list[Piece], output: Path, *, tolerance: float = 2e-3) -> int:
     """Write the cues of every chunk onto the joined video's clock; returns the number of cues.
 
-    A chunk also holds the cues of the animations it skipped (Manim adds a play's subtitle whether or not
+    Cues on a chunk's own video clock (``Piece.video_clock``) move by ``video_start``, and a caption cut at
+    the seam of two chunks becomes one cue again. Otherwise (Manim's subcaptions) a chunk also holds the cues
+    of the animations it skipped (Manim adds a play's subtitle whether or not
     the play is skipped): only cues that start within a chunk's own stretch of time are kept, so each cue
     comes from the one chunk that rendered it (a cue added between two plays at a chunk boundary belongs
     to the later chunk). A kept cue moves by ``video_start - scene_start``: the joined file then matches a
@@ -130,6 +138,14 @@ def join_subtitles(pieces: list[Piece], output: Path, *, tolerance: float = 2e-3
             continue
         piece_header, cues = parse_subtitles(piece.path.read_text(encoding="utf-8"))
         header = header or piece_header
+        if piece.video_clock:  # each cue once, already cut to the chunk: move it to where the chunk starts
+            for cue in cues:
+                moved = Cue(cue.start + piece.video_start, cue.end + piece.video_start, cue.text, cue.settings)
+                if joined and joined[-1].text == moved.text and abs(joined[-1].end - moved.start) <= tolerance:
+                    joined[-1] = Cue(joined[-1].start, moved.end, moved.text, moved.settings)  # one caption, cut
+                else:  # at the seam of two chunks
+                    joined.append(moved)
+            continue
         shift = piece.video_start - piece.scene_start
         end = piece.scene_start + piece.duration - tolerance if piece is not pieces[-1] else float("inf")
         joined += [Cue(cue.start + shift, cue.end + shift, cue.text, cue.settings)

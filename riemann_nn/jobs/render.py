@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import RenderError
 from .executors import LocalExecutor, Task
 from .job import SUBTITLE_SUFFIXES, ProcessGroup, Rendered, RenderJob, count_manim
-from .join import Piece, join_subtitles, join_videos
+from .join import VIDEO_CLOCK, Piece, join_subtitles, join_videos
 from .publish import private_folder, publish, terminate_as_interrupt
 
 
@@ -163,8 +163,10 @@ def _join_subtitle_files(pieces: list[Rendered], plays: list[dict], folder: Path
             first = piece.report["animations"][0]
             duration = piece.report["frames_written"] / frame_rate
             scene_start = sum(play["run_time"] for play in plays[:first])  # skipped plays count their run time
+            vtt = piece.subtitles.get(".vtt")
+            video_clock = vtt is not None and VIDEO_CLOCK in vtt.read_text(encoding="utf-8").partition("\n")[0]
             placed.append(Piece(piece.subtitles.get(suffix), scene_start=scene_start, video_start=video_start,
-                                duration=duration))
+                                duration=duration, video_clock=video_clock))
             video_start += duration
         join_subtitles(placed, folder / f"joined{suffix}")
         joined[suffix] = folder / f"joined{suffix}"

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 from manim import VGroup, VMobject
 
-from .paths import segments_to_bezier
-from .text_paths import GlyphCache, PathText
-from .theme import Theme
+from .colour import Theme
+from .marks import segments_to_bezier
+from .text import OutlineCache, PathText
+
+__all__ = ["FramedAxes", "Framing", "PlotRegion", "format_tick", "nice_step"]
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,16 @@ class Framing:
     zoom: float  # scene units per layer unit
 
     @classmethod
-    def fit(cls, points: np.ndarray, region: PlotRegion, *, margin: float = 0.07) -> "Framing":
+    def fit(cls, points: np.ndarray, region: PlotRegion, *, margin: float = 0.07) -> Framing:
         """The framing in which ``points`` (..., 2) fill the region, leaving ``margin`` of it free on each side."""
         flat = points.reshape(-1, 2)
-        low, high = flat.min(axis=0), flat.max(axis=0)  # (2,)
-        extent = np.maximum(high - low, 1e-9 * max(float(np.abs(flat).max()), 1.0))
+        return cls.fit_box(flat.min(axis=0), flat.max(axis=0), region, margin=margin)
+
+    @classmethod
+    def fit_box(cls, low: np.ndarray, high: np.ndarray, region: PlotRegion, *, margin: float = 0.07) -> Framing:
+        """The framing in which the box ``[low, high]`` (2,) each fills the region, ``margin`` of it free on each
+        side; a box of no width is given a sliver relative to its size, so the zoom stays finite."""
+        extent = np.maximum(high - low, 1e-9 * max(float(np.abs(low).max()), float(np.abs(high).max()), 1.0))
         zoom = float(np.min(region.size * (1 - 2 * margin) / extent))
         return cls(region, (low + high) / 2, zoom)
 
@@ -80,9 +87,10 @@ def format_tick(value: float, step: float) -> str:
 
 
 class FramedAxes(VGroup):
-    """The region's border with ticks and labels giving the true coordinates of the current framing.
+    """The region's border with ticks and labels giving the true coordinates of the current framing, and the
+    axes' names (e.g. "unit 1", "unit 2" of a layer): x under the tick labels, y turned, left of them.
 
-    Labels are cached glyph outlines in one ``PathText``, so a frame costs no new ``Text`` objects.
+    Labels are cached letter outlines in one ``PathText``, so a frame costs no new ``Text`` objects.
     """
 
     def __init__(self, region: PlotRegion, theme: Theme, *, font_size: float = 16, **kwargs):
@@ -93,13 +101,17 @@ class FramedAxes(VGroup):
         self.border = VMobject(stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.7)
         self.border.set_points(segments_to_bezier(corners, np.roll(corners, -1, axis=0)))
         self.ticks = VMobject(stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.9)
-        cache = GlyphCache(theme, font_size=font_size)
+        cache = OutlineCache(theme, font_size=font_size)
         self.x_labels = PathText(cache, color=theme.muted)
         self.y_labels = PathText(cache, color=theme.muted)
-        self.add(self.border, self.ticks, self.x_labels, self.y_labels)
+        self.names = PathText(cache, color=theme.muted)
+        self.add(self.border, self.ticks, self.x_labels, self.y_labels, self.names)
 
-    def show(self, framing: Framing, *, tick: float = 0.09, gap: float = 0.07) -> "FramedAxes":
-        """Place ticks and labels for ``framing``: about five 1-2-5 steps along the shorter side."""
+    def fit_to(self, framing: Framing, *, names: tuple[str, str] | None = None, note: str | None = None,
+             tick: float = 0.09, gap: float = 0.07) -> FramedAxes:
+        """Place ticks and labels for ``framing``: about five 1-2-5 steps along the shorter side; with ``names``,
+        the x axis's name centred under its tick labels and the y axis's, turned, left of its own; ``note`` goes
+        above the region's top right corner (e.g. how far the framing zooms)."""
         r, visible = self.region, framing.visible_range()
         step = nice_step(float((visible[1] - visible[0]).min()))
         starts, ends = [], []
@@ -114,6 +126,25 @@ class FramedAxes(VGroup):
                 out, align = np.array([-tick, 0.0]), np.array([1.0, 0.0])
             starts.append(base)
             ends.append(base + out)
-            labels.show([format_tick(v, step) for v in values], base + out * (1 + gap / tick), align=align)
+            labels.place([format_tick(v, step) for v in values], base + out * (1 + gap / tick), align=align)
         self.ticks.set_points(segments_to_bezier(np.concatenate(starts), np.concatenate(ends)))
+        texts: list[str] = []
+        anchors: list[list[float]] = []
+        turned: list[bool] = []
+        edges: list[list[float]] = []
+        text_height = float(self.names.cache.size("0")[1])
+        if names is not None:
+            below = r.bottom - tick - gap - 1.9 * text_height  # the x name's centre, a line under the tick labels
+            widest = max((float(self.names.cache.size(t)[0]) for t in self.y_labels.shown), default=0.0)
+            beside = r.left - tick - gap - widest - 0.9 * text_height  # the turned y name's centre
+            texts += list(names)
+            anchors += [[r.centre[0], below], [beside, r.centre[1]]]
+            turned += [False, True]
+            edges += [[0.0, 0.0], [0.0, 0.0]]
+        if note:
+            texts.append(note)
+            anchors.append([r.right, r.top + gap])
+            turned.append(False)
+            edges.append([1.0, -1.0])
+        self.names.place(texts, np.array(anchors).reshape(-1, 2), turned=turned, align=np.array(edges).reshape(-1, 2))
         return self

@@ -1,16 +1,56 @@
-"""Side-panel legends for coloured fields: a log-scale colour bar and a key of the input-position colours."""
+"""Legends: what the marks mean, in words a student understands.
+
+``key_row`` pairs a sample mark with its words (``class_sample``, ``glyph_sample``, ``unbounded_sample``,
+``line_sample``); ``ColourBar`` is a log-scale colour bar and ``PositionKey`` a key of the input-position colours.
+"""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from manim import VGroup, VMobject
+from manim import RIGHT, VGroup, VMobject
 
+from .colour import LogColourScale, Theme
 from .framing import nice_step
-from .palette import GlyphPalette, LogColourScale
-from .paths import segments_to_bezier, with_z
-from .theme import Theme, label
+from .marks import EllipseField, GlyphPalette, PointCloud, UnboundedMarks, segments_to_bezier, with_z
+from .text import label, line_label
+
+__all__ = [
+    "DASHED_WORDS", "UNBOUNDED_WORDS", "ColourBar", "PositionKey", "class_sample", "format_magnitude",
+    "glyph_sample", "key_row", "line_sample", "log_ticks", "ordinal", "unbounded_sample",
+]
+
+UNBOUNDED_WORDS = "unbounded: the layer collapses here"
+DASHED_WORDS = "dashed: larger than drawn"
+
+
+def key_row(mark: VMobject, text: str, theme: Theme, *, font_size: float = 17) -> VGroup:
+    """A sample mark and its words on one baseline, in the muted colour."""
+    return VGroup(mark, line_label(text, theme, font_size=font_size, color=theme.muted)).arrange(RIGHT, buff=0.12)
+
+
+def class_sample(colour: str, *, radius: float = 0.065) -> PointCloud:
+    """One data point of a class colour."""
+    return PointCloud(color=colour, radius=radius).set_positions(np.zeros((1, 2)))
+
+
+def glyph_sample(colour: str, *, stroke_width: float = 1.6, size: float = 1.0, dashed: bool = False) -> EllipseField:
+    """A small metric glyph (an ellipse, long axis across); ``dashed`` as a glyph larger than drawn."""
+    return EllipseField(color=colour, stroke_width=stroke_width).set_glyphs(
+        np.zeros((1, 2)), size * np.diag([0.13, 0.075])[None], duty=np.array([0.5 if dashed else 1.0]))
+
+
+def unbounded_sample(theme: Theme, *, stroke_width: float = 2.2, half_length: float = 0.13) -> UnboundedMarks:
+    """The mark of an unbounded site, lying across."""
+    return UnboundedMarks(color=theme.unbounded, stroke_width=stroke_width).set_marks(
+        np.zeros((1, 2)), np.array([[1.0, 0.0]]), half_length=half_length)
+
+
+def line_sample(colour: str, *, stroke_width: float = 3.0, length: float = 0.3) -> VMobject:
+    """A short horizontal stroke: the decision boundary, a level set."""
+    line = VMobject(stroke_color=colour, stroke_width=stroke_width)
+    return line.set_points(segments_to_bezier(np.array([[0.0, 0.0]]), np.array([[length, 0.0]])))
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
 
@@ -88,18 +128,18 @@ class ColourBar(VGroup):
         self.ticks.set_points(segments_to_bezier(np.column_stack([x, np.full_like(x, -height / 2)]),
                                                  np.column_stack([x, np.full_like(x, -height / 2 - 0.08)])))
         self.tick_labels = VGroup(*[label(format_magnitude(v), theme, font_size=font_size, color=theme.muted)
-                                    .move_to([p, -height / 2 - 0.24, 0]) for v, p in zip(ticks, x)])
+                                    .move_to((p, -height / 2 - 0.24, 0)) for v, p in zip(ticks, x)])
         self.title = label(title, theme, font_size=font_size + 1, color=theme.text)
-        self.title.move_to([0, height / 2 + 0.2, 0], aligned_edge=[-1, -1, 0])
+        self.title.move_to((0, height / 2 + 0.2, 0), aligned_edge=(-1, -1, 0))
         ends = VGroup(label("squeezed", theme, font_size=font_size, color=theme.muted),
                       label("stretched", theme, font_size=font_size, color=theme.muted))
-        ends[0].move_to([0, -height / 2 - 0.58, 0], aligned_edge=[-1, 1, 0])
-        ends[1].move_to([width, -height / 2 - 0.58, 0], aligned_edge=[1, 1, 0])
+        ends[0].move_to((0, -height / 2 - 0.58, 0), aligned_edge=(-1, 1, 0))
+        ends[1].move_to((width, -height / 2 - 0.58, 0), aligned_edge=(1, 1, 0))
         self.add(self.title, self.bar, self.caps, self.ticks, self.tick_labels, ends)
         if len(self.caps):
             at = "at the {} and\n{} percentiles".format(*map(ordinal, scale.percentiles)) if scale.percentiles else ""
             note = label(f"\u25c2 \u25b8  ends clipped {at}", theme, font_size=font_size - 2, color=theme.muted)
-            self.add(note.move_to([0, -height / 2 - 0.95, 0], aligned_edge=[-1, 1, 0]))
+            self.add(note.move_to((0, -height / 2 - 0.95, 0), aligned_edge=(-1, 1, 0)))
 
     def position(self, log_values: np.ndarray) -> np.ndarray:
         """Where ``log10`` values lie along the bar, from 0 at ``low`` to ``width`` at ``high`` of the scale."""
@@ -120,4 +160,4 @@ class PositionKey(VGroup):
         tiles = np.tile(np.eye(2) * step * 0.46, (per_side ** 2, 1, 1))  # (P^2, 2, 2): small gaps between tiles
         mosaic.set_glyphs(np.column_stack([gx.ravel(), gy.ravel()]), tiles, np.arange(per_side ** 2))
         words = label(text, theme, font_size=font_size, color=theme.muted)
-        self.add(mosaic, words.next_to(mosaic, [1, 0, 0], buff=0.2))
+        self.add(mosaic, words.next_to(mosaic, (1, 0, 0), buff=0.2))

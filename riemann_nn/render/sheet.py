@@ -14,21 +14,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Text, VGroup, VMobject, tempconfig
+from manim import DOWN, LEFT, RIGHT, UP, VGroup, tempconfig
 from PIL import Image
 
 from ..errors import ConfigError
 from ..interpolate import LayerMotion
 from ..outputs import atomic_write, check_output
 from ..run import Run
-from .boundary import DecisionHalfPlanes, PolylineSet
-from .framing import FramedAxes, Framing, PlotRegion
-from .glyphs import EllipseField
-from .grid import WarpedGrid
-from .paths import segments_to_bezier
-from .points import PointCloud
-from .scene_support import SCHEME_NAMES
-from .theme import FONT, Theme, as_one_path, current_theme, label
+from .colour import Theme, current_theme
+from .framing import Framing, PlotRegion
+from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
+from .overlays import DecisionHalfPlanes
+from .text import SCHEME_NAMES, label, line_label
+from .views import LayerView, ViewStyle, unbounded_sites
+
+__all__ = [
+    "SHEET_STYLE", "SheetLayout", "build_sheet", "capture_frame", "default_columns", "layer_panel", "render_sheet",
+    "save_sheet",
+]
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 WIDTH_RANGE = (320, 12000)  # pixels
@@ -130,7 +133,7 @@ def build_sheet(run: Run, *, theme: Theme, columns: int | None = None,
     with tempfile.TemporaryDirectory(prefix="riemann-nn-text-") as text_root, tempconfig({"media_dir": text_root}):
         header = sheet_header(run, theme, max_width=layout.frame_width - 2 * layout.margin, glyphs=glyphs)
         layout = SheetLayout(columns=columns, rows=rows, header_height=header.height + 0.3)
-        header.move_to([-layout.frame_width / 2 + layout.margin, layout.frame_height / 2 - layout.margin, 0],
+        header.move_to((-layout.frame_width / 2 + layout.margin, layout.frame_height / 2 - layout.margin, 0),
                        aligned_edge=UP + LEFT)
         motion = LayerMotion(run)
         mobjects = [header]
@@ -153,36 +156,24 @@ def capture_frame(mobjects: list, *, width: int, height: int, frame_width: float
         return camera.get_image().convert("RGB")
 
 
+# The videos' view, drawn smaller: a sheet panel is about a quarter of a video's plot region.
+SHEET_STYLE = ViewStyle(point_radius=0.024, grid_stroke=1.0, glyph_stroke=1.6, unbounded_stroke=2.0,
+                        unbounded_half_length=0.09, boundary_stroke=2.0, axes_font_size=14, axis_names=False)
+
+
 def layer_panel(run: Run, motion: LayerMotion, layer: int, region: PlotRegion, theme: Theme, *,
-                glyphs: bool = True, point_radius: float = 0.024) -> list:
-    """The mobjects of one layer's panel, back to front: half-planes (last layer), grid, glyphs, points, axes,
-    title. Glyph maps are scaled by the panel's zoom, as in ``LayerView``."""
-    points = run.x[layer]  # (N, 2)
-    framing = Framing.fit(points, region)
-    parts = []
-    if layer == run.depth:
-        parts.append(half_planes(run, framing, theme))
-    parts.append(WarpedGrid(color=theme.grid, opacity=theme.grid_opacity, stroke_width=1.0)
-                 .set_lines(framing.to_screen(run.grid[layer]), region=region))
-    if glyphs:
-        centres, maps, clipped = motion.glyphs(float(layer))  # (M, 2), (M, 2, 2), (M,)
-        centres, maps = framing.to_screen(centres), framing.zoom * maps
-        parts.append(EllipseField(color=theme.clipped_glyph, stroke_width=1.3)
-                     .set_glyphs(centres[clipped], maps[clipped], region=region))
-        parts.append(EllipseField(color=theme.glyph, stroke_width=1.6)
-                     .set_glyphs(centres[~clipped], maps[~clipped], region=region))
-    for label_value, colour in enumerate(theme.classes):
-        parts.append(PointCloud(color=colour, radius=point_radius)
-                     .set_positions(framing.to_screen(points[run.y == label_value]), region=region))
-    if run.boundary is not None and layer < run.depth:  # at the last layer it is the head's line, drawn above
-        parts.append(PolylineSet(color=theme.boundary, stroke_width=2.0)
-                     .set_polylines(framing.to_screen(run.boundary[layer]), run.boundary_offsets, region=region))
-    parts.append(FramedAxes(region, theme, font_size=14).show(framing))
+                glyphs: bool = True, style: ViewStyle = SHEET_STYLE) -> list:
+    """The mobjects of one layer's panel, back to front: the head's half-planes (last layer), the layer's
+    ``LayerView`` (grid, glyphs, points, boundary, axes; framing the glyph sites too when glyphs show) and the
+    title."""
+    view = LayerView(run, theme=theme, region=region, motion=motion, style=style, show_boundary=layer < run.depth,
+                     time=float(layer), glyph_size=float(glyphs), fit_sites=float(glyphs))
+    view.clear_updaters()  # a still: drawn once, here
+    parts = [half_planes(run, view.current_framing, theme)] if layer == run.depth else []
     title = panel_title(layer, run.depth, theme)
     if title.width > region.size[0]:  # never into the next panel's tick labels
         title.scale_to_fit_width(region.size[0])
-    parts.append(title.move_to([region.left, region.top + 0.13, 0], aligned_edge=DOWN + LEFT))
-    return parts
+    return [*parts, view, title.move_to((region.left, region.top + 0.13, 0), aligned_edge=DOWN + LEFT)]
 
 
 def half_planes(run: Run, framing: Framing, theme: Theme) -> DecisionHalfPlanes:
@@ -192,7 +183,8 @@ def half_planes(run: Run, framing: Framing, theme: Theme) -> DecisionHalfPlanes:
     r = framing.region
     centred = PlotRegion(left=-r.size[0] / 2, right=r.size[0] / 2, bottom=-r.size[1] / 2, top=r.size[1] / 2)
     centred_framing = Framing(centred, framing.centre, framing.zoom)
-    return DecisionHalfPlanes(run.head_weight, run.head_bias, centred_framing, theme).shift(np.append(r.centre, 0.0))
+    planes = DecisionHalfPlanes(run.head_weight, float(run.head_bias), centred_framing, theme)
+    return planes.shift(np.append(r.centre, 0.0))
 
 
 def panel_title(layer: int, depth: int, theme: Theme) -> VGroup:
@@ -203,17 +195,6 @@ def panel_title(layer: int, depth: int, theme: Theme) -> VGroup:
         title.add(line_label(note, theme, font_size=17, color=theme.muted))
         title.arrange(RIGHT, buff=0.16, aligned_edge=DOWN)
     return title
-
-
-def line_label(text: str, theme: Theme, *, font_size: float, color: str | None = None,
-               bold: bool = False) -> VGroup:
-    """A one-line ``label`` whose box reaches from the font's descender to its ascender whatever the letters
-    (an invisible bar "|" sets it), so labels arranged in a row sit on one baseline."""
-    typeset = Text("|" + text, font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL")
-    words = as_one_path(VGroup(*typeset[1:]), color=color or theme.text)
-    strut = as_one_path(typeset[0], color=theme.background).set_fill(opacity=0)
-    strut.set_x(words.get_left()[0] + strut.width / 2)  # height only: no width of its own
-    return VGroup(strut, words)
 
 
 def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = True) -> VGroup:
@@ -229,7 +210,11 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
         details.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
     names = VGroup(label(run.name, theme, font_size=30, bold=True), details)
     names.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
-    legend = sheet_legend(theme, glyphs=glyphs, clipped=glyphs and bool(run.clipped.any()),
+    # Whether a panel dashes a glyph depends on the panel's shape only (glyph sizes and the cap both scale with
+    # it): ask a square view.
+    dashed = glyphs and LayerView(run, theme=theme, region=PlotRegion(0.0, 1.0, 0.0, 1.0), style=SHEET_STYLE,
+                                  show_axes=False).draws_dashes()
+    legend = sheet_legend(theme, glyphs=glyphs, dashed=dashed, unbounded=glyphs and bool(unbounded_sites(run).any()),
                           boundary=run.boundary is not None)
     if names.width + 0.8 + legend.width <= max_width:
         legend.next_to(names, RIGHT, buff=0.0).align_to(names, DOWN)
@@ -247,25 +232,20 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
     return header
 
 
-def sheet_legend(theme: Theme, *, glyphs: bool, clipped: bool, boundary: bool) -> VGroup:
-    """One row: a disc per class, the metric glyph (and the clipped one), the decision boundary (in every layer,
-    for Runs that store it) or the head's line (the last layer only)."""
-    def entry(mark, text):
-        return VGroup(mark, line_label(text, theme, font_size=17, color=theme.muted)).arrange(RIGHT, buff=0.12)
-
-    def glyph(colour):
-        field = EllipseField(color=colour, stroke_width=1.6)
-        return field.set_glyphs(np.zeros((1, 2)), np.diag([0.13, 0.075])[None])
-
-    line = VMobject(stroke_color=theme.boundary, stroke_width=3)
-    line.set_points(segments_to_bezier(np.array([[0.0, 0.0]]), np.array([[0.3, 0.0]])))
-    entries = [entry(PointCloud(color=colour, radius=0.065).set_positions(np.zeros((1, 2))), name)
+def sheet_legend(theme: Theme, *, glyphs: bool, dashed: bool, unbounded: bool, boundary: bool) -> VGroup:
+    """One row: a disc per class, the metric glyph (and dashed glyphs, and the mark of unbounded sites, where
+    the panels draw them), the decision boundary (in every layer, for Runs that store it) or the head's line
+    (the last layer only)."""
+    entries = [key_row(class_sample(colour), name, theme)
                for colour, name in zip(theme.classes, ("class 0", "class 1"))]
     if glyphs:
-        entries.append(entry(glyph(theme.glyph), "metric"))
-    if clipped:
-        entries.append(entry(glyph(theme.clipped_glyph), "clipped"))
-    entries.append(entry(line, "decision boundary" if boundary else "head's line"))
+        entries.append(key_row(glyph_sample(theme.glyph), "metric", theme))
+    if dashed:
+        entries.append(key_row(glyph_sample(theme.glyph, dashed=True), DASHED_WORDS, theme))
+    if unbounded:
+        entries.append(key_row(unbounded_sample(theme, stroke_width=SHEET_STYLE.unbounded_stroke,
+                                                half_length=0.11), UNBOUNDED_WORDS, theme))
+    entries.append(key_row(line_sample(theme.boundary), "decision boundary" if boundary else "head's line", theme))
     return VGroup(*entries).arrange(RIGHT, buff=0.4)
 
 

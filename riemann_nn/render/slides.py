@@ -11,6 +11,8 @@ from pathlib import Path
 
 from manim import Scene, config
 
+__all__ = ["SLIDES_FOLDER", "SceneWithoutSlides", "slide_base"]
+
 SLIDES_FOLDER = "slides"  # under manim's media_dir: media/slides/<Scene>.json and media/slides/files/<Scene>/
 
 

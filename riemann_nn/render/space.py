@@ -3,13 +3,16 @@ glyphs on that surface and the head's separating plane, drawn by Manim's ``Three
 
 Every mark is one ``VMobject`` of many sub-paths, rewritten with numpy once per frame (Cairo's cost is per
 Python object). The view is driven by trackers like the plane's ``LayerView``: ``time`` in ``[0, L]``,
-``glyph_size`` (0 hides the glyphs) and ``plane_opacity`` (the head's plane, meant for the last layer).
+``glyph_size`` (0 hides the glyphs), ``plane_opacity`` (the head's plane, meant for the last layer) and
+``opacity`` (everything: fade the view with it, as the view holds the camera and cannot be copied).
 Depth: the camera draws in order, so the view orders the classes itself every frame, the class on the far side
 of the head's plane first, then the plane, then the class on the camera's side.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +21,7 @@ from manim.camera.three_d_camera import ThreeDCamera
 
 from ..interpolate import LayerMotion
 from ..run import Run
+from .views import STAGES
 
 __all__ = ["OffsetCamera", "SpaceFraming", "SpaceView", "plane_polygon"]
 
@@ -135,21 +139,23 @@ class SpaceView(VGroup):
     ----------
     run : a width-3 Run.
     theme : colours (``classes``, ``grid``, ``glyph``, ``boundary``, ``muted``).
-    camera : the scene's ``OffsetCamera`` (its direction orders the classes around the head's plane).
+    toward_viewer : a function giving the unit vector (3,) towards the viewer (``OffsetCamera.toward_viewer``),
+        which orders the classes around the head's plane; a plain function, so that Manim can copy the view.
     size : the longest side of the data's bounding box, in scene units, at every time.
     grid_stride : draw every ``grid_stride``-th sample of each grid line (the surface needs fewer than the plane).
     """
 
-    def __init__(self, run: Run, *, theme, camera: OffsetCamera, size: float = 4.6, method: str | None = None,
-                 dot_radius: float = 0.032, grid_stride: int = 2, **kwargs):
+    def __init__(self, run: Run, *, theme, toward_viewer: Callable[[], np.ndarray], size: float = 4.6,
+                 method: str | None = None, dot_radius: float = 0.032, grid_stride: int = 2, **kwargs):
         super().__init__(**kwargs)
         run.require_width(3, what="the 3-D view")
-        self.run, self.theme, self.camera, self.size = run, theme, camera, size
+        self.run, self.theme, self.toward_viewer, self.size = run, theme, toward_viewer, size
         self.motion = LayerMotion(run, method=method)
         self.grid_lines = run.grid[:, :, ::grid_stride]  # (L+1, R, S', 3)
         self.time = ValueTracker(0.0)
         self.glyph_size = ValueTracker(0.0)
         self.plane_opacity = ValueTracker(0.0)
+        self.opacity = ValueTracker(1.0)
         self.grid = Polylines(stroke_color=theme.grid, stroke_opacity=theme.grid_opacity, stroke_width=1.1)
         self.glyphs = Ellipses(stroke_color=theme.glyph, stroke_width=1.6, fill_opacity=0)
         self.plane = VMobject(stroke_color=theme.boundary, stroke_width=1.5, fill_color=theme.boundary)
@@ -158,18 +164,27 @@ class SpaceView(VGroup):
         self.follow_layer(self)
         self.add_updater(self.follow_layer)
 
+    def stage_at(self, t: float) -> str | None:
+        """On a staged (c0) path between two layers, the stage playing (for ``views.LayerCounter``)."""
+        if self.motion.method != "staged" or abs(t - round(t)) < 1e-6:
+            return None
+        stage = min(int(3 * (t - math.floor(t))), 2)
+        return STAGES[stage] if stage < 2 else self.run.activation
+
     @property
     def framing(self) -> SpaceFraming:
         return SpaceFraming.fit(self.motion.points(self.time.get_value()), size=self.size)
 
     def follow_layer(self, mobject: SpaceView) -> None:
         """Redraw everything at the tracker's time, and order the classes around the head's plane."""
-        t = self.time.get_value()
+        t, opacity = self.time.get_value(), self.opacity.get_value()
         points = self.motion.points(t)  # (N, 3)
         framing = SpaceFraming.fit(points, size=self.size)
         for label, dots in enumerate(self.dots):
-            dots.set_positions(framing.to_scene(points[self.run.y == label]))
+            dots.set_positions(framing.to_scene(points[self.run.y == label])).set_stroke(opacity=0.95 * opacity)
         self.grid.set_lines(framing.to_scene(self.motion.at(self.grid_lines, t)))
+        self.grid.set_stroke(opacity=self.theme.grid_opacity * opacity)
+        self.glyphs.set_stroke(opacity=opacity)
         size = self.glyph_size.get_value()
         if size > 0:
             centres, maps, _ = self.motion.glyphs(t)  # (M, 3), (M, 3, 2)
@@ -179,7 +194,7 @@ class SpaceView(VGroup):
         self._draw_plane(points, framing)
 
     def _draw_plane(self, points: np.ndarray, framing: SpaceFraming) -> None:
-        opacity = self.plane_opacity.get_value()
+        opacity = self.plane_opacity.get_value() * self.opacity.get_value()
         low, high = points.min(axis=0), points.max(axis=0)
         pad = 0.03 * (high - low).max()
         normal, offset = self.run.head_weight, float(self.run.head_bias)
@@ -191,6 +206,6 @@ class SpaceView(VGroup):
             self.plane.set_points(np.zeros((0, 3)))
         self.plane.set_fill(opacity=0.12 * opacity).set_stroke(opacity=0.7 * opacity)
         # The class on the viewer's side of the plane is drawn last; class 1 lies where normal . x + offset > 0.
-        facing = float(normal @ self.camera.toward_viewer()) > 0
+        facing = float(normal @ self.toward_viewer()) > 0
         near, far = (self.dots[1], self.dots[0]) if facing else (self.dots[0], self.dots[1])
         self.submobjects = [self.grid, self.glyphs, far, self.plane, near]

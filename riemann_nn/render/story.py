@@ -1,16 +1,171 @@
-"""``PanelCaptions``: captions for scenes told in beats, swapped inside animations without overlapping."""
+"""The story base of the scenes: ``LayerStory``, a ``Scene`` whose ``construct()`` reads as beats.
+
+In the spirit of Manim's ``LinearTransformationScene``: ``setup()`` picks the theme and background, loads the
+Run (``scene_run``: ``$RIEMANN_NN_RUN``, ``$RIEMANN_NN_PRESET`` or the class's ``default_preset``) and builds
+the stage: the ``LayerView`` on the left, and a side panel with the run in words, the network diagram (the
+active layer lit), the layer counter and a legend. Nothing is on screen until a verb puts it there.
+
+Verbs (each plays its own animations; ``self.view``, ``self.run``, ``self.depth``, ``self.theme`` are there
+for anything else):
+
+- ``title_card(question=None)``: the question ("What does a 10-layer network do to the plane?" by default)
+  and the run in words, full screen; then the stage fades in.
+- ``say(text, *animations)``: the caption becomes ``text`` (the old one fades out first: never two at once),
+  with ``animations`` playing alongside. Captions are plain sentences: the panel flows them into lines.
+- ``read()``: wait until the caption has been fully visible for its reading time.
+- ``hold(seconds=1.0)``: a still.
+- ``sweep(to_layer, seconds=None, caption=None, holds=None)``: move the view layer by layer to ``to_layer``
+  (``seconds`` in all, or ``seconds_per_layer`` each, easing at every layer), ``caption`` fading in as it
+  starts, holding ``holds[l]`` seconds on layer ``l``.
+- ``show(*mobjects, caption=None)`` / ``hide(...)``: fade mobjects in or out (with a caption), once the
+  caption on screen has been read (it may be about them).
+- ``present(block, caption=None)``: a formula or table into the panel, under the caption.
+- ``half_planes(caption)``: the head's half-planes at the last layer, and the head lit in the diagram;
+  returns them, for ``hide``.
+- ``grow_field(caption=None)``: frame every glyph site, then grow the glyph field; its legend rows fade in.
+- ``close(text, *done)``: the last caption, read to the end, as ``done`` (a presented formula...) fade out.
+
+Pacing: a caption stays fully visible for at least ``reading_seconds(text)`` (2.5 s, or 0.33 s per word if
+longer). Verbs never cut a caption short: before a caption is replaced (or the scene ends) the story holds
+still for whatever reading time is left, so a ``say`` followed by a ``sweep`` lets the sweep count as reading
+time. Every caption is also a subtitle cue: after rendering, ``<video>.vtt`` and ``<video>.srt`` are written
+beside the video, timed from the frames actually in it (see ``subtitles``: a cue starts when its caption starts
+to fade in and ends when it has faded out; chunks rendered with ``-n a,b`` get cues relative to their own video).
+
+Static things (captions, legend, header, half-planes) are kept behind the moving ones after every play, where
+Manim draws them once per animation instead of once per frame.
+
+Variants change class attributes (``default_preset``, ``geometry``, ``question``, ``style``,
+``seconds_per_layer``, ...); two hooks change the stage: ``make_view()`` (e.g. a ``LayerView`` with another
+glyph source, colours or trackers) and ``make_legend()`` (e.g. a ``StoryLegend`` with a colour key as its data
+rows). Anything else a scene needs beside the verbs (an overlay following the view, a table) belongs in
+``riemann_nn.render`` as a mobject whose trackers the scene animates, with a direct test; the panel's free
+area runs from under the caption to the legend (``present`` puts things there).
+
+Example::
+
+    class Moons(LayerStory):
+        default_preset = "moons-c1-tanh"
+
+        def construct(self):
+            self.title_card()
+            self.say("Two classes of points in the plane.")
+            self.sweep(self.depth, caption="Follow them through the layers.", holds={2: 1.0})
+            self.grow_field("One circle at every site of the last layer.")
+            self.sweep(0, caption="Pulled back to the input.")
+            self.close("A network is a chain of coordinate changes.")
+
+``PanelCaptions`` is the older caption mixin of the scenes not yet told on ``LayerStory``; it records subtitles
+too.
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
-from manim import FadeIn, FadeOut, Mobject, smooth
+from manim import DOWN, LEFT, UP, Animation, FadeIn, FadeOut, Mobject, Scene, VGroup, VMobject, config, smooth
+from manim.utils.exceptions import EndSceneEarlyException
+from scipy.spatial import cKDTree
 
-from .scene_support import caption
-from .theme import Theme
+from ..errors import RiemannNNError
+from ..interpolate import DEFAULT_METHOD
+from ..run import Run
+from .colour import Theme, current_theme
+from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
+from .overlays import DecisionHalfPlanes, NetworkDiagram
+from .subtitles import PlayLog, reading_seconds, write_subtitles
+from .text import SCHEME_NAMES, caption, label
+from .views import LayerCounter, LayerView, ViewStyle, unbounded_sites
 
-PANEL_LEFT = 2.95  # the side panel's left edge; the plot region ends at 2.35
+__all__ = [
+    "DEFAULT_PRESET", "PANEL_LEFT", "PANEL_WIDTH", "LayerStory", "PanelCaptions", "StoryLegend", "Subtitled",
+    "crossfade", "dataset_in_words", "default_question", "layer_by_layer", "run_header", "run_in_words",
+    "scene_path_method", "scene_run", "stray_boundary", "window",
+]
+
+DEFAULT_PRESET = "seed-c2-sigmoid"
+
+# The side panel, right of the plot region (which ends at x = 2.35): rows from the top of the frame (y = 4).
+PANEL_LEFT = 2.95
+PANEL_WIDTH = 3.95
+HEADER_TOP = 3.82
+DIAGRAM_TOP = 3.06
+COUNTER_Y = 2.12
+CAPTION_TOP = 1.76
+LEGEND_BOTTOM = -3.72
+
+DATASET_WORDS = {"spirals": "Two spirals", "moons": "Two moons", "circles": "Two nested rings",
+                 "xor": "XOR: four blobs", "rings": "A disc inside a ring"}
+SCHEME_WORDS = {"c0": "ordinary (C0)", "c1": "residual (C1)", "c2": "second-order (C2)"}
+WIDTH_WORDS = {2: "two", 3: "three"}
+
+
+def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None,
+              widths: tuple[int, ...] = (2,)) -> Run:
+    """The Run a scene shows: ``$RIEMANN_NN_RUN`` (a Run file), else ``$RIEMANN_NN_PRESET``, else the default
+    preset, trained and cached under ``media/runs/`` on first use.
+
+    ``geometry`` overrides fields of the preset's geometry section (e.g. ``{"sites_per_side": 20}``); the
+    changed configuration is cached under its own key. A Run file is shown as it is. ``widths``: the network
+    widths the scene can draw (the plane's scenes: 2; ``scenes/space.py``: 3).
+    A bad file, an unknown preset or a run of another width ends the render with one clear line (``SystemExit``).
+    """
+    from ..cache import load_or_train
+    from ..presets import get_preset
+    from ..run import load_run
+
+    try:
+        run_file = os.environ.get("RIEMANN_NN_RUN")
+        if run_file:
+            run = load_run(Path(run_file))
+        else:
+            config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
+            run = load_or_train(config.replace(geometry=geometry) if geometry else config)
+        run.require_width(*widths, what="this scene",
+                          instead="scenes/space.py shows width 3" if 3 not in widths else "")
+        return run
+    except RiemannNNError as error:
+        raise SystemExit(f"riemann-nn: {error}") from None
+
+
+def scene_path_method(run: Run) -> str:
+    """The layer path: ``$RIEMANN_NN_PATH`` (straight, spline, staged) or the scheme's default."""
+    return os.environ.get("RIEMANN_NN_PATH") or DEFAULT_METHOD[run.scheme]
+
+
+def dataset_in_words(run: Run) -> str:
+    """"Two spirals", "Two moons", ... or "Points from <file>" for a CSV."""
+    dataset = run.meta["dataset"]
+    return DATASET_WORDS.get(dataset.get("name"), f"Points from {dataset.get('name', 'a file')}")
+
+
+def run_in_words(run: Run) -> str:
+    """The run for a viewer: data set, kind of network, width, e.g. "Two spirals · second-order (C2) sigmoid
+    network · two neurons per layer"."""
+    model = run.meta["model"]
+    return (f"{dataset_in_words(run)}  \u00b7  {SCHEME_WORDS[model['scheme']]} {model['activation']} network  "
+            f"\u00b7  {WIDTH_WORDS[run.width]} neurons per layer")
+
+
+def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
+    """Whether the decision boundary has a piece in the input that comes nowhere near the data (no vertex within
+    ``reach`` of the data's extent of a data point), such as an arc at the edge of the input box: a surprise to
+    be named when it shows."""
+    boundary, offsets = run.boundary, run.boundary_offsets
+    if boundary is None or offsets is None:
+        return False
+    data = run.x[0]  # (N, 2)
+    distance = cKDTree(data).query(boundary[0])[0]  # (P,) from each vertex of the input's boundary to the data
+    extent = float((data.max(axis=0) - data.min(axis=0)).max())
+    return any(piece.min() > reach * extent for piece in np.split(distance, offsets[1:-1]))
+
+
+def default_question(run: Run) -> str:
+    return f"What does a {run.depth}-layer network do to the plane?"
 
 
 def window(start: float, end: float) -> Callable[[float], float]:
@@ -18,21 +173,85 @@ def window(start: float, end: float) -> Callable[[float], float]:
     return lambda t: smooth(float(np.clip((t - start) / max(end - start, 1e-9), 0.0, 1.0)))
 
 
+def layer_by_layer(count: int) -> Callable[[float], float]:
+    """A rate function crossing ``count`` layers, easing in and out at every one (``smooth`` per layer)."""
+    def rate(t: float) -> float:
+        done = min(int(t * count), count - 1)
+        return (done + smooth(t * count - done)) / count
+
+    return rate
+
+
+def crossfade_times(run_time: float) -> tuple[float, float]:
+    """When, as fractions of an animation of ``run_time``, the old caption has faded out (0.3 s) and the new one
+    has faded in (0.5 s later)."""
+    return min(0.3 / run_time, 0.4), min(0.8 / run_time, 1.0)
+
+
 def crossfade(old: Mobject | None, new: Mobject, *, run_time: float) -> list:
     """Animations replacing ``old`` (or nothing) by ``new`` in the same place within an animation of
     ``run_time``: the old one fades out in the first 0.3 s, then the new one fades in, so they never overlap."""
-    out_end = min(0.3 / run_time, 0.4)
-    in_end = min(0.8 / run_time, 1.0)
-    animations = [FadeIn(new, rate_func=window(out_end, in_end))]
+    out_end, in_end = crossfade_times(run_time)
+    animations: list[Animation] = [FadeIn(new, rate_func=window(out_end, in_end))]
     if old is not None:
         animations.append(FadeOut(old, rate_func=window(0.0, out_end)))
     return animations
 
 
-class PanelCaptions:
-    """Mix into a ``Scene`` (before it): ``caption_to`` swaps the beat's caption inside an animation, and
-    ``play`` keeps the caption and other static mobjects at the back afterwards, where Manim draws them once
-    per animation instead of once per frame.
+def _frames_in(movie: str) -> int:
+    """Frames of a (cached) partial movie file."""
+    import av
+
+    with av.open(movie) as container:
+        stream = container.streams.video[0]
+        return stream.frames or sum(1 for _ in container.decode(stream))
+
+
+class Subtitled(Scene):
+    """Mix into a ``Scene`` (before it): logs the frames every play puts into the movie, and after rendering
+    writes the captions' cues (``open_cue`` / ``close_cue``) as ``<video>.vtt`` and ``<video>.srt``
+    (``subtitle_files``); see ``subtitles`` for the timing rule."""
+
+    subtitle_files: tuple[Path, Path] | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subtitles = PlayLog(fps=config.frame_rate)
+        self.clock = 0.0  # the story's time: every play's run time, skipped or not
+
+    def next_play(self, fraction: float = 0.0) -> tuple[int, float]:
+        """A point ``fraction`` of the way through the next play."""
+        return len(self.subtitles.frames), fraction
+
+    def play(self, *animations, **kwargs):
+        renderer = self.renderer
+        files = getattr(renderer.file_writer, "partial_movie_files", [])
+        time, count = renderer.time, len(files)
+        super().play(*animations, **kwargs)
+        if not renderer.skip_animations:
+            frames = round((renderer.time - time) * config.frame_rate)
+        elif len(files) > count and files[-1] is not None:  # reused from Manim's cache: its frames are in
+            frames = _frames_in(files[-1])
+        else:  # skipped (``-n``): nothing in the movie
+            frames = 0
+        self.subtitles.add_play(frames)
+        self.clock += self.duration
+
+    def render(self, *args, **kwargs):
+        result = super().render(*args, **kwargs)
+        try:
+            movie = Path(self.renderer.file_writer.movie_file_path)
+        except (AttributeError, TypeError):  # no video planned (a still)
+            return result
+        if movie.is_file():
+            self.subtitle_files = write_subtitles(self.subtitles.cues(), movie)
+        return result
+
+
+class PanelCaptions(Subtitled):
+    """Mix into a ``Scene`` (before it): ``caption_to`` swaps the beat's caption inside an animation (and
+    records it as a subtitle cue), and ``play`` keeps the caption and other static mobjects at the back
+    afterwards, where Manim draws them once per animation instead of once per frame.
 
     Class attributes place the caption: ``caption_anchor`` (x, y) is where its ``caption_edge`` goes
     (default: the top-left corner under the side panel's layer counter).
@@ -54,8 +273,250 @@ class PanelCaptions:
             self.bring_to_back(*static)
 
     def caption_to(self, text: str, theme: Theme, *, run_time: float) -> list:
-        """Animations replacing the caption within an animation of ``run_time`` (see ``crossfade``)."""
+        """Animations replacing the caption within the next play, of ``run_time`` (see ``crossfade``)."""
         new = caption(text, theme, font_size=self.caption_font_size)
-        new.move_to([*self.caption_anchor, 0], aligned_edge=np.array(self.caption_edge, float))
+        new.move_to((*self.caption_anchor, 0), aligned_edge=np.array(self.caption_edge, float))
         old, self.caption = self.caption, new
+        out_end, _ = crossfade_times(run_time)
+        self.subtitles.close_cue(self.next_play(out_end))
+        self.subtitles.open_cue(text, self.next_play(out_end))
         return crossfade(old, new, run_time=run_time)
+
+
+class LayerStory(Subtitled):
+    """A scene told in beats over one Run's layer view; see the module for the verbs.
+
+    Class attributes (variants change these only): ``default_preset``, ``geometry`` (preset geometry overrides),
+    ``question`` (the title card's; None for ``default_question``), ``style`` (the view's ``ViewStyle``),
+    ``seconds_per_layer`` (a sweep's pace; staged c0 paths take ``staged_factor`` times longer),
+    ``caption_font_size``, ``title_seconds`` (the card's time on screen, fades included).
+    """
+
+    default_preset = DEFAULT_PRESET
+    geometry: dict | None = None
+    question: str | None = None
+    style = ViewStyle()
+    seconds_per_layer = 0.9
+    staged_factor = 1.6
+    caption_font_size = 22
+    title_seconds = 3.0
+
+    def setup(self):
+        super().setup()
+        self.theme = current_theme()
+        self.camera.background_color = self.theme.background  # type: ignore[union-attr]  # Cairo camera
+        self.run = scene_run(self.default_preset, geometry=self.geometry)
+        self.depth = self.run.depth
+        self.view = self.make_view()
+        self.header = run_header(self.run, self.theme)
+        self.diagram = NetworkDiagram(self.view, anchor=(PANEL_LEFT, DIAGRAM_TOP), width=PANEL_WIDTH, height=0.36)
+        self.counter = LayerCounter(self.view, anchor=(PANEL_LEFT, COUNTER_Y), font_size=28,
+                                    stage_anchor=(PANEL_LEFT + PANEL_WIDTH, COUNTER_Y))
+        self.legend = self.make_legend()
+        self.caption: Mobject | None = None
+        self.caption_text = ""
+        self.presented: Mobject | None = None  # what ``present`` put under the caption
+        self.read_until = 0.0  # the story's time until which the caption must stay
+
+    def make_view(self) -> LayerView:
+        """The layer view of the story (override to draw another field, e.g. with a glyph source)."""
+        return LayerView(self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style)
+
+    def make_legend(self) -> StoryLegend:
+        """The panel's legend (override for other data rows, e.g. a colour key)."""
+        return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(unbounded_sites(self.run).any()))
+
+    @property
+    def staged(self) -> bool:
+        return self.view.motion.method == "staged"
+
+    # -- playing ------------------------------------------------------------------------------------------
+    def play(self, *animations, **kwargs):
+        """Play, then keep everything without updaters at the back: mobjects before the first moving one are
+        drawn once per animation instead of once per frame."""
+        super().play(*animations, **kwargs)
+        self.bring_to_back(*[m for m in self.mobjects if not m.get_family_updaters()])
+
+    def hold(self, seconds: float = 1.0) -> None:
+        """A still: nothing moves, so Manim draws the frame once. Shorter than a frame: nothing."""
+        if seconds >= 1 / config.frame_rate:
+            self.wait(seconds, frozen_frame=True)
+
+    def read(self) -> None:
+        """Hold until the caption has been fully visible for its reading time."""
+        self.hold(self.read_until - self.clock)
+
+    def tear_down(self):
+        # The last caption is read to the end too, unless a chunk render (``-n``) stopped before: nothing to play.
+        with contextlib.suppress(EndSceneEarlyException):
+            self.read()
+        super().tear_down()
+
+    # -- captions ----------------------------------------------------------------------------------------
+    def caption_animations(self, text: str, *, run_time: float) -> list:
+        """Animations for the next play (of ``run_time``): the caption becomes ``text``. Holds first if the
+        old caption has not been read yet; records the subtitle cue."""
+        self.read()
+        new = caption(text, self.theme, font_size=self.caption_font_size, width=PANEL_WIDTH)
+        if self.presented is not None:  # a block sits under the caption: the caption must end above it
+            room = CAPTION_TOP - self.presented.get_top()[1] - 0.25
+            if new.height > room:
+                new.scale_to_fit_height(room)
+        new.move_to((PANEL_LEFT, CAPTION_TOP, 0), aligned_edge=UP + LEFT)
+        out_end, in_end = crossfade_times(run_time)
+        self.subtitles.close_cue(self.next_play(out_end))
+        self.subtitles.open_cue(text, self.next_play(out_end))
+        self.read_until = self.clock + in_end * run_time + reading_seconds(text)
+        old, self.caption, self.caption_text = self.caption, new, text
+        return crossfade(old, new, run_time=run_time)
+
+    def say(self, text: str, *animations, run_time: float = 0.9) -> None:
+        """The caption becomes ``text``, with ``animations`` playing alongside."""
+        self.play(*self.caption_animations(text, run_time=run_time), *animations, run_time=run_time)
+
+    def close(self, text: str, *done: Mobject) -> None:
+        """The last caption, held until read; ``done`` (e.g. a presented formula, once read) fade out as it
+        comes."""
+        self.read()
+        if self.presented in done:  # leaving: the caption may use its room
+            self.presented = None
+        self.say(text, *[FadeOut(m) for m in done])
+        self.read()
+
+    # -- the stage -----------------------------------------------------------------------------------------
+    def title_card(self, question: str | None = None) -> None:
+        """The question and the run in words, full screen, for ``title_seconds`` or the question's reading time if
+        longer (its cue, the question, is the subtitle: the run's line is a title); then the stage fades in."""
+        question = question or self.question or default_question(self.run)
+        words = run_in_words(self.run)
+        facts = f"{self.run.name}  \u00b7  train accuracy {100 * self.run.meta['training']['accuracy']:.0f}%"
+        card = VGroup(label(question, self.theme, font_size=40, bold=True),
+                      label(words, self.theme, font_size=24, color=self.theme.muted),
+                      label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
+        if card.width > 12.8:
+            card.scale_to_fit_width(12.8)
+        self.subtitles.open_cue(question, self.next_play(0.0))
+        self.play(FadeIn(card, shift=0.15 * UP), run_time=0.8)
+        self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))
+        stage = [self.header, self.diagram, self.counter, self.legend.data, self.view]
+        self.subtitles.close_cue(self.next_play(0.35))
+        self.play(FadeOut(card, rate_func=window(0.0, 0.35)), *[FadeIn(m, rate_func=window(0.15, 0.9)) for m in stage],
+                  run_time=1.2)
+
+    def show(self, *mobjects: Mobject, caption: str | None = None, run_time: float = 1.0) -> None:
+        """Fade ``mobjects`` in (with a new caption), once the caption on screen has been read."""
+        self.read()
+        captions = self.caption_animations(caption, run_time=run_time) if caption else []
+        self.play(*[FadeIn(m) for m in mobjects], *captions, run_time=run_time)
+
+    def hide(self, *mobjects: Mobject, caption: str | None = None, run_time: float = 0.8) -> None:
+        """Fade ``mobjects`` out (with a new caption), once the caption on screen, which may be about them,
+        has been read."""
+        self.read()
+        if self.presented in mobjects:  # leaving: the caption may use its room
+            self.presented = None
+        captions = self.caption_animations(caption, run_time=run_time) if caption else []
+        self.play(*[FadeOut(m) for m in mobjects], *captions, run_time=run_time)
+
+    def present(self, block: Mobject, *, caption: str | None = None, run_time: float = 1.0) -> Mobject:
+        """Fade ``block`` (a formula, a table) into the panel under the caption (and ``caption`` in first),
+        scaled down if it would reach the legend."""
+        self.read()
+        captions = self.caption_animations(caption, run_time=run_time) if caption else []
+        top = self.caption.get_bottom()[1] - 0.3 if self.caption is not None else CAPTION_TOP
+        room = top - (self.legend.get_top()[1] + 0.25)
+        if block.height > room:
+            block.scale_to_fit_height(room)
+        if block.width > PANEL_WIDTH:
+            block.scale_to_fit_width(PANEL_WIDTH)
+        block.move_to((PANEL_LEFT, top, 0), aligned_edge=UP + LEFT)
+        self.presented = block
+        self.play(FadeIn(block, shift=0.15 * UP), *captions, run_time=run_time)
+        return block
+
+    def sweep(self, to_layer: int, seconds: float | None = None, *, caption: str | None = None,
+              holds: dict[int, float] | None = None) -> None:
+        """Move the view from its layer to ``to_layer``, easing in and out at every layer, stopping ``holds[l]``
+        seconds on layer ``l``; ``caption`` fades in as the motion starts."""
+        here = round(self.view.time.get_value())
+        step = 1 if to_layer > here else -1
+        count = abs(to_layer - here)
+        if not count:  # already there: the caption still comes
+            if caption:
+                self.say(caption)
+            return
+        pace = self.seconds_per_layer * (self.staged_factor if self.staged else 1.0)
+        per_layer = seconds / count if seconds else pace
+        stops = [layer for layer in range(here + step, to_layer, step) if holds and layer in holds] + [to_layer]
+        start = here
+        for index, stop in enumerate(stops):
+            run_time = per_layer * abs(stop - start)
+            captions = self.caption_animations(caption, run_time=run_time) if caption and index == 0 else []
+            move = self.view.time.animate(rate_func=layer_by_layer(abs(stop - start)))  # type: ignore[operator]
+            self.play(move.set_value(stop), *captions, run_time=run_time)
+            if holds and stop in holds:
+                self.hold(holds[stop])
+            start = stop
+
+    def half_planes(self, caption: str | None = None) -> DecisionHalfPlanes:
+        """The head's half-planes and line over the last layer (the view must be there), the head lit."""
+        planes = DecisionHalfPlanes(self.run.head_weight, float(self.run.head_bias), self.view.framing, self.theme)
+        self.add(planes)
+        self.bring_to_back(planes)
+        captions = self.caption_animations(caption, run_time=1.2) if caption else []
+        self.play(FadeIn(planes), self.diagram.head.animate.set_value(1.0), *captions, run_time=1.2)
+        return planes
+
+    def grow_field(self, caption: str | None = None, *, run_time: float = 2.0) -> None:
+        """Frame every glyph site (the first half), then grow the glyph field (the second)."""
+        captions = self.caption_animations(caption, run_time=run_time) if caption else []
+        frame = self.view.fit_sites.animate(rate_func=window(0.0, 0.45))  # type: ignore[operator]
+        grow = self.view.glyph_size.animate(rate_func=window(0.5, 1.0))  # type: ignore[operator]
+        self.play(frame.set_value(1.0), grow.set_value(1.0),
+                  *[FadeIn(row, rate_func=window(0.5, 1.0)) for row in self.legend.glyph_rows], *captions,
+                  run_time=run_time)
+
+
+def run_header(run: Run, theme: Theme) -> VGroup:
+    """The side panel's top: the data set in words (bold) and the network, left-aligned at the panel's top-left
+    corner (the preset's name and the training accuracy are on the title card)."""
+    model = run.meta["model"]
+    lines = VGroup(
+        label(dataset_in_words(run), theme, font_size=26, bold=True),
+        label(f"{SCHEME_NAMES[model['scheme']]}  \u00b7  {model['activation']}  \u00b7  {run.depth} layers",
+              theme, font_size=18, color=theme.muted),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+    if lines.width > PANEL_WIDTH:
+        lines.scale_to_fit_width(PANEL_WIDTH)
+    return lines.move_to((PANEL_LEFT, HEADER_TOP, 0), aligned_edge=UP + LEFT)
+
+
+class StoryLegend(VGroup):
+    """The legend at the bottom of the panel: the data rows (classes and decision boundary, unless ``data_rows``
+    says otherwise) from the start, and above them the glyph rows, shown when the field grows: the glyph, and
+    where the view draws them, dashed glyphs and unbounded marks. Rows wider than the panel are scaled to fit."""
+
+    def __init__(self, theme: Theme, *, dashed: bool, unbounded: bool, data_rows: list[VMobject] | None = None,
+                 font_size: float = 17, **kwargs):
+        super().__init__(**kwargs)
+        if data_rows is None:
+            classes = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
+                               for colour, name in zip(theme.classes, ("class 0", "class 1"))]).arrange(buff=0.45)
+            data_rows = [classes, key_row(line_sample(theme.boundary), "decision boundary", theme, font_size=font_size)]
+        self.unbounded = unbounded
+        glyph = key_row(glyph_sample(theme.glyph, stroke_width=2.0), "glyph: a circle of the last layer", theme,
+                        font_size=font_size)
+        self.glyph_rows: list[VMobject] = [glyph]
+        if dashed:
+            self.glyph_rows.append(key_row(glyph_sample(theme.glyph, stroke_width=2.0, dashed=True), DASHED_WORDS,
+                                           theme, font_size=font_size))
+        if unbounded:
+            self.glyph_rows.append(key_row(unbounded_sample(theme), UNBOUNDED_WORDS, theme, font_size=font_size))
+        rows = VGroup(*self.glyph_rows, *data_rows).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        for row in rows:
+            if row.width > PANEL_WIDTH:
+                row.scale_to_fit_width(PANEL_WIDTH)
+        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        rows.move_to((PANEL_LEFT, LEGEND_BOTTOM, 0), aligned_edge=DOWN + LEFT)
+        self.data = VGroup(*data_rows)
+        self.add(*rows)

@@ -1,8 +1,7 @@
-"""Colour per glyph: colour maps binned into a few colours, and ``GlyphPalette``, one field of shapes per colour.
+"""Colour: the themes (``dark`` for projectors, ``light`` for bright rooms and print) and the colour maps.
 
-Cairo draws one colour per ``VMobject``, so a field whose glyphs each have their own colour is drawn as ``K``
-fields (``K`` colour bins), every glyph routed to the field of its bin: still ``K`` vectorised writes per frame,
-not one mobject per glyph. Two colour maps feed it:
+The theme is chosen once for all scenes and stills with ``RIEMANN_NN_THEME=dark|light``. Colour maps feed
+``marks.GlyphPalette`` (one field of shapes per colour bin):
 
 - ``position_colours``: a smooth 2-D map of where a site lies in the input (hue from left to right, lightness
   from bottom to top), so the eye can follow each glyph through the layers;
@@ -14,22 +13,58 @@ Colours are mixed in OKLab (perceptually even steps) and chosen per theme.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
-from manim import VGroup
 
-from .framing import PlotRegion
-from .glyphs import EllipseField
-from .paths import UNIT_CIRCLE, segments_to_bezier, with_z
-from .theme import Theme
+from ..errors import ConfigError
 
-# The square [-1, 1]^2 as four straight cubic curves: a linear map sends it onto a parallelogram, as
-# UNIT_CIRCLE is sent onto an ellipse (16 control points each, so both shapes share one code path).
-_CORNERS = np.array([[1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0]])
-UNIT_SQUARE = segments_to_bezier(_CORNERS, np.roll(_CORNERS, -1, axis=0))[:, :2]  # (16, 2)
-SHAPES = {"circle": UNIT_CIRCLE, "square": UNIT_SQUARE}
+__all__ = [
+    "THEMES", "LogColourScale", "Theme", "current_theme", "diverging_colours", "from_hex", "oklab_to_srgb", "oklch",
+    "position_bins", "position_colours", "srgb_to_oklab", "to_hex",
+]
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    background: str
+    text: str
+    muted: str  # secondary text, axes and ticks
+    classes: tuple[str, str]  # class 0, class 1
+    grid: str
+    grid_opacity: float
+    glyph: str
+    boundary: str
+    boundary_word: str  # the decision boundary's colour in a caption ("the white curve")
+    half_plane_opacity: float
+    unbounded: str  # marks of sites where the metric is unbounded (a collapsed layer)
+
+
+THEMES = {
+    "dark": Theme(
+        name="dark", background="#10141B", text="#E8EAED", muted="#8A94A6",
+        classes=("#F5A742", "#4FA8E8"), grid="#6C7A91", grid_opacity=0.55,
+        glyph="#7EE0A8", boundary="#F2F2F2", boundary_word="white", half_plane_opacity=0.14, unbounded="#E0506A",
+    ),
+    "light": Theme(
+        name="light", background="#FBFAF6", text="#1B1F27", muted="#5E6677",
+        # Checked against deuteranopia/protanopia simulations: the glyphs (teal, light) and the unbounded marks
+        # (deep red, dark, heavier arrows) differ in lightness and stroke, not only in hue; the orange is dark
+        # enough for 3.8:1 on paper; the grid is dark enough to survive a washed-out projector.
+        classes=("#C8650A", "#1F69B0"), grid="#6E7A8E", grid_opacity=0.55,
+        glyph="#23907A", boundary="#1B1F27", boundary_word="black", half_plane_opacity=0.12, unbounded="#8A1818",
+    ),
+}
+
+
+def current_theme(name: str | None = None) -> Theme:
+    """The theme called ``name``, else ``$RIEMANN_NN_THEME``, else dark."""
+    name = name or os.environ.get("RIEMANN_NN_THEME", "dark")
+    if name not in THEMES:
+        raise ConfigError(f"unknown theme {name!r}; choose one of: {', '.join(THEMES)}")
+    return THEMES[name]
 
 
 # -- OKLab (Björn Ottosson, 2020) ------------------------------------------------------------------------
@@ -71,7 +106,7 @@ def oklch(lightness, chroma, hue_degrees) -> np.ndarray:
 
 def to_hex(rgb: np.ndarray) -> list[str]:
     """sRGB in [0, 1] (K, 3) -> ["#RRGGBB", ...]."""
-    return ["#" + "".join(f"{int(round(255 * c)):02X}" for c in row) for row in np.atleast_2d(rgb)]
+    return ["#" + "".join(f"{round(255 * float(c)):02X}" for c in row) for row in np.atleast_2d(rgb)]
 
 
 def from_hex(colour: str) -> np.ndarray:
@@ -142,7 +177,7 @@ class LogColourScale:
 
     @classmethod
     def robust(cls, values: np.ndarray, *, exclude: np.ndarray | None = None,
-               percentiles: tuple[float, float] = (2.0, 98.0), min_half_span: float = 0.1) -> "LogColourScale":
+               percentiles: tuple[float, float] = (2.0, 98.0), min_half_span: float = 0.1) -> LogColourScale:
         """The scale spanning the ``percentiles`` of ``values`` (any shape; ``exclude``: a mask of values to
         ignore, e.g. collapsed charts), widened to contain 0 and at least ``min_half_span`` on each side."""
         kept = np.asarray(values, float)[~exclude] if exclude is not None else np.asarray(values, float).ravel()
@@ -152,7 +187,8 @@ class LogColourScale:
         low, high = np.percentile(kept, percentiles)
         low, high = min(float(low), -min_half_span), max(float(high), min_half_span)
         everything = np.asarray(values, float)
-        return cls(low, high, bool((everything < low).any()), bool((everything > high).any()), tuple(percentiles))
+        return cls(low, high, bool((everything < low).any()), bool((everything > high).any()),
+                   (float(percentiles[0]), float(percentiles[1])))
 
     def normalise(self, values: np.ndarray) -> np.ndarray:
         """``log10`` values (...) -> positions in [0, 1]: ``low`` -> 0, 0 -> 0.5, ``high`` -> 1, clipped beyond."""
@@ -173,52 +209,3 @@ class LogColourScale:
     def colours(self, theme: Theme, count: int) -> list[str]:
         """The ``count`` bins' colours, each taken at its bin's centre."""
         return diverging_colours(theme, (np.arange(count) + 0.5) / count)
-
-
-# -- routing glyphs to colour bins -------------------------------------------------------------------------
-def route(bins: np.ndarray, count: int) -> list[np.ndarray]:
-    """Indices of the glyphs in each of ``count`` bins: ``count`` arrays that together hold every index once.
-
-    ``bins`` (M,) int in [0, count); a value outside raises ``ValueError``.
-    """
-    bins = np.asarray(bins)
-    if bins.size and (bins.min() < 0 or bins.max() >= count):
-        raise ValueError(f"colour bins must lie in [0, {count}), got {bins.min()} .. {bins.max()}")
-    order = np.argsort(bins, kind="stable")  # (M,)
-    return np.split(order, np.cumsum(np.bincount(bins, minlength=count))[:-1])
-
-
-class GlyphPalette(VGroup):
-    """``K`` fields of shapes (``EllipseField`` each), one per colour: glyph ``m`` is drawn in field ``bins[m]``.
-
-    Parameters
-    ----------
-    colours : one colour per bin.
-    shape : ``circle`` (ellipse glyphs) or ``square`` (parallelogram cells): the unit shape the maps transform.
-    stroke_width, fill_opacity, stroke_opacity : the same for every field.
-    """
-
-    def __init__(self, colours: Sequence[str], *, shape: str = "circle", stroke_width: float = 1.6,
-                 fill_opacity: float = 0.0, stroke_opacity: float = 1.0, **kwargs):
-        super().__init__(**kwargs)
-        if shape not in SHAPES:
-            raise ValueError(f"unknown glyph shape {shape!r}; choose one of: {', '.join(SHAPES)}")
-        self.unit = SHAPES[shape]  # (16, 2)
-        self.fields = [EllipseField(color=colour, stroke_width=stroke_width, fill_opacity=fill_opacity,
-                                    stroke_opacity=stroke_opacity) for colour in colours]
-        self.add(*self.fields)
-
-    def set_glyphs(self, centres: np.ndarray, maps: np.ndarray, bins: np.ndarray, *,
-                   region: PlotRegion | None = None) -> "GlyphPalette":
-        """Draw shapes ``centre + A unit`` with screen ``centres`` (M, 2), screen maps (M, 2, 2) and colour
-        ``bins`` (M,); shapes reaching outside ``region`` are left out, so none is cut by the frame."""
-        shapes = centres[:, None, :] + np.einsum("mij,kj->mki", maps, self.unit)  # (M, 16, 2)
-        bins = np.asarray(bins)
-        if region is not None and len(shapes):
-            low, high = shapes.min(axis=1), shapes.max(axis=1)  # (M, 2): the control hull holds the curve
-            inside = ((low[:, 0] >= region.left) & (high[:, 0] <= region.right)
-                      & (low[:, 1] >= region.bottom) & (high[:, 1] <= region.top))
-            shapes, bins = shapes[inside], bins[inside]
-        for field, members in zip(self.fields, route(bins, len(self.fields))):
-            field.set_points(with_z(shapes[members]) if len(members) else np.zeros((0, 3)))
-        return self

@@ -1,0 +1,249 @@
+"""Overlays: what is drawn over or beside a view besides the marks of the Run: the head's half-planes, the
+network diagram with the active layer lit, one worked glyph with its axes explained."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import Mobject, Polygon, ValueTracker, VGroup, VMobject
+from numpy.typing import ArrayLike
+
+from .colour import Theme
+from .framing import Framing
+from .marks import EllipseField, PointCloud, clip_segments, ellipses_to_bezier, segments_to_bezier
+from .text import OutlineCache, PathText, label
+from .views import LayerHeading, LayerView, unbounded_sites
+
+__all__ = ["DecisionHalfPlanes", "NetworkDiagram", "WorkedGlyph", "half_plane_polygons", "worked_site"]
+
+
+def half_plane_polygons(normal: np.ndarray, offset: float, low: np.ndarray, high: np.ndarray):
+    """Split the box ``[low, high]`` by the line ``normal . p + offset = 0``: (negative side, positive side)
+    corner lists, either possibly empty."""
+    corners = np.array([[low[0], low[1]], [high[0], low[1]], [high[0], high[1]], [low[0], high[1]]])
+    values = corners @ normal + offset  # (4,)
+    sides: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+    for i in range(4):
+        p, q, vp, vq = corners[i], corners[(i + 1) % 4], values[i], values[(i + 1) % 4]
+        sides[int(vp > 0)].append(p)
+        if (vp > 0) != (vq > 0):
+            crossing = p + (vp / (vp - vq)) * (q - p)
+            sides[0].append(crossing)
+            sides[1].append(crossing)
+    return [np.array(side) for side in sides]
+
+
+class DecisionHalfPlanes(VGroup):
+    """Shaded half-planes ``logit < 0`` / ``logit > 0`` (class colours) and the line ``logit = 0``."""
+
+    def __init__(self, head_weight: np.ndarray, head_bias: float, framing: Framing, theme: Theme, **kwargs):
+        super().__init__(**kwargs)
+        r = framing.region
+        low, high = np.array([r.left, r.bottom]), np.array([r.right, r.top])
+        # The line in scene coordinates: w . ((p - region centre) / zoom + centre) + c = 0.
+        normal = np.asarray(head_weight, float) / framing.zoom
+        offset = float(head_weight @ framing.centre + head_bias) - float(normal @ r.centre)
+        for side, colour in zip(half_plane_polygons(normal, offset, low, high), theme.classes):
+            if len(side) >= 3:
+                self.add(Polygon(*[np.append(p, 0) for p in side], stroke_width=0,
+                                 fill_color=colour, fill_opacity=theme.half_plane_opacity))
+        direction = np.array([-normal[1], normal[0]])
+        # The point of the line nearest the region's centre, so the segment spans the region wherever it is.
+        anchor = r.centre - (float(normal @ r.centre) + offset) * normal / float(normal @ normal)
+        span = float(np.linalg.norm(high - low))
+        start, end = clip_segments((anchor - span * direction / np.linalg.norm(direction))[None],
+                                   (anchor + span * direction / np.linalg.norm(direction))[None], low, high)
+        self.line = VMobject(stroke_color=theme.boundary, stroke_width=3)
+        if len(start):
+            self.line.set_points(segments_to_bezier(start, end))
+        self.add(self.line)
+
+
+class NetworkDiagram(VGroup):
+    """The network as a tiny diagram, 2-2-...-2-1 (input, ``L`` layers of two neurons, the head), its top-left
+    corner at ``anchor``, with the layer a view's time is at (or moving into) lit: while data move from layer
+    ``l`` to ``l+1`` the connections into ``l+1`` and its neurons; on a staged c0 path the stage playing (the
+    linear map lights the connections, the shift the neurons' rims, the activation their fill). ``head``
+    (0..1) lights the head and its connections.
+
+    The unlit diagram is one static path (drawn once per animation); the lit parts are two small moving ones.
+    """
+
+    def __init__(self, view: LayerView, *, anchor: ArrayLike, width: float = 3.9, height: float = 0.42,
+                 node_radius: float = 0.058, font_size: float = 14, **kwargs):
+        super().__init__(**kwargs)
+        self.view, depth, theme = view, view.run.depth, view.theme
+        self.heading, self.head = LayerHeading(), ValueTracker(0.0)
+        left, top = np.asarray(anchor, float)[:2]
+        xs = left + node_radius + np.linspace(0.0, width - 2 * node_radius, depth + 2)  # (L+2,) column centres
+        middle = top - node_radius - height / 2
+        pair = np.array([middle + height / 2, middle - height / 2])
+        self.columns = [np.column_stack([np.full(2, x), pair]) for x in xs[:-1]] + [np.array([[xs[-1], middle]])]
+        self.radius = node_radius
+        all_nodes = np.concatenate(self.columns)  # (2L+3, 2)
+        edges = np.concatenate([self.edges_into(column) for column in range(1, depth + 2)])  # (E, 2, 2)
+        self.static = VMobject(stroke_color=theme.muted, stroke_width=1.2, stroke_opacity=0.8)
+        self.static.set_points(np.concatenate([segments_to_bezier(edges[:, 0], edges[:, 1]),
+                                               ellipses_to_bezier(all_nodes, node_radius * _EYES(len(all_nodes)))]))
+        self.lit_lines = VMobject(stroke_color=theme.text, stroke_width=2.6, fill_opacity=0)
+        self.lit_nodes = VMobject(fill_color=theme.text, fill_opacity=1.0, stroke_width=0)
+        words = [label("input", theme, font_size=font_size, color=theme.muted),
+                 label("head", theme, font_size=font_size, color=theme.muted)]
+        bottom = middle - height / 2 - node_radius - 0.06
+        words[0].move_to((xs[0] - node_radius, bottom, 0), aligned_edge=(-1, 1, 0))
+        words[1].move_to((xs[-1] + node_radius, bottom, 0), aligned_edge=(1, 1, 0))
+        self.words = VGroup(*words)
+        self.add(self.static, self.words, self.lit_lines, self.lit_nodes)
+        self.follow_time(self)
+        self.add_updater(self.follow_time)
+
+    def edges_into(self, column: int) -> np.ndarray:
+        """The connections from column ``column - 1`` into ``column``, from rim to rim: (E, 2, 2)."""
+        starts, ends = self.columns[column - 1], self.columns[column]
+        pairs = np.array([[a, b] for a in starts for b in ends])  # (E, 2, 2)
+        direction = pairs[:, 1] - pairs[:, 0]
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        return np.stack([pairs[:, 0] + self.radius * direction, pairs[:, 1] - self.radius * direction], axis=1)
+
+    def lit(self, t: float) -> tuple[list[int], list[int], list[int]]:
+        """Which columns have lit connections (into them), lit rims and lit neurons at time ``t``."""
+        start, end = self.heading.read(t)
+        if start == end:
+            return [], [], [end]
+        into = max(start, end)  # the connections between the two layers, whichever way the sweep goes
+        stage = self.view.stage_at(t)
+        if stage is None:
+            return [into], [end], []
+        if stage == self.view.run.activation:
+            return [], [end], [end]
+        return ([into], [], []) if stage == "W x" else ([into], [end], [])
+
+    def follow_time(self, mobject: Mobject) -> None:
+        edges, rims, nodes = self.lit(self.view.time.get_value())
+        head = len(self.columns) - 1
+        if self.head.get_value() > 0.5:
+            edges, nodes = [*edges, head], [*nodes, head]
+        lines = [segments_to_bezier(*np.moveaxis(self.edges_into(c), 1, 0)) for c in edges]
+        centres = [self.columns[c] for c in rims]
+        if centres:
+            ring = np.concatenate(centres)
+            lines.append(ellipses_to_bezier(ring, self.radius * _EYES(len(ring))))
+        self.lit_lines.set_points(np.concatenate(lines) if lines else np.zeros((0, 3)))
+        filled = np.concatenate([self.columns[c] for c in nodes]) if nodes else np.zeros((0, 2))
+        self.lit_nodes.set_points(ellipses_to_bezier(filled, 0.78 * self.radius * _EYES(len(filled))))
+
+
+def room_along(start: np.ndarray, direction: np.ndarray, region) -> float:
+    """How far from ``start`` (2,) inside ``region`` one can go along the unit ``direction`` (2,)."""
+    low, high = np.array([region.left, region.bottom]), np.array([region.right, region.top])
+    with np.errstate(divide="ignore"):
+        steps = np.where(direction > 0, (high - start) / direction, np.where(direction < 0, (low - start) / direction,
+                                                                           np.inf))
+    return float(steps.min())
+
+
+def _EYES(count: int) -> np.ndarray:
+    """``count`` identity maps (count, 2, 2): unit circles, scaled by the caller."""
+    return np.tile(np.eye(2), (count, 1, 1))
+
+
+DOT_RADIUS = 0.055  # the worked glyph's site
+
+
+class WorkedGlyph(VGroup):
+    """One glyph followed through the layers with its site (a dot), ``magnify`` times the field's size, and
+    arrows on its axes saying what they mean: the long axis, "squeezed" (moving far this way changes the last
+    layer little), the short one, "stretched".
+
+    ``grow`` (0..1) draws the glyph from nothing; ``arrows`` (0..1) grows the arrows out of the site and fades
+    their words in. The words sit on a plate of the background colour, so that they read over the data; an
+    arrow stops short of the plot's border, leaving its words room (a needle of a glyph is cut at the border).
+    """
+
+    def __init__(self, view: LayerView, site: int, *, magnify: float, font_size: float = 18, stroke_width: float = 3.6,
+                 **kwargs):
+        super().__init__(**kwargs)
+        theme = view.theme
+        self.view, self.site, self.magnify = view, site, magnify
+        self.grow, self.arrows = ValueTracker(0.0), ValueTracker(0.0)
+        self.outline = EllipseField(color=theme.glyph, stroke_width=stroke_width)
+        self.dot = PointCloud(color=theme.text, radius=DOT_RADIUS, opacity=1.0)
+        self.axes = VMobject(stroke_color=theme.text, stroke_width=3.0, fill_opacity=0)
+        self.plates = VMobject(fill_color=theme.background, fill_opacity=0.85, stroke_width=0)
+        self.words = PathText(OutlineCache(theme, font_size=font_size), color=theme.text)
+        self.add(self.plates, self.outline, self.axes, self.dot, self.words)
+        self.follow_view(self)
+        self.add_updater(self.follow_view)
+
+    @classmethod
+    def chosen_for(cls, view: LayerView) -> WorkedGlyph:
+        """The worked glyph of ``view`` at the site ``worked_site`` picks."""
+        site, magnify = worked_site(view, unbounded_sites(view.run))
+        return cls(view, site, magnify=magnify)
+
+    def follow_view(self, mobject: Mobject) -> None:
+        view = self.view
+        t, framing = view.time.get_value(), view.current_framing  # the view is updated first
+        centre = framing.to_screen(view.motion.sites(t)[self.site])  # (2,)
+        grown = self.grow.get_value()
+        glyph = framing.zoom * self.magnify * grown * view.motion.glyph_maps(t)[self.site]  # (2, 2)
+        self.outline.set_glyphs(centre[None], glyph[None], region=view.region if grown > 0 else None)
+        if grown <= 0:
+            self.outline.set_points(np.zeros((0, 3)))
+        self.dot.radius = DOT_RADIUS * min(1.0, 3 * grown)
+        self.dot.set_positions(centre[None] if grown > 0 else np.zeros((0, 2)), region=view.region)
+        reach = self.arrows.get_value()
+        if reach <= 0:
+            for part in (self.axes, self.plates, self.words):
+                part.set_points(np.zeros((0, 3)))
+            return
+        u, sigma, _ = np.linalg.svd(glyph)  # columns of u: the long and the short axis
+        room = np.array([room_along(centre, u[:, axis], view.region) for axis in (0, 1)]) - 0.7  # for the words
+        tips = centre + reach * (u * np.clip(sigma, 0.0, np.maximum(room, 0.2))).T  # (2, 2): long, short tip
+        shafts = [np.stack([centre, tip]) for tip in tips]
+        heads = []
+        for tip, direction in zip(tips, u.T):
+            across = np.array([-direction[1], direction[0]])
+            size = min(0.13, 0.5 * float(np.linalg.norm(tip - centre)))
+            heads += [np.stack([tip - size * (direction - 0.6 * across), tip]),
+                      np.stack([tip - size * (direction + 0.6 * across), tip])]
+        segments = np.stack(shafts + heads)  # (6, 2, 2)
+        self.axes.set_points(segments_to_bezier(segments[:, 0], segments[:, 1]))
+        words, anchors, aligns = ["squeezed", "stretched"], [], []
+        for tip, direction in zip(tips, u.T):
+            outward = direction if (tip - centre) @ direction >= 0 else -direction
+            anchors.append(tip + 0.16 * outward)
+            aligns.append(-outward / np.abs(outward).max())  # the box's side facing the glyph sits on the anchor
+        self.words.place(words, np.array(anchors), align=np.array(aligns))
+        self.words.set_fill(opacity=min(1.0, 2 * reach))
+        boxes = []
+        for word, anchor, align in zip(words, anchors, aligns):
+            half = self.words.cache.size(word) / 2 + 0.06
+            middle = anchor - align * (half - 0.06)
+            boxes.append(middle + np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * half)
+        corners = np.stack(boxes)  # (2, 4, 2)
+        self.plates.set_points(segments_to_bezier(corners.reshape(-1, 2), np.roll(corners, -1, axis=1).reshape(-1, 2)))
+        self.plates.set_fill(opacity=0.85 * min(1.0, 2 * reach))
+
+
+def worked_site(view: LayerView, unbounded: np.ndarray, *, last_radius: float = 0.45,
+                input_axis: float = 1.1) -> tuple[int, float]:
+    """The site for a ``WorkedGlyph`` of ``view`` and its magnification: (site, magnify).
+
+    The magnification makes the last layer's circle ``last_radius`` on screen (every site's circle has the same
+    radius there); among sites never unbounded (``unbounded`` (L+1, M) per-layer flags) and well inside the data
+    at the input, the one whose input ellipse is clearly long (axes about 3 : 1, the long semi-axis near
+    ``input_axis``) with a short axis long enough for its arrow (both framed on the data alone, as before the
+    field shows). A network that flattens every direction but one gives needles: then the least flat.
+    """
+    run, motion, region = view.run, view.motion, view.region
+    first, last = Framing.fit(run.x[0], region), Framing.fit(run.x[-1], region)
+    magnify = last_radius / (motion.scale * last.zoom)
+    axes = np.linalg.svd(magnify * first.zoom * motion.glyph_maps(0.0), compute_uv=False)  # (M, 2) on screen
+    aspect = axes[:, 0] / np.maximum(axes[:, 1], 1e-300)
+    low, high = run.x[0].min(axis=0), run.x[0].max(axis=0)
+    inside = ((run.sites[0] > low + 0.2 * (high - low)) & (run.sites[0] < high - 0.2 * (high - low))).all(axis=1)
+    score = (np.abs(np.log(aspect / 3.0)) + np.abs(np.log(np.maximum(axes[:, 0], 1e-300) / input_axis))
+             + 4.0 * (axes[:, 1] < 0.15))  # (M,): a short axis under 0.15 leaves no room for its arrow
+    usable = ~unbounded.any(axis=0) & inside & np.isfinite(score)
+    site = int(np.argmin(np.where(usable, score, np.inf))) if usable.any() else int(np.argmin(aspect))
+    return site, float(magnify)

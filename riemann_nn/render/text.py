@@ -1,0 +1,219 @@
+"""Text: the house font, labels and captions as single paths, typeset formulas, and labels that change during an
+animation.
+
+Two kinds of shapes carry words: a typeset label (``label``, ``formula``) is one leaf ``VMobject`` holding every
+letter outline as a sub-path; a ``PathText`` shows any number of short strings whose letter outlines are typeset
+once (``OutlineCache``) and only moved afterwards. (The metric "glyphs" of the pictures live in ``marks``.)
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+
+import numpy as np
+from manim import DOWN, LEFT, MathTex, Mobject, Text, VGroup, VMobject, logger
+from PIL import ImageFont
+
+from ..run import Run
+from .colour import Theme
+
+__all__ = [
+    "FONT",
+    "SCHEME_NAMES",
+    "OutlineCache",
+    "PathText",
+    "as_one_path",
+    "caption",
+    "flowed",
+    "formula",
+    "has_latex",
+    "label",
+    "line_label",
+    "line_width",
+    "metric_formulas",
+    "run_title",
+]
+
+FONT = "DejaVu Sans"  # ships with Debian's fontconfig; a clean sans reads well on projectors
+SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
+
+
+def label(content: str, theme: Theme, *, font_size: float = 24, color: str | None = None,
+          bold: bool = False) -> VMobject:
+    """Text in the house font and the theme's text colour (or ``color``), as one path (see ``as_one_path``)."""
+    text = Text(content, font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL", line_spacing=0.9)
+    return as_one_path(text, color=color or theme.text)
+
+
+def as_one_path(mobject: Mobject, *, color: str) -> VMobject:
+    """A single-colour typeset mobject (``Text``, ``MathTex``) as one leaf ``VMobject`` holding every letter
+    outline as a sub-path: Cairo then sets up one path instead of one per character, and fades copy a plain
+    point array instead of per-character SVG objects."""
+    parts = [m.points for m in mobject.family_members_with_points()]
+    flat = VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0)
+    flat.set_points(np.concatenate(parts) if parts else np.zeros((0, 3)))
+    return flat
+
+
+def line_label(text: str, theme: Theme, *, font_size: float, color: str | None = None,
+               bold: bool = False) -> VGroup:
+    """A one-line ``label`` whose box reaches from the font's descender to its ascender whatever the letters
+    (an invisible bar "|" sets it), so labels arranged in a row sit on one baseline."""
+    typeset = Text("|" + text, font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL")
+    words = as_one_path(VGroup(*typeset[1:]), color=color or theme.text)
+    strut = as_one_path(typeset[0], color=theme.background).set_fill(opacity=0)
+    strut.set_x(words.get_left()[0] + strut.width / 2)  # height only: no width of its own
+    return VGroup(strut, words)
+
+
+def caption(text: str, theme: Theme, *, font_size: float = 24, width: float | None = None) -> VMobject:
+    """A beat's caption in the theme's text colour: as written (explicit line breaks), or with ``width`` (scene
+    units) its words flowed into lines no wider than that (``flowed``)."""
+    return label(text, theme, font_size=font_size) if width is None else flowed(text, theme, font_size=font_size,
+                                                                                 width=width)
+
+
+def flowed(text: str, theme: Theme, *, font_size: float, width: float, color: str | None = None) -> VMobject:
+    """``text``'s words in as few lines as fit in ``width`` (scene units), typeset once: lines are filled greedily
+    by their measured widths (``line_width``); should the typeset text come out a hair wider, it is scaled to fit.
+    Words joined by a no-break space (U+00A0, e.g. a command) stay on one line."""
+    lines: list[str] = []
+    for word in re.split(r"[ \t\n]+", text.strip()):
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and line_width(candidate, font_size) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    typeset = label("\n".join(lines), theme, font_size=font_size, color=color)
+    return typeset.scale_to_fit_width(width) if typeset.width > width else typeset
+
+
+@functools.cache
+def _font_metrics() -> tuple[ImageFont.FreeTypeFont, float] | None:
+    """The house font for measuring strings, and scene units per point of its advance at size 1 (from one
+    typeset sample); None where Pillow cannot find the font."""
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", 100)
+    except OSError:
+        return None
+    sample = "Two classes of points, in the plane."
+    return font, Text(sample, font=FONT, font_size=100).width / font.getlength(sample)
+
+
+def line_width(text: str, font_size: float) -> float:
+    """The width (scene units) of ``text`` on one line in the house font, measured without typesetting it
+    (0.55 em a character where the font file cannot be read)."""
+    metrics = _font_metrics()
+    if metrics is None:
+        return 0.55 * font_size / 48 * len(text)
+    font, units = metrics
+    return font.getlength(text) * units * font_size / 100
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        logger.warning(message)
+
+
+def has_latex() -> bool:
+    """Whether ``MathTex`` can work here (a ``latex`` and a ``dvisvgm`` on the PATH)."""
+    return shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
+
+
+def formula(tex: str, plain: str, theme: Theme, *, color: str | None = None, font_size: float = 34) -> VMobject:
+    """``MathTex`` of ``tex`` where LaTeX is installed, else ``plain`` as text (with a warning saying why)."""
+    if has_latex():
+        return as_one_path(MathTex(tex, font_size=font_size), color=color or theme.text)
+    _warn_once("riemann-nn: no LaTeX (latex and dvisvgm) found; formulas are drawn as plain text")
+    return label(plain, theme, font_size=font_size * 0.7, color=color)
+
+
+def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
+    """The pulled-back metric as typeset formulas with their symbols defined: the input's from the Jacobian of the
+    last layer (and in words what that is), and, with ``every_layer``, the same rule in layer ``l``."""
+    lines = [formula(r"g_0 = J_L^{\top} J_L, \quad J_L = \frac{\partial x_L}{\partial x_0}", "g0 = JL^T JL,  "
+                     "JL = dxL/dx0", theme, font_size=34),
+             label("the Jacobian: how the last layer moves\nwhen the input moves", theme, font_size=17,
+                   color=theme.muted)]
+    if every_layer:
+        lines += [formula(r"g_l = M_l^{\top} M_l, \quad M_l = J_L J_l^{-1}", "gl = Ml^T Ml,  Ml = JL Jl^-1", theme,
+                          font_size=34),
+                  label("the same rule in every layer l", theme, font_size=17, color=theme.muted)]
+    return VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
+
+
+def run_title(run: Run, theme: Theme, *, max_width: float = 3.9) -> VGroup:
+    """Preset name over "scheme . activation . depth . dt . accuracy", left-aligned, at most ``max_width`` wide."""
+    m = run.meta["model"]
+    title = label(run.name, theme, font_size=32, bold=True)
+    details = label(f"{SCHEME_NAMES[m['scheme']]}  \u00b7  {m['activation']}", theme, font_size=20, color=theme.muted)
+    more = label(f"{m['depth']} layers of width 2  \u00b7  dt {m['dt']:g}", theme, font_size=20, color=theme.muted)
+    accuracy = label(f"train accuracy {100 * run.meta['training']['accuracy']:.1f}%", theme, font_size=20,
+                     color=theme.muted)
+    block = VGroup(title, details, more, accuracy).arrange(direction=(0, -1, 0), aligned_edge=(-1, 0, 0), buff=0.12)
+    if block.width > max_width:  # long preset or file names must not run off the frame
+        block.scale_to_fit_width(max_width)
+    return block
+
+
+class OutlineCache:
+    """Letter outlines of strings, typeset once: ``points(text)`` is (K, 3) with its bounding box at the origin.
+
+    Manim snapshots a scene's family of mobjects when an animation starts and redraws that snapshot each frame;
+    swapping ``Text`` submobjects mid-animation would leave the old ones drawn too. So a label that changes
+    during an animation is one leaf whose points are rewritten from these cached outlines (``PathText``).
+    """
+
+    def __init__(self, theme: Theme, *, font_size: float):
+        self.theme, self.font_size = theme, font_size
+        self._points: dict[str, np.ndarray] = {}
+        self._sizes: dict[str, np.ndarray] = {}
+
+    def points(self, text: str) -> np.ndarray:
+        if text not in self._points:
+            points = label(text, self.theme, font_size=self.font_size).points
+            low, high = points.min(axis=0), points.max(axis=0)
+            self._points[text] = points - (low + high) / 2
+            self._sizes[text] = (high - low)[:2]
+        return self._points[text]
+
+    def size(self, text: str) -> np.ndarray:
+        """Width and height (2,) of the typeset string."""
+        self.points(text)
+        return self._sizes[text]
+
+
+class PathText(VMobject):
+    """Any number of short strings at given places, filled in one colour, as sub-paths of one leaf."""
+
+    def __init__(self, cache: OutlineCache, *, color: str, **kwargs):
+        super().__init__(fill_color=color, fill_opacity=1.0, stroke_width=0, **kwargs)
+        self.cache = cache
+        self.shown: list[str] = []
+
+    def place(self, texts: list[str], anchors: np.ndarray, *, align: np.ndarray | tuple[float, float] = (0.0, 0.0),
+             turned: list[bool] | None = None) -> PathText:
+        """Place each string so that the point ``align`` of its box (-1 left/bottom, 0 centre, 1 right/top; (2,)
+        for all or (K, 2), one per string) lies on its anchor (K, 2); strings flagged in ``turned`` are turned a
+        quarter anticlockwise (read from the bottom up), ``align`` then applying to the turned box."""
+        pieces = []
+        turned = turned or [False] * len(texts)
+        aligns = np.broadcast_to(np.asarray(align, float), (len(texts), 2))
+        for text, anchor, turn, edge in zip(texts, np.asarray(anchors, float).reshape(-1, 2), turned, aligns):
+            outline, size = self.cache.points(text), self.cache.size(text)
+            if turn:
+                outline, size = outline @ _QUARTER_TURN.T, size[::-1]
+            offset = anchor - edge * size / 2  # where the box centre goes
+            pieces.append(outline + np.append(offset, 0.0))
+        self.shown = list(texts)
+        self.set_points(np.concatenate(pieces) if pieces else np.zeros((0, 3)))
+        return self
+
+
+_QUARTER_TURN = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # (x, y) -> (-y, x)

@@ -1,0 +1,263 @@
+"""The story base: subtitle timing (by hand, against rendered frames, in chunk renders), reading times, the
+network diagram, the worked glyph's site, the legend's promises, and the default video's subtitles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from riemann_nn.config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
+from riemann_nn.export import build_run
+from riemann_nn.jobs import RenderJob, render_video
+from riemann_nn.jobs.join import VIDEO_CLOCK, parse_subtitles
+from riemann_nn.render import LayerView, current_theme
+from riemann_nn.render.overlays import NetworkDiagram, worked_site
+from riemann_nn.render.story import LayerStory, StoryLegend, layer_by_layer, run_in_words, stray_boundary
+from riemann_nn.render.subtitles import Cue, PlayLog, reading_seconds, srt_text, vtt_text
+from riemann_nn.run import save_run
+
+from render_support import decode, lit_fraction, load_scene_module, mean_change, read_cues, render_scene
+
+THEME = current_theme("dark")
+FPS = 5  # the tiny renders'
+
+
+# -- the cue clock, by hand --------------------------------------------------------------------------------
+
+def test_reading_time_is_two_and_a_half_seconds_or_a_third_of_a_second_per_word():
+    assert reading_seconds("Short.") == 2.5
+    assert reading_seconds(" ".join(["word"] * 12)) == pytest.approx(3.96)
+
+
+def test_play_log_maps_points_to_the_frames_in_the_movie():
+    """A point (play, fraction) lands at the frames before the play plus that fraction of the play's own; a
+    skipped play (no frames) is a point on the movie's clock, so cues inside it vanish and cues across it are
+    cut at its place; an open cue runs to the movie's end."""
+    log = PlayLog(fps=10)
+    for frames in (10, 0, 20, 5):  # play 1 was skipped
+        log.add_play(frames)
+    log.open_cue("a", (0, 0.5))
+    log.close_cue((1, 0.3))  # ends inside the skipped play: at 1.0 s
+    log.open_cue("b", (1, 0.5))
+    log.close_cue((1, 0.9))  # wholly inside the skipped play: no cue
+    log.open_cue("c", (1, 0.9))
+    log.close_cue((2, 0.25))
+    log.open_cue("d", (3, 0.4))
+    assert log.cues() == [Cue(0.5, 1.0, "a"), Cue(1.0, 1.5, "c"), Cue(3.2, 3.5, "d")]
+
+
+def test_subtitle_files_have_the_standard_clock_and_wrapped_lines():
+    cues = [Cue(0.3, 61.25, "Two classes of points.\nThe white curve: the network's decision boundary.")]
+    vtt, srt = vtt_text(cues), srt_text(cues)
+    assert vtt.startswith(f"WEBVTT - {VIDEO_CLOCK}\n\n1\n00:00:00.300 --> 00:01:01.250\n")
+    assert srt.startswith("1\n00:00:00,300 --> 00:01:01,250\n")
+    assert all(len(line) <= 42 for line in srt.splitlines())
+    assert "Two classes of points. The white curve:" in srt.replace("\n", " ")
+
+
+@pytest.mark.parametrize("count", [1, 3, 10])
+def test_layer_by_layer_eases_at_every_layer(count):
+    """Monotone from 0 to 1, on a layer at every k / count, with no speed at each of them."""
+    rate = layer_by_layer(count)
+    t = np.linspace(0.0, 1.0, 2001)
+    values = np.array([rate(x) for x in t])
+    assert values[0] == 0.0 and values[-1] == pytest.approx(1.0) and (np.diff(values) >= -1e-12).all()
+    for k in range(1, count):
+        assert rate(k / count) == pytest.approx(k / count)
+        assert (rate(k / count + 1e-4) - rate(k / count)) < 1e-5
+
+
+# -- a tiny story, rendered ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_run_file(tmp_path_factory):
+    config = RunConfig(name="tiny", dataset=DatasetConfig("circles", n=80, noise=0.05, seed=1),
+                       model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),
+                       training=TrainConfig(iterations=40, lr=0.05, weight_decay=0.0, seed=1),
+                       geometry=GeometryConfig(sites_per_side=4, grid_lines=4, grid_samples=12))
+    return save_run(build_run(config, progress=False), tmp_path_factory.mktemp("run") / "tiny.npz")
+
+
+FIRST = "First caption."
+SECOND = "The second caption is a little longer than the first one was."
+
+
+class TinyStory(LayerStory):
+    """say (0.9 s), then a caption with a 1 s sweep, then the close: plays 0 say, 1 hold, 2 sweep, 3 hold,
+    4 close, 5 hold."""
+
+    def construct(self):
+        self.add(self.view)
+        self.say(FIRST)
+        self.sweep(1, seconds=1.0, caption=SECOND)
+        self.close("Third.")
+
+
+@pytest.fixture(scope="module")
+def tiny_story(tiny_run_file, tmp_path_factory):
+    patch = pytest.MonkeyPatch()
+    patch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
+    patch.delenv("RIEMANN_NN_PRESET", raising=False)
+    try:
+        yield render_scene(TinyStory, tmp_path_factory.mktemp("story"))
+    finally:
+        patch.undo()
+
+
+def test_subtitles_are_written_beside_the_video_and_timed_to_its_frames(tiny_story):
+    """Both files exist beside the MP4; cue times follow the rule within one frame; every cue lasts at least
+    its reading time; the first caption is not on screen before its cue and is after its fade."""
+    scene, movie, duration = tiny_story
+    vtt, srt = movie.with_suffix(".vtt"), movie.with_suffix(".srt")
+    assert scene.subtitle_files == (vtt, srt) and vtt.is_file() and srt.is_file()
+    cues = read_cues(vtt)
+    assert [text for _, _, text in cues] == [FIRST, SECOND, "Third."]
+    # By hand: the first caption starts to fade in 0.3 s into its 0.9 s play and is in at 0.8 s; read for 2.5 s,
+    # it fades out in the first 0.3 s of the sweep's play, as the second fades in. (Plays take whole frames.)
+    frame = 1 / FPS
+    assert cues[0][0] == pytest.approx(0.3, abs=frame)
+    assert cues[0][1] == pytest.approx(0.8 + 2.5 + 0.3, abs=frame) and cues[1][0] == pytest.approx(cues[0][1])
+    assert cues[1][1] == pytest.approx(cues[2][0]) and cues[-1][1] == pytest.approx(duration, abs=frame)
+    for start, end, text in cues:
+        assert end - start >= reading_seconds(text) - frame, text
+    frames = decode(movie)  # (T, 72, 128, 3)
+    caption_box = frames[:, 18:34, 91:]  # the panel's caption lines
+    background = frames[0, 0, 0]
+    lit = lit_fraction(caption_box, background)
+    assert lit[0] == 0.0, "no caption before the first cue"
+    assert lit[round((cues[0][0] + 0.6) * FPS)] > 0.02, "the first caption is in once its fade is done"
+
+
+def test_a_chunk_render_gets_cues_relative_to_its_own_video(tiny_story, tiny_run_file, tmp_path, monkeypatch):
+    """Rendering plays 2..3 only (``-n 2,3``): the chunk's cues are the full render's, moved back by where the
+    chunk starts in it and cut to the chunk."""
+    _, full_movie, _ = tiny_story
+    full = read_cues(full_movie.with_suffix(".vtt"))
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
+    scene, movie, _ = render_scene(TinyStory, tmp_path, from_animation_number=2, upto_animation_number=3)
+    chunk_length = len(decode(movie)) / FPS
+    offset = sum(scene.subtitles.frames[:2]) / FPS  # 0: plays 0 and 1 were skipped
+    assert offset == 0.0
+    start = sum(tiny_story[0].subtitles.frames[:2]) / FPS  # where play 2 begins in the full video
+    expected = [(max(s - start, 0.0), min(e - start, chunk_length), text) for s, e, text in full
+                if e > start and s < start + chunk_length]
+    got = read_cues(movie.with_suffix(".vtt"))
+    assert [text for *_, text in got] == [text for *_, text in expected]
+    for (s, e, _), (es, ee, _) in zip(got, expected):
+        assert s == pytest.approx(es, abs=1 / FPS) and e == pytest.approx(ee, abs=1 / FPS)
+
+
+STORY_SCENE = f"""
+from riemann_nn.render.story import LayerStory
+
+
+class TinyStory(LayerStory):
+    def construct(self):
+        self.add(self.view)
+        self.say({FIRST!r})
+        self.sweep(1, seconds=1.0, caption={SECOND!r})
+        self.close("Third.")
+"""
+
+
+@pytest.mark.render
+def test_chunks_of_a_story_join_into_the_subtitles_of_one_render(tiny_run_file, tmp_path):
+    """``riemann-nn render`` in three processes: the chunks' own-clock cues, moved to where each chunk starts
+    and made whole where a caption runs across a seam, are the cues of the one-process render."""
+    scene = tmp_path / "story.py"
+    scene.write_text(STORY_SCENE)
+    settings = {"scene_file": scene, "run_file": tiny_run_file, "manim_args": ("-r", "64,36", "--frame_rate", "5")}
+    one = render_video(RenderJob(output=tmp_path / "one.mp4", **settings), jobs=1, progress=False)
+    three = render_video(RenderJob(output=tmp_path / "three.mp4", **settings), jobs=3, progress=False)
+    assert len(three.chunks) == 3
+    for suffix in (".vtt", ".srt"):
+        whole = parse_subtitles(one.video.with_suffix(suffix).read_text())[1]
+        joined = parse_subtitles(three.video.with_suffix(suffix).read_text())[1]
+        assert [cue.text for cue in joined] == [cue.text for cue in whole] and len(whole) == 3
+        for a, b in zip(joined, whole):
+            assert (a.start, a.end) == pytest.approx((b.start, b.end), abs=2e-3)
+
+
+# -- the stage's pieces ----------------------------------------------------------------------------------
+
+def test_a_boundary_piece_far_from_the_data_is_stray(c1_run):
+    """A copy of the run whose boundary gains a second piece well away from every data point, and one near them."""
+    from dataclasses import replace
+
+    assert not stray_boundary(c1_run)  # the tiny run's boundary runs through its data
+    data = c1_run.x[0]
+    far = data.max(axis=0) + (data.max(axis=0) - data.min(axis=0))  # a data extent beyond the corner
+    for piece, stray in ((np.stack([far, far + 0.1]), True), (np.stack([data[0], data[0] + 0.1]), False)):
+        boundary = np.concatenate([c1_run.boundary, np.broadcast_to(piece, (c1_run.depth + 1, 2, 2))], axis=1)
+        offsets = np.append(c1_run.boundary_offsets, c1_run.boundary_offsets[-1] + 2)
+        assert stray_boundary(replace(c1_run, boundary=boundary, boundary_offsets=offsets)) == stray
+
+
+def test_the_run_in_words_names_data_network_and_width(c1_run):
+    words = run_in_words(c1_run)
+    assert words.startswith("Two spirals") and "residual (C1) tanh network" in words and "two neurons" in words
+
+
+def test_network_diagram_lights_the_layer_being_entered(small_run):
+    """At rest: that layer's neurons; moving into layer l: the connections into l (either way round); a staged
+    c0 path lights the connections for W x, adds the rims for + b, fills the neurons for the activation."""
+    view = LayerView(small_run, theme=THEME)
+    diagram = NetworkDiagram(view, anchor=[3.0, 3.0])
+    assert len(diagram.columns) == small_run.depth + 2 and [len(c) for c in diagram.columns[-2:]] == [2, 1]
+    assert diagram.lit(2.0) == ([], [], [2])
+    assert diagram.lit(1.0) == ([], [], [1])
+    assert diagram.lit(1.5)[0] == [2]
+    assert diagram.lit(1.4)[0] == [2]  # coming back from layer 2 towards 1: still the connections between
+    if view.motion.method == "staged":
+        assert diagram.lit(2.1) == ([3], [], []) and diagram.lit(2.5) == ([3], [3], [])
+        assert diagram.lit(2.9) == ([], [3], [3])
+    else:
+        assert diagram.lit(2.5) == ([3], [3], [])
+
+
+def test_worked_site_is_a_bounded_long_glyph_inside_the_data(small_run):
+    view = LayerView(small_run, theme=THEME)
+    site, magnify = worked_site(view, small_run.unbounded)
+    assert not small_run.unbounded[:, site].any()
+    low, high = small_run.x[0].min(axis=0), small_run.x[0].max(axis=0)
+    assert ((small_run.sites[0, site] > low) & (small_run.sites[0, site] < high)).all()
+    axes = np.linalg.svd(magnify * view.motion.glyph_maps(0.0)[site], compute_uv=False)
+    assert magnify > 0 and axes[0] / axes[1] > 1.5
+
+
+def test_legend_promises_only_what_the_view_draws(small_run):
+    """The dashed and unbounded rows are there exactly when the view draws such glyphs."""
+    view = LayerView(small_run, theme=THEME)
+    legend = StoryLegend(THEME, dashed=view.draws_dashes(), unbounded=bool(small_run.unbounded.any()))
+    assert len(legend.glyph_rows) == 1 + view.draws_dashes() + bool(small_run.unbounded.any())
+    dashed_seen = False
+    view.glyph_size.set_value(1.0)
+    view.fit_sites.set_value(1.0)
+    for layer in range(small_run.depth + 1):
+        view.time.set_value(layer)
+        view.follow_layer(view)
+        dashed_seen |= any(not np.array_equal(p[0], p[-1]) for f in view.glyphs.fields for p in f.get_subpaths())
+    assert dashed_seen == view.draws_dashes()
+
+
+# -- the default video -----------------------------------------------------------------------------------
+
+@pytest.mark.render
+def test_default_video_subtitles_are_readable(tiny_run_file, tmp_path, monkeypatch):
+    """The default video of a tiny run: at most 75 s; a cue per caption, none overlapping, each at least its
+    reading time; no formula written as plain text in a caption."""
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
+    monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
+    _, movie, duration = render_scene(load_scene_module("transform").LayerByLayer, tmp_path)
+    assert duration <= 75
+    cues = read_cues(movie.with_suffix(".vtt"))
+    assert len(cues) >= 10
+    for (start, end, text), following in zip(cues, [*cues[1:], (duration, duration, "")]):
+        assert end - start >= reading_seconds(text) - 1 / FPS, text
+        assert end <= following[0] + 1e-6
+        assert "J_L" not in text and "^T" not in text and "\u1d40" not in text
+    frames = decode(movie)
+    assert len(frames) == round(duration * FPS)
+    lit = lit_fraction(frames) > 0.005  # (T,)
+    assert (lit[2:-2] | lit[3:-1] | lit[4:]).all(), "(nearly) blank for longer than the card's crossfade to the stage"
+    assert (mean_change(frames) > 0.05).mean() > 0.3, "the video barely changes"
