@@ -16,7 +16,15 @@ from riemann_nn.render.colour import current_theme
 from riemann_nn.render.framing import Framing, PlotRegion
 from riemann_nn.render.marks import EllipseField, PointCloud
 from riemann_nn.render.space import OffsetCamera, SpaceView
-from riemann_nn.render.story import Subtitled, crossfade, crossfade_times, run_in_words, scene_path_method, scene_run
+from riemann_nn.render.story import (
+    Subtitled,
+    crossfade,
+    crossfade_times,
+    run_in_words,
+    scene_path_method,
+    scene_run,
+    window,
+)
 from riemann_nn.render.subtitles import reading_seconds
 from riemann_nn.render.text import SCHEME_NAMES, caption, formula, label
 from riemann_nn.render.views import LayerCounter
@@ -68,7 +76,7 @@ class LiftedRings(Subtitled, ThreeDScene):
     def hold(self, seconds: float) -> None:
         """The camera keeps turning: a hold is frames, not a still."""
         if seconds >= 1 / 15:
-            self.wait(seconds)
+            self.wait(seconds, frozen_frame=False)
 
     def read(self) -> None:
         self.hold(self.read_until - self.clock)
@@ -91,8 +99,8 @@ class LiftedRings(Subtitled, ThreeDScene):
         here = round(self.view.time.get_value())
         self.play(self.view.time.animate.set_value(to_layer), run_time=self.seconds_per_layer * abs(to_layer - here))
 
-    def title_card(self) -> None:
-        """The question and the run in words, full frame; then the stage."""
+    def title_card(self) -> VGroup:
+        """The question and the run in words, full frame; it leaves as the stage comes (the first caption)."""
         facts = f"{self.run.name}  \u00b7  train accuracy {100 * self.run.meta['training']['accuracy']:.0f}%"
         card = VGroup(label(self.question, self.theme, font_size=40, bold=True),
                       label(run_in_words(self.run), self.theme, font_size=24, color=self.theme.muted),
@@ -103,8 +111,7 @@ class LiftedRings(Subtitled, ThreeDScene):
         self.subtitles.open_cue(self.question, self.next_play(0.0))
         self.play(card.animate.set_opacity(1), run_time=0.8)
         self.hold(max(1.8, reading_seconds(self.question)))
-        self.subtitles.close_cue(self.next_play(0.35))
-        self.play(FadeOut(card, run_time=0.5), run_time=0.5)
+        return card
 
     # -- the blocks of the panel ------------------------------------------------------------------------------
     def header(self) -> VGroup:
@@ -136,13 +143,16 @@ class LiftedRings(Subtitled, ThreeDScene):
 
     def construct(self):
         # 0. The question; the data in the plane z = 0 of 3-space.
-        self.title_card()
+        card = self.title_card()
         counter = LayerCounter(self.view, anchor=[PANEL_LEFT, 2.78], font_size=28)
         header = self.header()
         self.view.opacity.set_value(0.0)
         self.add(self.view)
+        arrive = window(0.0, 0.8)  # the stage comes as the card goes: never an empty frame
         self.say("Three neurons per layer: the input plane sits in 3-space, flat, at height zero.",
-                 self.view.opacity.animate.set_value(1.0), FadeIn(self.fixed(header)), FadeIn(self.fixed(counter)))
+                 FadeOut(card, rate_func=window(0.0, 0.35)), self.view.opacity.animate(rate_func=arrive).set_value(1.0),
+                 FadeIn(self.fixed(header), rate_func=arrive), FadeIn(self.fixed(counter), rate_func=arrive),
+                 run_time=1.4)
         # 1. Forward: the plane bends into a surface and the disc rises.
         self.say("Follow the plane through the layers: it bends into a surface.")
         self.sweep(self.depth // 2)

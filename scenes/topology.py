@@ -15,7 +15,7 @@ scenes; subtitles are written beside the video.
 import dataclasses
 
 import numpy as np
-from manim import DOWN, LEFT, FadeIn, VGroup
+from manim import DOWN, LEFT, FadeIn, FadeOut, VGroup
 
 from riemann_nn.errors import RiemannNNError
 from riemann_nn.folds import carry, circle, fold_curve
@@ -34,6 +34,7 @@ from riemann_nn.render.story import (
     StoryLegend,
     run_header,
     scene_path_method,
+    window,
 )
 from riemann_nn.render.text import formula, label
 from riemann_nn.render.views import LayerCounter, LayerView, site_cell
@@ -119,7 +120,7 @@ class RingsInThePlane(LayerStory):
 
     def fold_act(self) -> None:
         """Swap in the net with large steps, its cells coloured by orientation, and sweep it to its half-planes."""
-        run = preset_run(self.fold_preset)
+        run = self.fold_run()
         old = [self.view, self.header, self.diagram, self.counter, self.legend]
         motion = LayerMotion(run, method=scene_path_method(run))
         motion_view = LayerView(run, theme=self.theme, motion=motion, glyph_size=1.0,
@@ -135,15 +136,22 @@ class RingsInThePlane(LayerStory):
         self.counter = LayerCounter(motion_view, anchor=(PANEL_LEFT, COUNTER_Y), font_size=28,
                                     stage_anchor=(PANEL_LEFT + PANEL_WIDTH, COUNTER_Y))
         self.legend = self.fold_legend()
-        self.hide(*old)
         accuracy = 100 * run.meta["training"]["accuracy"]
-        self.show(self.view, self.header, self.diagram, self.counter, self.legend.data,
-                  caption=f"Now large steps (dt = {run.dt:g}): this network separates the rings, {accuracy:.0f}%.")
+        self.read()
+        captions = self.caption_animations(f"Now large steps (dt = {run.dt:g}): this network separates the rings, "
+                                           f"{accuracy:.0f}%.", run_time=1.6)
+        new = [self.view, self.header, self.diagram, self.counter, self.legend.data]
+        self.play(*[FadeOut(m, rate_func=window(0.0, 0.45)) for m in old],
+                  *[FadeIn(m, rate_func=window(0.35, 1.0)) for m in new], *captions, run_time=1.6)
         self.add(fold)  # after the view: it draws with the framing the view chose in the same frame
         self.say("Red cells: the ones the network turns over (det J_L < 0). The red curves, det J_L = 0: where it "
                  "folds the plane.", fold.reveal.animate.set_value(1.0))
         self.sweep(self.depth, caption="Watch the red band fold under the rest of the plane.")
         self.half_planes("Folded over, the ring lies on one side of the line: the plane was folded, not bent.")
+
+    def fold_run(self):
+        """The second act's network: ``fold_preset``, trained and cached on first use."""
+        return preset_run(self.fold_preset)
 
     def fold_legend(self) -> StoryLegend:
         """The second act's legend: classes, the decision boundary, cells as they are and turned over, the fold."""
