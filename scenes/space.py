@@ -170,7 +170,7 @@ class LiftedRings(Subtitled, ThreeDScene):
         self.say("This is the metric the surface induces on the input: as for width 2, one ellipse per site.",
                  FadeIn(panel))
         rule = formula(r"g_0 = (J_L P)^{\top} (J_L P)", "g_0 = (J_L P)^T (J_L P)", self.theme, font_size=30)
-        rule.move_to([PANEL_LEFT, -0.5, 0], aligned_edge=LEFT)
+        rule.move_to([PANEL_LEFT, -0.2, 0], aligned_edge=LEFT)
         self.say("J_L, how the last layer moves with the input, is 3x3; P keeps the input's two directions.",
                  FadeIn(self.fixed(rule)))
         self.say("Carried forward again, every ellipse ends as a circle on the lifted surface.")

@@ -141,8 +141,8 @@ class RingsInThePlane(LayerStory):
         captions = self.caption_animations(f"Now large steps (dt = {run.dt:g}): this network separates the rings, "
                                            f"{accuracy:.0f}%.", run_time=1.6)
         new = [self.view, self.header, self.diagram, self.counter, self.legend.data]
-        self.play(*[FadeOut(m, rate_func=window(0.0, 0.45)) for m in old],
-                  *[FadeIn(m, rate_func=window(0.35, 1.0)) for m in new], *captions, run_time=1.6)
+        self.play(*[FadeOut(m, rate_func=window(0.0, 0.42)) for m in old],  # one act after the other, never both
+                  *[FadeIn(m, rate_func=window(0.42, 1.0)) for m in new], *captions, run_time=1.6)
         self.add(fold)  # after the view: it draws with the framing the view chose in the same frame
         self.say("Red cells: the ones the network turns over (det J_L < 0). The red curves, det J_L = 0: where it "
                  "folds the plane.", fold.reveal.animate.set_value(1.0))

@@ -469,3 +469,24 @@ def test_cli_plane_commands_refuse_width_3_in_one_line(tmp_path, command, fragme
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], result.output
     assert not sheet.exists()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_standardisation_folds_into_a_width_3_net(scheme):
+    """With inputs lifted to (x, y, 0), the standardisation's mean is (mx, my, 0): the folded width-3 net on the
+    lifted data equals the trained net on the lifted standardised data, read in data coordinates, same logits."""
+    from riemann_nn.standardize import Standardization
+
+    rng = np.random.default_rng(8)
+    weight, bias = rng.normal(size=(3, 3, 3)), rng.normal(size=(3, 3))
+    head_weight, head_bias = rng.normal(size=3), np.array(-0.2)
+    x = rng.normal(size=(40, 2)) * 300.0 + np.array([-2e3, 5e2])
+    standard = Standardization.of(x)
+    w2, b2, hw2, hb2, dt2 = standard.to_data_units(weight, bias, head_weight, head_bias, scheme=scheme, dt=0.6)
+    trained = reference_layers(weight, bias, lift(standard.apply(x), 3), scheme=scheme, act=np.tanh, dt=0.6)
+    shown = reference_layers(w2, b2, lift(x, 3), scheme=scheme, act=np.tanh, dt=dt2)
+    lifted_mean = np.append(standard.mean, 0.0)
+    expected = (np.concatenate([lift(x, 3)[None], trained[1:]]) if scheme == "c0"
+                else standard.scale * trained + lifted_mean)
+    np.testing.assert_allclose(shown, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())
+    np.testing.assert_allclose(shown[-1] @ hw2 + hb2, trained[-1] @ head_weight + head_bias, rtol=1e-9, atol=1e-9)
