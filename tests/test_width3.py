@@ -393,9 +393,9 @@ def test_stretch_glyphs_are_refused_for_width_3_before_training(monkeypatch):
 
 def test_sheet_and_plane_scenes_refuse_width_3(monkeypatch, tmp_path):
     """The sheet and the plane scenes' ``scene_run`` refuse a width-3 run in one line that says where to look."""
-    from riemann_nn.render.story import scene_run
-    from riemann_nn.render.sheet import build_sheet
     from riemann_nn.render.colour import current_theme
+    from riemann_nn.render.sheet import build_sheet
+    from riemann_nn.render.story import scene_run
 
     run = tiny_run("c1")
     with pytest.raises(ConfigError, match="the sheet shows width-2 networks; w3-c1 has width 3"):
