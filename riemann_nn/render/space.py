@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from manim import CapStyleType, ValueTracker, VGroup, VMobject
+from manim import CapStyleType, Mobject, ValueTracker, VGroup, VMobject
 from manim.camera.three_d_camera import ThreeDCamera
 
 from ..interpolate import LayerMotion
@@ -175,7 +175,7 @@ class SpaceView(VGroup):
     def framing(self) -> SpaceFraming:
         return SpaceFraming.fit(self.motion.points(self.time.get_value()), size=self.size)
 
-    def follow_layer(self, mobject: SpaceView) -> None:
+    def follow_layer(self, mobject: Mobject) -> None:
         """Redraw everything at the tracker's time, and order the classes around the head's plane."""
         t, opacity = self.time.get_value(), self.opacity.get_value()
         points = self.motion.points(t)  # (N, 3)
