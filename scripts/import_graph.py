@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("model",),
     ("train",),
     ("export",),
-    ("cache", "geodesic", "interpolate"),
+    ("cache", "geodesic", "interpolate", "folds"),
     ("environment",),
     ("render", "jobs"),
     ("scenes",),
