@@ -114,7 +114,7 @@ def presets_command() -> None:
 
     for name, preset in PRESETS.items():
         m, d = preset.model, preset.dataset
-        click.echo(f"{name:18s} {d.name:9s} {m.scheme} {m.activation:8s} depth {m.depth:2d}  {preset.description}")
+        click.echo(f"{name:18s} {d.name:9s} {m.scheme} {m.activation:8s} depth {m.depth:3d}  {preset.description}")
 
 
 @main.command("train")
@@ -136,14 +136,16 @@ def presets_command() -> None:
 @click.option("--lr", type=float, help="Learning rate.")
 @click.option("--weight-decay", type=float, help="AdamW weight decay.")
 @click.option("--seed", type=int, help="Seed of the initial weights.")
+@click.option("--checkpoints", type=int,
+              help="Keep K parameter snapshots at log-spaced iterations, the first and the last included [0: none].")
 @click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), help="How glyphs draw the metric.")
 @click.option("--standardize", is_flag=True,
               help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, width,
-                  step_lipschitz, dt, init_gain, iterations, lr, weight_decay, seed, convention, standardize, output,
-                  quiet) -> None:
+                  step_lipschitz, dt, init_gain, iterations, lr, weight_decay, seed, checkpoints, convention,
+                  standardize, output, quiet) -> None:
     """Train a network and write its Run file."""
     from .export import build_run
     from .outputs import check_output
@@ -156,7 +158,7 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
                       standardize=True if standardize else None),
         model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain, width=width,
                     step_lipschitz=step_lipschitz),
-        training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed),
+        training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed, checkpoints=checkpoints),
         geometry=given(convention=convention),
     )
     config = config.replace(name=run_name(base, config) if preset is not None else _custom_name(config))
@@ -180,7 +182,8 @@ CHANGE_LABELS = {
     ("model", "scheme"): "", ("model", "activation"): "", ("model", "depth"): "depth", ("model", "dt"): "dt",
     ("model", "init_gain"): "gain", ("model", "width"): "width", ("model", "step_lipschitz"): "lip",
     ("training", "iterations"): "it", ("training", "lr"): "lr",
-    ("training", "weight_decay"): "wd", ("training", "seed"): "seed", ("geometry", "convention"): "",
+    ("training", "weight_decay"): "wd", ("training", "seed"): "seed", ("training", "checkpoints"): "ckpt",
+    ("geometry", "convention"): "",
 }
 
 
@@ -223,6 +226,7 @@ def _run_size(config) -> int:
     points = d.n if d.csv is None else _line_count(d.csv)
     sites, grid = g.sites_per_side**2, 2 * g.grid_lines * g.grid_samples
     floats = (depth + 1) * (2 * points + 2 * grid + 13 * sites) + 2 * config.training.iterations
+    floats += config.training.checkpoints * (6 * depth + 6)  # parameters, iteration, loss, accuracy per snapshot
     return 8 * floats * config.model.width**2 // 4  # width 3: coordinates of 3-space, 3x3 Jacobians and metrics
 
 
@@ -278,6 +282,7 @@ def info_command(run_file, as_json) -> None:
         low, high = run.x[layer].min(axis=0), run.x[layer].max(axis=0)
         ranges = "".join(f"[{low[k]:9.3g}, {high[k]:9.3g}]  " for k in range(run.width))
         click.echo(f"  {layer:5d}  {ranges}{int(run.degenerate[layer].sum()):6d}")
+    _echo_checkpoints(run)
 
 
 def invertibility_lines(run) -> list[str]:
@@ -303,6 +308,18 @@ def invertibility_lines(run) -> list[str]:
     return lines
 
 
+def _echo_checkpoints(run) -> None:
+    """The training snapshots, one line each: iteration, loss, accuracy (or that there are none)."""
+    checkpoints = run.checkpoints
+    if checkpoints is None:
+        click.echo("  checkpoints  none (train with --checkpoints K to keep snapshots)")
+        return
+    click.echo(f"  checkpoints  {len(checkpoints)} snapshots of the parameters through training")
+    click.echo("      iteration      loss   accuracy")
+    for iteration, loss, accuracy in zip(checkpoints.iteration, checkpoints.loss, checkpoints.accuracy):
+        click.echo(f"      {int(iteration):9d}  {loss:8.4g}   {accuracy:8.4f}")
+
+
 @main.command("sheet")
 @click.argument("run_file", type=click.Path(dir_okay=False))
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
@@ -311,18 +328,29 @@ def invertibility_lines(run) -> list[str]:
 @click.option("--columns", type=int, help="Panels per row [a near-square grid: 4 for 11 panels].")
 @click.option("--width", type=int, default=2400, show_default=True, help="Image width in pixels.")
 @click.option("--no-glyphs", is_flag=True, help="Leave out the metric glyphs.")
-def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
-    """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line)."""
+@click.option("--checkpoints", "checkpoint_panels", type=int, is_flag=False, flag_value=6, default=None,
+              metavar="[N]", help="Instead: the input plane at N of the run's training checkpoints [N: 6].")
+def sheet_command(run_file, output, theme, columns, width, no_glyphs, checkpoint_panels) -> None:
+    """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line), or with
+    --checkpoints the input plane at a few moments of training."""
     from .outputs import check_output
     from .render.colour import current_theme
-    from .render.sheet import save_sheet
     from .run import load_run
 
     run = load_run(run_file)
     chosen = current_theme(theme)
-    path = Path(output) if output else Path("media") / "images" / f"{run.name}-sheet-{chosen.name}.png"
+    kind = "sheet" if checkpoint_panels is None else "checkpoints"
+    path = Path(output) if output else Path("media") / "images" / f"{run.name}-{kind}-{chosen.name}.png"
     check_output(path, inputs=[run_file], create_parent=True)
-    save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
+    if checkpoint_panels is None:
+        from .render.sheet import save_sheet
+
+        save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
+    else:
+        from .render.checkpoint_sheet import save_checkpoint_sheet
+
+        save_checkpoint_sheet(run, path, theme=chosen, panels=checkpoint_panels, columns=columns, width=width,
+                              glyphs=not no_glyphs)
     click.echo(f"wrote {path}")
 
 
@@ -331,13 +359,14 @@ def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
 @click.option("--from", "start", required=True, metavar="X,Y", help="Start point, in input coordinates.")
 @click.option("--to", "end", required=True, metavar="X,Y", help="End point, in input coordinates.")
 @click.option("--points", type=int, default=64, show_default=True, callback=lambda _, __, value: _path_points(value),
-              help="Points of the path, ends included.")
+              help="Fewest points of the path, ends included; more are inserted where the net bends it.")
 @click.option("--method", default="auto", show_default=True,
-              help="auto (lift the last layer's chord, else minimise the energy), lift or energy.")
+              help="auto (lift the last layer's chord, else graph), lift, graph (a grid search over the input, "
+                   "refined) or energy (a local minimum from the straight segment).")
 @click.option("--json", "as_json", is_flag=True, help="Print the path and the lengths as JSON.")
 def geodesic_command(run_file, start, end, points, method, as_json) -> None:
     """Shortest path between two input points under the pulled-back metric g_0 = J_L^T J_L, and its length
-    beside the straight segment's."""
+    beside the straight segment's. Every length is that of a polyline, each segment mapped through the net."""
     from .geodesic import shortest_path
     from .run import load_run
 
@@ -349,12 +378,13 @@ def geodesic_command(run_file, start, end, points, method, as_json) -> None:
         click.echo(json.dumps({
             "points": path.points.tolist(), "length": path.length, "euclidean": path.euclidean,
             "output_distance": path.output_distance, "straight_length": path.straight_length,
-            "method": path.method,
-        }))
+            "chord_length": path.chord_length, "method": path.method,
+        }, allow_nan=False))  # shortest_path refuses non-finite lengths; never print NaN or Infinity
         return
     click.echo(f"{run_file}: shortest path under g_0 from ({a[0]:g}, {a[1]:g}) to ({b[0]:g}, {b[1]:g}), "
-               f"{points} points, found by {path.method}")
-    click.echo(f"  Riemannian length   {path.length:.6g}   (straight input segment: {path.straight_length:.6g})")
+               f"{len(path.points)} points, found by {path.method}")
+    click.echo(f"  Riemannian length   {path.length:.6g}   (the returned polyline's; "
+               f"straight input segment: {path.straight_length:.6g})")
     click.echo(f"  output distance     {path.output_distance:.6g}   |x_L(to) - x_L(from)|: no path is shorter")
     click.echo(f"  Euclidean distance  {path.euclidean:.6g}   |to - from| in the input")
 

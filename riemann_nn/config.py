@@ -24,6 +24,7 @@ MAX_DEPTH = 1000
 MAX_POINTS = 1_000_000
 MAX_ITERATIONS = 10_000_000
 MAX_SEED = 2**63 - 1
+MAX_CHECKPOINTS = 1000  # parameter snapshots of one training; a film needs tens, a figure a handful
 # Input coordinates beyond this are refused: squares and products of coordinates and of their inverse scales
 # (metrics, norms, glyph axes) must stay far from float64's overflow at 1.8e308 and underflow below 1e-308.
 MAX_COORDINATE = 1e100
@@ -114,18 +115,27 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Full-batch AdamW: ``iterations`` steps at learning rate ``lr``; ``seed`` fixes the initial weights."""
+    """Full-batch AdamW: ``iterations`` steps at learning rate ``lr``; ``seed`` fixes the initial weights.
+
+    ``checkpoints`` > 0 keeps that many parameter snapshots at log-spaced iterations, the initial (iteration 0)
+    and the final parameters (iteration ``iterations``) always among them; 0 keeps none.
+    """
 
     iterations: int = 200
     lr: float = 0.005
     weight_decay: float = 0.05
     seed: int = 0
+    checkpoints: int = 0
 
     def __post_init__(self) -> None:
         check_int(self.iterations, "iterations", low=1, high=MAX_ITERATIONS)
         check_float(self.lr, "lr", low=0.0, low_open=True)
         check_float(self.weight_decay, "weight_decay", low=0.0)
         check_int(self.seed, "seed", low=0, high=MAX_SEED)
+        check_int(self.checkpoints, "checkpoints", low=0, high=MAX_CHECKPOINTS)
+        if self.checkpoints == 1 or self.checkpoints > self.iterations + 1:
+            raise ConfigError(f"checkpoints must be 0 (none) or from 2 (the initial and the final parameters) to "
+                              f"iterations + 1 ({min(self.iterations + 1, MAX_CHECKPOINTS)}), got {self.checkpoints}")
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from . import level_sets, metric
 from ._version import __version__
+from .checkpoints import Checkpoints
 from .config import GeometryConfig, ModelConfig, RunConfig
 from .data import load_csv, make_dataset
 from .errors import ConfigError
@@ -20,8 +23,9 @@ from .standardize import Standardization
 # Part of every cache key: bump it whenever build_run exports something new or different, so cached runs
 # made by an older build are trained afresh instead of silently lacking it (2: the decision boundary;
 # 3: g_L = I where the last chart collapses; 4: unbounded glyphs flagged, the glyph scale from well-conditioned
-# sites within min_circle..max_circle of the last layer, collapsed charts inverted by metric.invert_chart).
-EXPORT_GENERATION = 4
+# sites within min_circle..max_circle of the last layer, collapsed charts inverted by metric.invert_chart;
+# 5: training checkpoints when TrainConfig.checkpoints > 0).
+EXPORT_GENERATION = 5
 
 
 def load_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -121,10 +125,13 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     head_weight = model.head_weight.detach().numpy().copy()  # (d,)
     head_bias = model.head_bias.detach().numpy().copy()  # ()
     m = config.model
+    checkpoints = result.checkpoints
     if standard is not None:  # the same network rewritten to act on the data's own coordinates
         weight, bias, head_weight, head_bias, dt = standard.to_data_units(weight, bias, head_weight, head_bias,
                                                                           scheme=m.scheme, dt=m.dt)
         m = dataclasses.replace(m, dt=dt)
+        if checkpoints is not None:
+            checkpoints = _checkpoints_in_data_units(checkpoints, standard, dt=dt)
 
     def layers(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., d)
         return propagate(weight, bias, lift(points, m.width), scheme=m.scheme, activation=m.activation, dt=m.dt)
@@ -182,6 +189,7 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
         accuracy=result.accuracy, degenerate=metric.rank_deficient(metric.in_plane(jacobian)), clipped=clipped,
         unbounded=metric.unbounded_glyphs(jacobian),
         boundary=layers(boundary), boundary_offsets=boundary_offsets,
+        **(checkpoints.run_arrays() if checkpoints is not None else {}),
     )
 
 
@@ -202,6 +210,71 @@ def _width_meta(model: ModelConfig, weight: np.ndarray) -> dict:
     if model.step_lipschitz is not None:
         meta["step_lipschitz"] = model.step_lipschitz
     return meta
+
+def _checkpoints_in_data_units(checkpoints: Checkpoints, standard: Standardization, *, dt: float) -> Checkpoints:
+    """Every snapshot rewritten as the final parameters are (``Standardization.to_data_units``), so that the
+    last one stays equal to them and all of them act on the data's own coordinates with the step ``dt``."""
+    rewritten = [standard.to_data_units(*parameters, scheme=checkpoints.scheme, dt=checkpoints.dt)[:4]
+                 for parameters in zip(checkpoints.weight, checkpoints.bias, checkpoints.head_weight,
+                                       checkpoints.head_bias)]
+    weight, bias, head_weight, head_bias = (np.stack(arrays) for arrays in zip(*rewritten))
+    return checkpoints.replace(weight=weight, bias=bias, head_weight=head_weight, head_bias=head_bias, dt=dt)
+
+
+def run_at_checkpoint(run: Run, position: float, *, scale: float | None = None) -> Run:
+    """``run``'s network as it was during training, at ``position`` in ``[0, K-1]`` of its checkpoints (between
+    two snapshots the parameters are interpolated: ``Checkpoints.at``), exported on the Run's own data, glyph
+    sites and grid lines: coordinates, Jacobians, metrics, glyphs (of scale ``scale``, by default the Run's),
+    their flags and the decision boundary, all recomputed from the snapshot's parameters.
+
+    ``meta.training`` holds the snapshot's loss and accuracy (recomputed) and keeps the whole history; the
+    result has no checkpoints of its own. Raises ``ConfigError`` for a run without checkpoints or a position
+    outside them.
+    """
+    state = Checkpoints.of_run(run).at(position)
+    e = run.meta["ellipse"]
+    scale = float(e["scale"] if scale is None else scale)
+    jacobian = state.jacobians(run.sites[0])  # (L+1, M, 2, 2)
+    to_last = metric.layer_to_last(jacobian)  # (L+1, M, 2, 2)
+    x = state.layers(run.x[0])  # (L+1, N, 2)
+    max_axis = e.get("max_axis_fraction", GeometryConfig().max_axis) * layer_extents(x)  # (L+1,)
+    if run.width == 2:
+        ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
+                                                     convention=e["convention"])
+    else:
+        ellipse, clipped = metric.plane_ellipses(jacobian, scale=scale, max_axis=max_axis[:, None])
+    vertices, offsets = state.boundary(np.asarray(run.meta["geometry"]["bounds"], float))
+    logits = x[-1] @ state.head_weight + state.head_bias  # (N,)
+    meta = copy.deepcopy(run.meta)
+    meta["training"].update(loss=float(np.mean(np.logaddexp(0.0, logits) - run.y * logits)),
+                            accuracy=float(np.mean((logits > 0) == (run.y == 1))))
+    meta["ellipse"].update(scale=scale, max_axis=max_axis.tolist())
+    return Run(
+        meta=meta, x=x, y=run.y, grid=state.layers(run.grid[0]), sites=state.layers(run.sites[0]),
+        jacobian=jacobian, metric=metric.metric_of_factor(to_last), ellipse=ellipse, weight=state.weight,
+        bias=state.bias, head_weight=state.head_weight, head_bias=np.array(state.head_bias), loss=run.loss,
+        accuracy=run.accuracy, degenerate=metric.rank_deficient(metric.in_plane(jacobian)), clipped=clipped,
+        unbounded=metric.unbounded_glyphs(jacobian), boundary=state.layers(vertices), boundary_offsets=offsets,
+    )
+
+
+def input_glyph_scale(run: Run, positions: Sequence[float]) -> float:
+    """One glyph scale for ``run``'s input glyphs at several checkpoint positions: the median input glyph's major
+    semi-axis, over the well-conditioned sites of all of them, is ``glyph_size`` site spacings (as
+    ``glyph_scale`` chooses it for one network), so that the glyphs of different moments compare."""
+    checkpoints = Checkpoints.of_run(run)
+    sites = run.sites[0]  # (M, 2)
+    factors = np.concatenate([metric.in_plane(checkpoints.at(p).jacobians(sites)[-1])
+                              for p in positions])  # (P*M, d, 2) J_L P = M_0 P
+    sound = ~metric.rank_deficient(factors)
+    if not sound.any():
+        return float(run.meta["ellipse"]["scale"])
+    unit, _ = metric.ellipses_of_factor(factors[sound], scale=1.0, max_axis=np.inf,
+                                        convention=run.meta["ellipse"]["convention"])
+    bounds = np.asarray(run.meta["geometry"]["bounds"], float)
+    spacing = float((bounds[1] - bounds[0]).min()) / run.meta["geometry"]["sites_per_side"]
+    glyph_size = run.meta["ellipse"].get("glyph_size", GeometryConfig().glyph_size)
+    return float(glyph_size * spacing / np.median(unit[:, 0]))
 
 
 def _dataset_meta(config: RunConfig, *, n: int) -> dict:

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .checkpoints import RUN_KEYS as CHECKPOINT_KEYS
+from .checkpoints import Checkpoints
 from .config import ACTIVATIONS, CONVENTIONS, MAX_SEED, SCHEMES, WIDTHS, check_name
 from .errors import ConfigError, RunFileError
 from .outputs import atomic_write
@@ -74,6 +76,15 @@ class Run:
     # (L+1, M) bool: the metric glyph is unbounded there (the chart collapsed or g_l has a kernel). Files of
     # older builds lack it; it is then derived from the Jacobians (``metric.unbounded_glyphs``).
     unbounded: np.ndarray | None = None
+    # Optional: K parameter snapshots through training (TrainConfig.checkpoints; checkpoints.py recomputes
+    # coordinates, metrics and the boundary from them). All seven or none.
+    checkpoint_iteration: np.ndarray | None = None  # (K,) int, rising from 0 to meta.training.iterations
+    checkpoint_weight: np.ndarray | None = None  # (K, L, 2, 2)
+    checkpoint_bias: np.ndarray | None = None  # (K, L, 2)
+    checkpoint_head_weight: np.ndarray | None = None  # (K, 2)
+    checkpoint_head_bias: np.ndarray | None = None  # (K,)
+    checkpoint_loss: np.ndarray | None = None  # (K,)
+    checkpoint_accuracy: np.ndarray | None = None  # (K,)
 
     def __post_init__(self) -> None:
         if self.unbounded is None:
@@ -105,6 +116,11 @@ class Run:
     @property
     def name(self) -> str:
         return self.meta.get("name", "run")
+
+    @property
+    def checkpoints(self) -> Checkpoints | None:
+        """The training snapshots, or None for a run trained without checkpoints."""
+        return None if self.checkpoint_iteration is None else Checkpoints.of_run(self)
 
     def boundary_polylines(self, layer: int) -> list[np.ndarray]:
         """The decision boundary's components in layer ``layer``'s coordinates (empty for older files)."""
@@ -147,11 +163,13 @@ def _expected_shapes(run_arrays: dict, width: int) -> dict[str, tuple]:
 _RANKS = {"weight": 3, "y": 1, "grid": 4, "sites": 3, "loss": 1}
 OPTIONAL_KEYS = ("boundary", "boundary_offsets")
 DERIVED_KEYS = ("unbounded",)  # stored, but derivable when a file lacks them
-ARRAY_KEYS = tuple(f.name for f in fields(Run) if f.name not in ("meta", *OPTIONAL_KEYS, *DERIVED_KEYS))
+ARRAY_KEYS = tuple(f.name for f in fields(Run)
+                   if f.name not in ("meta", *OPTIONAL_KEYS, *DERIVED_KEYS, *CHECKPOINT_KEYS))
 
 
 _KINDS = {**{key: "f" for key in (*FLOAT_KEYS, "boundary")}, "y": "iu", "boundary_offsets": "iu",
-          "degenerate": "b", "clipped": "b", "unbounded": "b", "meta": "U"}
+          "degenerate": "b", "clipped": "b", "unbounded": "b", "meta": "U",
+          **{key: "f" for key in CHECKPOINT_KEYS}, "checkpoint_iteration": "iu"}
 _KIND_NAMES = {"f": "a float dtype", "iu": "an integer dtype", "b": "bool", "U": "a string"}
 
 
@@ -198,6 +216,7 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
     _validate_boundary(arrays, source)
     _validate_meta(meta, arrays, source)
     _validate_input_plane(arrays, source)
+    _validate_checkpoints(arrays, meta, source)
 
 
 def _validate_boundary(arrays: dict, source: str) -> None:
@@ -242,6 +261,41 @@ def _validate_input_plane(arrays: dict, source: str) -> None:
     for key in ("x", "grid", "sites", "boundary"):
         if arrays.get(key) is not None and (arrays[key][0][..., 2:] != 0).any():
             raise RunFileError(f"{source}: key {key!r} at layer 0 leaves the input plane z = 0 of a width-3 network")
+
+
+def _validate_checkpoints(arrays: dict, meta: dict, source: str) -> None:
+    """The training snapshots: all seven keys or none; K >= 2 of them at strictly rising iterations from 0 to
+    meta.training.iterations; each parameter array shaped as the net's, finite; the last equal to the final
+    parameters; losses >= 0 and accuracies in [0, 1]."""
+    present = [key for key in CHECKPOINT_KEYS if arrays.get(key) is not None]
+    if not present:
+        return
+    if len(present) != len(CHECKPOINT_KEYS):
+        missing = [key for key in CHECKPOINT_KEYS if key not in present]
+        raise RunFileError(f"{source}: the checkpoint keys come together; {', '.join(missing)} missing")
+    iteration = arrays["checkpoint_iteration"]
+    if iteration.ndim != 1 or iteration.dtype.kind not in "iu" or len(iteration) < 2:
+        raise RunFileError(f"{source}: key 'checkpoint_iteration' must hold at least 2 integer iterations")
+    final = meta["training"]["iterations"]
+    if iteration[0] != 0 or iteration[-1] != final or (np.diff(iteration) <= 0).any():
+        raise RunFileError(f"{source}: key 'checkpoint_iteration' must rise strictly from 0 to {final} "
+                           "(meta.training.iterations)")
+    count = len(iteration)
+    parameters = ("weight", "bias", "head_weight", "head_bias")
+    shapes = {**{f"checkpoint_{name}": (count, *arrays[name].shape) for name in parameters},
+              "checkpoint_loss": (count,), "checkpoint_accuracy": (count,)}
+    for key, shape in shapes.items():
+        if arrays[key].shape != shape:
+            raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, expected {shape}")
+        if arrays[key].dtype.kind != "f" or not np.isfinite(arrays[key]).all():
+            raise RunFileError(f"{source}: key {key!r} must hold finite floats")
+    for name in parameters:
+        if not np.array_equal(arrays[f"checkpoint_{name}"][-1], arrays[name]):
+            raise RunFileError(f"{source}: the last checkpoint's {name.replace('_', ' ')} differs from the final "
+                               f"{name!r}")
+    losses, accuracies = arrays["checkpoint_loss"], arrays["checkpoint_accuracy"]
+    if (losses < 0).any() or ((accuracies < 0) | (accuracies > 1)).any():
+        raise RunFileError(f"{source}: the checkpoints must hold losses >= 0 and accuracies in [0, 1]")
 
 
 # ---- meta: every section and field the code reads --------------------------------------------------------
@@ -433,7 +487,7 @@ def save_run(run: Run, path: str | os.PathLike) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise ConfigError(f"save_run needs a file path, got {type(path).__name__}")
     arrays = {key: np.asarray(getattr(run, key)) for key in ARRAY_KEYS}
-    arrays.update({key: np.asarray(getattr(run, key)) for key in OPTIONAL_KEYS + DERIVED_KEYS
+    arrays.update({key: np.asarray(getattr(run, key)) for key in OPTIONAL_KEYS + DERIVED_KEYS + CHECKPOINT_KEYS
                    if getattr(run, key) is not None})
     validate(arrays, run.meta, source=str(path))
     members: dict[str, Any] = {"meta": np.array(json.dumps(run.meta, sort_keys=True, allow_nan=False)), **arrays}
@@ -470,7 +524,7 @@ def load_run(path: str | os.PathLike) -> Run:
 
 def _read_members(archive: zipfile.ZipFile, size: int, source: str) -> dict[str, np.ndarray]:
     """The known members of the archive as arrays, after checking every size they declare."""
-    wanted = {f"{key}.npy": key for key in ("meta", *ARRAY_KEYS, *OPTIONAL_KEYS, *DERIVED_KEYS)}
+    wanted = {f"{key}.npy": key for key in ("meta", *ARRAY_KEYS, *OPTIONAL_KEYS, *DERIVED_KEYS, *CHECKPOINT_KEYS)}
     chosen: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
         key = wanted.get(info.filename)

@@ -153,7 +153,11 @@ class GeodesicOverlay(VGroup):
 
         s = np.linspace(0.0, 1.0, segment_samples)[:, None]  # (S, 1)
         segments = np.stack([p.points[0] + s * (p.points[-1] - p.points[0]) for p in pairs])  # (C, S, 2)
-        self.geodesic_layers = through_layers(np.stack([p.points for p in pairs]))  # (L+1, C, K, 2)
+        # Paths come with as many points as their bends need: pad each with its end point to one length.
+        longest = max(len(p.points) for p in pairs)
+        padded = np.stack([np.concatenate([p.points, np.repeat(p.points[-1:], longest - len(p.points), axis=0)])
+                           for p in pairs])  # (C, K, 2)
+        self.geodesic_layers = through_layers(padded)  # (L+1, C, K, 2)
         self.segment_layers = through_layers(segments)  # (L+1, C, S, 2)
         self.end_layers = self.segment_layers[:, :, [0, -1]]  # (L+1, C, 2, 2)
         self.dash = dash

@@ -490,3 +490,22 @@ def test_standardisation_folds_into_a_width_3_net(scheme):
                 else standard.scale * trained + lifted_mean)
     np.testing.assert_allclose(shown, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())
     np.testing.assert_allclose(shown[-1] @ hw2 + hb2, trained[-1] @ head_weight + head_bias, rtol=1e-9, atol=1e-9)
+
+
+def test_width_3_checkpoints_keep_the_weights_the_layers_use():
+    """With step_lipschitz and checkpoints, the snapshots hold the spectrally normalised weights (so the last
+    equals the Run's and the file validates), and the network at the last checkpoint, recomputed in numpy,
+    reproduces the width-3 Run's coordinates, Jacobians, glyphs and flags."""
+    from riemann_nn.export import run_at_checkpoint
+
+    run = build_run(RunConfig(
+        name="w3-film", dataset=DatasetConfig("rings", n=120, noise=0.02, seed=0), model=MODELS["c1"],
+        training=TrainConfig(iterations=30, lr=0.05, weight_decay=0.0, seed=0, checkpoints=4),
+        geometry=GeometryConfig(sites_per_side=4, grid_lines=4, grid_samples=9)), progress=False)
+    bounds = 0.5 * np.linalg.norm(run.checkpoint_weight, ord=2, axis=(-2, -1))  # (K, L): dt ||W_l|| per snapshot
+    assert bounds.max() <= 0.4 * (1 + 1e-12)
+    last = run_at_checkpoint(run, len(run.checkpoint_iteration) - 1)
+    for key in ("x", "grid", "sites", "jacobian", "metric", "ellipse", "boundary"):
+        np.testing.assert_allclose(getattr(last, key), getattr(run, key), rtol=1e-9, atol=1e-12, err_msg=key)
+    for key in ("degenerate", "clipped", "unbounded"):
+        np.testing.assert_array_equal(getattr(last, key), getattr(run, key), err_msg=key)
