@@ -120,13 +120,16 @@ def presets_command() -> None:
 @main.command("train")
 @click.option("--preset", "-p", help="Start from this preset (see `riemann-nn presets`); options below override it.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Train on x,y,label rows of this CSV file.")
-@click.option("--dataset", help="spirals, circles, moons, xor or gaussians.")
+@click.option("--dataset", help="spirals, circles, moons, xor, gaussians or rings.")
 @click.option("--n", "n_points", type=int, help="Number of points to generate.")
 @click.option("--noise", type=float, help="Standard deviation of the Gaussian noise.")
 @click.option("--data-seed", type=int, help="Seed of the generated data.")
 @click.option("--scheme", help="c0 (ordinary), c1 (residual) or c2 (second order).")
 @click.option("--activation", help="tanh, sigmoid, relu, softplus or identity.")
-@click.option("--depth", type=int, help="Number of width-2 layers.")
+@click.option("--depth", type=int, help="Number of layers.")
+@click.option("--width", type=int, help="Neurons per layer: 2, or 3 (the input (x, y) enters as (x, y, 0)).")
+@click.option("--step-lipschitz", type=float,
+              help="c1 only: keep dt*Lip(act)*||W_l|| at most this (below 1), so every step is invertible.")
 @click.option("--dt", type=float, help="Step size of the c1/c2 schemes.")
 @click.option("--init-gain", type=float, help="Xavier-normal gain of every linear map.")
 @click.option("--iterations", type=int, help="Full-batch AdamW steps.")
@@ -140,9 +143,9 @@ def presets_command() -> None:
               help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, dt,
-                  init_gain, iterations, lr, weight_decay, seed, checkpoints, convention, standardize, output,
-                  quiet) -> None:
+def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, width,
+                  step_lipschitz, dt, init_gain, iterations, lr, weight_decay, seed, checkpoints, convention,
+                  standardize, output, quiet) -> None:
     """Train a network and write its Run file."""
     from .export import build_run
     from .outputs import check_output
@@ -153,7 +156,8 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     config = base.replace(
         dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path,
                       standardize=True if standardize else None),
-        model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain),
+        model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain, width=width,
+                    step_lipschitz=step_lipschitz),
         training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed, checkpoints=checkpoints),
         geometry=given(convention=convention),
     )
@@ -176,7 +180,8 @@ CHANGE_LABELS = {
     ("dataset", "name"): "", ("dataset", "n"): "n", ("dataset", "noise"): "noise", ("dataset", "seed"): "dataseed",
     ("dataset", "csv"): "csv-", ("dataset", "standardize"): "standardized",
     ("model", "scheme"): "", ("model", "activation"): "", ("model", "depth"): "depth", ("model", "dt"): "dt",
-    ("model", "init_gain"): "gain", ("training", "iterations"): "it", ("training", "lr"): "lr",
+    ("model", "init_gain"): "gain", ("model", "width"): "width", ("model", "step_lipschitz"): "lip",
+    ("training", "iterations"): "it", ("training", "lr"): "lr",
     ("training", "weight_decay"): "wd", ("training", "seed"): "seed", ("training", "checkpoints"): "ckpt",
     ("geometry", "convention"): "",
 }
@@ -222,7 +227,7 @@ def _run_size(config) -> int:
     sites, grid = g.sites_per_side**2, 2 * g.grid_lines * g.grid_samples
     floats = (depth + 1) * (2 * points + 2 * grid + 13 * sites) + 2 * config.training.iterations
     floats += config.training.checkpoints * (6 * depth + 6)  # parameters, iteration, loss, accuracy per snapshot
-    return 8 * floats
+    return 8 * floats * config.model.width**2 // 4  # width 3: coordinates of 3-space, 3x3 Jacobians and metrics
 
 
 def _line_count(path: str) -> int:
@@ -259,7 +264,10 @@ def info_command(run_file, as_json) -> None:
     source = d.get("name") or d.get("path")
     click.echo(f"{run_file}: {run.name}")
     click.echo(f"  data      {source}, {run.y.size} points ({int((run.y == 1).sum())} in class 1)")
-    click.echo(f"  network   {m['scheme']} {m['activation']}, depth {m['depth']}, dt {m['dt']}")
+    click.echo(f"  network   {m['scheme']} {m['activation']}, depth {m['depth']}, dt {m['dt']}, width {run.width}"
+               + ("  (input (x, y) as (x, y, 0))" if run.width == 3 else ""))
+    for line in invertibility_lines(run):
+        click.echo(f"  {line}")
     click.echo(f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, "
                f"seed {t['seed']}")
     if "standardize" in run.meta:
@@ -268,12 +276,36 @@ def info_command(run_file, as_json) -> None:
                    "the file is in the data's coordinates")
     click.echo(f"  glyphs    {e['convention']}, scale {e['scale']:.4g}, {run.sites.shape[1]} sites, "
                f"{int(run.clipped.sum())} clipped")
-    click.echo("  layer        x range                 y range            degenerate sites")
+    axes = "xyz"[:run.width]
+    click.echo("  layer  " + "".join(f"{axis + ' range':^22s}  " for axis in axes) + "degenerate sites")
     for layer in range(run.depth + 1):
         low, high = run.x[layer].min(axis=0), run.x[layer].max(axis=0)
-        click.echo(f"  {layer:5d}  [{low[0]:9.3g}, {high[0]:9.3g}]  [{low[1]:9.3g}, {high[1]:9.3g}]  "
-                   f"{int(run.degenerate[layer].sum()):6d}")
+        ranges = "".join(f"[{low[k]:9.3g}, {high[k]:9.3g}]  " for k in range(run.width))
+        click.echo(f"  {layer:5d}  {ranges}{int(run.degenerate[layer].sum()):6d}")
     _echo_checkpoints(run)
+
+
+def invertibility_lines(run) -> list[str]:
+    """What ``info`` says about folds: for c1 runs, whether every step is certainly invertible (its residual's
+    Lipschitz bound ``dt Lip(act) ||W_l||_2`` below 1); for every run, where ``det J_L`` is negative among the
+    glyph sites (the network reverses orientation there: where it is positive elsewhere, it folds the plane)."""
+    lines = []
+    bounds = run.meta["model"].get("residual_lipschitz")
+    if bounds is not None:
+        enforced = run.meta["model"].get("step_lipschitz")
+        how = f", enforced <= {enforced:g}" if enforced is not None else ""
+        above = sum(bound >= 1 for bound in bounds)
+        verdict = ("every step invertible (a homeomorphism)" if not above else
+                   f"{above} of {len(bounds)} steps at or above 1 may fold")
+        lines.append(f"steps     dt*Lip(act)*||W_l|| up to {max(bounds):.3g}{how}: {verdict}")
+    determinant = np.linalg.det(run.jacobian[-1])  # (M,) orientation of the chart of the last layer
+    negative, sites = int((determinant < 0).sum()), determinant.size
+    if 0 < negative < sites:
+        lines.append(f"folds     det J_L < 0 at {negative} of {sites} sites, > 0 elsewhere: the network folds its "
+                     "input")
+    else:
+        lines.append(f"folds     det J_L {'< 0' if negative else '>= 0'} at every site: no fold seen")
+    return lines
 
 
 def _echo_checkpoints(run) -> None:
@@ -340,6 +372,7 @@ def geodesic_command(run_file, start, end, points, method, as_json) -> None:
 
     a, b = _point_option(start, "--from"), _point_option(end, "--to")
     run = load_run(run_file)
+    run.require_width(2, what="geodesic")
     path = shortest_path(run, a, b, points=points, method=method)
     if as_json:
         click.echo(json.dumps({

@@ -13,10 +13,10 @@ import numpy as np
 from . import level_sets, metric
 from ._version import __version__
 from .checkpoints import Checkpoints
-from .config import GeometryConfig, RunConfig
+from .config import GeometryConfig, ModelConfig, RunConfig
 from .data import load_csv, make_dataset
 from .errors import ConfigError
-from .network import chart_jacobians, propagate
+from .network import chart_jacobians, lift, propagate, residual_lipschitz
 from .run import SCHEMA, VERSION, Run
 from .standardize import Standardization
 
@@ -92,14 +92,18 @@ def trace_decision_boundary(weight: np.ndarray, bias: np.ndarray, head_weight: n
                             bounds: np.ndarray, *, scheme: str, activation: str, dt: float,
                             resolution: int = 241) -> tuple[np.ndarray, np.ndarray]:
     """The curve ``logit = 0`` in the input box ``bounds``, every component, as packed polylines: vertices (P, 2)
-    and offsets (K+1,) (see ``level_sets.pack``). Newton steps use the exact gradient ``J_L^T w``."""
+    and offsets (K+1,) (see ``level_sets.pack``). Newton steps use the exact gradient ``(J_L P)^T w`` (``P`` the
+    input plane: the identity at width 2). Weights (L, d, d) of width 3 see the input lifted to ``(x, y, 0)``."""
+    width = np.shape(weight)[-1]
+
     def logits(points: np.ndarray) -> np.ndarray:  # (K, 2) -> (K,)
-        last = propagate(weight, bias, points, scheme=scheme, activation=activation, dt=dt)[-1]  # (K, 2)
-        return last @ head_weight + head_bias
+        last = propagate(weight, bias, lift(points, width), scheme=scheme, activation=activation, dt=dt)[-1]
+        return last @ head_weight + head_bias  # (K, d) -> (K,)
 
     def value_and_gradient(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        last = chart_jacobians(weight, bias, points, scheme=scheme, activation=activation, dt=dt)[-1]  # (K, 2, 2)
-        return logits(points), np.einsum("kij,i->kj", last, head_weight)  # grad logit = J_L^T w
+        last = chart_jacobians(weight, bias, lift(points, width), scheme=scheme, activation=activation,
+                               dt=dt)[-1]  # (K, d, d)
+        return logits(points), np.einsum("kij,i->kj", metric.in_plane(last), head_weight)  # (J_L P)^T w
 
     return level_sets.trace_curve(logits, value_and_gradient, bounds, resolution=resolution)
 
@@ -110,14 +114,15 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
 
     if not isinstance(config, RunConfig):
         raise ConfigError(f"build_run needs a RunConfig, got {type(config).__name__}")
+    check_drawable(config)
     x0, y = load_data(config)  # (N, 2), (N,)
     standard = Standardization.of(x0) if config.dataset.standardize else None
     inputs = standard.apply(x0) if standard else x0  # (N, 2)
     result = train(inputs, y, model_config=config.model, train_config=config.training, progress=progress)
     model = result.model
-    weight = model.weight.detach().numpy().copy()  # (L, 2, 2)
-    bias = model.bias.detach().numpy().copy()  # (L, 2)
-    head_weight = model.head_weight.detach().numpy().copy()  # (2,)
+    weight = model.layer_weights().detach().numpy().copy()  # (L, d, d)
+    bias = model.bias.detach().numpy().copy()  # (L, d)
+    head_weight = model.head_weight.detach().numpy().copy()  # (d,)
     head_bias = model.head_bias.detach().numpy().copy()  # ()
     m = config.model
     checkpoints = result.checkpoints
@@ -128,29 +133,35 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
         if checkpoints is not None:
             checkpoints = _checkpoints_in_data_units(checkpoints, standard, dt=dt)
 
-    def layers(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., 2)
-        return propagate(weight, bias, points, scheme=m.scheme, activation=m.activation, dt=m.dt)
+    def layers(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., d)
+        return propagate(weight, bias, lift(points, m.width), scheme=m.scheme, activation=m.activation, dt=m.dt)
 
     g = config.geometry
     bounds = input_bounds(x0, padding=g.padding)
     sites0 = glyph_sites(bounds, g.sites_per_side)  # (M, 2)
-    jacobian = chart_jacobians(weight, bias, sites0, scheme=m.scheme, activation=m.activation, dt=m.dt)
-    to_last = metric.layer_to_last(jacobian)  # (L+1, M, 2, 2) M_l = J_L J_l^{-1}
-    metric_l = metric.metric_of_factor(to_last)  # (L+1, M, 2, 2) g_l = M_l^T M_l
-    x = layers(x0)  # (L+1, N, 2)
+    jacobian = chart_jacobians(weight, bias, lift(sites0, m.width), scheme=m.scheme, activation=m.activation,
+                               dt=m.dt)  # (L+1, M, d, d)
+    to_last = metric.layer_to_last(jacobian)  # (L+1, M, d, d) M_l = J_L J_l^{-1}
+    metric_l = metric.metric_of_factor(to_last)  # (L+1, M, d, d) g_l = M_l^T M_l
+    x = layers(x0)  # (L+1, N, d)
     extents = layer_extents(x)  # (L+1,)
-    scale = glyph_scale(to_last[0], per_side=g.sites_per_side, bounds=bounds, last_extent=float(extents[-1]),
-                        geometry_config=g)
+    # The input plane's factor J_L P (M, d, 2): its glyphs set the scale (at width 2, M_0 = J_L itself).
+    scale = glyph_scale(metric.in_plane(to_last[0]), per_side=g.sites_per_side, bounds=bounds,
+                        last_extent=float(extents[-1]), geometry_config=g)
     max_axis = g.max_axis * extents  # (L+1,)
-    ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
-                                                   convention=g.convention)
+    if m.width == 2:
+        ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
+                                                       convention=g.convention)
+    else:
+        ellipse, clipped = metric.plane_ellipses(jacobian, scale=scale, max_axis=max_axis[:, None])
 
     meta = {
         "schema": SCHEMA,
         "version": VERSION,
         "name": config.name,
         "description": config.description,
-        "model": {"scheme": m.scheme, "activation": m.activation, "depth": m.depth, "dt": m.dt, "init_gain": m.init_gain},
+        "model": {"scheme": m.scheme, "activation": m.activation, "depth": m.depth, "dt": m.dt,
+                  "init_gain": m.init_gain, **_width_meta(m, weight)},
         "dataset": _dataset_meta(config, n=len(y)),
         "training": {
             "accuracy": result.final_accuracy, "loss": result.final_loss,
@@ -175,12 +186,30 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
         grid=layers(grid_lines(bounds, lines=g.grid_lines, samples=g.grid_samples)),
         sites=layers(sites0), jacobian=jacobian, metric=metric_l, ellipse=ellipse,
         weight=weight, bias=bias, head_weight=head_weight, head_bias=head_bias, loss=result.loss,
-        accuracy=result.accuracy, degenerate=metric.rank_deficient(jacobian), clipped=clipped,
+        accuracy=result.accuracy, degenerate=metric.rank_deficient(metric.in_plane(jacobian)), clipped=clipped,
         unbounded=metric.unbounded_glyphs(jacobian),
         boundary=layers(boundary), boundary_offsets=boundary_offsets,
         **(checkpoints.run_arrays() if checkpoints is not None else {}),
     )
 
+
+def check_drawable(config: RunConfig) -> None:
+    """``ConfigError`` for a configuration whose glyphs cannot be drawn: width 3 draws indicatrix glyphs only
+    (a ``stretch`` glyph of the input plane's metric has no image on the data's surface in 3-space)."""
+    if config.model.width != 2 and config.geometry.convention != "indicatrix":
+        raise ConfigError(f"width-{config.model.width} networks draw indicatrix glyphs only; drop --convention "
+                          f"{config.geometry.convention} or use width 2")
+
+
+def _width_meta(model: ModelConfig, weight: np.ndarray) -> dict:
+    """The width, and for c1 networks the bound ``dt Lip(act) ||W_l||_2`` of every step's residual, below 1
+    where the step is certainly invertible (``network.residual_lipschitz``); the enforced bound if any."""
+    meta: dict = {"width": model.width}
+    if model.scheme == "c1":
+        meta["residual_lipschitz"] = residual_lipschitz(weight, activation=model.activation, dt=model.dt).tolist()
+    if model.step_lipschitz is not None:
+        meta["step_lipschitz"] = model.step_lipschitz
+    return meta
 
 def _checkpoints_in_data_units(checkpoints: Checkpoints, standard: Standardization, *, dt: float) -> Checkpoints:
     """Every snapshot rewritten as the final parameters are (``Standardization.to_data_units``), so that the
@@ -209,8 +238,11 @@ def run_at_checkpoint(run: Run, position: float, *, scale: float | None = None) 
     to_last = metric.layer_to_last(jacobian)  # (L+1, M, 2, 2)
     x = state.layers(run.x[0])  # (L+1, N, 2)
     max_axis = e.get("max_axis_fraction", GeometryConfig().max_axis) * layer_extents(x)  # (L+1,)
-    ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
-                                                 convention=e["convention"])
+    if run.width == 2:
+        ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
+                                                     convention=e["convention"])
+    else:
+        ellipse, clipped = metric.plane_ellipses(jacobian, scale=scale, max_axis=max_axis[:, None])
     vertices, offsets = state.boundary(np.asarray(run.meta["geometry"]["bounds"], float))
     logits = x[-1] @ state.head_weight + state.head_bias  # (N,)
     meta = copy.deepcopy(run.meta)
@@ -221,7 +253,7 @@ def run_at_checkpoint(run: Run, position: float, *, scale: float | None = None) 
         meta=meta, x=x, y=run.y, grid=state.layers(run.grid[0]), sites=state.layers(run.sites[0]),
         jacobian=jacobian, metric=metric.metric_of_factor(to_last), ellipse=ellipse, weight=state.weight,
         bias=state.bias, head_weight=state.head_weight, head_bias=np.array(state.head_bias), loss=run.loss,
-        accuracy=run.accuracy, degenerate=metric.rank_deficient(jacobian), clipped=clipped,
+        accuracy=run.accuracy, degenerate=metric.rank_deficient(metric.in_plane(jacobian)), clipped=clipped,
         unbounded=metric.unbounded_glyphs(jacobian), boundary=state.layers(vertices), boundary_offsets=offsets,
     )
 
@@ -232,7 +264,8 @@ def input_glyph_scale(run: Run, positions: Sequence[float]) -> float:
     ``glyph_scale`` chooses it for one network), so that the glyphs of different moments compare."""
     checkpoints = Checkpoints.of_run(run)
     sites = run.sites[0]  # (M, 2)
-    factors = np.concatenate([checkpoints.at(p).jacobians(sites)[-1] for p in positions])  # (P*M, 2, 2) J_L = M_0
+    factors = np.concatenate([metric.in_plane(checkpoints.at(p).jacobians(sites)[-1])
+                              for p in positions])  # (P*M, d, 2) J_L P = M_0 P
     sound = ~metric.rank_deficient(factors)
     if not sound.any():
         return float(run.meta["ellipse"]["scale"])

@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("model",),
     ("train",),
     ("export",),
-    ("cache", "geodesic", "interpolate", "sweep"),
+    ("cache", "geodesic", "interpolate", "sweep", "folds"),
     ("environment",),
     ("render", "jobs"),
     ("scenes",),
