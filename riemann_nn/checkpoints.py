@@ -26,7 +26,7 @@ import numpy as np
 
 from . import level_sets, metric
 from .errors import ConfigError
-from .network import chart_jacobians, propagate
+from .network import chart_jacobians, lift, propagate
 
 # Run keys of the snapshots, in the order of ``Checkpoints``' array fields (a Run file's key is "checkpoint_" +
 # the field's name).
@@ -69,9 +69,16 @@ class TrainingState:
     def _network(self) -> dict[str, Any]:
         return {"scheme": self.scheme, "activation": self.activation, "dt": self.dt}
 
+    def _lifted(self, x0: np.ndarray) -> np.ndarray:
+        """Input points (..., 2), or points already in the first layer's space (..., d), as (..., d): a width-3
+        net sees (x, y) as (x, y, 0) (``network.lift``)."""
+        points = np.asarray(x0, float)
+        width = self.weight.shape[-1]
+        return lift(points, width) if points.shape[-1] != width else points
+
     def layers(self, x0: np.ndarray) -> np.ndarray:
         """Coordinates of input points (..., 2) in every layer: (L+1, ..., 2)."""
-        return propagate(self.weight, self.bias, np.asarray(x0, float), **self._network())
+        return propagate(self.weight, self.bias, self._lifted(x0), **self._network())
 
     def logits(self, x0: np.ndarray) -> np.ndarray:
         """The head's logits of input points (..., 2): (...)."""
@@ -83,7 +90,7 @@ class TrainingState:
 
     def jacobians(self, sites: np.ndarray) -> np.ndarray:
         """Exact chart Jacobians ``J_l`` at input sites (M, 2): (L+1, M, 2, 2)."""
-        return chart_jacobians(self.weight, self.bias, np.asarray(sites, float), **self._network())
+        return chart_jacobians(self.weight, self.bias, self._lifted(sites), **self._network())
 
     def metrics(self, sites: np.ndarray) -> np.ndarray:
         """``g_l = M_l^T M_l`` with ``M_l = J_L J_l^{-1}``, in layer-l coordinates, at input sites (M, 2):
@@ -92,20 +99,23 @@ class TrainingState:
 
     def input_metric(self, sites: np.ndarray) -> np.ndarray:
         """``g_0 = J_L^T J_L`` at input sites (M, 2): (M, 2, 2)."""
-        last = self.jacobians(sites)[-1]  # (M, 2, 2)
+        last = metric.in_plane(self.jacobians(sites)[-1])  # (M, d, 2): J_L P, the input plane's chart
         return np.einsum("mki,mkj->mij", last, last)
 
     def volume(self, sites: np.ndarray) -> np.ndarray:
         """The volume element ``sqrt(det g_0) = |det J_L|`` at input sites (M, 2): how much a small area there
         grows on its way to the last layer, (M,)."""
-        return np.abs(np.linalg.det(self.jacobians(sites)[-1]))
+        last = self.jacobians(sites)[-1]  # (M, d, d)
+        if last.shape[-1] != 2:  # width 3: the area element of the input plane's metric
+            return np.sqrt(np.maximum(np.linalg.det(self.input_metric(sites)), 0.0))
+        return np.abs(np.linalg.det(last))
 
     def boundary(self, bounds: np.ndarray, *, resolution: int = 241) -> tuple[np.ndarray, np.ndarray]:
         """The decision boundary ``logit = 0`` in the input box ``bounds`` [[xmin, ymin], [xmax, ymax]], as
         packed polylines: vertices (P, 2) and offsets (C+1,) (``level_sets.pack``). Newton steps use the exact
         gradient ``J_L^T w``."""
         def value_and_gradient(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            last = self.jacobians(points)[-1]  # (P, 2, 2)
+            last = metric.in_plane(self.jacobians(points)[-1])  # (P, d, 2)
             return self.logits(points), np.einsum("pij,i->pj", last, self.head_weight)
 
         return level_sets.trace_curve(self.logits, value_and_gradient, np.asarray(bounds, float),

@@ -164,7 +164,7 @@ def presets_command() -> None:
 
 SCHEME_HELP = "c0 (ordinary), c1 (residual) or c2 (second order) [c1, or the preset's]."
 ACTIVATION_HELP = "tanh, sigmoid, relu, softplus or identity [tanh, or the preset's]."
-DATASET_HELP = "spirals, circles, moons, xor or gaussians [spirals, or the preset's]."
+DATASET_HELP = "spirals, circles, moons, xor, gaussians or rings [spirals, or the preset's]."
 
 
 def word_options(command):
@@ -188,13 +188,16 @@ def _checked_words(title: str | None, classes: str | None) -> None:
 @main.command("train")
 @click.option("--preset", help="Start from this preset (see `riemann-nn presets`); options below override it.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Train on x,y,label rows of this CSV file.")
-@click.option("--dataset", metavar="[spirals|circles|moons|xor|gaussians]", help=DATASET_HELP)
+@click.option("--dataset", metavar="[spirals|circles|moons|xor|gaussians|rings]", help=DATASET_HELP)
 @click.option("--n", "n_points", type=int, help="Number of points to generate [1000].")
 @click.option("--noise", type=float, help="Standard deviation of the Gaussian noise [0.2].")
 @click.option("--data-seed", type=int, help="Seed of the generated data [0].")
 @click.option("--scheme", metavar="[c0|c1|c2]", help=SCHEME_HELP)
 @click.option("--activation", metavar="[tanh|sigmoid|relu|softplus|identity]", help=ACTIVATION_HELP)
-@click.option("--depth", type=int, help="Number of width-2 layers [10].")
+@click.option("--depth", type=int, help="Number of layers [10].")
+@click.option("--width", type=int, help="Neurons per layer: 2, or 3 (the input (x, y) enters as (x, y, 0)) [2].")
+@click.option("--step-lipschitz", type=float,
+              help="c1 only: keep dt*Lip(act)*||W_l|| at most this (below 1), so every step is invertible [none].")
 @click.option("--dt", type=float, help="Step size of the c1/c2 schemes [1.0].")
 @click.option("--init-gain", type=float, help="Xavier-normal gain of every linear map [0.001].")
 @click.option("--iterations", type=int, help="Full-batch AdamW steps [200].")
@@ -211,9 +214,9 @@ def _checked_words(title: str | None, classes: str | None) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
 @verbosity_options
-def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, dt,
-                  init_gain, iterations, lr, weight_decay, seed, checkpoints, convention, standardize, title,
-                  classes, output) -> None:
+def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, width,
+                  step_lipschitz, dt, init_gain, iterations, lr, weight_decay, seed, checkpoints, convention,
+                  standardize, title, classes, output) -> None:
     """Train a network and write its Run file."""
     from .export import build_run
     from .outputs import check_output
@@ -224,7 +227,8 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     config = base.replace(
         dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path,
                       standardize=True if standardize else None),
-        model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain),
+        model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain, width=width,
+                    step_lipschitz=step_lipschitz),
         training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed, checkpoints=checkpoints),
         geometry=given(convention=convention),
     )
@@ -243,7 +247,7 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
 @click.argument("model_file", type=click.Path(dir_okay=False))
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
               help="The data, x,y,label rows with labels 0 and 1 (a header line is allowed).")
-@click.option("--dataset", metavar="[spirals|circles|moons|xor|gaussians]",
+@click.option("--dataset", metavar="[spirals|circles|moons|xor|gaussians|rings]",
               help="Generated data instead of a CSV file.")
 @click.option("--n", "n_points", type=int, default=1000, show_default=True, help="Points of --dataset.")
 @click.option("--noise", type=float, default=0.2, show_default=True, help="Noise of --dataset.")
@@ -321,7 +325,8 @@ CHANGE_LABELS = {
     ("dataset", "name"): "", ("dataset", "n"): "n", ("dataset", "noise"): "noise", ("dataset", "seed"): "dataseed",
     ("dataset", "csv"): "csv-", ("dataset", "standardize"): "standardized",
     ("model", "scheme"): "", ("model", "activation"): "", ("model", "depth"): "depth", ("model", "dt"): "dt",
-    ("model", "init_gain"): "gain", ("training", "iterations"): "it", ("training", "lr"): "lr",
+    ("model", "init_gain"): "gain", ("model", "width"): "width", ("model", "step_lipschitz"): "lip",
+    ("training", "iterations"): "it", ("training", "lr"): "lr",
     ("training", "weight_decay"): "wd", ("training", "seed"): "seed", ("training", "checkpoints"): "ckpt",
     ("geometry", "convention"): "",
 }
@@ -367,7 +372,7 @@ def _run_size(config) -> int:
     sites, grid = g.sites_per_side**2, 2 * g.grid_lines * g.grid_samples
     floats = (depth + 1) * (2 * points + 2 * grid + 13 * sites) + 2 * config.training.iterations
     floats += config.training.checkpoints * (6 * depth + 6)  # parameters, iteration, loss, accuracy per snapshot
-    return 8 * floats
+    return 8 * floats * config.model.width**2 // 4  # width 3: coordinates of 3-space, 3x3 Jacobians and metrics
 
 
 def _line_count(path: str) -> int:
@@ -406,6 +411,8 @@ def info_command(run_file, as_json) -> None:
     click.echo(f"{run_file}: {run.name}")
     click.echo(f"  data      {source}, {run.y.size} points ({int((run.y == 1).sum())} in class 1)")
     click.echo(f"  network   {_network_words(run)}")
+    for line in invertibility_lines(run):
+        click.echo(f"  {line}")
     if t["iterations"]:
         click.echo(f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, "
                    f"seed {t['seed']}")
@@ -420,12 +427,36 @@ def info_command(run_file, as_json) -> None:
                    "the file is in the data's coordinates")
     click.echo(f"  glyphs    {e['convention']}, scale {e['scale']:.4g}, {run.sites.shape[1]} sites, "
                f"{int(run.clipped.sum())} clipped")
-    click.echo("  layer        x range                 y range            degenerate sites")
+    axes = "xyz"[:run.width]
+    click.echo("  layer  " + "".join(f"{axis + ' range':^22s}  " for axis in axes) + "degenerate sites")
     for layer in range(run.depth + 1):
         low, high = run.x[layer].min(axis=0), run.x[layer].max(axis=0)
-        click.echo(f"  {layer:5d}  [{low[0]:9.3g}, {high[0]:9.3g}]  [{low[1]:9.3g}, {high[1]:9.3g}]  "
-                   f"{int(run.degenerate[layer].sum()):6d}")
+        ranges = "".join(f"[{low[k]:9.3g}, {high[k]:9.3g}]  " for k in range(run.width))
+        click.echo(f"  {layer:5d}  {ranges}{int(run.degenerate[layer].sum()):6d}")
     _echo_checkpoints(run)
+
+
+def invertibility_lines(run) -> list[str]:
+    """What ``info`` says about folds: for c1 runs, whether every step is certainly invertible (its residual's
+    Lipschitz bound ``dt Lip(act) ||W_l||_2`` below 1); for every run, where ``det J_L`` is negative among the
+    glyph sites (the network reverses orientation there: where it is positive elsewhere, it folds the plane)."""
+    lines = []
+    bounds = run.meta["model"].get("residual_lipschitz")
+    if bounds is not None:
+        enforced = run.meta["model"].get("step_lipschitz")
+        how = f", enforced <= {enforced:g}" if enforced is not None else ""
+        above = sum(bound >= 1 for bound in bounds)
+        verdict = ("every step invertible (a homeomorphism)" if not above else
+                   f"{above} of {len(bounds)} steps at or above 1 may fold")
+        lines.append(f"steps     dt*Lip(act)*||W_l|| up to {max(bounds):.3g}{how}: {verdict}")
+    determinant = np.linalg.det(run.jacobian[-1])  # (M,) orientation of the chart of the last layer
+    negative, sites = int((determinant < 0).sum()), determinant.size
+    if 0 < negative < sites:
+        lines.append(f"folds     det J_L < 0 at {negative} of {sites} sites, > 0 elsewhere: the network folds its "
+                     "input")
+    else:
+        lines.append(f"folds     det J_L {'< 0' if negative else '>= 0'} at every site: no fold seen")
+    return lines
 
 
 def _echo_checkpoints(run) -> None:
@@ -446,7 +477,8 @@ def _network_words(run) -> str:
     source = f"  ({m['source']})" if "source" in m else ""
     if run.is_custom:
         return f"custom, depth {m['depth']}: {'; '.join(m.get('layers', []))}{source}"
-    return f"{m['scheme']} {m['activation']}, depth {m['depth']}, dt {m['dt']}{source}"
+    width = f", width {run.width}" + ("  (input (x, y) as (x, y, 0))" if run.width == 3 else "")
+    return f"{m['scheme']} {m['activation']}, depth {m['depth']}, dt {m['dt']}{width}{source}"
 
 
 @main.command("sheet")
@@ -503,6 +535,7 @@ def geodesic_command(run_file, start, end, points, method, as_json) -> None:
 
     a, b = _point_option(start, "--from"), _point_option(end, "--to")
     run = load_run(run_file)
+    run.require_width(2, what="geodesic")
     path = shortest_path(run, a, b, points=points, method=method)
     if as_json:
         click.echo(json.dumps({

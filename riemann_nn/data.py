@@ -77,12 +77,30 @@ def gaussians(*, n: int, noise: float, rng: np.random.Generator) -> Dataset:
     return centre + noise * rng.standard_normal((n, 2)), y
 
 
+# A disc of radius r1 inside an annulus r2..r3, as in the augmented-ODE experiments (Dupont et al. 2019).
+RINGS_RADII = (0.5, 1.0, 1.5)
+
+
+def rings(*, n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """A disc inside a ring (``RINGS_RADII`` r1 < r2 < r3): class 0 fills the annulus ``r2 <= |x| <= r3``, class 1
+    the disc ``|x| <= r1``, both uniformly by area. No homeomorphism of the plane pulls the disc out of the ring,
+    so an invertible width-2 network cannot separate them by a line; one extra dimension can."""
+    r1, r2, r3 = RINGS_RADII
+    y = _labels(n)
+    u = rng.uniform(size=n)  # (N,) uniform by area: r^2 is uniform between the radii' squares
+    r = np.where(y == 0, np.sqrt(r2**2 + u * (r3**2 - r2**2)), r1 * np.sqrt(u))  # (N,)
+    t = rng.uniform(0, 2 * math.pi, size=n)  # (N,)
+    x = np.stack([r * np.cos(t), r * np.sin(t)], axis=1)  # (N, 2)
+    return x + noise * rng.standard_normal((n, 2)), y
+
+
 DATASETS: dict[str, Callable[..., Dataset]] = {
     "spirals": spirals,
     "circles": circles,
     "moons": moons,
     "xor": xor,
     "gaussians": gaussians,
+    "rings": rings,
 }
 
 

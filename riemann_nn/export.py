@@ -18,7 +18,7 @@ from .checkpoints import Checkpoints
 from .config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
 from .data import check_points, encode_labels, load_csv, make_dataset
 from .errors import ConfigError
-from .network import chart_jacobians, propagate
+from .network import chart_jacobians, lift, propagate, residual_lipschitz
 from .run import SCHEMA, VERSION, Run
 from .standardize import Standardization
 
@@ -101,15 +101,16 @@ def trace_decision_boundary(weight: np.ndarray, bias: np.ndarray, head_weight: n
 
 
 def trace_boundary(network: Network, bounds: np.ndarray, *, resolution: int = 241) -> tuple[np.ndarray, np.ndarray]:
-    """``trace_decision_boundary`` of any ``Network``: the curve ``logit = 0`` in ``bounds`` as packed polylines."""
+    """``trace_decision_boundary`` of any ``Network``: the curve ``logit = 0`` in ``bounds`` as packed polylines.
+    Newton steps use the exact gradient ``(J_L P)^T w`` (``P`` the input plane: the identity at width 2)."""
     head_weight, head_bias = network.head_weight, float(network.head_bias)
 
     def logits(points: np.ndarray) -> np.ndarray:  # (K, 2) -> (K,)
         return network.layers(points)[-1] @ head_weight + head_bias
 
     def value_and_gradient(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        last = network.jacobians(points)[-1]  # (K, 2, 2)
-        return logits(points), np.einsum("kij,i->kj", last, head_weight)  # grad logit = J_L^T w
+        last = network.jacobians(points)[-1]  # (K, d, d)
+        return logits(points), np.einsum("kij,i->kj", metric.in_plane(last), head_weight)  # (J_L P)^T w
 
     return level_sets.trace_curve(logits, value_and_gradient, bounds, resolution=resolution)
 
@@ -138,11 +139,13 @@ def builtin_network(weight: np.ndarray, bias: np.ndarray, head_weight: np.ndarra
                     scheme: str, activation: str, dt: float, model: dict | None = None) -> Network:
     """The ``Network`` of DESIGN.md's form: layers ``act(W_l x + b_l)`` (``weight`` (L, 2, 2), ``bias`` (L, 2))
     stepped by ``scheme``. ``model`` adds fields to ``meta.model`` (``init_gain``, ``source``, ...)."""
-    def layers(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., 2)
-        return propagate(weight, bias, points, scheme=scheme, activation=activation, dt=dt)
+    width = int(np.shape(weight)[-1])  # 2, or 3: the input (x, y) enters as (x, y, 0)
 
-    def jacobians(sites: np.ndarray) -> np.ndarray:  # (M, 2) -> (L+1, M, 2, 2)
-        return chart_jacobians(weight, bias, sites, scheme=scheme, activation=activation, dt=dt)
+    def layers(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., d)
+        return propagate(weight, bias, lift(points, width), scheme=scheme, activation=activation, dt=dt)
+
+    def jacobians(sites: np.ndarray) -> np.ndarray:  # (M, 2) -> (L+1, M, d, d)
+        return chart_jacobians(weight, bias, lift(sites, width), scheme=scheme, activation=activation, dt=dt)
 
     described = {"scheme": scheme, "activation": activation, "depth": int(weight.shape[0]), "dt": dt, **(model or {})}
     return Network(layers, jacobians, head_weight, head_bias, described, {"weight": weight, "bias": bias})
@@ -161,16 +164,20 @@ def export_run(network: Network, x0: np.ndarray, y: np.ndarray, *, geometry: Geo
     g = geometry
     bounds = input_bounds(x0, padding=g.padding)
     sites0 = glyph_sites(bounds, g.sites_per_side)  # (M, 2)
-    jacobian = network.jacobians(sites0)  # (L+1, M, 2, 2)
-    to_last = metric.layer_to_last(jacobian)  # (L+1, M, 2, 2) M_l = J_L J_l^{-1}
-    metric_l = metric.metric_of_factor(to_last)  # (L+1, M, 2, 2) g_l = M_l^T M_l
-    x = network.layers(x0)  # (L+1, N, 2)
+    jacobian = network.jacobians(sites0)  # (L+1, M, d, d)
+    to_last = metric.layer_to_last(jacobian)  # (L+1, M, d, d) M_l = J_L J_l^{-1}
+    metric_l = metric.metric_of_factor(to_last)  # (L+1, M, d, d) g_l = M_l^T M_l
+    x = network.layers(x0)  # (L+1, N, d)
     extents = layer_extents(x)  # (L+1,)
-    scale = glyph_scale(to_last[0], per_side=g.sites_per_side, bounds=bounds, last_extent=float(extents[-1]),
-                        geometry_config=g)
+    # The input plane's factor J_L P (M, d, 2): its glyphs set the scale (at width 2, M_0 = J_L itself).
+    scale = glyph_scale(metric.in_plane(to_last[0]), per_side=g.sites_per_side, bounds=bounds,
+                        last_extent=float(extents[-1]), geometry_config=g)
     max_axis = g.max_axis * extents  # (L+1,)
-    ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
-                                                   convention=g.convention)
+    if x.shape[-1] == 2:
+        ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
+                                                       convention=g.convention)
+    else:
+        ellipse, clipped = metric.plane_ellipses(jacobian, scale=scale, max_axis=max_axis[:, None])
     meta = {
         "schema": SCHEMA, "version": VERSION, **meta, "model": network.model,
         "ellipse": {"convention": g.convention, "scale": scale, "max_axis": max_axis.tolist(),
@@ -187,7 +194,7 @@ def export_run(network: Network, x0: np.ndarray, y: np.ndarray, *, geometry: Geo
         sites=network.layers(sites0), jacobian=jacobian, metric=metric_l, ellipse=ellipse,
         weight=network.parameters.get("weight"), bias=network.parameters.get("bias"),
         head_weight=network.head_weight, head_bias=network.head_bias, loss=loss,
-        accuracy=accuracy, degenerate=metric.rank_deficient(jacobian), clipped=clipped,
+        accuracy=accuracy, degenerate=metric.rank_deficient(metric.in_plane(jacobian)), clipped=clipped,
         unbounded=metric.unbounded_glyphs(jacobian),
         boundary=network.layers(boundary), boundary_offsets=boundary_offsets,
     )
@@ -197,6 +204,7 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     """Train the configured network and export every layer's coordinates and metric glyphs."""
     if not isinstance(config, RunConfig):
         raise ConfigError(f"build_run needs a RunConfig, got {type(config).__name__}")
+    check_drawable(config)
     x0, y = load_data(config)  # (N, 2), (N,)
     return _train_and_export(config, x0, y, dataset=_dataset_meta(config, n=len(y)), progress=progress)
 
@@ -218,6 +226,7 @@ def run_from_arrays(x, y, *, model: ModelConfig | None = None, training: TrainCo
     config = RunConfig(name=name, description=description, model=model or ModelConfig(),
                        training=training or TrainConfig(), geometry=geometry or GeometryConfig(),
                        dataset=DatasetConfig(n=len(codes), standardize=standardize))
+    check_drawable(config)
     digest = hashlib.sha256(np.ascontiguousarray(x0).tobytes() + codes.tobytes()).hexdigest()
     dataset = {"source": "arrays", "n": len(codes), "sha256": digest}
     extra = {"labels": {"values": values}} if values != [0, 1] else {}
@@ -236,9 +245,9 @@ def _train_and_export(config: RunConfig, x0: np.ndarray, y: np.ndarray, *, datas
     inputs = standard.apply(x0) if standard else x0  # (N, 2)
     result = train(inputs, y, model_config=config.model, train_config=config.training, progress=progress)
     model = result.model
-    weight = model.weight.detach().numpy().copy()  # (L, 2, 2)
-    bias = model.bias.detach().numpy().copy()  # (L, 2)
-    head_weight = model.head_weight.detach().numpy().copy()  # (2,)
+    weight = model.layer_weights().detach().numpy().copy()  # (L, d, d)
+    bias = model.bias.detach().numpy().copy()  # (L, d)
+    head_weight = model.head_weight.detach().numpy().copy()  # (d,)
     head_bias = model.head_bias.detach().numpy().copy()  # ()
     m = config.model
     checkpoints = result.checkpoints
@@ -249,7 +258,7 @@ def _train_and_export(config: RunConfig, x0: np.ndarray, y: np.ndarray, *, datas
         if checkpoints is not None:
             checkpoints = _checkpoints_in_data_units(checkpoints, standard, dt=dt)
     network = builtin_network(weight, bias, head_weight, head_bias, scheme=m.scheme, activation=m.activation,
-                              dt=m.dt, model={"init_gain": m.init_gain})
+                              dt=m.dt, model={"init_gain": m.init_gain, **_width_meta(m, weight)})
     config_meta = config.to_dict()
     if config_dataset is not None:
         config_meta["dataset"] = config_dataset
@@ -272,6 +281,24 @@ def _train_and_export(config: RunConfig, x0: np.ndarray, y: np.ndarray, *, datas
     snapshots: dict[str, Any] = checkpoints.run_arrays() if checkpoints is not None else {}
     return dataclasses.replace(run, **snapshots) if snapshots else run
 
+
+def check_drawable(config: RunConfig) -> None:
+    """``ConfigError`` for a configuration whose glyphs cannot be drawn: width 3 draws indicatrix glyphs only
+    (a ``stretch`` glyph of the input plane's metric has no image on the data's surface in 3-space)."""
+    if config.model.width != 2 and config.geometry.convention != "indicatrix":
+        raise ConfigError(f"width-{config.model.width} networks draw indicatrix glyphs only; drop --convention "
+                          f"{config.geometry.convention} or use width 2")
+
+
+def _width_meta(model: ModelConfig, weight: np.ndarray) -> dict:
+    """The width, and for c1 networks the bound ``dt Lip(act) ||W_l||_2`` of every step's residual, below 1
+    where the step is certainly invertible (``network.residual_lipschitz``); the enforced bound if any."""
+    meta: dict = {"width": model.width}
+    if model.scheme == "c1":
+        meta["residual_lipschitz"] = residual_lipschitz(weight, activation=model.activation, dt=model.dt).tolist()
+    if model.step_lipschitz is not None:
+        meta["step_lipschitz"] = model.step_lipschitz
+    return meta
 
 def _checkpoints_in_data_units(checkpoints: Checkpoints, standard: Standardization, *, dt: float) -> Checkpoints:
     """Every snapshot rewritten as the final parameters are (``Standardization.to_data_units``), so that the
@@ -300,8 +327,11 @@ def run_at_checkpoint(run: Run, position: float, *, scale: float | None = None) 
     to_last = metric.layer_to_last(jacobian)  # (L+1, M, 2, 2)
     x = state.layers(run.x[0])  # (L+1, N, 2)
     max_axis = e.get("max_axis_fraction", GeometryConfig().max_axis) * layer_extents(x)  # (L+1,)
-    ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
-                                                 convention=e["convention"])
+    if run.width == 2:
+        ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
+                                                     convention=e["convention"])
+    else:
+        ellipse, clipped = metric.plane_ellipses(jacobian, scale=scale, max_axis=max_axis[:, None])
     vertices, offsets = state.boundary(np.asarray(run.meta["geometry"]["bounds"], float))
     logits = x[-1] @ state.head_weight + state.head_bias  # (N,)
     meta = copy.deepcopy(run.meta)
@@ -312,7 +342,7 @@ def run_at_checkpoint(run: Run, position: float, *, scale: float | None = None) 
         meta=meta, x=x, y=run.y, grid=state.layers(run.grid[0]), sites=state.layers(run.sites[0]),
         jacobian=jacobian, metric=metric.metric_of_factor(to_last), ellipse=ellipse, weight=state.weight,
         bias=state.bias, head_weight=state.head_weight, head_bias=np.array(state.head_bias), loss=run.loss,
-        accuracy=run.accuracy, degenerate=metric.rank_deficient(jacobian), clipped=clipped,
+        accuracy=run.accuracy, degenerate=metric.rank_deficient(metric.in_plane(jacobian)), clipped=clipped,
         unbounded=metric.unbounded_glyphs(jacobian), boundary=state.layers(vertices), boundary_offsets=offsets,
     )
 
@@ -323,7 +353,8 @@ def input_glyph_scale(run: Run, positions: Sequence[float]) -> float:
     ``glyph_scale`` chooses it for one network), so that the glyphs of different moments compare."""
     checkpoints = Checkpoints.of_run(run)
     sites = run.sites[0]  # (M, 2)
-    factors = np.concatenate([checkpoints.at(p).jacobians(sites)[-1] for p in positions])  # (P*M, 2, 2) J_L = M_0
+    factors = np.concatenate([metric.in_plane(checkpoints.at(p).jacobians(sites)[-1])
+                              for p in positions])  # (P*M, d, 2) J_L P = M_0 P
     sound = ~metric.rank_deficient(factors)
     if not sound.any():
         return float(run.meta["ellipse"]["scale"])

@@ -113,6 +113,7 @@ def shortest_path(run: Run, start, end, *, points: int = 64, method: str = "auto
     path ending at ``end``.
     """
     run.network_parameters("a shortest path")  # a custom network's file cannot map new points
+    run.require_width(2, what="shortest_path")
     a, b = _point(start, "start"), _point(end, "end")
     _check_integer(points, "points", 2)
     _check_integer(refine, "refine", 1)

@@ -25,12 +25,15 @@ import numpy as np
 
 from .checkpoints import RUN_KEYS as CHECKPOINT_KEYS
 from .checkpoints import Checkpoints
-from .config import ACTIVATIONS, CONVENTIONS, MAX_SEED, SCHEMES, check_name
+from .config import ACTIVATIONS, CONVENTIONS, MAX_SEED, SCHEMES, WIDTHS, check_name
 from .errors import ConfigError, RunFileError
 from .outputs import atomic_write
 
 SCHEMA = "riemann-nn/run"
-VERSION = 1
+# 2: networks of width 3 (coordinates, Jacobians and metrics of 3-space, meta.model.width); a version-1 file is
+# a width-2 run and reads as before.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 # The scheme of a Run made from a user's network that is not of the built-in form ``act(W x + b)`` stepped by
 # c0/c1/c2 (other activations, other layers, callables): its file holds the coordinates, Jacobians, metric and
@@ -57,27 +60,29 @@ MAX_META_DEPTH = 8  # meta.config.dataset.csv is 3 deep
 @dataclass(frozen=True)
 class Run:
     """Everything exported about one trained network. Shapes: L layers, N points, R grid lines of S samples,
-    M glyph sites, I training iterations."""
+    M glyph sites, I training iterations, d the width (2, or 3: the input (x, y) enters as (x, y, 0), so layer 0
+    holds the input plane z = 0 of 3-space; every array then lives in 3-space, and the glyphs are those of the
+    input plane's metric, ``metric.plane_ellipses``)."""
 
     meta: dict
-    x: np.ndarray  # (L+1, N, 2) data in every layer's coordinates
+    x: np.ndarray  # (L+1, N, d) data in every layer's coordinates
     y: np.ndarray  # (N,) int labels 0/1
-    grid: np.ndarray  # (L+1, R, S, 2) coordinate lines of the input, mapped through the layers
-    sites: np.ndarray  # (L+1, M, 2) glyph sites in every layer
-    jacobian: np.ndarray  # (L+1, M, 2, 2) chart Jacobians J_l
-    metric: np.ndarray  # (L+1, M, 2, 2) g_l in layer-l coordinates
-    ellipse: np.ndarray  # (L+1, M, 3) major, minor, angle
-    weight: np.ndarray | None  # (L, 2, 2); None for a custom network (scheme "custom")
-    bias: np.ndarray | None  # (L, 2); None for a custom network
-    head_weight: np.ndarray  # (2,)
+    grid: np.ndarray  # (L+1, R, S, d) coordinate lines of the input, mapped through the layers
+    sites: np.ndarray  # (L+1, M, d) glyph sites in every layer
+    jacobian: np.ndarray  # (L+1, M, d, d) chart Jacobians J_l (of the input plane: jacobian[..., :2])
+    metric: np.ndarray  # (L+1, M, d, d) g_l in layer-l coordinates (the input plane's: metric[0, :, :2, :2])
+    ellipse: np.ndarray  # (L+1, M, 3) major, minor, angle (width 3: in the input plane; metric.plane_ellipses)
+    weight: np.ndarray | None  # (L, d, d); None for a custom network (scheme "custom")
+    bias: np.ndarray | None  # (L, d); None for a custom network
+    head_weight: np.ndarray  # (d,)
     head_bias: np.ndarray  # ()
     loss: np.ndarray  # (I,)
     accuracy: np.ndarray  # (I,)
-    degenerate: np.ndarray  # (L+1, M) bool: the layer-l chart collapsed at this site
+    degenerate: np.ndarray  # (L+1, M) bool: the layer-l chart (of the input plane) collapsed at this site
     clipped: np.ndarray  # (L+1, M) bool: the glyph's axes were clipped to max_axis
     # Optional keys (files of older builds lack them): the decision boundary logit = 0, traced in the input
     # and mapped through every layer, as packed polylines (riemann_nn.level_sets.pack).
-    boundary: np.ndarray | None = None  # (L+1, P, 2)
+    boundary: np.ndarray | None = None  # (L+1, P, d)
     boundary_offsets: np.ndarray | None = None  # (K+1,) int: polyline k is boundary[:, o[k]:o[k+1]]
     # (L+1, M) bool: the metric glyph is unbounded there (the chart collapsed or g_l has a kernel). Files of
     # older builds lack it; it is then derived from the Jacobians (``metric.unbounded_glyphs``).
@@ -101,6 +106,11 @@ class Run:
     @property
     def depth(self) -> int:
         return int(self.x.shape[0]) - 1
+
+    @property
+    def width(self) -> int:
+        """Neurons per layer: 2, or 3 (coordinates in 3-space)."""
+        return int(self.x.shape[-1])
 
     @property
     def scheme(self) -> str:
@@ -173,25 +183,34 @@ class Run:
 
         return unpack(self.boundary[layer], self.boundary_offsets)
 
+    def require_width(self, *widths: int, what: str, instead: str = "") -> None:
+        """``ConfigError`` in one line when ``what`` cannot show networks of this run's width (``widths`` it can);
+        ``instead`` says what can."""
+        if self.width not in widths:
+            shown = " or ".join(map(str, widths))
+            hint = f" ({instead})" if instead else ""
+            raise ConfigError(f"{what} shows width-{shown} networks; {self.name} has width {self.width}{hint}")
+
     def logits(self, last_layer_points: np.ndarray) -> np.ndarray:
-        """The head's logits of points (..., 2) in last-layer coordinates."""
+        """The head's logits of points (..., d) in last-layer coordinates."""
         return last_layer_points @ self.head_weight + self.head_bias
 
 
-def _expected_shapes(run_arrays: dict) -> dict[str, tuple]:
+def _expected_shapes(run_arrays: dict, width: int) -> dict[str, tuple]:
     """Shapes every key must have, derived from ``x`` (L+1), ``y`` (N), ``grid`` (R, S), ``sites`` (M),
-    ``loss`` (I)."""
+    ``loss`` (I) and the ``width`` (d)."""
     depth = run_arrays["x"].shape[0] - 1
     n = run_arrays["y"].shape[0]
     _, r, s, _ = run_arrays["grid"].shape
     m = run_arrays["sites"].shape[1]
     i = run_arrays["loss"].shape[0]
+    d = width
     return {
-        "x": (depth + 1, n, 2), "y": (n,), "grid": (depth + 1, r, s, 2), "sites": (depth + 1, m, 2),
-        "jacobian": (depth + 1, m, 2, 2), "metric": (depth + 1, m, 2, 2), "ellipse": (depth + 1, m, 3),
-        "head_weight": (2,), "head_bias": (),
+        "x": (depth + 1, n, d), "y": (n,), "grid": (depth + 1, r, s, d), "sites": (depth + 1, m, d),
+        "jacobian": (depth + 1, m, d, d), "metric": (depth + 1, m, d, d), "ellipse": (depth + 1, m, 3),
+        "head_weight": (d,), "head_bias": (),
         "loss": (i,), "accuracy": (i,), "degenerate": (depth + 1, m), "clipped": (depth + 1, m),
-        **{key: shape for key, shape in (("weight", (depth, 2, 2)), ("bias", (depth, 2))) if key in run_arrays},
+        **{key: shape for key, shape in (("weight", (depth, d, d)), ("bias", (depth, d))) if key in run_arrays},
     }
 
 
@@ -216,8 +235,9 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
     if meta.get("schema") != SCHEMA:
         raise RunFileError(f"{source}: not a riemann-nn Run file (schema {_short(meta.get('schema'))})")
     version = meta.get("version")
-    if isinstance(version, bool) or version != VERSION:
-        raise RunFileError(f"{source}: Run file version {_short(version)}; this riemann-nn reads version {VERSION}")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        raise RunFileError(f"{source}: Run file version {_short(version)}; this riemann-nn reads versions "
+                           f"{', '.join(map(str, READABLE_VERSIONS))}")
     _check_json(meta, "meta", source, depth=0)
     exempt = _network_keys_exempt(arrays, meta, source)
     missing = [key for key in ARRAY_KEYS if key not in arrays and key not in exempt]
@@ -229,7 +249,8 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
     for key, rank in _RANKS.items():
         if arrays[key].ndim != rank:
             raise RunFileError(f"{source}: key {key!r} has {arrays[key].ndim} dimensions, expected {rank}")
-    for key, shape in _expected_shapes(arrays).items():
+    width = _validate_width(arrays, meta, source)
+    for key, shape in _expected_shapes(arrays, width).items():
         if arrays[key].shape != shape:
             raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, expected {shape}")
     for key in (key for key in FLOAT_KEYS if key in arrays):  # weight and bias are not in a custom run
@@ -249,6 +270,7 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
         raise RunFileError(f"{source}: the training history must hold losses >= 0 and accuracies in [0, 1]")
     _validate_boundary(arrays, source)
     _validate_meta(meta, arrays, source)
+    _validate_input_plane(arrays, source)
     _validate_checkpoints(arrays, meta, source)
 
 
@@ -272,13 +294,48 @@ def _validate_boundary(arrays: dict, source: str) -> None:
         raise RunFileError(f"{source}: 'boundary' and 'boundary_offsets' come together; only {present[0]!r} is there")
     boundary, offsets = arrays["boundary"], arrays["boundary_offsets"]
     depth = arrays["x"].shape[0] - 1
-    if boundary.ndim != 3 or boundary.shape[0] != depth + 1 or boundary.shape[2] != 2:
-        raise RunFileError(f"{source}: key 'boundary' has shape {boundary.shape}, expected ({depth + 1}, P, 2)")
+    width = arrays["x"].shape[-1]
+    if boundary.ndim != 3 or boundary.shape[0] != depth + 1 or boundary.shape[2] != width:
+        raise RunFileError(f"{source}: key 'boundary' has shape {boundary.shape}, expected ({depth + 1}, P, {width})")
     if boundary.dtype.kind != "f" or not np.isfinite(boundary).all():
         raise RunFileError(f"{source}: key 'boundary' must hold finite floats")
     if (offsets.ndim != 1 or offsets.dtype.kind not in "iu" or len(offsets) < 1 or offsets[0] != 0
             or offsets[-1] != boundary.shape[1] or (np.diff(offsets) < 0).any()):
         raise RunFileError(f"{source}: key 'boundary_offsets' must rise from 0 to {boundary.shape[1]}")
+
+
+def _validate_width(arrays: dict, meta: dict, source: str) -> int:
+    """The width of the run's layers, read off ``weight`` (L, d, d): 2, or 3 from version 2 on; it must agree with
+    ``meta.model.width`` where that is given. A custom network's Run has no ``weight``: ``x`` (L+1, N, d) says."""
+    if "weight" not in arrays:
+        width = arrays["x"].shape[-1]
+        if width not in WIDTHS:
+            raise RunFileError(f"{source}: key 'x' has shape {arrays['x'].shape}, expected (L+1, N, 2) or (L+1, N, 3)")
+        shape = arrays["x"].shape
+    else:
+        shape = arrays["weight"].shape
+        if len(shape) != 3:
+            raise RunFileError(f"{source}: key 'weight' has {len(shape)} dimensions, expected 3")
+        width = shape[-1]
+        if shape[-2] != width or width not in WIDTHS:
+            raise RunFileError(f"{source}: key 'weight' has shape {shape}, expected (L, 2, 2) or (L, 3, 3)")
+    if width != 2 and meta["version"] < 2:
+        raise RunFileError(f"{source}: a version-1 Run file holds a width-2 network, but 'weight' has shape {shape}")
+    model = meta.get("model")
+    declared = model.get("width", 2) if isinstance(model, dict) else 2
+    if declared != width:
+        raise RunFileError(f"{source}: meta.model.width is {_short(declared)} but 'weight' holds layers of width "
+                           f"{width}")
+    return width
+
+
+def _validate_input_plane(arrays: dict, source: str) -> None:
+    """A width-3 network sees its input as the plane z = 0: layer 0 of every point array must lie in it."""
+    if arrays["x"].shape[-1] == 2:
+        return
+    for key in ("x", "grid", "sites", "boundary"):
+        if arrays.get(key) is not None and (arrays[key][0][..., 2:] != 0).any():
+            raise RunFileError(f"{source}: key {key!r} at layer 0 leaves the input plane z = 0 of a width-3 network")
 
 
 def _validate_checkpoints(arrays: dict, meta: dict, source: str) -> None:
@@ -362,6 +419,10 @@ def _is_positive_list(value: Any) -> bool:
     return isinstance(value, list) and all(_is_positive(v) for v in value)
 
 
+def _is_non_negative_list(value: Any) -> bool:
+    return isinstance(value, list) and all(_is_non_negative(v) for v in value)
+
+
 def _is_line(limit: int) -> Check:
     """Text of 1 to ``limit`` characters without control characters (line breaks allowed)."""
     return lambda value: (isinstance(value, str) and 0 < len(value) <= limit and value.strip() != ""
@@ -403,6 +464,9 @@ META_FIELDS: dict[str, dict[str, tuple[Check, str, Required]]] = {
         "depth": (_is_integer(1), "a positive integer", True),
         "dt": (_is_positive, "a finite positive number", _built_in),
         "init_gain": (_is_positive, "a finite positive number", False),
+        "width": (_is_integer(2, 3), "2 or 3", False),
+        "residual_lipschitz": (_is_non_negative_list, "a list of finite numbers >= 0, one per layer", False),
+        "step_lipschitz": (lambda value: _is_positive(value) and value < 1, "a number above 0 and below 1", False),
         # a user's network (run_from_module, riemann-nn import): where it came from and its layers in words
         "source": (_is_text, "a string", False),
         "layers": (_is_text_list, "a list of strings", False),
@@ -488,6 +552,9 @@ def _validate_meta(meta: dict, arrays: dict, source: str) -> None:
     sites, history = arrays["sites"].shape[1], len(arrays["loss"])
     agreements = [
         (model["depth"] == depth, f"meta says depth {model['depth']} but 'x' holds {depth} layers"),
+        (len(model.get("residual_lipschitz", [0] * depth)) == depth,
+         f"meta.model.residual_lipschitz holds {len(model.get('residual_lipschitz', []))} bounds, expected one "
+         f"per layer ({depth})"),
         (training["iterations"] == history,
          f"meta says {training['iterations']} iterations but the history holds {history}"),
         (len(ellipse["max_axis"]) == depth + 1,

@@ -111,8 +111,8 @@ class _Snapshots:
 
     def keep(self, iteration: int, model: Width2Net, loss: float, accuracy: float) -> None:
         if iteration in self.wanted:
-            parameters = [p.detach().numpy().copy() for p in (model.weight, model.bias, model.head_weight,
-                                                               model.head_bias)]
+            parameters = [p.detach().numpy().copy() for p in (model.layer_weights(), model.bias, model.head_weight,
+                                                               model.head_bias)]  # the weights the layers use
             self.kept.append((parameters, float(loss), float(accuracy)))
 
     def result(self) -> Checkpoints | None:

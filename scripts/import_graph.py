@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("model", "modules"),
     ("train",),
     ("export",),
-    ("cache", "geodesic", "interpolate", "sweep", "user_model", "importer"),
+    ("cache", "geodesic", "interpolate", "sweep", "folds", "user_model", "importer"),
     ("companions",),
     ("environment",),
     ("render", "jobs"),

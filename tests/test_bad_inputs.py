@@ -664,7 +664,7 @@ BROKEN_RUNS = {  # name -> (maker of the file's bytes from the good file, a frag
     "meta of two strings": (_swap("meta.npy", lambda good: _npy(np.array(["{}", "{}"]))), "'meta'"),
     "schema": (_with_meta(lambda m: m.update(schema="other")), "not a riemann-nn Run file"),
     "version true": (_with_meta(lambda m: m.update(version=True)), "version"),
-    "version 2": (_with_meta(lambda m: m.update(version=2)), "version 2"),
+    "version 3": (_with_meta(lambda m: m.update(version=3)), "version 3"),
     "scheme": (_set("model", scheme="c9"), "meta.model.scheme"),
     "activation": (_set("model", activation="gelu"), "meta.model.activation"),
     "dt a string": (_set("model", dt="1"), "meta.model.dt"),

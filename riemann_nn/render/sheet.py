@@ -124,6 +124,7 @@ def build_sheet(run: Run, *, theme: Theme, columns: int | None = None,
                 glyphs: bool = True) -> tuple[SheetLayout, list]:
     """The sheet's layout and its mobjects, back to front (header, then each panel's; see ``layer_panel``).
     Raises ``ConfigError`` for a column count outside ``1..L+1``."""
+    run.require_width(2, what="the sheet", instead="render scenes/space.py for width 3")
     panels = run.depth + 1
     columns = sheet_columns(run, columns)
     rows = math.ceil(panels / columns)

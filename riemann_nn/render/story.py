@@ -102,17 +102,20 @@ CAPTION_TOP = 1.76
 LEGEND_BOTTOM = -3.72
 
 DATASET_WORDS = {"spirals": "Two spirals", "moons": "Two moons", "circles": "Two nested rings",
-                 "xor": "XOR: four blobs"}
+                 "xor": "XOR: four blobs", "rings": "A disc inside a ring"}
 SCHEME_WORDS = {"c0": "ordinary (C0)", "c1": "residual (C1)", "c2": "second-order (C2)"}
+WIDTH_WORDS = {2: "two", 3: "three"}
 
 
-def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None) -> Run:
+def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None,
+              widths: tuple[int, ...] = (2,)) -> Run:
     """The Run a scene shows: ``$RIEMANN_NN_RUN`` (a Run file), else ``$RIEMANN_NN_PRESET``, else the default
     preset, trained and cached under ``media/runs/`` on first use.
 
     ``geometry`` overrides fields of the preset's geometry section (e.g. ``{"sites_per_side": 20}``); the
-    changed configuration is cached under its own key. A Run file is shown as it is.
-    A bad file or an unknown preset ends the render with one clear line (``SystemExit``).
+    changed configuration is cached under its own key. A Run file is shown as it is. ``widths``: the network
+    widths the scene can draw (the plane's scenes: 2; ``scenes/space.py``: 3).
+    A bad file, an unknown preset or a run of another width ends the render with one clear line (``SystemExit``).
     """
     from ..cache import load_or_train
     from ..presets import get_preset
@@ -121,9 +124,13 @@ def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = N
     try:
         run_file = os.environ.get("RIEMANN_NN_RUN")
         if run_file:
-            return load_run(Path(run_file))
-        config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
-        return load_or_train(config.replace(geometry=geometry) if geometry else config)
+            run = load_run(Path(run_file))
+        else:
+            config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
+            run = load_or_train(config.replace(geometry=geometry) if geometry else config)
+        run.require_width(*widths, what="this scene",
+                          instead="scenes/space.py shows width 3" if 3 not in widths else "")
+        return run
     except RiemannNNError as error:
         raise SystemExit(f"riemann-nn: {error}") from None
 
@@ -150,7 +157,7 @@ def run_in_words(run: Run) -> str:
     """The run for a viewer: data set, kind of network, width, e.g. "Two spirals · second-order (C2) sigmoid
     network · two neurons per layer"."""
     network = CUSTOM_WORDS if run.is_custom else f"{SCHEME_WORDS[run.scheme]} {run.activation} network"
-    return f"{dataset_in_words(run)}  \u00b7  {network}  \u00b7  two neurons per layer"
+    return f"{dataset_in_words(run)}  \u00b7  {network}  \u00b7  {WIDTH_WORDS[run.width]} neurons per layer"
 
 
 def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:

@@ -28,6 +28,8 @@ SCENES = {
     "lecture": ("Lecture", "a two-minute lecture, also as slides (scripts/slides.py)"),
     "training": ("TrainingFilm", "training as a film (a run trained with --checkpoints)"),
     "depth": ("DepthAsTime", "depth as time: residual networks of 2 to 64 layers"),
+    "topology": ("RingsInThePlane", "what width 2 cannot do: a disc inside a ring, squeezed or folded"),
+    "space": ("LiftedRings", "one more dimension: a width-3 network lifts the disc out of the ring, in 3-D"),
 }
 
 
