@@ -13,8 +13,8 @@ from riemann_nn.export import build_run
 from riemann_nn.jobs import RenderJob, render_video
 from riemann_nn.jobs.join import VIDEO_CLOCK, parse_subtitles
 from riemann_nn.render import LayerView, current_theme
-from riemann_nn.render.overlays import NetworkDiagram, worked_site
-from riemann_nn.render.story import LayerStory, StoryLegend, layer_by_layer, run_in_words, stray_boundary
+from riemann_nn.render.overlays import NetworkDiagram, WorkedGlyph, worked_site
+from riemann_nn.render.story import LayerStory, StoryLegend, layer_by_layer, run_in_words, stray_boundary, with_article
 from riemann_nn.render.subtitles import Cue, PlayLog, reading_seconds, srt_text, vtt_text
 from riemann_nn.run import save_run
 
@@ -227,6 +227,20 @@ def test_worked_site_is_a_bounded_long_glyph_inside_the_data(small_run):
     assert magnify > 0 and axes[0] / axes[1] > 1.5
 
 
+@pytest.mark.parametrize("magnify", [1.0, 40.0])
+def test_worked_glyph_words_stay_inside_the_plot(small_run, magnify):
+    """However long the glyph (a needle reaching the border), its two words are drawn wholly inside the plot."""
+    view = LayerView(small_run, theme=THEME)
+    site, fitted = worked_site(view, small_run.unbounded)
+    worked = WorkedGlyph(view, site, magnify=magnify * fitted)
+    worked.grow.set_value(1.0)
+    worked.arrows.set_value(1.0)
+    worked.follow_view(worked)
+    points = worked.words.get_points()[:, :2]
+    assert len(points) and worked.words.shown == ["squeezed", "stretched"]
+    assert view.region.contains(points, margin=-1e-9).all()
+
+
 def test_legend_promises_only_what_the_view_draws(small_run):
     """The dashed and unbounded rows are there exactly when the view draws such glyphs."""
     view = LayerView(small_run, theme=THEME)
@@ -299,3 +313,10 @@ def test_the_stage_lays_out_for_the_frame_it_gets(aspect, tiny_run_file, monkeyp
     if aspect == "16:9":
         assert (plot.left, plot.right, plot.bottom, plot.top) == pytest.approx((-6.25, 2.35, -3.35, 3.65))
         assert (layout.panel_left, layout.panel_width) == pytest.approx((2.95, 3.95))
+
+
+@pytest.mark.parametrize(("depth", "article"), [(1, "a"), (8, "an"), (10, "a"), (11, "an"), (12, "a"), (18, "an"),
+                                                (80, "an"), (88, "an"), (100, "a"), (118, "a"), (800, "an"),
+                                                (11000, "an"), (1100, "a")])
+def test_the_question_says_a_or_an_as_the_number_is_spoken(depth, article):
+    assert with_article(f"{depth}-layer") == f"{article} {depth}-layer"

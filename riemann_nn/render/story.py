@@ -85,7 +85,7 @@ from .views import LayerCounter, LayerView, ViewStyle, unbounded_sites
 __all__ = [
     "DEFAULT_PRESET", "PANEL_LEFT", "PANEL_WIDTH", "LayerStory", "PanelCaptions", "StoryLegend", "Subtitled",
     "crossfade", "dataset_in_words", "default_question", "layer_by_layer", "run_header", "run_in_words",
-    "scene_path_method", "scene_run", "stray_boundary", "window",
+    "scene_path_method", "scene_run", "stray_boundary", "window", "with_article",
 ]
 
 DEFAULT_PRESET = "seed-c2-sigmoid"
@@ -174,7 +174,14 @@ def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
 
 
 def default_question(run: Run) -> str:
-    return f"What does a {run.depth}-layer network do to the plane?"
+    return f"What does {with_article(f'{run.depth}-layer')} network do to the plane?"
+
+
+def with_article(words: str) -> str:
+    """``words`` after "a" or "an" as spoken: "an 8-layer", "an 11-layer", "a 10-layer", "an 18-layer"."""
+    number = words.split("-")[0]
+    spoken_vowel = number.startswith("8") or (number.isdigit() and len(number) % 3 == 2 and number[:2] in ("11", "18"))
+    return f"{'an' if spoken_vowel else 'a'} {words}"
 
 
 def window(start: float, end: float) -> Callable[[float], float]:
@@ -394,7 +401,9 @@ class LayerStory(Subtitled):
         self.read()
         if self.presented in done:  # leaving: the caption may use its room
             self.presented = None
-        self.say(text, *[FadeOut(m) for m in done])
+        if done:  # first gone, so that the longer last caption never fades in over them
+            self.play(*[FadeOut(m) for m in done], run_time=0.6)
+        self.say(text)
         self.read()
 
     # -- the stage -----------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ class LayerByLayer(LayerStory):
                  "a small step changes a lot.", glyph.arrows.animate.set_value(1.0), run_time=1.2)
         # 6. The field: one circle at every site of the last layer.
         self.hide(glyph)
-        self.sweep(self.depth, seconds=2.4, caption="Back in the last layer: now one circle at every site.")
+        self.sweep(self.depth, seconds=2.4, caption="Back to the last layer, to draw one circle at every site.")
         self.grow_field()
         # 7-8. The pull-back, with holds; the metric of the input.
         third = self.depth // 3
