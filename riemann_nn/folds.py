@@ -24,7 +24,8 @@ def input_box(run: Run) -> np.ndarray:
 def last_determinants(run: Run, points: np.ndarray) -> np.ndarray:
     """``det J_L`` at input points (..., 2): (...,). Its sign is the last chart's orientation there."""
     flat = np.asarray(points, float).reshape(-1, 2)
-    jacobian = chart_jacobians(run.weight, run.bias, lift(flat, run.width), scheme=run.scheme,
+    weight, bias = run.network_parameters("the fold curves")
+    jacobian = chart_jacobians(weight, bias, lift(flat, run.width), scheme=run.scheme,
                                activation=run.activation, dt=run.dt)[-1]  # (K, d, d)
     return np.linalg.det(jacobian).reshape(np.shape(points)[:-1])
 

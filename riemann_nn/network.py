@@ -15,7 +15,7 @@ pass tensors, and the torch twin of each activation is looked up by name only wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -155,7 +155,7 @@ def propagate(weight: Array, bias: Array, x0: Array, *, scheme: str, activation:
         return np.stack(layers)  # (L+1, ..., 2)
     import torch
 
-    return torch.stack(layers)  # (L+1, ..., 2)
+    return torch.stack(cast("list[torch.Tensor]", layers))  # (L+1, ..., 2)
 
 
 def chart_jacobians(weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, scheme: str, activation: str,
