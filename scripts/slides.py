@@ -187,12 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     if output.suffix != ".html":
         print(f"error: the output must be an .html file, got {output}", file=sys.stderr)
         return 2
-    from riemann_nn.errors import ConfigError
+    from riemann_nn.errors import RiemannNNError
     from riemann_nn.render.colour import current_theme
 
     try:
         background = current_theme().background  # a bad RIEMANN_NN_THEME fails here, before the render
-    except ConfigError as error:
+    except RiemannNNError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:

@@ -3,6 +3,8 @@ selection (the user's run in the panel of its scheme), and a real tiny render of
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from manim import ValueTracker
@@ -27,6 +29,7 @@ from riemann_nn.render.comparison import (
     steps_in_words,
     stray_words,
     sweep_words,
+    with_companions,
 )
 from riemann_nn.render.subtitles import reading_seconds
 from riemann_nn.run import load_run, save_run
@@ -87,19 +90,57 @@ def test_compare_presets_share_data_and_depth():
     assert len({c.dataset for c in configs}) == 1 and len({c.model.depth for c in configs}) == 1
 
 
-def test_compare_runs_takes_a_list_or_puts_the_users_run_in_its_schemes_panel(tiny_presets, tiny_run_files, tmp_path,
-                                                                            monkeypatch):
-    """No setting: the three runs of the table. A user's c1 run replaces the c1 panel only. RIEMANN_NN_COMPARE
-    lists any three, in its order."""
-    for name in ("RIEMANN_NN_COMPARE", "RIEMANN_NN_RUN", "RIEMANN_NN_PRESET"):
+def test_compare_runs_takes_the_table_or_a_list(tiny_presets, tiny_run_files, tmp_path, monkeypatch):
+    """No setting: the three runs of the table, as also when the user's run is one of them. RIEMANN_NN_COMPARE (or
+    its older name RIEMANN_NN_COMPARE_RUNS) lists any three, of any depths, in its order."""
+    for name in ("RIEMANN_NN_COMPARE", "RIEMANN_NN_COMPARE_RUNS", "RIEMANN_NN_RUN", "RIEMANN_NN_PRESET"):
         monkeypatch.delenv(name, raising=False)
     assert [run.name for run in compare_runs(tiny_presets)] == ["tiny-c0", "tiny-c1", "tiny-c2"]
-    mine = save_run(build_run(tiny_config("c1", depth=3, name="mine"), progress=False), tmp_path / "mine.npz")
-    monkeypatch.setenv("RIEMANN_NN_RUN", str(mine))
+    monkeypatch.setenv("RIEMANN_NN_PRESET", tiny_presets["c1"])
+    assert [run.name for run in compare_runs(tiny_presets)] == ["tiny-c0", "tiny-c1", "tiny-c2"]
+    deeper = save_run(build_run(tiny_config("c1", depth=3, name="deeper"), progress=False), tmp_path / "deeper.npz")
+    monkeypatch.setenv("RIEMANN_NN_COMPARE", f"{tiny_run_files[2]}, {deeper} ,{tiny_run_files[0]}")
     runs = compare_runs(tiny_presets)
-    assert [run.name for run in runs] == ["tiny-c0", "mine", "tiny-c2"] and runs[1].depth == 3
-    monkeypatch.setenv("RIEMANN_NN_COMPARE", f"{tiny_run_files[2]}, {mine} ,{tiny_run_files[0]}")
-    assert [run.name for run in compare_runs(tiny_presets)] == ["tiny-c2", "mine", "tiny-c0"]
+    assert [run.name for run in runs] == ["tiny-c2", "deeper", "tiny-c0"] and runs[1].depth == 3
+    monkeypatch.delenv("RIEMANN_NN_COMPARE")
+    monkeypatch.setenv("RIEMANN_NN_COMPARE_RUNS", f"{tiny_run_files[1]},{tiny_run_files[0]},{tiny_run_files[2]}")
+    assert [run.name for run in compare_runs(tiny_presets)] == ["tiny-c1", "tiny-c0", "tiny-c2"]
+
+
+def test_your_run_is_compared_with_companions_trained_on_its_data(tiny_run_files, tmp_path, monkeypatch):
+    """``--run yours.npz``: yours in the place of its scheme (a custom network in the first), tanh nets of the
+    other schemes beside it with its depth, trained on its very points and labels, cached: a second call trains
+    nothing."""
+    from dataclasses import replace
+
+    for name in ("RIEMANN_NN_COMPARE", "RIEMANN_NN_COMPARE_RUNS", "RIEMANN_NN_PRESET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RIEMANN_NN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_files[1]))  # a c1 run
+    yours = load_run(tiny_run_files[1])
+    runs = compare_runs()
+    assert [run.scheme for run in runs] == ["c0", "c1", "c2"]
+    np.testing.assert_array_equal(runs[1].x, yours.x)
+    for companion in (runs[0], runs[2]):
+        assert companion.depth == yours.depth and companion.meta["dataset"]["source"] == "arrays"
+        np.testing.assert_allclose(companion.x[0], yours.x[0], rtol=0, atol=0)
+        np.testing.assert_array_equal(companion.y, yours.y)
+    assert same_data(runs) and opening_words(runs).startswith("The same points")
+    cached = sorted((tmp_path / "cache").iterdir())
+    assert len(cached) == 2
+    stamps = [path.stat().st_mtime_ns for path in cached]
+    again = compare_runs()
+    assert [path.stat().st_mtime_ns for path in sorted((tmp_path / "cache").iterdir())] == stamps
+    np.testing.assert_array_equal(again[0].x, runs[0].x)
+    custom = replace(yours, meta={**yours.meta, "model": {**yours.meta["model"], "scheme": "custom"}})
+    placed = with_companions(custom, ["c0", "c1", "c2"])
+    assert placed[0] is custom and [run.scheme for run in placed[1:]] == ["c1", "c2"]
+    assert runs_in_words(placed).split("  \u00b7  ")[1] == "your own network, residual (C1) tanh network and " \
+                                                            "second-order (C2) tanh network"
+    assert panel_titles(placed, THEMES["dark"])[0].height > 0
+    steps = [np.array([0.5]), np.array([0.1]), np.array([0.1])]
+    assert steps_in_words(placed, steps) == ("The residual (C1) and second-order (C2) networks move the data in small "
+                                             "steps, like a flow; your own network jumps.")
 
 
 def test_compare_runs_rejects_bad_lists_files_and_presets(tiny_presets, tiny_run_files, tmp_path, monkeypatch):
@@ -169,9 +210,9 @@ def test_stray_pieces_are_named_by_panel(tiny_run_files):
 def test_panel_words_are_legible_at_480p_and_captions_clear_the_legend(tiny_run_files, theme):
     """Titles, step readouts and the summaries: no letter under 7 pixels at 480p; a caption
     of the full width ends left of the legend."""
-    from riemann_nn.render.text import caption
-
     from dataclasses import replace
+
+    from riemann_nn.render.text import caption
 
     theme = THEMES[theme]
     runs = [load_run(f) for f in tiny_run_files]
@@ -184,7 +225,7 @@ def test_panel_words_are_legible_at_480p_and_captions_clear_the_legend(tiny_run_
         assert smallest_letter_pixels(words) >= 7.0
     for title, region in zip(titles, PANELS):
         assert region.left - 0.35 <= title.get_left()[0] and title.get_right()[0] <= region.right + 0.35
-    assert all(left.get_right()[0] + 0.05 < right.get_left()[0] for left, right in zip(titles, titles[1:]))
+    assert all(left.get_right()[0] + 0.05 < right.get_left()[0] for left, right in itertools.pairwise(titles))
     legend = comparison_legend(theme)
     words = caption("The residual (C1) and second-order (C2) networks move the data in small steps, like a flow; "
                     "the ordinary (C0) network jumps.", theme, font_size=ComparisonStory.caption_font_size,

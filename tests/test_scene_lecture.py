@@ -22,6 +22,7 @@ from riemann_nn.render.lecture import (
     BOTTOM_CAPTION,
     EDGE,
     ROWS_Y,
+    SCHEME_PRESETS,
     SCHEME_TEXTS,
     LectureStory,
     SchemeRow,
@@ -46,10 +47,11 @@ FPS = 5
 
 
 def load_lecture_module(monkeypatch, *, slides: bool):
-    """scenes/lecture.py, freshly imported; with ``slides=False`` as if manim-slides were not installed."""
+    """riemann_nn/scenes/lecture.py, freshly imported; with ``slides=False`` as if manim-slides were not
+    installed."""
     if not slides:
         monkeypatch.setitem(sys.modules, "manim_slides", None)  # makes ``import manim_slides`` fail
-    spec = importlib.util.spec_from_file_location("scene_lecture", ROOT / "scenes" / "lecture.py")
+    spec = importlib.util.spec_from_file_location("scene_lecture", ROOT / "riemann_nn" / "scenes" / "lecture.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -136,7 +138,7 @@ def test_lecture_file_holds_exactly_one_scene(monkeypatch, slides):
     module = load_lecture_module(monkeypatch, slides=slides)
     assert [cls.__name__ for cls in get_scene_classes_from_module(module)] == ["Lecture"]
     assert issubclass(module.Lecture, Scene) and module.Lecture.is_slide is slides
-    source = (ROOT / "scenes" / "lecture.py").read_text()
+    source = (ROOT / "riemann_nn" / "scenes" / "lecture.py").read_text()
     assert len(re.findall(r"^class [A-Za-z_0-9]+\(.*(Scene|Slide)\)", source, flags=re.MULTILINE)) == 1
 
 
@@ -323,3 +325,23 @@ def test_slides_script_tells_the_lecture_on_a_chosen_run(example_file, tmp_path,
     monkeypatch.setattr(script, "render", lambda *args, **kwargs: rendered.append(kwargs))
     assert script.main(["--preset", "no-such-preset", "--output", str(tmp_path / "x.html")]) == 2
     assert rendered == [] and not (tmp_path / "x.html").exists()
+
+
+def test_the_lecture_takes_your_run_for_every_example_it_fits(monkeypatch, tmp_path):
+    """``--run yours.npz`` (RIEMANN_NN_RUN): your run is the lecture's example (the title picture, the coordinates,
+    the pull-back) and your scheme's row; the other schemes' rows keep their presets."""
+    yours = _small_run("c1")
+    monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(save_run(yours, tmp_path / "yours.npz")))
+
+    class Presets:
+        default_preset, geometry, scheme_presets = "circles-c1-tanh", None, SCHEME_PRESETS
+
+        def preset_run(self, preset):
+            return f"preset {preset}"
+
+    lecture = Presets()
+    lecture.run = LectureStory.load_run(lecture)
+    np.testing.assert_array_equal(lecture.run.x, yours.x)
+    rows = {scheme: LectureStory.row_run(lecture, scheme) for scheme in ("c0", "c1", "c2")}
+    assert rows["c0"] == "preset moons-c0-tanh" and rows["c2"] == "preset seed-c2-sigmoid" and rows["c1"] is lecture.run

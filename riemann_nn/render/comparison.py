@@ -3,10 +3,11 @@ pieces: which runs (``compare_runs``), how far each layer moves the data (``mean
 ``StepReadout``), the panels' titles, and the runs and the outcome in words.
 
 The runs: ``$RIEMANN_NN_COMPARE`` (three comma-separated Run files or preset names, in panel order), else the
-presets ``compare-c0``, ``compare-c1``, ``compare-c2``, of which the user's run (``$RIEMANN_NN_RUN`` or
-``$RIEMANN_NN_PRESET``, as every scene reads it) replaces the one of its scheme. Runs of different depths stay in
-step by their share of the way: while the deepest moves through its layers, a shallower one moves through its own
-in the same time.
+user's run (``$RIEMANN_NN_RUN`` or ``$RIEMANN_NN_PRESET``, as every scene reads it) in the panel of its scheme (a
+custom network in the first) beside tanh networks of the other schemes trained on its data
+(``companions.companion_run``), else the presets ``compare-c0``, ``compare-c1``, ``compare-c2``. Runs of different
+depths stay in step by their share of the way: while the deepest moves through its layers, a shallower one moves
+through its own in the same time.
 """
 
 from __future__ import annotations
@@ -24,14 +25,13 @@ from .framing import PlotRegion
 from .legends import class_sample, key_row, line_sample
 from .overlays import DecisionHalfPlanes, NetworkDiagram
 from .story import SCHEME_WORDS, LayerStory, crossfade, dataset_in_words, stray_outlines
-from .text import SCHEME_NAMES, OutlineCache, PathText, label
+from .text import CUSTOM_WORDS, SCHEME_NAMES, OutlineCache, PathText, label
 from .views import LayerCounter, LayerView, ViewStyle
 
 __all__ = [
     "COMPARE_PRESETS", "PANELS", "ComparisonStory", "ScaledTime", "StepReadout", "compare_runs", "comparison_legend",
-    "mean_step_lengths",
-    "opening_words", "panel_titles", "runs_in_words", "same_data", "step_summary", "steps_in_words", "stray_words",
-    "sweep_words",
+    "kind_in_words", "mean_step_lengths", "networks_in_words", "opening_words", "panel_titles", "runs_in_words",
+    "same_data", "step_summary", "steps_in_words", "stray_words", "sweep_words", "with_companions",
 ]
 
 COMPARE_PRESETS = {"c0": "compare-c0", "c1": "compare-c1", "c2": "compare-c2"}
@@ -61,31 +61,45 @@ def _load(entry: str) -> Run:
 
 
 def compare_runs(presets: dict[str, str] = COMPARE_PRESETS) -> list[Run]:
-    """The three Runs to compare, in panel order (see the module): ``$RIEMANN_NN_COMPARE``, else ``presets``
-    (scheme -> preset) with the user's run in the panel of its scheme.
+    """The three Runs to compare, in panel order (see the module): ``$RIEMANN_NN_COMPARE`` (or its older name
+    ``$RIEMANN_NN_COMPARE_RUNS``), else the user's run in the panel of its scheme (a custom network in the first)
+    beside tanh networks of the other schemes trained on its data (``companions.companion_run``), else
+    ``presets`` (scheme -> preset; a user's run that is one of them shows them all).
 
-    A bad list, a bad file, an unknown preset or a user's run of a scheme no panel has end the render with one
-    line (``SystemExit``).
+    A bad list, a bad file, an unknown preset or a user's run of another width end the render with one line
+    (``SystemExit``).
     """
-    listed = os.environ.get("RIEMANN_NN_COMPARE")
+    listed = os.environ.get("RIEMANN_NN_COMPARE") or os.environ.get("RIEMANN_NN_COMPARE_RUNS")
     try:
         if listed:
             entries = [part.strip() for part in listed.split(",")]
             if len(entries) != 3 or not all(entries):
                 raise _one_line_exit(f"RIEMANN_NN_COMPARE needs three comma-separated Run files or presets, "
                                      f"got {listed!r}")
-            return [_load(entry) for entry in entries]
-        runs = {scheme: None for scheme in presets}
-        user = os.environ.get("RIEMANN_NN_RUN") or os.environ.get("RIEMANN_NN_PRESET")
-        if user:
-            mine = _load(user)
-            if mine.scheme not in runs:
-                raise _one_line_exit(f"{user} is a {mine.scheme} network and no panel shows {mine.scheme}; list "
-                                     f"three runs in RIEMANN_NN_COMPARE instead")
-            runs[mine.scheme] = mine
-        return [run if run is not None else _load(presets[scheme]) for scheme, run in runs.items()]
+            runs = [_load(entry) for entry in entries]
+        else:
+            user = os.environ.get("RIEMANN_NN_RUN") or os.environ.get("RIEMANN_NN_PRESET")
+            if user and user not in presets.values():
+                return with_companions(_load(user), list(presets))
+            runs = [_load(name) for name in presets.values()]
+        for run in runs:
+            run.require_width(2, what="the compare scene")
+        return runs
     except RiemannNNError as error:
         raise _one_line_exit(str(error)) from None
+
+
+def with_companions(run: Run, schemes: list[str]) -> list[Run]:
+    """``run`` in the panel of its scheme (a custom network in the first), and in the others a tanh network of
+    that scheme trained on ``run``'s points with its depth (``companions.companion_run``, cached)."""
+    from ..companions import companion_run
+
+    run.require_width(2, what="the compare scene")
+    place = schemes[0] if run.is_custom else run.scheme
+    if place not in schemes:
+        raise _one_line_exit(f"{run.name} is a {run.scheme} network and no panel shows {run.scheme}; list three "
+                             f"runs in RIEMANN_NN_COMPARE instead")
+    return [run if scheme == place else companion_run(run, scheme) for scheme in schemes]
 
 
 def mean_step_lengths(x: np.ndarray) -> np.ndarray:
@@ -104,16 +118,29 @@ def _listed(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
+def kind_in_words(run: Run) -> str:
+    """"ordinary (C0)", "residual (C1)", "second-order (C2)", or "your own network" for a custom one."""
+    return CUSTOM_WORDS if run.is_custom else SCHEME_WORDS[run.scheme]
+
+
+def networks_in_words(runs: list[Run]) -> str:
+    """"the residual (C1) and second-order (C2) networks", "the ordinary (C0) network and your own network"."""
+    named = [SCHEME_WORDS[run.scheme] for run in runs if not run.is_custom]
+    parts = [f"the {_listed(named)} network" + ("s" if len(named) > 1 else "")] if named else []
+    return _listed(parts + [CUSTOM_WORDS] * any(run.is_custom for run in runs))
+
+
 def runs_in_words(runs: list[Run]) -> str:
     """The runs for a viewer, e.g. "Two moons · ordinary (C0), residual (C1) and second-order (C2) tanh networks
     · 8 layers of two neurons"; what differs between them is said per run."""
     data = [dataset_in_words(run) for run in runs]
-    kinds = [SCHEME_WORDS[run.scheme] for run in runs]
-    activations = [run.activation for run in runs]
-    if len(set(activations)) == 1:
-        networks = f"{_listed(kinds)} {activations[0]} networks"
+    kinds = [SCHEME_WORDS[run.scheme] for run in runs if not run.is_custom]
+    activations = {run.activation for run in runs if not run.is_custom}
+    if len(activations) == 1 and len(kinds) == len(runs):
+        networks = f"{_listed(kinds)} {activations.pop()} networks"
     else:
-        networks = _listed([f"{kind} {activation}" for kind, activation in zip(kinds, activations)]) + " networks"
+        networks = _listed([CUSTOM_WORDS if run.is_custom else f"{SCHEME_WORDS[run.scheme]} {run.activation} network"
+                            for run in runs])
     depths = [run.depth for run in runs]
     layers = f"{depths[0]} layers" if len(set(depths)) == 1 else f"{_listed([str(d) for d in depths])} layers"
     where = data[0] if len(set(data)) == 1 else _listed(data)
@@ -125,16 +152,11 @@ def steps_in_words(runs: list[Run], steps: list[np.ndarray], *, ratio: float = 2
     (a mean step over ``ratio`` times the smallest); or that they move alike."""
     means = np.array([step.mean() for step in steps])  # (3,)
     jumps = means > ratio * means.min()
-    kinds = [SCHEME_WORDS[run.scheme] for run in runs]
     if not jumps.any():
         return "Here the three networks move the data by steps of a similar size: " + _listed(
-            [f"{kind} {mean:.2f}" for kind, mean in zip(kinds, means)]) + "."
-
-    def group(members: np.ndarray) -> str:
-        named = _listed([kind for kind, member in zip(kinds, members) if member])
-        return f"the {named} network" + ("s" if members.sum() > 1 else "")
-
-    flow, jump = group(~jumps), group(jumps)
+            [f"{kind_in_words(run)} {mean:.2f}" for run, mean in zip(runs, means)]) + "."
+    flow = networks_in_words([run for run, jump in zip(runs, jumps) if not jump])
+    jump = networks_in_words([run for run, jump in zip(runs, jumps) if jump])
     return (f"{flow[0].upper()}{flow[1:]} {'move' if (~jumps).sum() > 1 else 'moves'} the data in small steps, like a "
             f"flow; {jump} {'jump' if jumps.sum() > 1 else 'jumps'}.")
 
@@ -186,8 +208,9 @@ def comparison_legend(theme: Theme) -> VGroup:
 def panel_titles(runs: list[Run], theme: Theme) -> list[Mobject]:
     """"C1 residual · tanh · dt 1" in bold, centred over each panel; all at one size, at which the widest fits over
     its panel and ``TITLE_OVERHANG`` into the gaps beside it."""
-    titles = [label(f"{SCHEME_NAMES[run.scheme]} \u00b7 {run.activation} \u00b7 dt {run.dt:g}", theme,
-                    font_size=20, bold=True) for run in runs]
+    titles = [label("Your own network" if run.is_custom else
+                    f"{SCHEME_NAMES[run.scheme]} \u00b7 {run.activation} \u00b7 dt {run.dt:g}", theme, font_size=20,
+                    bold=True) for run in runs]
     shrink = min(1.0, *[(region.size[0] + 2 * TITLE_OVERHANG) / title.width for title, region in zip(titles, PANELS)])
     return [title.scale(shrink).move_to((region.centre[0], TITLE_Y, 0)) for title, region in zip(titles, PANELS)]
 
@@ -287,8 +310,9 @@ def step_summary(steps: np.ndarray, theme: Theme) -> VGroup:
 
 def stray_words(runs: list[Run]) -> str:
     """What the boxes around the stray pieces of the boundary of ``runs`` (one or more panels) are."""
-    panels = _listed([SCHEME_NAMES[run.scheme] for run in runs])
-    where = f"the {panels} panel" + ("s" if len(runs) > 1 else "")
+    named = [SCHEME_NAMES[run.scheme] for run in runs if not run.is_custom]
+    parts = [f"the {_listed(named)} panel" + ("s" if len(named) > 1 else "")] if named else []
+    where = _listed(parts + ["your network's panel"] * any(run.is_custom for run in runs))
     return (f"Boxed, in {where}: a piece of the decision boundary far from the data. The network splits the plane "
             f"there too, with no data to guide it.")
 
@@ -301,7 +325,7 @@ def same_data(runs: list[Run]) -> bool:
 
 def opening_words(runs: list[Run]) -> str:
     """The first caption: the data in the input of the networks, named by their kinds."""
-    networks = _listed([SCHEME_WORDS[run.scheme] for run in runs])
+    networks = _listed([kind_in_words(run) for run in runs])
     data = {dataset_in_words(run).lower() for run in runs}
     if same_data(runs):
         return f"The same points, {data.pop()}, in the input of three networks: {networks}."

@@ -18,6 +18,7 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.sparse.csgraph import shortest_path as tree_distances
 from scipy.spatial.distance import cdist
 
+from ..errors import ConfigError
 from ..geodesic import Geodesic, shortest_path
 from ..network import propagate
 from ..run import Run
@@ -29,7 +30,7 @@ from .views import LayerView
 __all__ = [
     "ARM_FRACTIONS", "PAIR_COLOURS", "PAIR_NAMES", "GeodesicOverlay", "GeodesicPair", "LengthTable", "arm_order",
     "far_pair", "format_length", "geodesic_pairs", "last_layer_caption", "length_formula", "length_notes",
-    "pair_colours", "path_sample", "polyline_bezier", "ratio_caption",
+    "pair_colours", "path_sample", "polyline_bezier", "ratio_caption", "with_network",
 ]
 
 # Pair A, pair B per theme: on dark a light yellow and a pink, on light a near-black and a deep magenta. Chosen
@@ -41,6 +42,16 @@ ARM_FRACTIONS = (0.1, 0.9)  # where along its class's arm each end of a pair sit
 DISC_RADIUS = 0.075  # endpoint markers, scene units; a rim of the background colour around them
 RIM = 0.035
 SOLID_STROKE, DASHED_STROKE = 4.5, 3.0
+
+
+def with_network(run: Run) -> Run:
+    """``run``, whose file must hold the network (shortest paths map new points through it); a custom network's
+    Run ends the render with one line (``SystemExit``)."""
+    try:
+        run.network_parameters("the geodesics scene")
+    except ConfigError as error:
+        raise SystemExit(f"riemann-nn: {error}") from None
+    return run
 
 
 def pair_colours(theme: Theme) -> tuple[str, str]:
@@ -143,8 +154,10 @@ class GeodesicOverlay(VGroup):
         self.view, self.pairs, self.dash = view, pairs, dash
         run, theme = view.run, view.theme
 
+        weight, bias = run.network_parameters("the geodesic overlay")
+
         def through_layers(curve: np.ndarray) -> np.ndarray:  # (K, 2) -> (L+1, K, 2)
-            return propagate(run.weight, run.bias, curve, scheme=run.scheme, activation=run.activation, dt=run.dt)
+            return propagate(weight, bias, curve, scheme=run.scheme, activation=run.activation, dt=run.dt)
 
         s = np.linspace(0.0, 1.0, segment_samples)[:, None]  # (S, 1)
         ends = [pair.path.points[[0, -1]] for pair in pairs]  # (2, 2) each

@@ -15,6 +15,7 @@ Runs: the lecture's example (``self.run``: ``$RIEMANN_NN_RUN``, ``$RIEMANN_NN_PR
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from manim import (
     DOWN,
@@ -30,6 +31,7 @@ from manim import (
     Rectangle,
     ValueTracker,
     VGroup,
+    VMobject,
 )
 
 from ..errors import RiemannNNError
@@ -191,7 +193,7 @@ def bullet_list(points: list[str], theme: Theme, *, font_size: float = 26) -> VG
     return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
 
 
-def slide_heading(text: str, theme: Theme, formula_block: Mobject | None = None) -> VGroup:
+def slide_heading(text: str, theme: Theme, formula_block: VMobject | None = None) -> VGroup:
     """A full-frame slide's heading at the top left, and a formula at the top right, tops aligned."""
     heading = VGroup(label(text, theme, font_size=30, bold=True).move_to((-EDGE, HEADING_TOP, 0), aligned_edge=UL))
     if formula_block is not None:
@@ -217,6 +219,11 @@ class LectureStory(LayerStory):
     take_home: tuple[str, ...] = ()
     scheme_presets = SCHEME_PRESETS
     row_seconds = 5.5
+
+    if TYPE_CHECKING:  # given by the slide base the lecture is mixed with (``slides.slide_base()``)
+        def next_slide(self, *args, **kwargs) -> None: ...
+
+        def add_note(self, text: str) -> None: ...
 
     def setup(self):
         super().setup()
@@ -288,7 +295,7 @@ class LectureStory(LayerStory):
         self.add(*shown)
         self.hold(max(4.0, reading_seconds(question)))
 
-    def heading(self, text: str, formula_block: Mobject | None = None) -> VGroup:
+    def heading(self, text: str, formula_block: VMobject | None = None) -> VGroup:
         """A full-frame slide's heading (see ``slide_heading``)."""
         return slide_heading(text, self.theme, formula_block)
 
