@@ -125,7 +125,8 @@ def test_your_run_is_compared_with_companions_trained_on_its_data(tiny_run_files
         assert companion.depth == yours.depth and companion.meta["dataset"]["source"] == "arrays"
         np.testing.assert_allclose(companion.x[0], yours.x[0], rtol=0, atol=0)
         np.testing.assert_array_equal(companion.y, yours.y)
-    assert same_data(runs) and opening_words(runs).startswith("The same points")
+    assert same_data(runs) and opening_words(runs).startswith("The same points, two moons,")
+    assert runs_in_words(runs).startswith("Two moons  \u00b7  ordinary (C0)")
     cached = sorted((tmp_path / "cache").iterdir())
     assert len(cached) == 2
     stamps = [path.stat().st_mtime_ns for path in cached]

@@ -30,8 +30,8 @@ from .views import LayerCounter, LayerView, ViewStyle
 
 __all__ = [
     "COMPARE_PRESETS", "PANELS", "ComparisonStory", "ScaledTime", "StepReadout", "compare_runs", "comparison_legend",
-    "kind_in_words", "mean_step_lengths", "networks_in_words", "opening_words", "panel_titles", "runs_in_words",
-    "same_data", "step_summary", "steps_in_words", "stray_words", "sweep_words", "with_companions",
+    "data_in_words", "kind_in_words", "mean_step_lengths", "networks_in_words", "opening_words", "panel_titles",
+    "runs_in_words", "same_data", "step_summary", "steps_in_words", "stray_words", "sweep_words", "with_companions",
 ]
 
 COMPARE_PRESETS = {"c0": "compare-c0", "c1": "compare-c1", "c2": "compare-c2"}
@@ -133,7 +133,7 @@ def networks_in_words(runs: list[Run]) -> str:
 def runs_in_words(runs: list[Run]) -> str:
     """The runs for a viewer, e.g. "Two moons · ordinary (C0), residual (C1) and second-order (C2) tanh networks
     · 8 layers of two neurons"; what differs between them is said per run."""
-    data = [dataset_in_words(run) for run in runs]
+    data = data_in_words(runs)
     kinds = [SCHEME_WORDS[run.scheme] for run in runs if not run.is_custom]
     activations = {run.activation for run in runs if not run.is_custom}
     if len(activations) == 1 and len(kinds) == len(runs):
@@ -209,7 +209,7 @@ def panel_titles(runs: list[Run], theme: Theme) -> list[Mobject]:
     """"C1 residual · tanh · dt 1" in bold, centred over each panel; all at one size, at which the widest fits over
     its panel and ``TITLE_OVERHANG`` into the gaps beside it."""
     titles = [label("Your own network" if run.is_custom else
-                    f"{SCHEME_NAMES[run.scheme]} \u00b7 {run.activation} \u00b7 dt {run.dt:g}", theme, font_size=20,
+                    f"{SCHEME_NAMES[run.scheme]} \u00b7 {run.activation} \u00b7 dt {run.dt:.3g}", theme, font_size=20,
                     bold=True) for run in runs]
     shrink = min(1.0, *[(region.size[0] + 2 * TITLE_OVERHANG) / title.width for title, region in zip(titles, PANELS)])
     return [title.scale(shrink).move_to((region.centre[0], TITLE_Y, 0)) for title, region in zip(titles, PANELS)]
@@ -323,10 +323,21 @@ def same_data(runs: list[Run]) -> bool:
     return all(run.x[0].shape == first.shape and np.array_equal(run.x[0], first) for run in runs[1:])
 
 
+def data_in_words(runs: list[Run]) -> list[str]:
+    """Each run's data in words (``dataset_in_words``); runs that hold the very same points all take the first name
+    given to them, where some are nameless arrays (a companion trained on a run's data is "Your data")."""
+    words = [dataset_in_words(run) for run in runs]
+    if not same_data(runs):
+        return words
+    named = [word for run, word in zip(runs, words)
+             if run.meta["dataset"].get("source") != "arrays" or run.meta.get("display", {}).get("title")]
+    return [named[0] if named else words[0]] * len(runs)
+
+
 def opening_words(runs: list[Run]) -> str:
     """The first caption: the data in the input of the networks, named by their kinds."""
     networks = _listed([kind_in_words(run) for run in runs])
-    data = {dataset_in_words(run).lower() for run in runs}
+    data = {words.lower() for words in data_in_words(runs)}
     if same_data(runs):
         return f"The same points, {data.pop()}, in the input of three networks: {networks}."
     if len(data) == 1:
