@@ -67,6 +67,15 @@ def test_subtitle_files_have_the_standard_clock_and_wrapped_lines():
     assert "Two classes of points. The white curve:" in srt.replace("\n", " ")
 
 
+def test_subtitle_lines_never_split_a_hyphenated_word():
+    """A line break inside "second-order" would make a reader (and a search in the .srt) see two words."""
+    words = "Each layer of the C1 network is a second-order step, taken layer-by-layer."
+    srt = srt_text([Cue(0.0, 9.0, words)])
+    text = srt.split("\n", 2)[2]
+    assert " ".join(text.split()) == words
+    assert all(not line.endswith("-") for line in text.splitlines())
+
+
 @pytest.mark.parametrize("count", [1, 3, 10])
 def test_layer_by_layer_eases_at_every_layer(count):
     """Monotone from 0 to 1, on a layer at every k / count, with no speed at each of them."""

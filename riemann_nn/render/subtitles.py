@@ -93,7 +93,7 @@ def _clock(seconds: float, separator: str) -> str:
 
 def _lines(text: str) -> str:
     """A caption's words re-wrapped for the bottom of a video: its own line breaks were for the side panel."""
-    return "\n".join(textwrap.wrap(" ".join(text.split()), LINE_WIDTH))
+    return "\n".join(textwrap.wrap(" ".join(text.split()), LINE_WIDTH, break_on_hyphens=False))
 
 
 def vtt_text(cues: list[Cue]) -> str:
