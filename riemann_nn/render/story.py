@@ -487,10 +487,11 @@ def run_header(run: Run, theme: Theme) -> VGroup:
 class StoryLegend(VGroup):
     """The legend at the bottom of the panel: the data rows (classes and decision boundary, unless ``data_rows``
     says otherwise) from the start, and above them the glyph rows, shown when the field grows: the glyph, and
-    where the view draws them, dashed glyphs and unbounded marks. Rows wider than the panel are scaled to fit."""
+    where the view draws them, dashed glyphs and unbounded marks; ``glyph_rows``, when given, are shown instead (a
+    scene fades each in with the marks it explains). Rows wider than the panel are scaled to fit."""
 
     def __init__(self, theme: Theme, *, dashed: bool, unbounded: bool, data_rows: list[VMobject] | None = None,
-                 font_size: float = 17, **kwargs):
+                 font_size: float = 17, glyph_rows: list[VMobject] | None = None, **kwargs):
         super().__init__(**kwargs)
         if data_rows is None:
             classes = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
@@ -505,6 +506,8 @@ class StoryLegend(VGroup):
                                            theme, font_size=font_size))
         if unbounded:
             self.glyph_rows.append(key_row(unbounded_sample(theme), UNBOUNDED_WORDS, theme, font_size=font_size))
+        if glyph_rows is not None:
+            self.glyph_rows = glyph_rows
         rows = VGroup(*self.glyph_rows, *data_rows).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
         for row in rows:
             if row.width > PANEL_WIDTH:

@@ -13,7 +13,7 @@ import re
 import shutil
 
 import numpy as np
-from manim import DOWN, LEFT, MathTex, Mobject, Text, VGroup, VMobject, logger
+from manim import DOWN, LEFT, RIGHT, UP, MathTex, Mobject, Text, VGroup, VMobject, logger
 from PIL import ImageFont
 
 from ..run import Run
@@ -26,14 +26,17 @@ __all__ = [
     "PathText",
     "as_one_path",
     "caption",
+    "defined",
     "flowed",
     "formula",
     "has_latex",
+    "kernel_formulas",
     "label",
     "line_label",
     "line_width",
     "metric_formulas",
     "run_title",
+    "volume_formulas",
 ]
 
 FONT = "DejaVu Sans"  # ships with Debian's fontconfig; a clean sans reads well on projectors
@@ -146,6 +149,36 @@ def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
                           font_size=34),
                   label("the same rule in every layer l", theme, font_size=17, color=theme.muted)]
     return VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
+
+
+def defined(tex: str, plain: str, words: str, theme: Theme, *, font_size: float = 17) -> VGroup:
+    """A symbol typeset as in the formulas (``formula`` of ``tex``), then a colon and ``words`` saying what it is,
+    in the muted colour: a symbol defined under the formula that uses it."""
+    symbol = formula(tex, plain, theme, color=theme.muted, font_size=1.5 * font_size)
+    text = label(f": {words}", theme, font_size=font_size, color=theme.muted)
+    return VGroup(symbol, text).arrange(RIGHT, buff=0.06, aligned_edge=UP)
+
+
+def volume_formulas(theme: Theme) -> VGroup:
+    """The volume element of layer ``l`` as a typeset formula, its symbols in words under it."""
+    return VGroup(
+        formula(r"\sqrt{\det g_l} = \frac{|\det J_L|}{|\det J_l|}", "sqrt(det gl) = |det JL| / |det Jl|", theme,
+                font_size=34),
+        defined(r"J_l", "Jl", "how layer l moves as the input moves", theme),
+        defined(r"|\det J_l|", "|det Jl|", "how much it scales areas", theme),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+
+
+def kernel_formulas(theme: Theme) -> VGroup:
+    """The metric of the logit alone and its kernel as typeset formulas, their symbols in words."""
+    return VGroup(
+        formula(r"g = \nabla f \, \nabla f^{\top}", "g = grad f grad f^T", theme, font_size=34),
+        VGroup(defined(r"f", "f", "the score;", theme),
+               defined(r"\nabla f", "grad f", "where it grows fastest", theme)).arrange(RIGHT, buff=0.15),
+        formula(r"\ker g = \{\, v : \nabla f \cdot v = 0 \,\}", "ker g = {v : grad f . v = 0}", theme,
+                font_size=34),
+        label("the directions along the level sets", theme, font_size=17, color=theme.muted),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
 
 
 def run_title(run: Run, theme: Theme, *, max_width: float = 3.9) -> VGroup:

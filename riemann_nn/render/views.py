@@ -24,15 +24,15 @@ from numpy.typing import ArrayLike
 
 from ..interpolate import LayerMotion, VolumeField
 from ..run import Run
-from .colour import LogColourScale, Theme
+from .colour import LogColourScale, Theme, from_hex, oklab_to_srgb, srgb_to_oklab, to_hex
 from .framing import FramedAxes, Framing, PlotRegion
 from .marks import GlyphPalette, PointCloud, PolylineSet, UnboundedMarks, WarpedGrid
 from .text import OutlineCache, PathText
 
 __all__ = [
     "GlyphFrame", "GlyphSource", "LayerCounter", "LayerHeading", "LayerView", "MetricGlyphs", "PositionColours",
-    "ViewStyle", "VolumeCells", "VolumeColours", "cap_glyphs", "input_box", "site_cell", "sites_per_side",
-    "unbounded_at", "unbounded_sites", "zoom_note",
+    "ViewStyle", "VolumeCells", "VolumeColours", "cap_glyphs", "fold_colours", "fold_layer", "folded_cells",
+    "input_box", "outline_folds", "site_cell", "sites_per_side", "unbounded_at", "unbounded_sites", "zoom_note",
 ]
 
 STAGES = ("W x", "+ b")  # the staged c0 path's first two stages; the third is the activation
@@ -386,17 +386,64 @@ class MetricGlyphs:
 
 class VolumeCells:
     """Every site's input cell (``cell`` maps the unit square onto it) pushed by the exact Jacobian ``J(t)``:
-    a parallelogram of area ``|det J(t)|`` times the input cell's, coloured by ``log10 sqrt(det g(t))``."""
+    a parallelogram of area ``|det J(t)|`` times the input cell's, coloured by ``log10 sqrt(det g(t))``.
+
+    ``strength`` (0..1) scales the values before they are binned: at 0 every cell has the neutral colour, so
+    a scene can show the cells first and their colours once it has said what they mean. With ``folds``, folded
+    cells (``folded_cells``) go to bins ``count .. 2 count - 1``, the same values' bins shifted by ``count``: the
+    view then needs ``fold_colours`` (twice as many colours), and ``outline_folds`` marks them.
+    """
 
     shape = "square"
 
-    def __init__(self, volume: VolumeField, scale: LogColourScale, count: int, *, cell: np.ndarray):
-        self.volume, self.scale, self.count, self.cell = volume, scale, count, cell
+    def __init__(self, volume: VolumeField, scale: LogColourScale, count: int, *, cell: np.ndarray,
+                 folds: bool = False):
+        self.volume, self.scale, self.count, self.cell, self.folds = volume, scale, count, cell, folds
+        self.strength = ValueTracker(1.0)
 
     def __call__(self, t: float, zoom: float) -> GlyphFrame:
         motion = self.volume.motion
         jacobian = motion.jacobian(t)  # (M, 2, 2)
         values, _ = self.volume.at(t)  # (M,)
-        bins = self.scale.bins(values, self.count)
+        bins = self.scale.bins(self.strength.get_value() * values, self.count)
+        if self.folds:
+            bins = bins + self.count * folded_cells(jacobian)
         return GlyphFrame(motion.sites(t), jacobian @ self.cell, bins, np.zeros(len(bins), bool))
 
+
+def folded_cells(jacobian: np.ndarray) -> np.ndarray:
+    """Which cells a map has folded over: their Jacobian's determinant has the sign opposite to most cells'.
+    Across a fold line ``det J`` changes sign and the map is two-to-one, so a folded cell lies on top of others;
+    a map that mirrors the whole plane turns every cell over alike and folds none. Cells of determinant 0 (a
+    collapse, or the instant of a fold) are not folded. (..., M, 2, 2) -> (..., M) bool, each map on its own."""
+    sign = np.sign(np.linalg.det(jacobian))  # (..., M)
+    most = np.sign(sign.sum(axis=-1, keepdims=True))  # (..., 1)
+    most = np.where(most == 0, 1.0, most)  # a tie: the input's orientation
+    return sign == -most
+
+
+def fold_layer(run: Run, *, share: float = 0.5) -> int | None:
+    """The layer at which to name the folds of ``run``'s map: the first whose folded cells (``folded_cells`` of
+    the chart Jacobians) are at least ``share`` of the most any layer has, so that the fold is plain to see
+    there; None when no layer folds."""
+    counts = folded_cells(run.jacobian).sum(axis=-1)  # (L+1,)
+    return int(np.argmax(counts >= share * counts.max())) if counts.max() else None
+
+
+FOLD_FADE = 0.4  # how much of its colour a folded cell keeps, the rest the background's
+
+
+def fold_colours(colours: Sequence[str], theme: Theme, *, keep: float = FOLD_FADE) -> list[str]:
+    """``colours`` followed by the same colours faded towards the background (``keep`` of each colour): the
+    palette of ``VolumeCells`` with ``folds``. Mixed in OKLab, as every colour map here."""
+    lab = srgb_to_oklab(np.array([from_hex(c) for c in colours]))  # (K, 3)
+    background = srgb_to_oklab(from_hex(theme.background))  # (3,)
+    return [*colours, *to_hex(oklab_to_srgb(background + keep * (lab - background)))]
+
+
+def outline_folds(palette: GlyphPalette, *, count: int, theme: Theme, stroke_width: float = 1.0) -> GlyphPalette:
+    """Give the folded cells' fields (bins ``count`` and up, see ``VolumeCells``) a thin outline in the muted
+    colour, so that a folded flap reads as cells lying over others, not as a crack."""
+    for field in palette.fields[count:]:
+        field.set_stroke(theme.muted, width=stroke_width, opacity=1.0)
+    return palette
