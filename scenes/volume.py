@@ -29,7 +29,6 @@ from riemann_nn.render.views import (
     fold_colours,
     fold_layer,
     outline_folds,
-    site_cell,
 )
 
 
@@ -39,7 +38,7 @@ class VolumeElement(LayerStory):
 
     default_preset = "seed-c2-sigmoid"
     geometry: ClassVar[dict] = {"sites_per_side": 20}
-    question = "How much does the network grow or shrink each piece of the plane?"
+    question = "Where does the network grow the plane, and where does it shrink it?"
     style = ViewStyle(grid_opacity=0.0, point_radius=0.03, glyph_stroke=0.0, glyph_fill=0.92)
     colour_bins = 25  # odd: the middle bin is exactly "area unchanged"
     cell_fill = 0.94  # cells a little smaller than the input grid's, so that the mosaic reads as cells
@@ -49,29 +48,25 @@ class VolumeElement(LayerStory):
         self.title_card()
         self.say(f"The input, cut into small cells. The {self.theme.boundary_word} curve: the decision boundary.")
         if stray_boundary(self.run):
-            self.say("A piece of it lies far from the data: the network splits the plane there too, with no data "
-                     "to guide it.")
+            self.say("A piece of it lies far from the data: there no data guided the network.")
         # 2. What the colour means, as it comes.
-        self.say("Colour: how much a cell's area grows by the last layer. Green: it grows; purple: it shrinks.",
+        self.say("Colour: how much a cell's area grows by the last layer. Green grows, purple shrinks.",
                  self.cells.strength.animate.set_value(1.0), FadeIn(self.legend.glyph_rows[0]),
                  run_time=1.5)
         # 3. Forward: the colour is the growth still ahead; a fold is named where it first shows.
-        fold = fold_layer(self.run)
-        self.sweep(fold or self.depth // 2, caption="Follow the cells. Their colour is the growth still ahead, so "
-                                                    "it fades on the way.")
-        if fold is not None:
-            self.say("Outlined cells are folded over: the layers laid them face down on other cells, like paper.",
+        self.sweep(self.fold or self.depth // 2, caption="Follow the cells: the colour is the growth still ahead, "
+                                                         "so it fades.")
+        if self.fold is not None:
+            self.say("Outlined cells are folded over: laid face down on other cells, like paper.",
                      FadeIn(self.legend.glyph_rows[1]))
             self.read()
         self.sweep(self.depth)
         # 4. The last layer: nothing left to grow.
-        self.say("Last layer: no growth is left, every cell is neutral. A straight line separates the classes.")
+        self.say("Last layer: no growth left, all neutral; a straight line separates the classes.")
         # 5. Back to the input, where the colour is the whole network's growth.
-        self.sweep(0, seconds=4.0, caption="Back to the input, where each colour is the whole network's growth of "
-                                           "that cell.")
+        self.sweep(0, seconds=4.0, caption="Back to the input: each colour is the whole network's growth.")
         # 6. The term, after the picture.
-        formulas = self.present(volume_formulas(self.theme), caption="Its name: the volume element of the metric g "
-                                                                     "the network induces.")
+        formulas = self.present(volume_formulas(self.theme), caption="Its name: the volume element of the metric g.")
         self.close("Green: the network magnifies, and is sensitive there; purple: it squeezes points together.",
                    formulas)
 
@@ -80,8 +75,8 @@ class VolumeElement(LayerStory):
         volume = VolumeField(motion)
         values, collapsed = volume.at_layers()  # (L+1, M) each
         self.scale = LogColourScale.robust(values, exclude=collapsed)
-        self.cells = VolumeCells(volume, self.scale, self.colour_bins, cell=self.cell_fill * site_cell(self.run),
-                                 folds=True)
+        self.cells = VolumeCells.of_run(volume, self.scale, self.colour_bins, fill=self.cell_fill, folds=True)
+        self.fold = fold_layer(self.cells.folded_at_layers())  # where the folds are named, if anywhere
         self.cells.strength.set_value(0.0)  # neutral until the colour is explained
         self.colours = fold_colours(self.scale.colours(self.theme, self.colour_bins), self.theme)
         view = LayerView(self.run, theme=self.theme, motion=motion, glyphs=self.cells, glyph_colours=self.colours,
@@ -92,7 +87,7 @@ class VolumeElement(LayerStory):
     def make_legend(self) -> StoryLegend:
         rows = [ColourBar(self.scale, self.theme, count=self.colour_bins, title="growth of area by the last layer",
                           ends=("shrinks", "grows"), clip_note=False, font_size=19, height=0.28)]
-        if fold_layer(self.run) is not None:
-            folded = cell_sample(self.colours[-3], outline=self.theme.text)
+        if self.fold is not None:
+            folded = cell_sample(self.colours[-3], outline=self.theme.muted)
             rows.append(key_row(folded, "folded over: lies on other cells", self.theme, font_size=17))
         return StoryLegend(self.theme, dashed=False, unbounded=False, glyph_rows=rows)

@@ -22,6 +22,7 @@ from riemann_nn.render.subtitles import reading_seconds
 from riemann_nn.render.views import (
     LayerView,
     VolumeCells,
+    cell_corners,
     fold_colours,
     fold_layer,
     folded_cells,
@@ -66,13 +67,12 @@ def test_a_mirror_folds_nothing_and_a_tie_keeps_the_inputs_orientation():
 
 def test_the_fold_is_named_where_it_is_plain_to_see():
     """Folded counts per layer 0, 0, 1, 3, 4: the first layer with at least half of the most (2) is layer 3."""
-    flip = np.diag([1.0, -1.0])
-    jacobian = np.tile(np.eye(2), (5, 9, 1, 1))  # (L+1, M, 2, 2)
+    folded = np.zeros((5, 9), bool)
     for layer, count in enumerate([0, 0, 1, 3, 4]):
-        jacobian[layer, :count] = flip
-    assert fold_layer(SimpleNamespace(jacobian=jacobian)) == 3
-    assert fold_layer(SimpleNamespace(jacobian=jacobian), share=0.2) == 2
-    assert fold_layer(SimpleNamespace(jacobian=np.tile(np.eye(2), (5, 9, 1, 1)))) is None
+        folded[layer, :count] = True
+    assert fold_layer(folded) == 3
+    assert fold_layer(folded, share=0.2) == 2
+    assert fold_layer(np.zeros((5, 9), bool)) is None
 
 
 @pytest.mark.parametrize("theme", sorted(THEMES))
@@ -127,14 +127,47 @@ def folding_run():
     return run
 
 
+def affine_run():
+    """A net with the identity activation: an affine map, whose secant over a cell is its tangent."""
+    return build_run(small_config("c1", model=ModelConfig("c1", "identity", depth=3, dt=0.5, init_gain=0.5)),
+                     progress=False)
+
+
+def test_cells_through_their_carried_corners_are_the_tangent_cells_of_an_affine_map():
+    """For an affine network the parallelogram through a cell's carried corners is J times the input cell, centred
+    on the carried site, at every layer and in between."""
+    run = affine_run()
+    motion = LayerMotion(run)
+    volume, scale = VolumeField(motion), LogColourScale(-1.0, 1.0)
+    corners = cell_corners(run)
+    assert corners.shape == (run.depth + 1, 6, 6, 2)
+    secant = VolumeCells(volume, scale, 5, cell=np.eye(2), corners=corners)
+    tangent = VolumeCells(volume, scale, 5, cell=site_cell(run))
+    for t in (0.0, 0.4, 1.0, 2.5, 3.0):
+        for got, expected in zip(secant.cells(t), tangent.cells(t)):
+            np.testing.assert_allclose(got, expected, atol=1e-9)
+    assert VolumeCells.of_run(volume, scale, 5).corners is not None
+
+
+def test_cell_corners_need_sites_at_the_centres_of_a_grid_of_cells(c1_run):
+    from dataclasses import replace
+
+    shuffled = replace(c1_run, sites=c1_run.sites[:, ::-1])
+    assert cell_corners(shuffled) is None
+    cells = VolumeCells.of_run(VolumeField(LayerMotion(shuffled)), LogColourScale(-1.0, 1.0), 5, fill=0.5)
+    assert cells.corners is None
+    np.testing.assert_allclose(cells.cell, 0.5 * site_cell(c1_run))
+
+
 def test_a_sweep_draws_every_cell_in_every_frame(folding_run):
     """Frame by frame (15 fps) through every layer, each cell is drawn exactly once, in a folded field exactly when
-    ``folded_cells`` says so of the path's Jacobian at that time."""
+    ``folded_cells`` says so of the drawn cells at that time; the layers' counts are ``folded_at_layers``."""
     count = 25
     motion = LayerMotion(folding_run)
     volume = VolumeField(motion)
     scale = LogColourScale.robust(volume.at_layers()[0])
-    cells = VolumeCells(volume, scale, count, cell=site_cell(folding_run), folds=True)
+    cells = VolumeCells.of_run(volume, scale, count, fill=0.9, folds=True)
+    assert cells.corners is not None
     view = LayerView(folding_run, theme=THEME, motion=motion, glyphs=cells, glyph_size=1.0, fit_sites=1.0,
                      glyph_colours=fold_colours(scale.colours(THEME, count), THEME))
     sites = folding_run.sites.shape[1]
@@ -144,9 +177,12 @@ def test_a_sweep_draws_every_cell_in_every_frame(folding_run):
         view.follow_layer(view)
         drawn = [field.shapes_drawn for field in view.glyphs.fields]
         assert sum(drawn) == sites, f"t = {t:.3f}"
-        assert sum(drawn[count:]) == folded_cells(motion.jacobian(t)).sum(), f"t = {t:.3f}"
+        assert sum(drawn[count:]) == folded_cells(cells.cells(t)[1]).sum(), f"t = {t:.3f}"
         folds_seen += sum(drawn[count:])
     assert folds_seen > 0
+    layers = cells.folded_at_layers()
+    for layer in range(folding_run.depth + 1):
+        np.testing.assert_array_equal(layers[layer], folded_cells(cells.cells(float(layer))[1]))
 
 
 # -- legend --------------------------------------------------------------------------------------------------
@@ -246,11 +282,8 @@ def test_volume_video_reads_and_draws_every_cell(volume_video):
 
 
 def test_volume_legend_promises_a_fold_row_only_when_cells_fold(monkeypatch, tmp_path):
-    """A residual net that never folds: the legend has the colour bar only."""
-    run = build_run(small_config("c1", model=ModelConfig("c1", "tanh", depth=2, dt=0.3, init_gain=1e-3)),
-                    progress=False)
-    assert fold_layer(run) is None
-    monkeypatch.setenv("RIEMANN_NN_RUN", str(save_run(run, tmp_path / "calm.npz")))
+    """An affine net does not fold: the legend has the colour bar only."""
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(save_run(affine_run(), tmp_path / "affine.npz")))
     scene = load_scene_module("volume").VolumeElement()
     scene.setup()
-    assert len(scene.legend.glyph_rows) == 1
+    assert scene.fold is None and len(scene.legend.glyph_rows) == 1

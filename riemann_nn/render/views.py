@@ -23,6 +23,7 @@ from manim import Mobject, ValueTracker, VGroup
 from numpy.typing import ArrayLike
 
 from ..interpolate import LayerMotion, VolumeField
+from ..network import propagate
 from ..run import Run
 from .colour import LogColourScale, Theme, from_hex, oklab_to_srgb, srgb_to_oklab, to_hex
 from .framing import FramedAxes, Framing, PlotRegion
@@ -31,8 +32,9 @@ from .text import OutlineCache, PathText
 
 __all__ = [
     "GlyphFrame", "GlyphSource", "LayerCounter", "LayerHeading", "LayerView", "MetricGlyphs", "PositionColours",
-    "ViewStyle", "VolumeCells", "VolumeColours", "cap_glyphs", "fold_colours", "fold_layer", "folded_cells",
-    "input_box", "outline_folds", "site_cell", "sites_per_side", "unbounded_at", "unbounded_sites", "zoom_note",
+    "ViewStyle", "VolumeCells", "VolumeColours", "cap_glyphs", "cell_corners", "fold_colours", "fold_layer",
+    "folded_cells", "input_box", "outline_folds", "site_cell", "sites_per_side", "unbounded_at",
+    "unbounded_sites", "zoom_note",
 ]
 
 STAGES = ("W x", "+ b")  # the staged c0 path's first two stages; the third is the activation
@@ -388,27 +390,75 @@ class VolumeCells:
     """Every site's input cell (``cell`` maps the unit square onto it) pushed by the exact Jacobian ``J(t)``:
     a parallelogram of area ``|det J(t)|`` times the input cell's, coloured by ``log10 sqrt(det g(t))``.
 
+    With ``corners`` (``cell_corners``: the input cells' corners carried through the layers), a cell is instead
+    the parallelogram through its own carried corners (their mean edges), ``cell`` applied in its frame (e.g.
+    ``0.94 * I`` for gaps between cells): the secant of the map over the cell, which tiles with its neighbours
+    even where the map bends within a cell, where the tangent parallelogram would overshoot them by far. The
+    colour is the exact volume element at the site either way.
+
     ``strength`` (0..1) scales the values before they are binned: at 0 every cell has the neutral colour, so
     a scene can show the cells first and their colours once it has said what they mean. With ``folds``, folded
-    cells (``folded_cells``) go to bins ``count .. 2 count - 1``, the same values' bins shifted by ``count``: the
-    view then needs ``fold_colours`` (twice as many colours), and ``outline_folds`` marks them.
+    cells (``folded_cells`` of the drawn maps) go to bins ``count .. 2 count - 1``, the same values' bins shifted
+    by ``count``: the view then needs ``fold_colours`` (twice as many colours), and ``outline_folds`` marks them.
     """
 
     shape = "square"
 
     def __init__(self, volume: VolumeField, scale: LogColourScale, count: int, *, cell: np.ndarray,
-                 folds: bool = False):
+                 folds: bool = False, corners: np.ndarray | None = None):
         self.volume, self.scale, self.count, self.cell, self.folds = volume, scale, count, cell, folds
+        self.corners = corners
         self.strength = ValueTracker(1.0)
 
-    def __call__(self, t: float, zoom: float) -> GlyphFrame:
+    @classmethod
+    def of_run(cls, volume: VolumeField, scale: LogColourScale, count: int, *, fill: float = 1.0,
+               folds: bool = False) -> VolumeCells:
+        """The cells of ``volume``'s Run, ``fill`` of their size: through their carried corners where the Run's
+        sites are the centres of a grid of cells (exported Runs), else tangent to the map at the sites."""
+        corners = cell_corners(volume.motion.run)
+        cell = fill * (np.eye(2) if corners is not None else site_cell(volume.motion.run))
+        return cls(volume, scale, count, cell=cell, folds=folds, corners=corners)
+
+    def cells(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Centres (M, 2) and maps (M, 2, 2) of the unit square onto the cells at time ``t``."""
         motion = self.volume.motion
-        jacobian = motion.jacobian(t)  # (M, 2, 2)
+        if self.corners is None:
+            return motion.sites(t), motion.jacobian(t) @ self.cell
+        carried = motion.at(self.corners, t)  # (P+1, P+1, 2): rows of x, bottom row first
+        low_left, low_right = carried[:-1, :-1], carried[:-1, 1:]  # (P, P, 2) each
+        up_left, up_right = carried[1:, :-1], carried[1:, 1:]
+        centres = (low_left + low_right + up_left + up_right) / 4
+        half_x = (low_right - low_left + up_right - up_left) / 4  # where the unit square's (1, 0) goes
+        half_y = (up_left - low_left + up_right - low_right) / 4
+        maps = np.stack([half_x, half_y], axis=-1).reshape(-1, 2, 2)  # (M, 2, 2): columns are the half edges
+        return centres.reshape(-1, 2), maps @ self.cell
+
+    def folded_at_layers(self) -> np.ndarray:
+        """Which cells are folded over at every layer: (L+1, M) bool."""
+        return np.stack([folded_cells(self.cells(float(layer))[1]) for layer in range(self.volume.motion.depth + 1)])
+
+    def __call__(self, t: float, zoom: float) -> GlyphFrame:
+        centres, maps = self.cells(t)
         values, _ = self.volume.at(t)  # (M,)
         bins = self.scale.bins(self.strength.get_value() * values, self.count)
         if self.folds:
-            bins = bins + self.count * folded_cells(jacobian)
-        return GlyphFrame(motion.sites(t), jacobian @ self.cell, bins, np.zeros(len(bins), bool))
+            bins = bins + self.count * folded_cells(maps)
+        return GlyphFrame(centres, maps, bins, np.zeros(len(bins), bool))
+
+
+def cell_corners(run: Run) -> np.ndarray | None:
+    """The corners of the glyph sites' input cells (``input_box`` cut into ``sites_per_side`` squares a side),
+    carried through the layers by the network: (L+1, P+1, P+1, 2), rows of x, bottom row first. None when the
+    sites are not those cells' centres (a Run of another layout)."""
+    box, per_side = input_box(run), sites_per_side(run)
+    xs, ys = (np.linspace(box[0, k], box[1, k], per_side + 1) for k in (0, 1))  # (P+1,) each
+    if len(run.sites[0]) != per_side ** 2:
+        return None
+    centres = np.stack(np.meshgrid((xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2, indexing="xy"), axis=-1)
+    if not np.allclose(centres.reshape(-1, 2), run.sites[0], atol=1e-9 * float(np.abs(box).max())):
+        return None
+    corners = np.stack(np.meshgrid(xs, ys, indexing="xy"), axis=-1)  # (P+1, P+1, 2)
+    return propagate(run.weight, run.bias, corners, scheme=run.scheme, activation=run.activation, dt=run.dt)
 
 
 def folded_cells(jacobian: np.ndarray) -> np.ndarray:
@@ -422,11 +472,11 @@ def folded_cells(jacobian: np.ndarray) -> np.ndarray:
     return sign == -most
 
 
-def fold_layer(run: Run, *, share: float = 0.5) -> int | None:
-    """The layer at which to name the folds of ``run``'s map: the first whose folded cells (``folded_cells`` of
-    the chart Jacobians) are at least ``share`` of the most any layer has, so that the fold is plain to see
-    there; None when no layer folds."""
-    counts = folded_cells(run.jacobian).sum(axis=-1)  # (L+1,)
+def fold_layer(folded: np.ndarray, *, share: float = 0.5) -> int | None:
+    """The layer at which to name the folds, from which cells are folded at every layer (L+1, M) (e.g.
+    ``VolumeCells.folded_at_layers``): the first whose folded cells are at least ``share`` of the most any layer
+    has, so that the fold is plain to see there; None when no layer folds."""
+    counts = np.asarray(folded).sum(axis=-1)  # (L+1,)
     return int(np.argmax(counts >= share * counts.max())) if counts.max() else None
 
 
