@@ -23,7 +23,7 @@ class LogitKernels(LayerStory):
     default_preset = "seed-c2-sigmoid"
     question = "Which way can a point move without changing the network's answer?"
     style = ViewStyle(grid_opacity=0.22, point_radius=0.03)
-    seconds_per_layer = 0.8
+    seconds_per_layer = 0.75
 
     def construct(self):
         # 0-1. The question; the data, the score and its zero line.
@@ -32,32 +32,30 @@ class LogitKernels(LayerStory):
         self.say(f"The network scores each point (its logit). The {self.theme.boundary_word} curve, score 0: the "
                  "decision boundary.")
         if stray_boundary(self.run):
-            self.say("A piece of it lies far from the data: the network splits the plane there too, with no data "
-                     "to guide it.")
+            self.say("A piece of it lies far from the data: there no data guided the network.")
         # 2. Level sets: where the score takes other values.
         self.say(f"Grey curves: its level sets, where the score is \u00b1{self.step:g}, \u00b1{2 * self.step:g}, "
                  "\u2026", self.marks.reveal.animate.set_value(1.0),
                  FadeIn(self.legend.glyph_rows[0]), run_time=1.2)
         # 3. Plain words first: along a level set the score does not change.
-        self.say("Strokes: along a level set the score does not change. The network is blind to that direction.",
+        self.say("Strokes: along a level set the score stays the same. The network cannot see that way.",
                  self.marks.grow.animate.set_value(1.0),
                  FadeIn(self.legend.glyph_rows[1]), run_time=1.5)
         # 4. Forward: the level sets straighten into parallel lines.
         self.sweep(self.depth, caption="Follow them through the layers: the strokes stay along the level sets.")
-        self.say("Last layer: the level sets are parallel lines; the score sees only the direction across them.")
+        self.say("Last layer: the level sets are parallel lines; only the direction across them counts.")
         # 5. Back to the input; the directions a collapsed layer loses.
-        self.sweep(0, seconds=4.0, caption="Back in the input: the same directions, in the input's coordinates.")
+        self.sweep(0, seconds=3.2, caption="Back to the input: the same directions, in the input's coordinates.")
         if self.marks.collapsed.any():
             self.say("Red arrows: a layer squashes the plane onto a line there, so even the whole last layer "
                      "cannot see that direction.", self.marks.collapse.animate.set_value(1.0),
                      FadeIn(self.legend.glyph_rows[2]))
         else:
-            self.say("The last layer's two neurons still tell both directions apart: only the single score is "
-                     "blind to one.")
+            self.say("The last layer's two neurons still see both directions; only the single score loses one.")
         # 6. The term, after the picture.
         formulas = self.present(kernel_formulas(self.theme), caption="In metric terms: the strokes are the kernel "
                                                                      "of the score's metric g.")
-        self.close("A classifier needs only the direction across the level sets; it is blind to the other.",
+        self.close("A classifier needs only the direction across its level sets, and ignores the other.",
                    formulas)
 
     def make_view(self) -> LayerView:

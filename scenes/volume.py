@@ -66,7 +66,8 @@ class VolumeElement(LayerStory):
         # 5. Back to the input, where the colour is the whole network's growth.
         self.sweep(0, seconds=4.0, caption="Back to the input: each colour is the whole network's growth.")
         # 6. The term, after the picture.
-        formulas = self.present(volume_formulas(self.theme), caption="Its name: the volume element of the metric g.")
+        formulas = self.present(volume_formulas(self.theme), caption="Its name: the volume element of g, the "
+                                                                     "metric the network induces.")
         self.close("Green: the network magnifies, and is sensitive there; purple: it squeezes points together.",
                    formulas)
 

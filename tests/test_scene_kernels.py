@@ -107,8 +107,8 @@ def test_moving_along_a_stroke_leaves_the_logit_unchanged(c1_run):
 
 def test_level_sets_are_parallel_lines_in_the_last_layer(small_run):
     """Drawn points of the level sets, mapped back from the screen to last-layer coordinates, have logit
-    w . x + c on one of the levels: parallel lines a step apart (traced on a grid in the input, so each point to
-    within a sixth of a step of its line)."""
+    w . x + c on one of the levels: parallel lines a step apart (the traced vertices are put on their level by
+    Newton steps in the input, so every drawn point lies on its line)."""
     view, marks = layered_view(small_run)
     marks.reveal.set_value(1.0)
     move(view, marks, float(small_run.depth))
@@ -119,7 +119,7 @@ def test_level_sets_are_parallel_lines_in_the_last_layer(small_run):
     logits = points @ small_run.head_weight + float(small_run.head_bias)
     levels = np.array(marks.levels)
     off = np.abs(logits[:, None] - levels[None]).min(axis=1)
-    assert (off < np.abs(levels).min() / 6).all(), off.max()
+    assert (off < 1e-6 * np.abs(levels).min()).all(), off.max()
 
 
 def test_strokes_and_collapse_marks_are_drawn_in_every_frame(small_run):
@@ -198,3 +198,23 @@ def test_kernels_video_reads_and_shows_each_legend_row_with_its_marks(tmp_path, 
             assert row < 0.05 or marks > 0, "a legend row without its marks"
         assert strokes == (run.sites.shape[1] if drawn[1] > 0 else 0)
     assert frames[-1][0] == [pytest.approx(1.0)] * 3, "every row shown in the end"
+
+
+# -- the formulas ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("latex", [True, False])
+def test_formula_blocks_define_their_symbols_beside_them(latex, monkeypatch):
+    """Each block is formula, words, formula, words, top to bottom and left-aligned, a defined symbol left of its
+    words; without LaTeX no MathTex is built (plain text instead)."""
+    from riemann_nn.render import text
+
+    if not latex:
+        monkeypatch.setattr(text, "has_latex", lambda: False)
+        monkeypatch.setattr(text, "MathTex", lambda *a, **k: pytest.fail("MathTex built without LaTeX"))
+    elif not text.has_latex():
+        pytest.skip("no LaTeX here")
+    for block in (text.kernel_formulas(THEME), text.volume_formulas(THEME)):
+        tops = [row.get_top()[1] for row in block]
+        assert tops == sorted(tops, reverse=True) and len(block) >= 3
+        assert max(abs(row.get_left()[0] - block.get_left()[0]) for row in block) < 1e-9
+    symbol, words = text.defined(r"J_l", "Jl", "how layer l moves", THEME)
+    assert symbol.get_right()[0] < words.get_left()[0] and abs(symbol.get_top()[1] - words.get_top()[1]) < 1e-9

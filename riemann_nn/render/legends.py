@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from manim import RIGHT, VGroup, VMobject
@@ -101,16 +102,16 @@ def ordinal(number: float) -> str:
     return text + {1: "st", 2: "nd", 3: "rd"}.get(int(number) % 10, "th")
 
 
-def readable_labels(values: np.ndarray, positions: np.ndarray, widths: list[float], *,
+def readable_labels(values: np.ndarray, positions: np.ndarray, widths: Sequence[float], *,
                     gap: float = 0.12) -> list[int]:
     """Which of the tick labels (centred at ``positions``, ``widths`` wide) to write so that none touch: every
     ``k``-th, for the smallest ``k`` leaving ``gap`` between neighbours, counted from the tick nearest the value
     ``log10 = 0`` (a factor of 1), which is always written."""
-    widths = np.asarray(widths, float)
+    width = np.asarray(widths, float)  # (T,)
     anchor = int(np.argmin(np.abs(np.asarray(values, float))))
     for step in range(1, len(values) + 1):
         kept = np.arange(anchor % step, len(values), step)  # (K,)
-        room = np.diff(positions[kept]) - (widths[kept][:-1] + widths[kept][1:]) / 2  # (K-1,)
+        room = np.diff(positions[kept]) - (width[kept][:-1] + width[kept][1:]) / 2  # (K-1,)
         if (room >= gap).all():
             return kept.tolist()
     return [anchor]
