@@ -21,7 +21,7 @@ class LogitKernels(LayerStory):
     into the head's parallel lines; then the directions a collapsed layer loses."""
 
     default_preset = "seed-c2-sigmoid"
-    question = "Which way can a point move without changing the network's answer?"
+    question = "Which way can a point move without changing the network's output?"
     style = ViewStyle(grid_opacity=0.22, point_radius=0.03)
     seconds_per_layer = 0.75
 
@@ -38,7 +38,8 @@ class LogitKernels(LayerStory):
                  "\u2026", self.marks.reveal.animate.set_value(1.0),
                  FadeIn(self.legend.glyph_rows[0]), run_time=1.2)
         # 3. Plain words first: along a level set the score does not change.
-        self.say("Strokes: along a level set the score stays the same. The network cannot see that way.",
+        self.say("Strokes point along the level sets: that way the score stays the same; the network cannot see "
+                 "it.",
                  self.marks.grow.animate.set_value(1.0),
                  FadeIn(self.legend.glyph_rows[1]), run_time=1.5)
         # 4. Forward: the level sets straighten into parallel lines.
@@ -47,14 +48,13 @@ class LogitKernels(LayerStory):
         # 5. Back to the input; the directions a collapsed layer loses.
         self.sweep(0, seconds=3.2, caption="Back to the input: the same directions, in the input's coordinates.")
         if self.marks.collapsed.any():
-            self.say("Red arrows: a layer squashes the plane onto a line there, so even the whole last layer "
-                     "cannot see that direction.", self.marks.collapse.animate.set_value(1.0),
-                     FadeIn(self.legend.glyph_rows[2]))
+            self.say("Red arrows: a layer flattens the plane there; even the last layer cannot see that way.",
+                     self.marks.collapse.animate.set_value(1.0), FadeIn(self.legend.glyph_rows[2]))
         else:
             self.say("The last layer's two neurons still see both directions; only the single score loses one.")
         # 6. The term, after the picture.
         formulas = self.present(kernel_formulas(self.theme), caption="In metric terms: the strokes are the kernel "
-                                                                     "of the score's metric g.")
+                                                                     "of g, the metric of the score alone.")
         self.close("A classifier needs only the direction across its level sets, and ignores the other.",
                    formulas)
 

@@ -57,7 +57,8 @@ class VolumeElement(LayerStory):
         self.sweep(self.fold or self.depth // 2, caption="Follow the cells: the colour is the growth still ahead, "
                                                          "so it fades.")
         if self.fold is not None:
-            self.say("Outlined cells are folded over: laid face down on other cells, like paper.",
+            self.say("Outlined cells are folded over, face down on other cells like paper; curves across them fold "
+                     "too.",
                      FadeIn(self.legend.glyph_rows[1]))
             self.read()
         self.sweep(self.depth)
@@ -89,6 +90,6 @@ class VolumeElement(LayerStory):
         rows = [ColourBar(self.scale, self.theme, count=self.colour_bins, title="growth of area by the last layer",
                           ends=("shrinks", "grows"), clip_note=False, font_size=19, height=0.28)]
         if self.fold is not None:
-            folded = cell_sample(self.colours[-3], outline=self.theme.muted)
+            folded = cell_sample(self.colours[-3], outline=self.theme.text)
             rows.append(key_row(folded, "folded over: lies on other cells", self.theme, font_size=17))
         return StoryLegend(self.theme, dashed=False, unbounded=False, glyph_rows=rows)

@@ -90,7 +90,7 @@ def test_outlines_go_to_the_folded_fields_only():
     palette = GlyphPalette(["#111111", "#222222", "#333333", "#444444"], shape="square", stroke_width=0)
     outline_folds(palette, count=2, theme=THEME)
     assert [field.get_stroke_width() for field in palette.fields] == [0, 0, 1.0, 1.0]
-    assert palette.fields[2].get_stroke_color().to_hex().upper() == THEME.muted.upper()
+    assert palette.fields[2].get_stroke_color().to_hex().upper() == THEME.text.upper()
 
 
 # -- the cells -----------------------------------------------------------------------------------------------

@@ -48,14 +48,14 @@ def unbounded_sample(theme: Theme, *, stroke_width: float = 2.2, half_length: fl
         np.zeros((1, 2)), np.array([[1.0, 0.0]]), half_length=half_length)
 
 
-def cell_sample(colour: str, *, outline: str | None = None, stroke_width: float = 1.3,
+def cell_sample(colour: str, *, outline: str | None = None, stroke_width: float = 1.0, outline_opacity: float = 0.6,
                 size: float = 0.1) -> GlyphPalette:
     """A small filled cell, a little sheared (cells are carried by a map), with an ``outline`` if given: a
     volume cell, or a folded one."""
     cell = GlyphPalette([colour], shape="square", stroke_width=0, fill_opacity=1.0)
     cell.set_glyphs(np.zeros((1, 2)), size * np.array([[[1.0, 0.35], [0.0, 0.9]]]), np.zeros(1, int))
     if outline is not None:
-        cell.set_stroke(outline, width=stroke_width, opacity=0.85)
+        cell.set_stroke(outline, width=stroke_width, opacity=outline_opacity)
     return cell
 
 

@@ -163,7 +163,7 @@ def volume_formulas(theme: Theme) -> VGroup:
     """The volume element of layer ``l`` as a typeset formula, its symbols in words under it."""
     return VGroup(
         formula(r"\sqrt{\det g_l} = \frac{|\det J_L|}{|\det J_l|}", "sqrt(det gl) = |det JL| / |det Jl|", theme,
-                font_size=34),
+                font_size=38),
         defined(r"J_l", "Jl", "how layer l moves as the input moves", theme),
         defined(r"|\det J_l|", "|det Jl|", "how much it scales areas", theme),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
@@ -172,11 +172,11 @@ def volume_formulas(theme: Theme) -> VGroup:
 def kernel_formulas(theme: Theme) -> VGroup:
     """The metric of the logit alone and its kernel as typeset formulas, their symbols in words."""
     return VGroup(
-        formula(r"g = \nabla f \, \nabla f^{\top}", "g = grad f grad f^T", theme, font_size=34),
+        formula(r"g = \nabla f \, \nabla f^{\top}", "g = grad f grad f^T", theme, font_size=38),
         VGroup(defined(r"f", "f", "the score;", theme),
-               defined(r"\nabla f", "grad f", "where it grows fastest", theme)).arrange(RIGHT, buff=0.15),
+               defined(r"\nabla f", "grad f", "the way it grows fastest", theme)).arrange(RIGHT, buff=0.15),
         formula(r"\ker g = \{\, v : \nabla f \cdot v = 0 \,\}", "ker g = {v : grad f . v = 0}", theme,
-                font_size=34),
+                font_size=38),
         label("the directions along the level sets", theme, font_size=17, color=theme.muted),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
 

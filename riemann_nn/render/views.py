@@ -491,9 +491,12 @@ def fold_colours(colours: Sequence[str], theme: Theme, *, keep: float = FOLD_FAD
     return [*colours, *to_hex(oklab_to_srgb(background + keep * (lab - background)))]
 
 
+FOLD_OUTLINE = 0.6  # the outline's opacity: plain on the flap, quieter than the decision boundary
+
+
 def outline_folds(palette: GlyphPalette, *, count: int, theme: Theme, stroke_width: float = 1.0) -> GlyphPalette:
-    """Give the folded cells' fields (bins ``count`` and up, see ``VolumeCells``) a thin outline in the muted
+    """Give the folded cells' fields (bins ``count`` and up, see ``VolumeCells``) a thin outline in the text
     colour, so that a folded flap reads as cells lying over others, not as a crack."""
     for field in palette.fields[count:]:
-        field.set_stroke(theme.muted, width=stroke_width, opacity=1.0)
+        field.set_stroke(theme.text, width=stroke_width, opacity=FOLD_OUTLINE)
     return palette
