@@ -188,7 +188,7 @@ def test_kernels_video_reads_and_shows_each_legend_row_with_its_marks(tmp_path, 
     assert duration <= 60
     assert len(scene.legend.glyph_rows) == 3, "the run has collapsed charts: their row is promised"
     cues = read_cues(movie.with_suffix(".vtt"))
-    assert any("squashes" in text for *_, text in cues)
+    assert any("flattens" in text for *_, text in cues)
     for (start, end, text), following in zip(cues, [*cues[1:], (duration, duration, "")]):
         assert end - start >= reading_seconds(text) - 1 / FPS, text
         assert end <= following[0] + 1e-6
