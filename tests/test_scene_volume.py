@@ -14,6 +14,7 @@ from manim import VMobject
 from riemann_nn.config import ModelConfig
 from riemann_nn.export import build_run
 from riemann_nn.interpolate import LayerMotion, VolumeField
+from riemann_nn.network import chart_jacobians
 from riemann_nn.render.colour import THEMES, LogColourScale, from_hex, oklab_to_srgb, srgb_to_oklab
 from riemann_nn.render.legends import ColourBar, cell_sample, readable_labels
 from riemann_nn.render.marks import GlyphPalette
@@ -119,10 +120,35 @@ def test_volume_cells_colour_strength_and_folded_bins():
     np.testing.assert_array_equal(plain(0.0, 1.0).bins, scale.bins(values, count))
 
 
+def test_folded_cells_of_a_residual_tanh_layer_against_its_closed_form():
+    """One c1 layer x + tanh(W x + b) with W = diag(-3, 0.5): det J = (1 - 3 sech^2(b1 - 3 x)) (1 + 0.5 sech^2(.)),
+    negative exactly where |b1 - 3 x| < arccosh(sqrt 3): those sites, a minority, are the folded ones."""
+    x, y = np.meshgrid(np.linspace(-2.0, 2.0, 41), np.linspace(-1.0, 1.0, 5))
+    sites = np.column_stack([x.ravel(), y.ravel()])  # (205, 2)
+    weight, bias = np.array([[[-3.0, 0.0], [0.0, 0.5]]]), np.array([[0.4, -0.2]])
+    jacobian = chart_jacobians(weight, bias, sites, scheme="c1", activation="tanh", dt=1.0)  # (2, M, 2, 2)
+    band = np.abs(0.4 - 3.0 * sites[:, 0]) < np.arccosh(np.sqrt(3.0))
+    assert 0 < band.sum() < len(band) / 2
+    np.testing.assert_array_equal(folded_cells(jacobian[1]), band)
+    assert not folded_cells(jacobian[0]).any()
+
+
+def test_a_monotone_c0_net_folds_nothing_though_its_charts_collapse():
+    """A c0 tanh net's det J_l is a product of det W_k and positive slopes: one sign over the whole plane, at every
+    layer and along the staged path. The small c0 run saturates (charts collapse, determinants like 1e-40 of
+    either rounding sign), and still no cell is called folded."""
+    run = _small_run("c0")
+    assert run.degenerate.any()
+    assert not folded_cells(run.jacobian).any()
+    motion = LayerMotion(run, method="staged")
+    assert not any(folded_cells(motion.jacobian(t)).any() for t in np.linspace(0.0, run.depth, 61))
+
+
 @pytest.fixture(scope="module")
 def folding_run():
-    """The small c0 run (saturated tanh layers): its map folds cells and collapses charts."""
-    run = _small_run("c0")
+    """A small c1 tanh run whose steps start large (init gain 2): its map folds a few cells."""
+    run = build_run(small_config("c1", model=ModelConfig("c1", "tanh", depth=4, dt=1.0, init_gain=2.0)),
+                    progress=False)
     assert folded_cells(run.jacobian).any()
     return run
 
@@ -161,7 +187,7 @@ def test_cell_corners_need_sites_at_the_centres_of_a_grid_of_cells(c1_run):
 
 def test_a_sweep_draws_every_cell_in_every_frame(folding_run):
     """Frame by frame (15 fps) through every layer, each cell is drawn exactly once, in a folded field exactly when
-    ``folded_cells`` says so of the drawn cells at that time; the layers' counts are ``folded_at_layers``."""
+    ``folded_cells`` says so of the map's Jacobian at that time; the layers' counts are ``folded_at_layers``."""
     count = 25
     motion = LayerMotion(folding_run)
     volume = VolumeField(motion)
@@ -177,12 +203,12 @@ def test_a_sweep_draws_every_cell_in_every_frame(folding_run):
         view.follow_layer(view)
         drawn = [field.shapes_drawn for field in view.glyphs.fields]
         assert sum(drawn) == sites, f"t = {t:.3f}"
-        assert sum(drawn[count:]) == folded_cells(cells.cells(t)[1]).sum(), f"t = {t:.3f}"
+        assert sum(drawn[count:]) == folded_cells(motion.jacobian(t)).sum(), f"t = {t:.3f}"
         folds_seen += sum(drawn[count:])
     assert folds_seen > 0
     layers = cells.folded_at_layers()
     for layer in range(folding_run.depth + 1):
-        np.testing.assert_array_equal(layers[layer], folded_cells(cells.cells(float(layer))[1]))
+        np.testing.assert_array_equal(layers[layer], folded_cells(motion.jacobian(float(layer))))
 
 
 # -- legend --------------------------------------------------------------------------------------------------

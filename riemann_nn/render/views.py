@@ -23,6 +23,7 @@ from manim import Mobject, ValueTracker, VGroup
 from numpy.typing import ArrayLike
 
 from ..interpolate import LayerMotion, VolumeField
+from ..metric import rank_deficient
 from ..network import propagate
 from ..run import Run
 from .colour import LogColourScale, Theme, from_hex, oklab_to_srgb, srgb_to_oklab, to_hex
@@ -398,8 +399,10 @@ class VolumeCells:
 
     ``strength`` (0..1) scales the values before they are binned: at 0 every cell has the neutral colour, so
     a scene can show the cells first and their colours once it has said what they mean. With ``folds``, folded
-    cells (``folded_cells`` of the drawn maps) go to bins ``count .. 2 count - 1``, the same values' bins shifted
-    by ``count``: the view then needs ``fold_colours`` (twice as many colours), and ``outline_folds`` marks them.
+    cells (``folded_cells`` of the exact ``J(t)`` at the sites: where the map itself turns them over; a secant
+    cell spanning a sharp bend may turn over where nothing folds) go to bins ``count .. 2 count - 1``, the same
+    values' bins shifted by ``count``: the view then needs ``fold_colours`` (twice as many colours), and
+    ``outline_folds`` marks them.
     """
 
     shape = "square"
@@ -433,16 +436,20 @@ class VolumeCells:
         maps = np.stack([half_x, half_y], axis=-1).reshape(-1, 2, 2)  # (M, 2, 2): columns are the half edges
         return centres.reshape(-1, 2), maps @ self.cell
 
+    def folded(self, t: float) -> np.ndarray:
+        """Which cells are folded over at time ``t``: (M,) bool."""
+        return folded_cells(self.volume.motion.jacobian(t))
+
     def folded_at_layers(self) -> np.ndarray:
         """Which cells are folded over at every layer: (L+1, M) bool."""
-        return np.stack([folded_cells(self.cells(float(layer))[1]) for layer in range(self.volume.motion.depth + 1)])
+        return folded_cells(self.volume.motion.run.jacobian)
 
     def __call__(self, t: float, zoom: float) -> GlyphFrame:
         centres, maps = self.cells(t)
         values, _ = self.volume.at(t)  # (M,)
         bins = self.scale.bins(self.strength.get_value() * values, self.count)
         if self.folds:
-            bins = bins + self.count * folded_cells(maps)
+            bins = bins + self.count * self.folded(t)
         return GlyphFrame(centres, maps, bins, np.zeros(len(bins), bool))
 
 
@@ -464,9 +471,10 @@ def cell_corners(run: Run) -> np.ndarray | None:
 def folded_cells(jacobian: np.ndarray) -> np.ndarray:
     """Which cells a map has folded over: their Jacobian's determinant has the sign opposite to most cells'.
     Across a fold line ``det J`` changes sign and the map is two-to-one, so a folded cell lies on top of others;
-    a map that mirrors the whole plane turns every cell over alike and folds none. Cells of determinant 0 (a
-    collapse, or the instant of a fold) are not folded. (..., M, 2, 2) -> (..., M) bool, each map on its own."""
-    sign = np.sign(np.linalg.det(jacobian))  # (..., M)
+    a map that mirrors the whole plane turns every cell over alike and folds none. Numerically singular cells
+    (``metric.rank_deficient``: a collapsed chart, or the instant of a fold) are not folded and do not vote: the
+    sign of a determinant like 1e-40 is rounding noise. (..., M, 2, 2) -> (..., M) bool, each map on its own."""
+    sign = np.where(rank_deficient(jacobian), 0.0, np.sign(np.linalg.det(jacobian)))  # (..., M)
     most = np.sign(sign.sum(axis=-1, keepdims=True))  # (..., 1)
     most = np.where(most == 0, 1.0, most)  # a tie: the input's orientation
     return sign == -most
