@@ -157,6 +157,14 @@ def test_collapse_marks_lie_along_the_input_metrics_kernel():
         assert np.linalg.norm(g @ direction) <= 1e-6 * np.linalg.norm(g) + 1e-300
 
 
+def test_squeeze_order_is_the_typical_condition_number_of_the_last_chart(small_run):
+    """The powers of ten between the last chart's stretch and squeeze at a typical site: the median over the sites
+    of log10 of J_L's 2-norm condition number, rounded."""
+    _, marks = layered_view(small_run)
+    expected = np.median(np.log10(np.linalg.cond(small_run.jacobian[-1], 2)))
+    assert marks.squeeze_order == round(expected)
+
+
 # -- the scene, rendered -------------------------------------------------------------------------------------
 def opacity(mobject) -> float:
     return max((max(m.get_fill_opacity(), m.get_stroke_opacity()) for m in mobject.family_members_with_points()),
@@ -203,9 +211,11 @@ def test_kernels_video_reads_and_shows_each_legend_row_with_its_marks(tmp_path, 
 # -- the formulas ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("latex", [True, False])
 def test_formula_blocks_define_their_symbols_beside_them(latex, monkeypatch):
-    """Each block is formula, words, formula, words, top to bottom and left-aligned, a defined symbol left of its
-    words; without LaTeX no MathTex is built (plain text instead)."""
+    """Each block is formula, words, formula, words, top to bottom and left-aligned, no wider than the story's
+    panel (which would shrink it), a defined symbol left of its words; without LaTeX no MathTex is built (plain text
+    instead)."""
     from riemann_nn.render import text
+    from riemann_nn.render.story import PANEL_WIDTH
 
     if not latex:
         monkeypatch.setattr(text, "has_latex", lambda: False)
@@ -216,5 +226,6 @@ def test_formula_blocks_define_their_symbols_beside_them(latex, monkeypatch):
         tops = [row.get_top()[1] for row in block]
         assert tops == sorted(tops, reverse=True) and len(block) >= 3
         assert max(abs(row.get_left()[0] - block.get_left()[0]) for row in block) < 1e-9
+        assert block.width <= PANEL_WIDTH
     symbol, words = text.defined(r"J_l", "Jl", "how layer l moves", THEME)
     assert symbol.get_right()[0] < words.get_left()[0] and abs(symbol.get_top()[1] - words.get_top()[1]) < 1e-9

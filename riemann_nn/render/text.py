@@ -154,31 +154,33 @@ def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
 def defined(tex: str, plain: str, words: str, theme: Theme, *, font_size: float = 17) -> VGroup:
     """A symbol typeset as in the formulas (``formula`` of ``tex``), then a colon and ``words`` saying what it is,
     in the muted colour: a symbol defined under the formula that uses it."""
-    symbol = formula(tex, plain, theme, color=theme.muted, font_size=1.5 * font_size)
+    symbol = formula(tex, plain, theme, color=theme.muted, font_size=2 * font_size)
     text = label(f": {words}", theme, font_size=font_size, color=theme.muted)
     return VGroup(symbol, text).arrange(RIGHT, buff=0.06, aligned_edge=UP)
 
 
 def volume_formulas(theme: Theme) -> VGroup:
-    """The volume element of layer ``l`` as a typeset formula, its symbols in words under it."""
+    """The volume element of layer ``l`` as a typeset formula on one line, its symbols in words under it; no wider
+    than the story's panel, so that it is never shrunk below legible (sub- and superscripts of 7 px at 480p)."""
     return VGroup(
-        formula(r"\sqrt{\det g_l} = \frac{|\det J_L|}{|\det J_l|}", "sqrt(det gl) = |det JL| / |det Jl|", theme,
-                font_size=38),
-        defined(r"J_l", "Jl", "how layer l moves as the input moves", theme),
-        defined(r"|\det J_l|", "|det Jl|", "how much it scales areas", theme),
-    ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        formula(r"\sqrt{\det g_l} = |\det J_L| \,/\, |\det J_l|", "\u221adet gl = |det JL| / |det Jl|", theme,
+                font_size=32),
+        defined(r"J_l", "Jl", "how layer l follows the input", theme),
+        defined(r"|\det J_l|", "|det Jl|", "how it scales areas", theme),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
 
 
 def kernel_formulas(theme: Theme) -> VGroup:
-    """The metric of the logit alone and its kernel as typeset formulas, their symbols in words."""
+    """The metric of the logit alone and its kernel as typeset formulas, their symbols in words, one to a line; no
+    wider than the story's panel."""
     return VGroup(
-        formula(r"g = \nabla f \, \nabla f^{\top}", "g = grad f grad f^T", theme, font_size=38),
-        VGroup(defined(r"f", "f", "the score;", theme),
-               defined(r"\nabla f", "grad f", "the way it grows fastest", theme)).arrange(RIGHT, buff=0.15),
-        formula(r"\ker g = \{\, v : \nabla f \cdot v = 0 \,\}", "ker g = {v : grad f . v = 0}", theme,
-                font_size=38),
-        label("the directions along the level sets", theme, font_size=17, color=theme.muted),
-    ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        formula(r"g = \nabla f \, \nabla f^{\top}", "g = \u2207f \u2207f\u1d40", theme, font_size=36),
+        defined(r"f", "f", "the score (the logit)", theme),
+        defined(r"\nabla f", "\u2207f", "the way it grows fastest", theme),
+        formula(r"\ker g = \{\, v : \nabla f \cdot v = 0 \,\}", "ker g = {v : \u2207f\u00b7v = 0}", theme,
+                font_size=36),
+        label("the directions along level sets", theme, font_size=17, color=theme.muted),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
 
 
 def run_title(run: Run, theme: Theme, *, max_width: float = 3.9) -> VGroup:
