@@ -9,7 +9,7 @@ Environment: as for scenes/transform.py (RIEMANN_NN_PRESET, RIEMANN_NN_RUN, RIEM
 
 from manim import FadeIn
 
-from riemann_nn.render.legends import key_row, line_sample, unbounded_sample
+from riemann_nn.render.legends import format_magnitude, key_row, line_sample, unbounded_sample
 from riemann_nn.render.overlays import LevelSets, logit_levels
 from riemann_nn.render.story import LayerStory, StoryLegend, scene_path_method, stray_boundary
 from riemann_nn.render.text import kernel_formulas
@@ -38,8 +38,7 @@ class LogitKernels(LayerStory):
                  "\u2026", self.marks.reveal.animate.set_value(1.0),
                  FadeIn(self.legend.glyph_rows[0]), run_time=1.2)
         # 3. Plain words first: along a level set the score does not change.
-        self.say("Strokes point along the level sets: that way the score stays the same; the network cannot see "
-                 "it.",
+        self.say("Strokes point along the level sets: moving that way leaves the score unchanged.",
                  self.marks.grow.animate.set_value(1.0),
                  FadeIn(self.legend.glyph_rows[1]), run_time=1.5)
         # 4. Forward: the level sets straighten into parallel lines.
@@ -50,12 +49,15 @@ class LogitKernels(LayerStory):
         if self.marks.collapsed.any():
             self.say("Red arrows: a layer flattens the plane there; even the last layer cannot see that way.",
                      self.marks.collapse.animate.set_value(1.0), FadeIn(self.legend.glyph_rows[2]))
+        elif self.marks.squeeze_order >= 3:
+            self.say("No layer flattens the plane outright, but together they squeeze it "
+                     f"{format_magnitude(self.marks.squeeze_order)} times more one way than the other.")
         else:
             self.say("The last layer's two neurons still see both directions; only the single score loses one.")
         # 6. The term, after the picture.
-        formulas = self.present(kernel_formulas(self.theme), caption="In metric terms: the strokes are the kernel "
-                                                                     "of g, the metric of the score alone.")
-        self.close("A classifier needs only the direction across its level sets, and ignores the other.",
+        formulas = self.present(kernel_formulas(self.theme), caption="In metric terms, the strokes are the kernel "
+                                                                     "of the score's metric g:")
+        self.close("A classifier needs one direction only: across its level sets.",
                    formulas)
 
     def make_view(self) -> LayerView:

@@ -291,7 +291,10 @@ class LevelSets(VGroup):
     kernel of the rank-one metric the logit alone pulls back (``g = n n^T``, ``n`` its gradient). The strokes are
     pushed by the view's exact Jacobian ``J(t)``, as tangent vectors are, so they stay along the level sets in
     every layer. Where the input metric has lost a direction (a layer collapses the plane: ``run.unbounded[0]``),
-    a bounded double arrow along its kernel, as the views mark unbounded glyphs.
+    a bounded double arrow along its kernel, as the views mark unbounded glyphs. ``squeeze_order``: how many
+    powers of ten flatter the whole network makes a small disc one way than the other at a typical site (the
+    median of ``log10`` of ``J_L``'s singular values' ratio), for a scene to say that nearly collapsed is not
+    collapsed.
 
     Trackers (0..1): ``reveal`` fades the level sets in, ``grow`` draws the strokes from nothing to ``stroke``
     site spacings long on screen (whatever the zoom), ``collapse`` the arrows. Strokes and arrows are cut at the
@@ -310,6 +313,8 @@ class LevelSets(VGroup):
         self.along = np.column_stack([-gradient[:, 1], gradient[:, 0]])  # (M, 2): the kernel of n n^T
         self.collapsed = unbounded_sites(run)[0]  # (M,)
         self.lost = kernel_directions(run.metric[0][self.collapsed])[0]  # (C, 2): the kernel of g_0
+        sigma = np.linalg.svd(run.jacobian[-1], compute_uv=False)  # (M, 2), descending
+        self.squeeze_order = round(float(np.median(np.log10(sigma[:, 0] / np.maximum(sigma[:, 1], 1e-300)))))
         self.half_length = stroke * float(view.region.size.min()) / sites_per_side(run) / 2
         self.reveal, self.grow, self.collapse = ValueTracker(0.0), ValueTracker(0.0), ValueTracker(0.0)
         self.lines = PolylineSet(color=theme.boundary, stroke_width=line_width, opacity=0.0)
