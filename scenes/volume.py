@@ -38,7 +38,7 @@ class VolumeElement(LayerStory):
 
     default_preset = "seed-c2-sigmoid"
     geometry: ClassVar[dict] = {"sites_per_side": 20}
-    question = "Where does the network grow the plane, and where does it shrink it?"
+    question = "Where does the network stretch the plane, and where shrink it?"
     style = ViewStyle(grid_opacity=0.0, point_radius=0.03, glyph_stroke=0.0, glyph_fill=0.92)
     colour_bins = 25  # odd: the middle bin is exactly "area unchanged"
     cell_fill = 0.94  # cells a little smaller than the input grid's, so that the mosaic reads as cells
@@ -49,16 +49,16 @@ class VolumeElement(LayerStory):
         self.say(f"The input, cut into small cells. The {self.theme.boundary_word} curve: the decision boundary.")
         if stray_boundary(self.run):
             self.say("A piece of it lies far from the data: there no data guided the network.")
-        # 2. What the colour means, as it comes.
-        self.say("Colour: how much a cell's area grows by the last layer. Green grows, purple shrinks.",
+        # 2. What the colour means, as it comes (a network may shrink every cell: then there is no green to name).
+        self.say("Colour: how much a cell's area grows by the last layer. "
+                 + ("Green grows, purple shrinks." if self.grows else "Here all shrink, purple the most."),
                  self.cells.strength.animate.set_value(1.0), FadeIn(self.legend.glyph_rows[0]),
                  run_time=1.5)
         # 3. Forward: the colour is the growth still ahead; a fold is named where it first shows.
         self.sweep(self.fold or self.depth // 2, caption="Follow the cells: the colour is the growth still ahead, "
                                                          "so it fades.")
         if self.fold is not None:
-            self.say("Outlined cells are folded over, face down on other cells like paper; curves across them fold "
-                     "too.",
+            self.say("Outlined cells are folded over, face down on others like paper; curves across them fold too.",
                      FadeIn(self.legend.glyph_rows[1]))
             self.read()
         self.sweep(self.depth)
@@ -69,13 +69,15 @@ class VolumeElement(LayerStory):
         # 6. The term, after the picture.
         formulas = self.present(volume_formulas(self.theme), caption="Its name: the volume element of g, the "
                                                                      "metric the network induces.")
-        self.close("Green: the network magnifies, and is sensitive there; purple: it squeezes points together.",
-                   formulas)
+        self.close("Green: the network magnifies, and is sensitive there; purple: it squeezes points together."
+                   if self.grows else "It squeezes the whole input; least in the grey cells, where it is most "
+                                      "sensitive.", formulas)
 
     def make_view(self) -> LayerView:
         motion = LayerMotion(self.run, method=scene_path_method(self.run))
         volume = VolumeField(motion)
         values, collapsed = volume.at_layers()  # (L+1, M) each
+        self.grows = bool((values[0] > 0).any())  # some input cell grows by the last layer
         self.scale = LogColourScale.robust(values, exclude=collapsed)
         self.cells = VolumeCells.of_run(volume, self.scale, self.colour_bins, fill=self.cell_fill, folds=True)
         self.fold = fold_layer(self.cells.folded_at_layers())  # where the folds are named, if anywhere

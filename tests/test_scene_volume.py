@@ -313,3 +313,14 @@ def test_volume_legend_promises_a_fold_row_only_when_cells_fold(monkeypatch, tmp
     scene = load_scene_module("volume").VolumeElement()
     scene.setup()
     assert scene.fold is None and len(scene.legend.glyph_rows) == 1
+
+
+def test_volume_scene_names_green_only_where_an_input_cell_grows(monkeypatch, tmp_path, c1_run):
+    """At the input the growth is |det J_L| (J_0 = I): the saturated c0 net shrinks every cell, the small c1 net
+    grows some; the scene knows which (its colour caption and its close depend on it)."""
+    for run, grows in ((_small_run("c0"), False), (c1_run, True)):
+        assert (np.abs(np.linalg.det(run.jacobian[-1])) > 1).any() == grows
+        monkeypatch.setenv("RIEMANN_NN_RUN", str(save_run(run, tmp_path / f"{run.scheme}.npz")))
+        scene = load_scene_module("volume").VolumeElement()
+        scene.setup()
+        assert scene.grows == grows, run.scheme
