@@ -13,7 +13,7 @@ import re
 import shutil
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, MathTex, Mobject, Text, VGroup, VMobject, logger
+from manim import DOWN, LEFT, RIGHT, MathTex, Mobject, Text, VGroup, VMobject, logger
 from PIL import ImageFont
 
 from ..run import Run
@@ -156,7 +156,7 @@ def defined(tex: str, plain: str, words: str, theme: Theme, *, font_size: float 
     in the muted colour: a symbol defined under the formula that uses it."""
     symbol = formula(tex, plain, theme, color=theme.muted, font_size=2 * font_size)
     text = label(f": {words}", theme, font_size=font_size, color=theme.muted)
-    return VGroup(symbol, text).arrange(RIGHT, buff=0.06, aligned_edge=UP)
+    return VGroup(symbol, text).arrange(RIGHT, buff=0.06)  # centres level: a taller symbol sits around its words
 
 
 def volume_formulas(theme: Theme) -> VGroup:
