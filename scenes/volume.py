@@ -42,6 +42,7 @@ class VolumeElement(LayerStory):
     style = ViewStyle(grid_opacity=0.0, point_radius=0.03, glyph_stroke=0.0, glyph_fill=0.92)
     colour_bins = 25  # odd: the middle bin is exactly "area unchanged"
     cell_fill = 0.94  # cells a little smaller than the input grid's, so that the mosaic reads as cells
+    cell_cap = 4.0  # no cell drawn larger than 4 typical ones: shards across a sharp bend would bury the data
 
     def construct(self):
         # 0-1. The question; the input cut into cells, not yet coloured; the boundary named.
@@ -79,7 +80,8 @@ class VolumeElement(LayerStory):
         values, collapsed = volume.at_layers()  # (L+1, M) each
         self.grows = bool((values[0] > 0).any())  # some input cell grows by the last layer
         self.scale = LogColourScale.robust(values, exclude=collapsed)
-        self.cells = VolumeCells.of_run(volume, self.scale, self.colour_bins, fill=self.cell_fill, folds=True)
+        self.cells = VolumeCells.of_run(volume, self.scale, self.colour_bins, fill=self.cell_fill, folds=True,
+                                        cap=self.cell_cap)
         self.fold = fold_layer(self.cells.folded_at_layers())  # where the folds are named, if anywhere
         self.cells.strength.set_value(0.0)  # neutral until the colour is explained
         self.colours = fold_colours(self.scale.colours(self.theme, self.colour_bins), self.theme)

@@ -144,6 +144,20 @@ def test_a_monotone_c0_net_folds_nothing_though_its_charts_collapse():
     assert not any(folded_cells(motion.jacobian(t)).any() for t in np.linspace(0.0, run.depth, 61))
 
 
+def test_capped_cells_keep_shape_and_orientation_and_at_most_cap_times_the_median_size():
+    """Five cells, sizes 1, 1, 1, 2, 10 (2-norms of their maps): with cap 3 the median is 1, so the last is shrunk
+    to 3 about its centre, a multiple of its own map (shape and orientation kept), and the rest are untouched."""
+    rotation = np.array([[0.6, -0.8], [0.8, 0.6]])
+    jacobian = np.stack([np.eye(2), np.diag([1.0, 0.5]), -np.eye(2), 2 * rotation, np.diag([10.0, -4.0])])
+    values, scale = np.zeros(5), LogColourScale(-1.0, 1.0)
+    capped = VolumeCells(fake_volume(jacobian, values), scale, 5, cell=np.eye(2), cap=3.0)(0.0, 1.0)
+    plain = VolumeCells(fake_volume(jacobian, values), scale, 5, cell=np.eye(2))(0.0, 1.0)
+    np.testing.assert_allclose(plain.maps, jacobian)
+    np.testing.assert_allclose(capped.maps[:4], jacobian[:4])
+    np.testing.assert_allclose(capped.maps[4], 0.3 * jacobian[4])
+    np.testing.assert_array_equal(capped.centres, plain.centres)
+
+
 @pytest.fixture(scope="module")
 def folding_run():
     """A small c1 tanh run whose steps start large (init gain 2): its map folds a few cells."""

@@ -403,24 +403,28 @@ class VolumeCells:
     cell spanning a sharp bend may turn over where nothing folds) go to bins ``count .. 2 count - 1``, the same
     values' bins shifted by ``count``: the view then needs ``fold_colours`` (twice as many colours), and
     ``outline_folds`` marks them.
+
+    With ``cap``, a cell larger than ``cap`` times the median cell (the maps' 2-norms, at each time) is shrunk about
+    its centre to that size, shape and orientation kept: where the map bends or folds sharply within a cell its
+    corners fly apart, and the parallelogram through them, no picture of the cell's image, would bury the data.
     """
 
     shape = "square"
 
     def __init__(self, volume: VolumeField, scale: LogColourScale, count: int, *, cell: np.ndarray,
-                 folds: bool = False, corners: np.ndarray | None = None):
+                 folds: bool = False, corners: np.ndarray | None = None, cap: float | None = None):
         self.volume, self.scale, self.count, self.cell, self.folds = volume, scale, count, cell, folds
-        self.corners = corners
+        self.corners, self.cap = corners, cap
         self.strength = ValueTracker(1.0)
 
     @classmethod
     def of_run(cls, volume: VolumeField, scale: LogColourScale, count: int, *, fill: float = 1.0,
-               folds: bool = False) -> VolumeCells:
+               folds: bool = False, cap: float | None = None) -> VolumeCells:
         """The cells of ``volume``'s Run, ``fill`` of their size: through their carried corners where the Run's
         sites are the centres of a grid of cells (exported Runs), else tangent to the map at the sites."""
         corners = cell_corners(volume.motion.run)
         cell = fill * (np.eye(2) if corners is not None else site_cell(volume.motion.run))
-        return cls(volume, scale, count, cell=cell, folds=folds, corners=corners)
+        return cls(volume, scale, count, cell=cell, folds=folds, corners=corners, cap=cap)
 
     def cells(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Centres (M, 2) and maps (M, 2, 2) of the unit square onto the cells at time ``t``."""
@@ -446,6 +450,10 @@ class VolumeCells:
 
     def __call__(self, t: float, zoom: float) -> GlyphFrame:
         centres, maps = self.cells(t)
+        if self.cap is not None:
+            reach = np.linalg.norm(maps, ord=2, axis=(1, 2))  # (M,)
+            limit = self.cap * np.median(reach)
+            maps = maps * np.minimum(1.0, limit / np.maximum(reach, 1e-300))[:, None, None]  # (M, 2, 2)
         values, _ = self.volume.at(t)  # (M,)
         bins = self.scale.bins(self.strength.get_value() * values, self.count)
         if self.folds:
