@@ -12,12 +12,16 @@ import os
 import platform
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# Benchmarks train small nets for a few steps on purpose: their low-accuracy warnings are not news.
+warnings.filterwarnings("ignore", message="training reached accuracy")
 
 
 def best_of(repeat: int, work: Callable[[], object]) -> tuple[float, list[float]]:

@@ -12,14 +12,16 @@ from ._version import __version__
 from .config import RunConfig
 from .errors import ConfigError, RiemannNNWarning, RunFileError
 from .export import EXPORT_GENERATION, build_run, file_digest
+from .places import media_root
 from .run import VERSION, Run, load_run, save_run
 
-DEFAULT_CACHE = Path("media") / "runs"  # relative to the working directory; $RIEMANN_NN_CACHE overrides it
+DEFAULT_CACHE = Path("media") / "runs"  # under a render worker's workspace (jobs.executors)
 
 
 def default_cache_dir() -> Path:
-    """Where cached runs live: ``$RIEMANN_NN_CACHE`` if set, else ``media/runs`` under the working directory."""
-    return Path(os.environ.get("RIEMANN_NN_CACHE") or DEFAULT_CACHE)
+    """Where cached runs live: ``$RIEMANN_NN_CACHE`` if set, else ``media/runs`` of the repository when working
+    inside it, else ``runs`` in the user's cache folder (``places.media_root``): never the current directory."""
+    return Path(os.environ.get("RIEMANN_NN_CACHE") or media_root() / "runs")
 
 
 def cache_key(config: RunConfig) -> str:
@@ -50,5 +52,23 @@ def load_or_train(config: RunConfig, *, cache_dir: str | Path | None = None, pro
         except RunFileError as error:  # a damaged cache entry is no reason to stop: make it again
             warnings.warn(f"cached run {error}; training it again", RiemannNNWarning, stacklevel=2)
     run = build_run(config, progress=progress)
+    save_run(run, path)
+    return run
+
+
+def load_or_build(name: str, payload: dict, build, *, cache_dir: str | Path | None = None) -> Run:
+    """The cached Run ``<name>-<key>.npz`` (``key`` a digest of ``payload``, the version and the export
+    generation), else ``build()`` it now and cache it; a damaged cached file is built again with one
+    ``RiemannNNWarning``. For runs no ``RunConfig`` describes (made from arrays, from another run's data)."""
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    stamp = {"payload": payload, "run_version": VERSION, "riemann_nn": __version__, "export": EXPORT_GENERATION}
+    key = hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()[:12]
+    path = folder / f"{name}-{key}.npz"
+    if path.is_file():
+        try:
+            return load_run(path)
+        except RunFileError as error:
+            warnings.warn(f"cached run {error}; building it again", RiemannNNWarning, stacklevel=2)
+    run = build()
     save_run(run, path)
     return run

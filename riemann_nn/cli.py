@@ -22,7 +22,8 @@ import numpy as np
 
 from .config import MAX_COORDINATE, MAX_NAME_LENGTH, RunConfig
 from .errors import RiemannNNError, RiemannNNWarning
-from .jobs.job import QUALITY_FOLDERS
+from .jobs.job import ASPECTS, QUALITY_FOLDERS
+from .places import default_output_folder
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 TERMINATED = 128 + signal.SIGTERM  # the shell's status for a process ended by SIGTERM
@@ -31,6 +32,39 @@ TERMINATED = 128 + signal.SIGTERM  # the shell's status for a process ended by S
 def _fail(message: str, *, status: int = 1) -> None:
     click.echo(f"error: {' '.join(str(message).splitlines())}", err=True)  # one line, whatever the message holds
     sys.exit(status)
+
+
+def verbosity_options(command):
+    """``--quiet`` and ``--verbose``, on every command: read them with ``verbosity()``."""
+    def remember(ctx, param, value):
+        if value:
+            if ctx.meta.get("riemann_nn.verbosity", 0) not in (0, param.name):
+                raise click.UsageError("give --quiet or --verbose, not both")
+            ctx.meta["riemann_nn.verbosity"] = param.name
+        return value
+
+    quiet = click.option("--quiet", is_flag=True, expose_value=False, callback=remember,
+                         help="No progress bars or notes: errors, warnings and the result only.")
+    verbose = click.option("--verbose", is_flag=True, expose_value=False, callback=remember,
+                           help="More detail: what is read and done, and Manim's own messages.")
+    return quiet(verbose(command))
+
+
+def verbosity() -> str:
+    """``quiet``, ``verbose`` or ``normal``: how much the current command says."""
+    return click.get_current_context().meta.get("riemann_nn.verbosity") or "normal"
+
+
+def _note(message: str) -> None:
+    """A line that --quiet leaves out (to stderr: stdout keeps the result alone)."""
+    if verbosity() != "quiet":
+        click.echo(message, err=True)
+
+
+def _detail(message: str) -> None:
+    """A line that only --verbose shows (to stderr)."""
+    if verbosity() == "verbose":
+        click.echo(message, err=True)
 
 
 class _Terminated(BaseException):
@@ -107,39 +141,82 @@ def main() -> None:
     """
 
 
+@main.command("scenes")
+@verbosity_options
+def scenes_command() -> None:
+    """List the scenes `riemann-nn render --scene NAME` renders."""
+    from .scenes import SCENES
+
+    for name, (scene_class, words) in SCENES.items():
+        click.echo(f"{name:10s} {scene_class:17s} {words}")
+
+
 @main.command("presets")
+@verbosity_options
 def presets_command() -> None:
     """List the named presets."""
     from .presets import PRESETS
 
     for name, preset in PRESETS.items():
         m, d = preset.model, preset.dataset
-        click.echo(f"{name:18s} {d.name:9s} {m.scheme} {m.activation:8s} depth {m.depth:2d}  {preset.description}")
+        click.echo(f"{name:18s} {d.name:9s} {m.scheme} {m.activation:8s} depth {m.depth:3d}  {preset.description}")
+
+
+SCHEME_HELP = "c0 (ordinary), c1 (residual) or c2 (second order) [c1, or the preset's]."
+ACTIVATION_HELP = "tanh, sigmoid, relu, softplus or identity [tanh, or the preset's]."
+DATASET_HELP = "spirals, circles, moons, xor, gaussians or rings [spirals, or the preset's]."
+
+
+def word_options(command):
+    """``--title`` and ``--classes``: the words the scenes, sheets and legends show."""
+    title = click.option("--title", help="Title shown in the videos and stills [the run's name].")
+    classes = click.option("--classes", metavar="NAME0,NAME1",
+                           help="Names of class 0 and class 1, e.g. \"benign,malignant\" [your labels, or class 0/1].")
+    return title(classes(command))
+
+
+def _checked_words(title: str | None, classes: str | None) -> None:
+    """Refuse words that cannot be shown before any work is done."""
+    from .run import check_class_names, check_title
+
+    if title is not None:
+        check_title(title)
+    if classes is not None:
+        check_class_names(classes)
 
 
 @main.command("train")
-@click.option("--preset", "-p", help="Start from this preset (see `riemann-nn presets`); options below override it.")
+@click.option("--preset", help="Start from this preset (see `riemann-nn presets`); options below override it.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Train on x,y,label rows of this CSV file.")
-@click.option("--dataset", help="spirals, circles, moons, xor or gaussians.")
-@click.option("--n", "n_points", type=int, help="Number of points to generate.")
-@click.option("--noise", type=float, help="Standard deviation of the Gaussian noise.")
-@click.option("--data-seed", type=int, help="Seed of the generated data.")
-@click.option("--scheme", help="c0 (ordinary), c1 (residual) or c2 (second order).")
-@click.option("--activation", help="tanh, sigmoid, relu, softplus or identity.")
-@click.option("--depth", type=int, help="Number of width-2 layers.")
-@click.option("--dt", type=float, help="Step size of the c1/c2 schemes.")
-@click.option("--init-gain", type=float, help="Xavier-normal gain of every linear map.")
-@click.option("--iterations", type=int, help="Full-batch AdamW steps.")
-@click.option("--lr", type=float, help="Learning rate.")
-@click.option("--weight-decay", type=float, help="AdamW weight decay.")
-@click.option("--seed", type=int, help="Seed of the initial weights.")
-@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), help="How glyphs draw the metric.")
+@click.option("--dataset", metavar="[spirals|circles|moons|xor|gaussians|rings]", help=DATASET_HELP)
+@click.option("--n", "n_points", type=int, help="Number of points to generate [1000].")
+@click.option("--noise", type=float, help="Standard deviation of the Gaussian noise [0.2].")
+@click.option("--data-seed", type=int, help="Seed of the generated data [0].")
+@click.option("--scheme", metavar="[c0|c1|c2]", help=SCHEME_HELP)
+@click.option("--activation", metavar="[tanh|sigmoid|relu|softplus|identity]", help=ACTIVATION_HELP)
+@click.option("--depth", type=int, help="Number of layers [10].")
+@click.option("--width", type=int, help="Neurons per layer: 2, or 3 (the input (x, y) enters as (x, y, 0)) [2].")
+@click.option("--step-lipschitz", type=float,
+              help="c1 only: keep dt*Lip(act)*||W_l|| at most this (below 1), so every step is invertible [none].")
+@click.option("--dt", type=float, help="Step size of the c1/c2 schemes [1.0].")
+@click.option("--init-gain", type=float, help="Xavier-normal gain of every linear map [0.001].")
+@click.option("--iterations", type=int, help="Full-batch AdamW steps [200].")
+@click.option("--lr", type=float, help="Learning rate [0.005].")
+@click.option("--weight-decay", type=float, help="AdamW weight decay [0.05].")
+@click.option("--seed", type=int, help="Seed of the initial weights [0].")
+@click.option("--checkpoints", type=int,
+              help="Keep K parameter snapshots at log-spaced iterations, the first and the last included [0: none].")
+@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]),
+              help="How glyphs draw the metric [indicatrix].")
 @click.option("--standardize", is_flag=True,
               help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Run file to write [media/runs/NAME.npz].")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, dt,
-                  init_gain, iterations, lr, weight_decay, seed, convention, standardize, output, quiet) -> None:
+@word_options
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
+@verbosity_options
+def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, width,
+                  step_lipschitz, dt, init_gain, iterations, lr, weight_decay, seed, checkpoints, convention,
+                  standardize, title, classes, output) -> None:
     """Train a network and write its Run file."""
     from .export import build_run
     from .outputs import check_output
@@ -150,17 +227,92 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     config = base.replace(
         dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path,
                       standardize=True if standardize else None),
-        model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain),
-        training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed),
+        model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain, width=width,
+                    step_lipschitz=step_lipschitz),
+        training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed, checkpoints=checkpoints),
         geometry=given(convention=convention),
     )
     config = config.replace(name=run_name(base, config) if preset is not None else _custom_name(config))
-    path = Path(output) if output else Path("media") / "runs" / f"{config.name}.npz"
+    _checked_words(title, classes)
+    path = Path(output) if output else default_output_folder("runs") / f"{config.name}.npz"
     check_output(path, inputs=[csv_path], needed_bytes=_run_size(config), create_parent=True)
-    run = build_run(config, progress=not quiet)
+    _detail(f"training {config.name}: {json.dumps(config.to_dict())}")
+    run = build_run(config, progress=verbosity() != "quiet").with_words(title=title, classes=classes)
     save_run(run, path)
     t = run.meta["training"]
     click.echo(f"wrote {path}  (accuracy {t['accuracy']:.3f}, loss {t['loss']:.4f}, {t['iterations']} iterations)")
+
+
+@main.command("import")
+@click.argument("model_file", type=click.Path(dir_okay=False))
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+              help="The data, x,y,label rows with labels 0 and 1 (a header line is allowed).")
+@click.option("--dataset", metavar="[spirals|circles|moons|xor|gaussians|rings]",
+              help="Generated data instead of a CSV file.")
+@click.option("--n", "n_points", type=int, default=1000, show_default=True, help="Points of --dataset.")
+@click.option("--noise", type=float, default=0.2, show_default=True, help="Noise of --dataset.")
+@click.option("--data-seed", type=int, default=0, show_default=True, help="Seed of --dataset.")
+@click.option("--positive", type=click.Choice(["0", "1"]), default="1", show_default=True,
+              help="The label your model gives a positive logit (the other is class 0).")
+@click.option("--name", "run_name_option", help="The run's name [the model file's name].")
+@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), default="indicatrix", show_default=True,
+              help="How glyphs draw the metric.")
+@word_options
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
+@verbosity_options
+def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, positive, run_name_option, convention,
+                   title, classes, output) -> None:
+    """Make a Run of your own trained network, saved as TorchScript (torch.jit.save, .pt) or by torch.export
+    (torch.export.save, .pt2), on your data.
+
+    The network must be a chain of width-2 layers and a head (see the README, "Your own model"): Linear(2, 2)
+    layers with an activation, riemann_nn.Residual / SecondOrder blocks, other maps of the plane, and a final
+    Linear(2, 1) or Linear(2, 2). A pickled module (torch.save) is refused, never loaded.
+    """
+    from .config import DatasetConfig, GeometryConfig, check_name
+    from .data import load_csv, make_dataset
+    from .errors import ConfigError
+    from .export import file_digest
+    from .importer import load_model_file, model_file_kind
+    from .outputs import check_output
+    from .run import save_run
+
+    if (csv_path is None) == (dataset is None):
+        raise ConfigError("give the data: --csv FILE or --dataset NAME (one of them)")
+    name = check_name(run_name_option or _file_name_part(Path(model_file).stem), "--name")
+    _checked_words(title, classes)
+    geometry = GeometryConfig(convention=convention)
+    kind = model_file_kind(Path(model_file))  # a pickle is refused here, before the data is read
+    if csv_path is not None:
+        x, y = load_csv(csv_path)
+        source = {"source": "csv", "path": str(csv_path), "sha256": file_digest(csv_path), "n": len(y)}
+    else:
+        d = DatasetConfig(name=dataset, n=n_points, noise=noise, seed=data_seed)
+        x, y = make_dataset(d.name, n=d.n, noise=d.noise, seed=d.seed)
+        source = {"source": "generated", "name": d.name, "n": d.n, "noise": d.noise, "seed": d.seed}
+    path = Path(output) if output else default_output_folder("runs") / f"{name}.npz"
+    check_output(path, inputs=[model_file, csv_path], needed_bytes=_import_size(len(y), geometry), create_parent=True)
+    _note(f"reading {model_file} ({'TorchScript' if kind == 'torchscript' else 'torch.export'}) ...")
+    model = load_model_file(model_file)
+    from .user_model import run_from_module
+
+    form = "TorchScript" if kind == "torchscript" else "torch.export"
+    run = run_from_module(model, x, y, positive=int(positive), name=name, title=title, classes=classes,
+                          geometry=geometry, data_source=source, source=f"{form} file {Path(model_file).name}")
+    for number, layer in enumerate(run.meta["model"].get("layers", []), start=1):
+        _detail(f"  layer {number}: {layer}")
+    save_run(run, path)
+    m, t = run.meta["model"], run.meta["training"]
+    form = "custom (no weights in the file)" if run.is_custom else f"{m['scheme']} {m['activation']}, dt {m['dt']:g}"
+    click.echo(f"wrote {path}  ({run.depth} layers, {form}; accuracy {t['accuracy']:.3f} on the data)")
+
+
+def _import_size(points: int, geometry) -> int:
+    """The bytes an imported Run of one layer takes (as ``_run_size``, no history): a lower bound for the space
+    check, as the depth is known only once the model is read."""
+    sites, grid = geometry.sites_per_side**2, 2 * geometry.grid_lines * geometry.grid_samples
+    return 8 * 2 * (2 * points + 2 * grid + 13 * sites)
 
 
 def given(**values) -> dict:
@@ -173,8 +325,10 @@ CHANGE_LABELS = {
     ("dataset", "name"): "", ("dataset", "n"): "n", ("dataset", "noise"): "noise", ("dataset", "seed"): "dataseed",
     ("dataset", "csv"): "csv-", ("dataset", "standardize"): "standardized",
     ("model", "scheme"): "", ("model", "activation"): "", ("model", "depth"): "depth", ("model", "dt"): "dt",
-    ("model", "init_gain"): "gain", ("training", "iterations"): "it", ("training", "lr"): "lr",
-    ("training", "weight_decay"): "wd", ("training", "seed"): "seed", ("geometry", "convention"): "",
+    ("model", "init_gain"): "gain", ("model", "width"): "width", ("model", "step_lipschitz"): "lip",
+    ("training", "iterations"): "it", ("training", "lr"): "lr",
+    ("training", "weight_decay"): "wd", ("training", "seed"): "seed", ("training", "checkpoints"): "ckpt",
+    ("geometry", "convention"): "",
 }
 
 
@@ -217,7 +371,8 @@ def _run_size(config) -> int:
     points = d.n if d.csv is None else _line_count(d.csv)
     sites, grid = g.sites_per_side**2, 2 * g.grid_lines * g.grid_samples
     floats = (depth + 1) * (2 * points + 2 * grid + 13 * sites) + 2 * config.training.iterations
-    return 8 * floats
+    floats += config.training.checkpoints * (6 * depth + 6)  # parameters, iteration, loss, accuracy per snapshot
+    return 8 * floats * config.model.width**2 // 4  # width 3: coordinates of 3-space, 3x3 Jacobians and metrics
 
 
 def _line_count(path: str) -> int:
@@ -241,6 +396,7 @@ def _line_count(path: str) -> int:
 @main.command("info")
 @click.argument("run_file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
+@verbosity_options
 def info_command(run_file, as_json) -> None:
     """Summarise a Run file: configuration, accuracy, coordinate ranges per layer, degenerate sites."""
     from .run import load_run
@@ -249,47 +405,114 @@ def info_command(run_file, as_json) -> None:
     if as_json:
         click.echo(json.dumps(run.meta, indent=2, allow_nan=False))  # load_run refused NaN and infinities
         return
-    m, t, e = run.meta["model"], run.meta["training"], run.meta["ellipse"]
+    t, e = run.meta["training"], run.meta["ellipse"]
     d = run.meta["dataset"]
-    source = d.get("name") or d.get("path")
+    source = d.get("name") or d.get("path") or d.get("source", "unknown")
     click.echo(f"{run_file}: {run.name}")
     click.echo(f"  data      {source}, {run.y.size} points ({int((run.y == 1).sum())} in class 1)")
-    click.echo(f"  network   {m['scheme']} {m['activation']}, depth {m['depth']}, dt {m['dt']}")
-    click.echo(f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, "
-               f"seed {t['seed']}")
+    click.echo(f"  network   {_network_words(run)}")
+    for line in invertibility_lines(run):
+        click.echo(f"  {line}")
+    if t["iterations"]:
+        click.echo(f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, "
+                   f"seed {t['seed']}")
+    else:
+        click.echo(f"  trained   elsewhere; on this data accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}")
+    if "display" in run.meta or "labels" in run.meta:
+        names = " / ".join(run.class_names)
+        click.echo(f"  words     {run.title!r}; classes 0 / 1: {names}")
     if "standardize" in run.meta:
         mean, scale = run.meta["standardize"]["mean"], run.meta["standardize"]["scale"]
         click.echo(f"  inputs    trained standardised: (x - ({mean[0]:.4g}, {mean[1]:.4g})) / {scale:.4g}; "
                    "the file is in the data's coordinates")
     click.echo(f"  glyphs    {e['convention']}, scale {e['scale']:.4g}, {run.sites.shape[1]} sites, "
                f"{int(run.clipped.sum())} clipped")
-    click.echo("  layer        x range                 y range            degenerate sites")
+    axes = "xyz"[:run.width]
+    click.echo("  layer  " + "".join(f"{axis + ' range':^22s}  " for axis in axes) + "degenerate sites")
     for layer in range(run.depth + 1):
         low, high = run.x[layer].min(axis=0), run.x[layer].max(axis=0)
-        click.echo(f"  {layer:5d}  [{low[0]:9.3g}, {high[0]:9.3g}]  [{low[1]:9.3g}, {high[1]:9.3g}]  "
-                   f"{int(run.degenerate[layer].sum()):6d}")
+        ranges = "".join(f"[{low[k]:9.3g}, {high[k]:9.3g}]  " for k in range(run.width))
+        click.echo(f"  {layer:5d}  {ranges}{int(run.degenerate[layer].sum()):6d}")
+    _echo_checkpoints(run)
+
+
+def invertibility_lines(run) -> list[str]:
+    """What ``info`` says about folds: for c1 runs, whether every step is certainly invertible (its residual's
+    Lipschitz bound ``dt Lip(act) ||W_l||_2`` below 1); for every run, where ``det J_L`` is negative among the
+    glyph sites (the network reverses orientation there: where it is positive elsewhere, it folds the plane)."""
+    lines = []
+    bounds = run.meta["model"].get("residual_lipschitz")
+    if bounds is not None:
+        enforced = run.meta["model"].get("step_lipschitz")
+        how = f", enforced <= {enforced:g}" if enforced is not None else ""
+        above = sum(bound >= 1 for bound in bounds)
+        verdict = ("every step invertible (a homeomorphism)" if not above else
+                   f"{above} of {len(bounds)} steps at or above 1 may fold")
+        lines.append(f"steps     dt*Lip(act)*||W_l|| up to {max(bounds):.3g}{how}: {verdict}")
+    determinant = np.linalg.det(run.jacobian[-1])  # (M,) orientation of the chart of the last layer
+    negative, sites = int((determinant < 0).sum()), determinant.size
+    if 0 < negative < sites:
+        lines.append(f"folds     det J_L < 0 at {negative} of {sites} sites, > 0 elsewhere: the network folds its "
+                     "input")
+    else:
+        lines.append(f"folds     det J_L {'< 0' if negative else '>= 0'} at every site: no fold seen")
+    return lines
+
+
+def _echo_checkpoints(run) -> None:
+    """The training snapshots, one line each: iteration, loss, accuracy (or that there are none)."""
+    checkpoints = run.checkpoints
+    if checkpoints is None:
+        click.echo("  checkpoints  none (train with --checkpoints K to keep snapshots)")
+        return
+    click.echo(f"  checkpoints  {len(checkpoints)} snapshots of the parameters through training")
+    click.echo("      iteration      loss   accuracy")
+    for iteration, loss, accuracy in zip(checkpoints.iteration, checkpoints.loss, checkpoints.accuracy):
+        click.echo(f"      {int(iteration):9d}  {loss:8.4g}   {accuracy:8.4f}")
+
+
+def _network_words(run) -> str:
+    """The network in a line: scheme, activation, depth and dt, or what a custom one is made of."""
+    m = run.meta["model"]
+    source = f"  ({m['source']})" if "source" in m else ""
+    if run.is_custom:
+        return f"custom, depth {m['depth']}: {'; '.join(m.get('layers', []))}{source}"
+    width = f", width {run.width}" + ("  (input (x, y) as (x, y, 0))" if run.width == 3 else "")
+    return f"{m['scheme']} {m['activation']}, depth {m['depth']}, dt {m['dt']}{width}{source}"
 
 
 @main.command("sheet")
 @click.argument("run_file", type=click.Path(dir_okay=False))
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Image to write, .png or .jpg [media/images/NAME-sheet-THEME.png].")
+              help="Image to write, .png or .jpg [media/images/NAME-sheet-THEME.png in the repository, else ./].")
 @click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme [$RIEMANN_NN_THEME or dark].")
 @click.option("--columns", type=int, help="Panels per row [a near-square grid: 4 for 11 panels].")
 @click.option("--width", type=int, default=2400, show_default=True, help="Image width in pixels.")
 @click.option("--no-glyphs", is_flag=True, help="Leave out the metric glyphs.")
-def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
-    """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line)."""
+@click.option("--checkpoints", "checkpoint_panels", type=int, is_flag=False, flag_value=6, default=None,
+              metavar="[N]", help="Instead: the input plane at N of the run's training checkpoints [N: 6].")
+@verbosity_options
+def sheet_command(run_file, output, theme, columns, width, no_glyphs, checkpoint_panels) -> None:
+    """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line), or with
+    --checkpoints the input plane at a few moments of training."""
     from .outputs import check_output
     from .render.colour import current_theme
-    from .render.sheet import save_sheet
     from .run import load_run
 
     run = load_run(run_file)
     chosen = current_theme(theme)
-    path = Path(output) if output else Path("media") / "images" / f"{run.name}-sheet-{chosen.name}.png"
+    kind = "sheet" if checkpoint_panels is None else "checkpoints"
+    path = Path(output) if output else default_output_folder("images") / f"{run.name}-{kind}-{chosen.name}.png"
     check_output(path, inputs=[run_file], create_parent=True)
-    save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
+    if checkpoint_panels is None:
+        from .render.sheet import save_sheet
+
+        save_sheet(run, path, theme=chosen, columns=columns, width=width, glyphs=not no_glyphs)
+    else:
+        from .render.checkpoint_sheet import save_checkpoint_sheet
+
+        save_checkpoint_sheet(run, path, theme=chosen, panels=checkpoint_panels, columns=columns, width=width,
+                              glyphs=not no_glyphs)
     click.echo(f"wrote {path}")
 
 
@@ -303,6 +526,7 @@ def sheet_command(run_file, output, theme, columns, width, no_glyphs) -> None:
               help="auto (lift the last layer's chord, else graph), lift, graph (a grid search over the input, "
                    "refined) or energy (a local minimum from the straight segment).")
 @click.option("--json", "as_json", is_flag=True, help="Print the path and the lengths as JSON.")
+@verbosity_options
 def geodesic_command(run_file, start, end, points, method, as_json) -> None:
     """Shortest path between two input points under the pulled-back metric g_0 = J_L^T J_L, and its length
     beside the straight segment's. Every length is that of a polyline, each segment mapped through the net."""
@@ -311,6 +535,7 @@ def geodesic_command(run_file, start, end, points, method, as_json) -> None:
 
     a, b = _point_option(start, "--from"), _point_option(end, "--to")
     run = load_run(run_file)
+    run.require_width(2, what="geodesic")
     path = shortest_path(run, a, b, points=points, method=method)
     if as_json:
         click.echo(json.dumps({
@@ -375,61 +600,73 @@ def _workers(jobs: int) -> int:
     return jobs or available_cores()
 
 
-@main.command("render")
-@click.option("--preset", "-p", help="Preset to show [the scene's default: seed-c2-sigmoid].")
+@main.command("render", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--preset", help="Preset to show [the scene's default: seed-c2-sigmoid].")
 @click.option("--run", "run_file", type=click.Path(dir_okay=False), help="Run file to show instead of a preset.")
 @click.option("--quality", "-q", type=click.Choice(list(QUALITY_FOLDERS)), default="l", show_default=True,
-              help="l 480p15, m 720p30, h 1080p60, k 2160p60.")
+              help="l 480p15, m 720p30, h 1080p60, k 2160p60 (as Manim's -ql ... -qk).")
+@click.option("--aspect", type=click.Choice(list(ASPECTS)), default="16:9", show_default=True,
+              help="Shape of the frame: the scene lays itself out for it (4:3 and 1:1 for slides, 9:16 for phones).")
 @click.option("--path", "layer_path", type=click.Choice(["straight", "spline", "staged"]),
-              help="How points move between layers [per scheme: c0 staged, c1 straight, c2 spline].")
+              help="How points move between layers [per scheme: c0 staged, c1 straight, c2 spline, custom straight].")
 @click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme [dark].")
 @click.option("--scene", "scene_name", default="transform", show_default=True,
-              help="Scene file in scenes/ (without .py), or the path of a .py scene file.")
+              help="A scene of riemann-nn (see `riemann-nn scenes`), or the path of a .py scene file.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Video to write (.mp4) [media/videos/SCENE-RUN-THEME-QUALITY.mp4].")
+              help="Video to write: .mp4, .webm or .gif, by its extension [SCENE-RUN-THEME-QUALITY.mp4, in "
+                   "media/videos inside the repository, else here].")
+@click.option("--preview", "-p", is_flag=True, help="Open the video when it is done (as Manim's -p).")
 @parallel_options
-def render_command(preset, run_file, quality, layer_path, theme, scene_name, output, jobs, use_dask, scheduler) -> None:
-    """Render a scene to MP4 (trains and caches the run first if needed) and say where it is.
+@verbosity_options
+@click.pass_context
+def render_command(ctx, preset, run_file, quality, aspect, layer_path, theme, scene_name, output, preview, jobs,
+                   use_dask, scheduler) -> None:
+    """Render a scene (trains and caches the run first if needed) and say where the video is.
 
+    Any other option is passed to Manim's render command as it is (e.g. --fps 24, -c WHITE, or the name of
+    one scene of a file with several), after riemann-nn's own options.
     With --jobs N the scene is split into N chunks of its animations with about as many frames each,
     rendered at once and joined without re-encoding: the same frames as one process makes.
     """
-    import contextlib
-
     from .cache import load_or_train
     from .jobs import job_from_options
+    from .jobs.job import check_manim_args
     from .presets import get_preset
     from .run import load_run
 
+    manim_args = tuple(ctx.args) + (("--verbosity", "INFO") if verbosity() == "verbose" else ())
+    check_manim_args(tuple(ctx.args))
     check_render(preset=preset, run_file=run_file, layer_path=layer_path, theme=theme, scene_name=scene_name)
-    root = Path(__file__).resolve().parent.parent
     job = job_from_options(scene_name, quality=quality, preset=preset, run_file=run_file, theme=theme,
-                           layer_path=layer_path, output=output)  # scene, quality and output checked first
+                           layer_path=layer_path, output=output, aspect=aspect,
+                           manim_args=manim_args)  # scene, quality and output checked first
     workers = _workers(jobs)
     if run_file:
         load_run(run_file)  # fail now, with one line, rather than inside manim
     elif preset:
-        config = get_preset(preset)
-        with contextlib.chdir(root):
-            load_or_train(config)  # progress bar here; the scene then reads the cache
-    _render(job, workers=workers, use_dask=use_dask, scheduler=scheduler)
+        load_or_train(get_preset(preset), progress=verbosity() != "quiet")  # the scene then reads the cache
+    result = _render(job, workers=workers, use_dask=use_dask, scheduler=scheduler)
+    if preview:
+        click.launch(str(result))
 
 
-def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> None:
+def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> Path:
     """Render one video in a private folder (in chunks with ``workers`` > 1), move it into place, say where."""
     from .jobs import render_video
     from .jobs.executors import make_executor
 
-    executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler, show_output=workers == 1)
+    shown = verbosity() != "quiet" and workers == 1  # Manim's own progress bar (on stderr)
+    executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler, show_output=shown)
     where = f" in {workers} processes" if workers > 1 else ""
-    click.echo(f"rendering {job.scene_file.name} at {QUALITY_FOLDERS[job.quality]}{where} ...")
+    _note(f"rendering {job.scene_file.name} at {QUALITY_FOLDERS[job.quality]}{where} ...")
     try:
-        result = render_video(job, jobs=workers, executor=executor)
+        result = render_video(job, jobs=workers, executor=executor, progress=verbosity() != "quiet")
     finally:
         executor.close()
     click.echo(f"video: {result.video}")
     for path in result.subtitles:
         click.echo(f"subtitles: {path}")
+    return result.video
 
 
 @main.command("render-all")
@@ -445,6 +682,7 @@ def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> None
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Folder of the videos [media/videos].")
 @click.option("--force", is_flag=True, help="Render every job, also those whose video is newer than its inputs.")
 @parallel_options
+@verbosity_options
 def render_all_command(batch_file, scenes, presets, runs, themes, qualities, output_dir, force, jobs, use_dask,
                        scheduler) -> None:
     """Render many videos: every combination of the options given (or the jobs of --file), several at once,
@@ -472,7 +710,8 @@ def render_all_command(batch_file, scenes, presets, runs, themes, qualities, out
         click.echo(line, err=isinstance(outcome, Exception))
 
     try:
-        result = render_batch(jobs_list, executor=executor, force=force, on_done=report)
+        result = render_batch(jobs_list, executor=executor, force=force, on_done=report,
+                              progress=verbosity() != "quiet")
     finally:
         executor.close()
     for job in result.skipped:
@@ -487,8 +726,8 @@ def _prepare_runs(jobs) -> None:
     renders then all read the cache instead of training the same network side by side."""
     import contextlib
 
-    from .jobs.job import ROOT, declared_default_preset
     from .cache import load_or_train
+    from .jobs.job import ROOT, declared_default_preset
     from .presets import get_preset
     from .run import load_run
 
@@ -512,13 +751,17 @@ def check_render(*, preset: str | None, run_file: str | None, layer_path: str | 
     from .errors import ConfigError
     from .presets import get_preset
     from .run import load_run
+    from .scenes import SCENES
 
-    scenes = Path(__file__).resolve().parent.parent / "scenes"
-    available = sorted(p.stem for p in scenes.glob("*.py") if not p.stem.startswith("_"))
-    if scene_name not in available and not scene_name.endswith(".py"):  # a .py path is checked by the job
-        raise ConfigError(f"unknown scene {scene_name!r}; choose one of: {', '.join(available) or 'none found'} "
-                          "(riemann-nn render needs the repository's scenes/ folder)")
-    scheme = load_run(run_file).scheme if run_file else get_preset(preset).model.scheme if preset is not None else None
+    if scene_name not in SCENES and not scene_name.endswith(".py"):  # a .py path is checked by the job
+        raise ConfigError(f"unknown scene {scene_name!r}; choose one of: {', '.join(SCENES)} (or a .py scene file)")
+    run = load_run(run_file) if run_file else None
+    if run is not None and run.is_custom:
+        from .jobs.job import declared_needs_network, resolve_scene_file
+
+        if declared_needs_network(resolve_scene_file(scene_name)):
+            run.network_parameters(f"the {Path(scene_name).stem} scene")  # one line: the file has no network
+    scheme = run.scheme if run else get_preset(preset).model.scheme if preset is not None else None
     if layer_path == "staged" and scheme != "c0":
         shown = f"this run is {scheme}" if scheme else "give a c0 run with --run or --preset"
         raise ConfigError(f"--path staged replays c0 layers (linear map, shift, activation); {shown}, or use "

@@ -17,17 +17,31 @@ from .errors import ConfigError
 
 SCHEMES = ("c0", "c1", "c2")
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "softplus", "identity")
-DATASETS = ("spirals", "circles", "moons", "xor", "gaussians")
+DATASETS = ("spirals", "circles", "moons", "xor", "gaussians", "rings")
 CONVENTIONS = ("indicatrix", "stretch")
 
 MAX_DEPTH = 1000
 MAX_POINTS = 1_000_000
 MAX_ITERATIONS = 10_000_000
 MAX_SEED = 2**63 - 1
+MAX_CHECKPOINTS = 1000  # parameter snapshots of one training; a film needs tens, a figure a handful
 # Input coordinates beyond this are refused: squares and products of coordinates and of their inverse scales
 # (metrics, norms, glyph axes) must stay far from float64's overflow at 1.8e308 and underflow below 1e-308.
 MAX_COORDINATE = 1e100
 MAX_NAME_LENGTH = 120
+
+
+WIDTHS = (2, 3)
+# A residual x -> dt f(x) with Lipschitz constant below 1 makes x -> x + dt f(x) invertible (Behrmann et al.,
+# "Invertible Residual Networks", 2019); bounds this close to 1 would let a step squeeze by 1000x.
+STEP_LIPSCHITZ_LIMIT = 0.999
+
+
+def check_width(value: Any) -> int:
+    """``value`` if it is a supported width (2 or 3); ``ConfigError`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value not in WIDTHS:
+        raise ConfigError(f"width must be 2 or 3 (neurons per layer), got {value!r}")
+    return value
 
 
 def check_choice(value: Any, choices: tuple[str, ...], what: str) -> str:
@@ -68,9 +82,14 @@ def check_name(value: Any, what: str = "a run's name") -> str:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """A width-2 network: ``depth`` layers of ``scheme`` with ``activation`` and step ``dt``.
+    """A narrow network: ``depth`` layers of ``width`` neurons, ``scheme`` with ``activation`` and step ``dt``.
 
-    ``init_gain`` is the Xavier-normal gain of every linear map, the head included.
+    ``init_gain`` is the Xavier-normal gain of every linear map, the head included. ``width`` is 2 (the plane)
+    or 3: the input point ``(x, y)`` then enters as ``(x, y, 0)``, the plane ``z = 0`` of 3-space, and every
+    layer is a point of 3-space (``network.lift``). ``step_lipschitz`` (c1 only; between 0 and 1) keeps every
+    step invertible by spectral normalisation: each ``W_l`` is scaled down so that
+    ``dt Lip(act) ||W_l||_2 <= step_lipschitz``, which makes every step ``x -> x + dt f_l(x)`` a homeomorphism
+    (``model.Width2Net.layer_weights``).
     """
 
     scheme: str = "c1"
@@ -78,6 +97,8 @@ class ModelConfig:
     depth: int = 10
     dt: float = 1.0
     init_gain: float = 1e-3
+    width: int = 2
+    step_lipschitz: float | None = None
 
     def __post_init__(self) -> None:
         check_choice(self.scheme, SCHEMES, "scheme")
@@ -85,22 +106,36 @@ class ModelConfig:
         check_int(self.depth, "depth", low=1, high=MAX_DEPTH)
         check_float(self.dt, "dt", low=0.0, low_open=True)
         check_float(self.init_gain, "init_gain", low=0.0, low_open=True)
+        check_width(self.width)
+        if self.step_lipschitz is not None:
+            check_float(self.step_lipschitz, "step_lipschitz", low=0.0, high=STEP_LIPSCHITZ_LIMIT, low_open=True)
+            if self.scheme != "c1":
+                raise ConfigError(f"step_lipschitz bounds the residual of c1 steps; this network is {self.scheme}")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Full-batch AdamW: ``iterations`` steps at learning rate ``lr``; ``seed`` fixes the initial weights."""
+    """Full-batch AdamW: ``iterations`` steps at learning rate ``lr``; ``seed`` fixes the initial weights.
+
+    ``checkpoints`` > 0 keeps that many parameter snapshots at log-spaced iterations, the initial (iteration 0)
+    and the final parameters (iteration ``iterations``) always among them; 0 keeps none.
+    """
 
     iterations: int = 200
     lr: float = 0.005
     weight_decay: float = 0.05
     seed: int = 0
+    checkpoints: int = 0
 
     def __post_init__(self) -> None:
         check_int(self.iterations, "iterations", low=1, high=MAX_ITERATIONS)
         check_float(self.lr, "lr", low=0.0, low_open=True)
         check_float(self.weight_decay, "weight_decay", low=0.0)
         check_int(self.seed, "seed", low=0, high=MAX_SEED)
+        check_int(self.checkpoints, "checkpoints", low=0, high=MAX_CHECKPOINTS)
+        if self.checkpoints == 1 or self.checkpoints > self.iterations + 1:
+            raise ConfigError(f"checkpoints must be 0 (none) or from 2 (the initial and the final parameters) to "
+                              f"iterations + 1 ({min(self.iterations + 1, MAX_CHECKPOINTS)}), got {self.checkpoints}")
 
 
 @dataclass(frozen=True)

@@ -77,12 +77,30 @@ def gaussians(*, n: int, noise: float, rng: np.random.Generator) -> Dataset:
     return centre + noise * rng.standard_normal((n, 2)), y
 
 
+# A disc of radius r1 inside an annulus r2..r3, as in the augmented-ODE experiments (Dupont et al. 2019).
+RINGS_RADII = (0.5, 1.0, 1.5)
+
+
+def rings(*, n: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """A disc inside a ring (``RINGS_RADII`` r1 < r2 < r3): class 0 fills the annulus ``r2 <= |x| <= r3``, class 1
+    the disc ``|x| <= r1``, both uniformly by area. No homeomorphism of the plane pulls the disc out of the ring,
+    so an invertible width-2 network cannot separate them by a line; one extra dimension can."""
+    r1, r2, r3 = RINGS_RADII
+    y = _labels(n)
+    u = rng.uniform(size=n)  # (N,) uniform by area: r^2 is uniform between the radii' squares
+    r = np.where(y == 0, np.sqrt(r2**2 + u * (r3**2 - r2**2)), r1 * np.sqrt(u))  # (N,)
+    t = rng.uniform(0, 2 * math.pi, size=n)  # (N,)
+    x = np.stack([r * np.cos(t), r * np.sin(t)], axis=1)  # (N, 2)
+    return x + noise * rng.standard_normal((n, 2)), y
+
+
 DATASETS: dict[str, Callable[..., Dataset]] = {
     "spirals": spirals,
     "circles": circles,
     "moons": moons,
     "xor": xor,
     "gaussians": gaussians,
+    "rings": rings,
 }
 
 
@@ -212,3 +230,48 @@ def load_csv(path: str | os.PathLike) -> Dataset:
         raise DataError(f"{path}: no data rows")
     table = np.frombuffer(values, dtype=np.float64).reshape(-1, 3)  # (N, 3)
     return check_points(table[:, :2], table[:, 2], source=str(path))
+
+
+def encode_labels(y, *, positive=None) -> tuple[np.ndarray, list]:
+    """Labels of any two different values as 0/1: ``(codes (N,) int64, [label of class 0, label of class 1])``.
+
+    The values may be numbers, strings or booleans (0/1, -1/1, "benign"/"malignant", False/True). Class 1 is
+    ``positive`` (the class a network gives a positive logit), by default the larger value, or the later one in
+    sorted order; the labels come back as plain Python values (for ``meta.labels``). ``DataError`` unless ``y``
+    is one-dimensional and holds exactly two different values (no NaN), and ``positive`` is one of them.
+    """
+    try:
+        labels = np.asarray(y)
+    except (ValueError, TypeError) as error:
+        raise DataError(f"labels must be a one-dimensional array ({error})") from None
+    if labels.ndim != 1:
+        raise DataError(f"labels must be a one-dimensional array, got shape {labels.shape}")
+    if labels.dtype.kind not in "biufUSO":
+        raise DataError(f"labels must be numbers, strings or booleans, got dtype {labels.dtype}")
+    if labels.dtype.kind == "O" and not all(isinstance(v, (str, bool, int, float, np.generic)) for v in labels):
+        raise DataError("labels must be numbers, strings or booleans")
+    if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+        raise DataError("labels must not be NaN or infinite")
+    try:
+        values, codes = np.unique(labels, return_inverse=True)  # sorted
+    except TypeError:  # a mix of strings and numbers cannot be sorted
+        raise DataError("labels must all be numbers or all be strings") from None
+    if len(values) != 2:
+        shown = ", ".join(repr(_plain(v)) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+        raise DataError(f"labels must take exactly two different values, got {len(values)}: {shown}")
+    plain = [_plain(v) for v in values]
+    if positive is not None:
+        target = _plain(positive)
+        matches = [k for k, value in enumerate(plain)
+                   if isinstance(value, str) == isinstance(target, str) and value == target]
+        if not matches:
+            raise DataError(f"positive label {positive!r} is not one of the labels {plain[0]!r} and {plain[1]!r}")
+        if matches[0] == 0:
+            plain.reverse()
+            codes = 1 - codes
+    return codes.astype(np.int64).reshape(-1), plain
+
+
+def _plain(value):
+    """A numpy scalar as the Python value JSON can hold (``np.int64(1)`` -> 1, ``np.str_("a")`` -> "a")."""
+    return value.item() if isinstance(value, np.generic) else value

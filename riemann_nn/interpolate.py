@@ -5,7 +5,8 @@ Time ``t`` runs over ``[0, L]``; at every integer ``t = l`` every path equals la
 *straight* and *spline* are linear in the layer values, so a path is one weight vector ``w(t)`` (L+1,)
 applied to every array at once, and applying the same weights to the chart Jacobians gives the exact
 Jacobian of the interpolated map. *staged* (c0 only) replays one layer as linear map, shift, activation.
-Plain numpy and scipy: nothing here imports torch.
+Width-3 runs move in 3-space: points (..., 3), and glyph maps (M, 3, 2) that carry the input plane's glyphs
+on the data's surface (``metric.plane_glyph_maps``). Plain numpy and scipy: nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from .errors import ConfigError
-from .metric import clip_axes, invert_chart, log_volume
+from .metric import clip_axes, invert_chart, log_volume, plane_glyph_maps
 from .network import activation, activation_derivative
 from .run import Run
 
 METHODS = ("straight", "spline", "staged")
-DEFAULT_METHOD = {"c0": "staged", "c1": "straight", "c2": "spline"}
+# A custom network's layers may be anything: straight paths between them claim nothing about what is between.
+DEFAULT_METHOD = {"c0": "staged", "c1": "straight", "c2": "spline", "custom": "straight"}
 
 
 def layer_weights(t: float, *, depth: int, method: str) -> np.ndarray:
@@ -76,35 +78,42 @@ class LayerMotion:
         self.convention = ellipse["convention"]
         self.max_axis = np.asarray(ellipse["max_axis"], float)  # (L+1,)
         # Glyph maps at the layers: indicatrix E_l = s J_l J_L^{-1}; stretch E_l = s M_l^T (M_l = J_L J_l^{-1}).
-        jac = run.jacobian  # (L+1, M, 2, 2)
-        if self.convention == "indicatrix":
+        jac = run.jacobian  # (L+1, M, d, d)
+        if run.width != 2:
+            if self.convention != "indicatrix":
+                raise ConfigError(f"width-{run.width} runs draw indicatrix glyphs only; this one says "
+                                  f"{self.convention}")
+            # The input plane's glyphs on the data's surface: E_l = s J_l P V S^{-1} (M, 3, 2), J_L P = U S V^T.
+            self._pushed = plane_glyph_maps(jac)  # (L+1, M, 3, 2)
+        elif self.convention == "indicatrix":
             # P_l = J_l J_L^{-1}, the glyph maps over s; P_L = I exactly, even where the last chart collapsed.
             self._pushed = np.einsum("lmij,mjk->lmik", jac, invert_chart(jac[-1]))  # (L+1, M, 2, 2)
             self._pushed[-1] = np.eye(2)
-        self._act = activation(run.activation)
-        self._act_prime = activation_derivative(run.activation)
+        if method == "staged":  # the only path that replays the activation
+            self._act = activation(run.activation)
+            self._act_prime = activation_derivative(run.activation)
 
     # -- positions ---------------------------------------------------------------------------------
     def weights(self, t: float) -> np.ndarray:
         return layer_weights(t, depth=self.depth, method=self.method)
 
     def at(self, values: np.ndarray, t: float) -> np.ndarray:
-        """Interpolate layer values (L+1, ..., 2) of points (data, grid, sites) to time ``t``: (..., 2)."""
+        """Interpolate layer values (L+1, ..., d) of points (data, grid, sites) to time ``t``: (..., d)."""
         if self.method == "staged":
             return self._staged(values, t)[0]
         return combine(self.weights(t), values)
 
     def points(self, t: float) -> np.ndarray:
-        return self.at(self.run.x, t)  # (N, 2)
+        return self.at(self.run.x, t)  # (N, d)
 
     def grid(self, t: float) -> np.ndarray:
-        return self.at(self.run.grid, t)  # (R, S, 2)
+        return self.at(self.run.grid, t)  # (R, S, d)
 
     def sites(self, t: float) -> np.ndarray:
-        return self.at(self.run.sites, t)  # (M, 2)
+        return self.at(self.run.sites, t)  # (M, d)
 
     def jacobian(self, t: float) -> np.ndarray:
-        """The exact Jacobian ``J(t)`` of the interpolated map at the glyph sites: (M, 2, 2)."""
+        """The exact Jacobian ``J(t)`` of the interpolated map at the glyph sites: (M, d, d)."""
         if self.method == "staged":
             return self._staged(self.run.sites, t, jacobian=self.run.jacobian)[1]
         return combine(self.weights(t), self.run.jacobian)
@@ -113,7 +122,7 @@ class LayerMotion:
         return float(np.interp(t, np.arange(self.depth + 1), self.max_axis))
 
     def glyphs(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Glyph centres (M, 2), maps (M, 2, 2) taking the unit circle onto each glyph at time ``t``, and
+        """Glyph centres (M, d), maps (M, d, 2) taking the unit circle onto each glyph at time ``t``, and
         which glyphs were clipped (M,) bool.
 
         Indicatrix glyphs are pushed by the very map that moves the points (``E(t) = s J(t) J_L^{-1}``).
@@ -122,7 +131,7 @@ class LayerMotion:
         return (self.sites(t), *clip_axes(self.glyph_maps(t), self.max_axis_at(t)))
 
     def glyph_maps(self, t: float) -> np.ndarray:
-        """The maps (M, 2, 2) of ``glyphs`` before their axes are clipped: a glyph's true size, for a renderer
+        """The maps (M, d, 2) of ``glyphs`` before their axes are clipped: a glyph's true size, for a renderer
         that caps it on screen itself (huge where a chart nearly collapses)."""
         if self.convention == "indicatrix":
             if self.method == "staged":
@@ -140,23 +149,24 @@ class LayerMotion:
     def _staged(self, values: np.ndarray, t: float, jacobian: np.ndarray | None = None):
         """One c0 layer in three equal stages: ``(1-s) I + s W``, then ``+ s b``, then ``(1-s) z + s act(z)``.
 
-        With ``jacobian`` (L+1, M, 2, 2), also returns the stage's derivative applied to ``jacobian[l]``."""
+        With ``jacobian`` (L+1, M, d, k), also returns the stage's derivative applied to ``jacobian[l]``."""
         t = float(np.clip(t, 0.0, self.depth))
         layer = min(int(np.floor(t)), self.depth - 1)
         phase = 3.0 * (t - layer)  # 0..3
         stage, s = min(int(phase), 2), phase - min(int(phase), 2)
-        w, b = self.run.weight[layer], self.run.bias[layer]  # (2, 2), (2,)
-        x = values[layer]  # (..., 2)
-        linear = (1 - s) * np.eye(2) + s * w if stage == 0 else w  # (2, 2)
-        z = x @ linear.T + (s * b if stage == 1 else (b if stage == 2 else 0.0))  # (..., 2)
+        weight, bias = self.run.network_parameters("the staged path")  # a c0 run has them (checked above)
+        w, b = weight[layer], bias[layer]  # (d, d), (d,)
+        x = values[layer]  # (..., d)
+        linear = (1 - s) * np.eye(len(b)) + s * w if stage == 0 else w  # (d, d)
+        z = x @ linear.T + (s * b if stage == 1 else (b if stage == 2 else 0.0))  # (..., d)
         if stage == 2:
             point = (1 - s) * z + s * self._act(z)
         else:
             point = z
         if jacobian is None:
             return point, None
-        d = (1 - s) + s * self._act_prime(z) if stage == 2 else np.ones_like(z)  # (..., 2) diagonal
-        jac = d[..., :, None] * np.einsum("ij,mjk->mik", linear, jacobian[layer])  # (M, 2, 2)
+        d = (1 - s) + s * self._act_prime(z) if stage == 2 else np.ones_like(z)  # (..., d) diagonal
+        jac = d[..., :, None] * np.einsum("ij,mjk->mik", linear, jacobian[layer])  # (M, d, k)
         return point, jac
 
 

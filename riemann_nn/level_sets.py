@@ -6,7 +6,7 @@ every layer, where it ends as the head's straight line. Plain numpy.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -47,17 +47,17 @@ def trace_level_set(values: np.ndarray, xs: np.ndarray, ys: np.ndarray, *, level
     centre_positive = (f[:-1, :-1] + f[:-1, 1:] + f[1:, 1:] + f[1:, :-1]) > 0
     cell_edges = np.stack([horizontal(j, i), vertical(j, i + 1), horizontal(j + 1, i), vertical(j, i)], axis=-1)
 
-    pairs = []  # (K, 2) edge ids joined by one segment
+    joined: list[np.ndarray] = []  # (K, 2) edge ids joined by one segment
     for code, segments in _SEGMENTS.items():
         where = case == code
         for a, b in segments:
-            pairs.append(np.stack([cell_edges[where][:, a], cell_edges[where][:, b]], axis=1))
+            joined.append(np.stack([cell_edges[where][:, a], cell_edges[where][:, b]], axis=1))
     for code, (if_positive, if_not) in _SADDLES.items():
         for centre, segments in ((True, if_positive), (False, if_not)):
             where = (case == code) & (centre_positive == centre)
             for a, b in segments:
-                pairs.append(np.stack([cell_edges[where][:, a], cell_edges[where][:, b]], axis=1))
-    pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), int)
+                joined.append(np.stack([cell_edges[where][:, a], cell_edges[where][:, b]], axis=1))
+    pairs = np.concatenate(joined) if joined else np.zeros((0, 2), int)
     if len(pairs) == 0:
         return []
     return [_edge_points(chain, f, xs, ys, nx, n_horizontal) for chain in _chains(pairs)]
@@ -156,17 +156,21 @@ def layered_level_sets(run, levels, *, resolution: int = 201) -> list[tuple[floa
     """Level sets ``logit = level`` of a Run's network, traced in the input box, put on the curve by Newton steps
     with the exact gradient ``J_L^T w`` (deep layers magnify a vertex's error off the curve) and mapped through
     every layer: ``(level, vertices (L+1, P, 2), offsets (K+1,))`` for each level."""
+    levels = list(levels)
+    if not levels:
+        return []
     bounds = np.asarray(run.meta["geometry"]["bounds"], float)
     xs = np.linspace(bounds[0, 0], bounds[1, 0], resolution)
     ys = np.linspace(bounds[0, 1], bounds[1, 1], resolution)
     gx, gy = np.meshgrid(xs, ys)
+    weight, bias = run.network_parameters("level sets of the logit")
     network = {"scheme": run.scheme, "activation": run.activation, "dt": run.dt}
 
     def layers(points):
-        return propagate(run.weight, run.bias, points, **network)
+        return propagate(weight, bias, points, **network)
 
     def value_and_gradient(points):  # (K, 2) -> (K,), (K, 2)
-        last = chart_jacobians(run.weight, run.bias, points, **network)[-1]  # (K, 2, 2)
+        last = chart_jacobians(weight, bias, points, **network)[-1]  # (K, 2, 2)
         return run.logits(layers(points)[-1]), np.einsum("kij,i->kj", last, np.asarray(run.head_weight, float))
 
     logits = run.logits(layers(np.column_stack([gx.ravel(), gy.ravel()]))[-1]).reshape(gx.shape)

@@ -1,4 +1,4 @@
-"""The width-2 network as arithmetic: step rules and activations, for numpy arrays and torch tensors alike.
+"""The narrow network (width 2 or 3) as arithmetic: step rules and activations, for numpy and torch alike.
 
 A layer is ``f_l(x) = act(W_l x + b_l)``; a *scheme* says how ``f_l`` updates the coordinates (DESIGN.md):
 
@@ -15,7 +15,7 @@ pass tensors, and the torch twin of each activation is looked up by name only wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -91,6 +91,33 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+# Lipschitz constants of the activations (the largest slope): a c1 step's residual x -> dt act(W x + b) is at
+# most dt * LIPSCHITZ[act] * ||W||_2 Lipschitz, and the step is invertible when that is below 1.
+LIPSCHITZ: dict[str, float] = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "softplus": 1.0, "identity": 1.0}
+
+
+def lift(x0: Array, width: int) -> Array:
+    """Input points (..., 2) as points of the first layer's space (..., width): ``(x, y)`` followed by zeros, so a
+    width-3 network sees the input plane as the plane ``z = 0`` of 3-space. Width 2 returns ``x0`` itself.
+    numpy in -> numpy out, torch in -> torch out."""
+    if width == 2:
+        return x0
+    if isinstance(x0, np.ndarray) or not hasattr(x0, "detach"):
+        x0 = np.asarray(x0, float)
+        return np.concatenate([x0, np.zeros((*x0.shape[:-1], width - 2))], axis=-1)  # (..., width)
+    import torch
+
+    return torch.nn.functional.pad(x0, (0, width - 2))  # (..., width)
+
+
+def residual_lipschitz(weight: np.ndarray, *, activation: str, dt: float) -> np.ndarray:
+    """Upper bounds ``dt Lip(act) ||W_l||_2`` (L,) of the Lipschitz constants of c1 residuals ``x -> dt f_l(x)``
+    for weights (L, d, d). Where a bound is below 1 the step ``x -> x + dt f_l(x)`` is a homeomorphism of R^d
+    (a contraction's fixed point gives its inverse); at or above 1 it may fold."""
+    norms = np.linalg.norm(np.asarray(weight, float), ord=2, axis=(-2, -1))  # (L,) largest singular values
+    return dt * LIPSCHITZ[check_choice(activation, ACTIVATION_NAMES, "activation")] * norms
+
+
 def activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
     """The numpy activation called ``name``; ``ConfigError`` listing the valid names otherwise."""
     return ACTIVATIONS[check_choice(name, ACTIVATION_NAMES, "activation")].numpy
@@ -107,9 +134,10 @@ def step_rule(scheme: str) -> StepRule:
 
 
 def propagate(weight: Array, bias: Array, x0: Array, *, scheme: str, activation: str, dt: float) -> Array:
-    """Every layer's coordinates: ``x0`` (..., 2) -> (L+1, ..., 2), layer 0 being ``x0`` itself.
+    """Every layer's coordinates: ``x0`` (..., d) -> (L+1, ..., d), layer 0 being ``x0`` itself (``d`` the width;
+    give width-3 networks lifted inputs, ``lift(points, 3)``).
 
-    ``weight`` (L, 2, 2) and ``bias`` (L, 2) hold the layers ``f_l(x) = act(W_l x + b_l)``. Give numpy arrays
+    ``weight`` (L, d, d) and ``bias`` (L, d) hold the layers ``f_l(x) = act(W_l x + b_l)``. Give numpy arrays
     for a numpy result, torch tensors for a torch result (pure, so ``torch.func`` can differentiate it).
     """
     rule = step_rule(scheme)
@@ -127,12 +155,13 @@ def propagate(weight: Array, bias: Array, x0: Array, *, scheme: str, activation:
         return np.stack(layers)  # (L+1, ..., 2)
     import torch
 
-    return torch.stack(layers)  # (L+1, ..., 2)
+    return torch.stack(cast("list[torch.Tensor]", layers))  # (L+1, ..., 2)
 
 
 def chart_jacobians(weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, scheme: str, activation: str,
                     dt: float) -> np.ndarray:
-    """Exact chart Jacobians ``J_l = d x_l / d x_0`` at ``sites`` (M, 2) for every layer: (L+1, M, 2, 2).
+    """Exact chart Jacobians ``J_l = d x_l / d x_0`` at ``sites`` (M, d) for every layer: (L+1, M, d, d), ``d`` the
+    width (2; or 3 with sites already lifted by ``lift``, whose restriction to the input plane is ``J[..., :2]``).
 
     ``J[l, m, i, j] = d x_l^i / d x_0^j`` (``J_0 = I``), by forward-mode differentiation written out: every step
     rule is linear in its arguments, so tangents follow the very same rule, with ``d f_l = diag(act'(z_l)) W_l
@@ -140,14 +169,15 @@ def chart_jacobians(weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, 
     """
     rule = step_rule(scheme)
     entry = ACTIVATIONS[check_choice(activation, ACTIVATION_NAMES, "activation")]
-    x = np.asarray(sites, float)  # (M, 2)
-    jac = np.broadcast_to(np.eye(2), (*x.shape[:-1], 2, 2)).copy()  # (M, 2, 2)
+    x = np.asarray(sites, float)  # (M, d)
+    width = x.shape[-1]
+    jac = np.broadcast_to(np.eye(width), (*x.shape[:-1], width, width)).copy()  # (M, d, d)
     previous_x, previous_jac = x, jac  # c2 starts at rest: x_{-1} = x_0, so J_{-1} = J_0
     jacobians = [jac]
-    for w, b in zip(weight, bias):  # (2, 2), (2,)
-        z = x @ w.T + b  # (M, 2)
-        df = entry.derivative(z)[..., :, None] * np.einsum("ij,mjk->mik", w, jac)  # (M, 2, 2)
+    for w, b in zip(weight, bias):  # (d, d), (d,)
+        z = x @ w.T + b  # (M, d)
+        df = entry.derivative(z)[..., :, None] * np.einsum("ij,mjk->mik", w, jac)  # (M, d, d)
         x, previous_x = rule(x, previous_x, entry.numpy(z), dt), x
         jac, previous_jac = rule(jac, previous_jac, df, dt), jac
         jacobians.append(jac)
-    return np.stack(jacobians)  # (L+1, M, 2, 2)
+    return np.stack(jacobians)  # (L+1, M, d, d)

@@ -6,6 +6,16 @@ from .config import DatasetConfig, ModelConfig, RunConfig, TrainConfig
 from .errors import ConfigError
 
 _SPIRALS = DatasetConfig("spirals", n=1000, noise=0.2, seed=0)
+_RINGS = DatasetConfig("rings", n=1000, noise=0.02, seed=0)
+_SEED_MODEL = ModelConfig("c1", "tanh", depth=10, dt=1.0, init_gain=1e-3)
+_SEED_TRAINING = TrainConfig(iterations=200, lr=0.005, weight_decay=0.05, seed=0)
+
+# Depth as time (scenes/depth.py): seed-spirals' residual tanh net and training at depths 2 to 128, each with
+# dt = FLOW_TIME / depth, so that every net is Euler's method for a flow over the same time (seed-spirals itself
+# is depth 10, dt 1).
+FLOW_TIME = 10.0
+DEPTH_SWEEP = (2, 4, 8, 16, 32, 64, 128)
+FILM_CHECKPOINTS = 40  # scenes/training.py: snapshots of seed-spirals' 200 iterations
 
 PRESETS: dict[str, RunConfig] = {
     preset.name: preset
@@ -13,9 +23,17 @@ PRESETS: dict[str, RunConfig] = {
         RunConfig(
             name="seed-spirals",
             dataset=_SPIRALS,
-            model=ModelConfig("c1", "tanh", depth=10, dt=1.0, init_gain=1e-3),
-            training=TrainConfig(iterations=200, lr=0.005, weight_decay=0.05, seed=0),
+            model=_SEED_MODEL,
+            training=_SEED_TRAINING,
             description="the published reference: a 10-layer residual tanh net untangles two spirals",
+        ),
+        RunConfig(
+            name="seed-spirals-film",
+            dataset=_SPIRALS,
+            model=_SEED_MODEL,
+            training=TrainConfig(iterations=200, lr=0.005, weight_decay=0.05, seed=0,
+                                 checkpoints=FILM_CHECKPOINTS),
+            description="seed-spirals with 40 snapshots of its training (scenes/training.py)",
         ),
         RunConfig(
             name="seed-c2-sigmoid",
@@ -74,6 +92,54 @@ PRESETS: dict[str, RunConfig] = {
             model=ModelConfig("c2", "tanh", depth=8, dt=0.5, init_gain=1e-3),
             training=TrainConfig(iterations=500, lr=0.02, weight_decay=0.0, seed=0),
             description="compare: a second-order (C2) net, 8 layers",
+        ),
+        # Issue 14 (scenes/topology.py, scenes/space.py): a disc inside a ring. Width 2 with invertible steps cannot
+        # pull the disc out (each step is a homeomorphism of the plane, and so is the chain); large steps fold the
+        # plane; width 3, with the same invertible steps, lifts the disc out of the ring.
+        RunConfig(
+            name="rings-flow",
+            dataset=_RINGS,
+            model=ModelConfig("c1", "tanh", depth=16, dt=0.25, init_gain=1e-3, step_lipschitz=0.25),
+            training=TrainConfig(iterations=800, lr=0.02, weight_decay=0.0, seed=0),
+            description="width 2, small invertible steps (||W_l|| <= 1): the disc cannot leave the ring",
+        ),
+        RunConfig(
+            name="rings-fold",
+            dataset=_RINGS,
+            model=ModelConfig("c1", "tanh", depth=8, dt=1.0, init_gain=1e-3),
+            training=TrainConfig(iterations=400, lr=0.02, weight_decay=0.0, seed=0),
+            description="width 2, large steps: separates the rings by folding the plane",
+        ),
+        RunConfig(
+            name="rings-w3-c1",
+            dataset=_RINGS,
+            model=ModelConfig("c1", "tanh", depth=16, dt=0.25, init_gain=1e-3, width=3, step_lipschitz=0.25),
+            training=TrainConfig(iterations=800, lr=0.02, weight_decay=0.0, seed=0),
+            description="width 3, the same invertible steps: the disc is lifted out of the ring",
+        ),
+        RunConfig(
+            name="rings-w3-c0",
+            dataset=_RINGS,
+            model=ModelConfig("c0", "tanh", depth=4, dt=1.0, init_gain=1.0, width=3),
+            training=TrainConfig(iterations=600, lr=0.02, weight_decay=0.0, seed=0),
+            description="width 3, an ordinary (C0) tanh net",
+        ),
+        RunConfig(
+            name="rings-w3-c2",
+            dataset=_RINGS,
+            model=ModelConfig("c2", "tanh", depth=8, dt=0.5, init_gain=1e-3, width=3),
+            training=TrainConfig(iterations=600, lr=0.02, weight_decay=0.0, seed=0),
+            description="width 3, a second-order (C2) tanh net",
+        ),
+        *(
+            RunConfig(
+                name=f"depth-{depth}",
+                dataset=_SPIRALS,
+                model=ModelConfig("c1", "tanh", depth=depth, dt=FLOW_TIME / depth, init_gain=1e-3),
+                training=_SEED_TRAINING,
+                description=f"depth as time: {depth} residual steps of dt {FLOW_TIME / depth:g} (scenes/depth.py)",
+            )
+            for depth in DEPTH_SWEEP
         ),
     ]
 }

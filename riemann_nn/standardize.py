@@ -56,7 +56,7 @@ class Standardization:
 
     def to_data_units(self, weight: np.ndarray, bias: np.ndarray, head_weight: np.ndarray, head_bias: np.ndarray,
                       *, scheme: str, dt: float) -> Parameters:
-        """The parameters (L, 2, 2), (L, 2), (2,), (), and dt of the same network acting on data coordinates."""
+        """The parameters (L, d, d), (L, d), (d,), (), and dt of the same network acting on data coordinates."""
         if scheme not in FOLDS:
             raise ConfigError(f"--standardize is not available for scheme {scheme!r}; it is for {', '.join(FOLDS)}")
         return FOLDS[scheme](self, weight, bias, head_weight, head_bias, dt)
@@ -65,20 +65,26 @@ class Standardization:
         return {"mean": [float(v) for v in self.mean], "scale": float(self.scale)}
 
 
+def _lifted_mean(standard: Standardization, weight: np.ndarray) -> np.ndarray:
+    """The mean as a point of the first layer's space (d,): a width-3 net sees ``(x, y, 0)``, so the shift
+    ``x = s z + mean`` holds in 3-space with the mean's third coordinate 0."""
+    return np.concatenate([standard.mean, np.zeros(weight.shape[-1] - 2)])
+
+
 def _fold_first_layer(standard: Standardization, weight, bias, head_weight, head_bias, dt) -> Parameters:
-    weight, bias = weight.copy(), bias.copy()  # (L, 2, 2), (L, 2)
+    weight, bias = weight.copy(), bias.copy()  # (L, d, d), (L, d)
     weight[0] = weight[0] / standard.scale
-    bias[0] = bias[0] - weight[0] @ standard.mean
+    bias[0] = bias[0] - weight[0] @ _lifted_mean(standard, weight)
     return weight, bias, head_weight.copy(), np.array(head_bias, copy=True), dt
 
 
 def _fold_every_layer(power: float) -> Callable[..., Parameters]:
     """Conjugating by ``x = s z + mean`` scales the step ``dt`` by ``s ** power``."""
     def fold(standard: Standardization, weight, bias, head_weight, head_bias, dt) -> Parameters:
-        s, mean = standard.scale, standard.mean
-        folded = weight / s  # (L, 2, 2)
-        shifted = bias - folded @ mean  # (L, 2)
-        head = head_weight / s  # (2,)
+        s, mean = standard.scale, _lifted_mean(standard, weight)  # (d,)
+        folded = weight / s  # (L, d, d)
+        shifted = bias - folded @ mean  # (L, d)
+        head = head_weight / s  # (d,)
         return folded, shifted, head, np.array(head_bias - head @ mean), dt * s**power
 
     return fold

@@ -3,7 +3,7 @@
 Training that blows up is an error, not a file: a non-finite loss, a final loss far above the first or above
 ``MAX_LOSS``, weights beyond ``MAX_WEIGHT`` or layer coordinates beyond ``MAX_GROWTH`` times the input's raise
 ``TrainingError`` with a hint; a run that trains but ends below ``LOW_ACCURACY`` warns (``RiemannNNWarning``)
-with the same hint.
+with the same hint. ``TrainConfig.checkpoints`` keeps parameter snapshots along the way (``checkpoints.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .checkpoints import Checkpoints, checkpoint_iterations
 from .config import ModelConfig, TrainConfig
 from .data import check_points
 from .errors import ConfigError, RiemannNNWarning, TrainingError
@@ -39,6 +40,7 @@ class TrainResult:
     accuracy: np.ndarray  # (iterations,)
     final_loss: float
     final_accuracy: float
+    checkpoints: Checkpoints | None = None  # with TrainConfig.checkpoints > 0, in the training's units
 
 
 def train(
@@ -65,6 +67,7 @@ def train(
     optimizer = torch.optim.AdamW(model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay)
     losses = np.empty(train_config.iterations)
     accuracies = np.empty(train_config.iterations)
+    snapshots = _Snapshots(train_config, model_config)
 
     with single_thread(), _progress_bar(train_config.iterations, enabled=progress) as advance:
         for step in range(train_config.iterations):
@@ -74,9 +77,10 @@ def train(
             if not torch.isfinite(loss):
                 raise TrainingError(f"the loss became {loss.item()} at iteration {step}; {HINT}")
             loss.backward()
-            optimizer.step()
             losses[step] = loss.item()
             accuracies[step] = ((logits > 0) == (targets > 0.5)).double().mean().item()
+            snapshots.keep(step, model, losses[step], accuracies[step])  # the parameters the loss was measured at
+            optimizer.step()
             advance(losses[step], accuracies[step])
 
     with torch.no_grad():
@@ -90,7 +94,36 @@ def train(
         warnings.warn(f"training reached accuracy {final_accuracy:.3f} only (below {LOW_ACCURACY}); try more "
                       f"iterations (--iterations), {HINT.removeprefix('try ')}",
                       RiemannNNWarning, stacklevel=2)
-    return TrainResult(model, losses, accuracies, final_loss, final_accuracy)
+    snapshots.keep(train_config.iterations, model, final_loss, final_accuracy)
+    return TrainResult(model, losses, accuracies, final_loss, final_accuracy, snapshots.result())
+
+
+class _Snapshots:
+    """Copies of the parameters at the scheduled iterations (``checkpoint_iterations``); none when the
+    configuration asks for none."""
+
+    def __init__(self, train_config: TrainConfig, model_config: ModelConfig):
+        count = train_config.checkpoints
+        self.model_config = model_config
+        self.schedule = checkpoint_iterations(train_config.iterations, count) if count else np.empty(0, np.int64)
+        self.wanted = set(self.schedule.tolist())
+        self.kept: list[tuple[list[np.ndarray], float, float]] = []
+
+    def keep(self, iteration: int, model: Width2Net, loss: float, accuracy: float) -> None:
+        if iteration in self.wanted:
+            parameters = [p.detach().numpy().copy() for p in (model.layer_weights(), model.bias, model.head_weight,
+                                                               model.head_bias)]  # the weights the layers use
+            self.kept.append((parameters, float(loss), float(accuracy)))
+
+    def result(self) -> Checkpoints | None:
+        if not self.kept:
+            return None
+        weight, bias, head_weight, head_bias = (np.stack(arrays) for arrays in zip(*(p for p, _, _ in self.kept)))
+        m = self.model_config
+        return Checkpoints(iteration=self.schedule, weight=weight, bias=bias, head_weight=head_weight,
+                           head_bias=head_bias, loss=np.array([loss for _, loss, _ in self.kept]),
+                           accuracy=np.array([accuracy for _, _, accuracy in self.kept]),
+                           scheme=m.scheme, activation=m.activation, dt=m.dt)
 
 
 def _check_blow_up(model: Width2Net, inputs: torch.Tensor, *, first_loss: float, final_loss: float) -> None:
@@ -122,12 +155,13 @@ class _progress_bar:
     def __enter__(self):
         if not self.enabled:
             return lambda loss, accuracy: None
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
             TextColumn("training"), BarColumn(), MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]:.4g}  acc {task.fields[acc]:.3f}"), TimeElapsedColumn(),
-            transient=False,
+            transient=False, console=Console(stderr=True),  # stdout keeps the command's result alone
         )
         self.progress.__enter__()
         task = self.progress.add_task("train", total=self.total, loss=math.nan, acc=math.nan)

@@ -17,22 +17,24 @@ PACKAGE = Path(__file__).resolve().parent.parent / "riemann_nn"
 
 # Lowest first. A module may import modules of its own layer or of earlier layers, never of later ones.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "_version", "outputs"),
+    ("errors", "_version", "outputs", "places"),
     ("config",),
     ("presets", "data", "network", "standardize"),
     ("metric", "level_sets"),
+    ("checkpoints",),
     ("run",),
-    ("model",),
+    ("model", "modules"),
     ("train",),
     ("export",),
-    ("cache", "geodesic", "interpolate"),
+    ("cache", "geodesic", "interpolate", "sweep", "folds", "user_model", "importer"),
+    ("companions",),
     ("environment",),
     ("render", "jobs"),
     ("scenes",),
     ("cli",),
     ("__init__",),
 ]
-TORCH_AT_IMPORT = {"model", "train", "geodesic"}
+TORCH_AT_IMPORT = {"model", "train", "geodesic", "modules", "user_model"}
 
 
 def module_name(path: Path, package: Path) -> str:

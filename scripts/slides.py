@@ -1,6 +1,6 @@
 """Build the lecture as slides: one self-contained HTML file that opens without a network.
 
-    .venv/bin/python scripts/slides.py [--quality l|m|h|k] [--output media/slides/lecture.html]
+    .venv/bin/python scripts/slides.py [--quality l|m|h|k] [--run yours.npz] [--output media/slides/lecture.html]
     make slides                                     # the same, at SLIDES_QUALITY (default l)
 
 1. installs the ``slides`` extra (manim-slides) into this Python environment when it is missing;
@@ -9,7 +9,8 @@
 
 reveal.js comes from manim-slides' asset cache. Where that lacks a file and its CDN is out of reach, the file is
 taken from the reveal.js package of the npm registry (``npm pack``), when ``npm`` is installed.
-``RIEMANN_NN_THEME=light`` renders the light theme. Keys in the page: arrows to move, S for the speaker notes.
+``RIEMANN_NN_THEME=light`` renders the light theme; ``--run yours.npz`` (or ``RIEMANN_NN_RUN``) puts your run in
+the lecture's examples. Keys in the page: arrows to move, S for the speaker notes.
 """
 
 from __future__ import annotations
@@ -51,11 +52,13 @@ def ensure_manim_slides() -> None:
     importlib.import_module("manim_slides")
 
 
-def render(quality: str) -> Path:
-    """Render the lecture (a video and its slides); the slides' JSON file."""
+def render(quality: str, run_file: Path | None = None) -> Path:
+    """Render the lecture (a video and its slides), with ``run_file`` in its examples if given; the slides'
+    JSON file."""
     print(f"slides: rendering {SCENE_FILE} at -q{quality} ...", flush=True)
+    environment = {**os.environ, **({"RIEMANN_NN_RUN": str(run_file.resolve())} if run_file else {})}
     done = subprocess.run([sys.executable, "-m", "manim", "render", f"-q{quality}", "--progress_bar", "none",
-                           str(SCENE_FILE), SCENE_NAME], cwd=ROOT, check=False)
+                           str(SCENE_FILE), SCENE_NAME], cwd=ROOT, check=False, env=environment)
     presentation = ROOT / SLIDES_DIR / f"{SCENE_NAME}.json"
     if done.returncode != 0 or not presentation.is_file():
         raise BuildError(f"manim could not render {SCENE_FILE} (exit {done.returncode})")
@@ -131,22 +134,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quality", choices=QUALITIES, default="l", help="Manim quality (default l: 480p15)")
     parser.add_argument("--output", type=Path, default=SLIDES_DIR / "lecture.html", help="the HTML file to write")
+    parser.add_argument("--run", type=Path, help="your Run file, shown in the lecture's examples")
     args = parser.parse_args(argv)
     output = args.output if args.output.is_absolute() else ROOT / args.output
     if output.suffix != ".html":
         print(f"error: the output must be an .html file, got {args.output}", file=sys.stderr)
         return 2
-    from riemann_nn.errors import ConfigError
+    from riemann_nn.errors import RiemannNNError
     from riemann_nn.render.colour import current_theme
+    from riemann_nn.run import load_run
 
     try:
         background = current_theme().background  # a bad RIEMANN_NN_THEME fails here, before the render
-    except ConfigError as error:
+        if args.run is not None:
+            load_run(args.run)  # and a bad Run file
+    except RiemannNNError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
         ensure_manim_slides()
-        render(args.quality)
+        render(args.quality, args.run)
         fill_revealjs_cache()
         html = convert(output, background=background)
     except BuildError as error:

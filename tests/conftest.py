@@ -101,8 +101,8 @@ def break_deflate_stream(data: bytes, member: str = "x.npy") -> bytes:
 
 
 def reference_layers(weight, bias, x0, *, scheme, act, dt):
-    """DESIGN.md's schemes as a plain per-point loop: returns (L+1, N, 2)."""
-    out = np.empty((len(weight) + 1, len(x0), 2))
+    """DESIGN.md's schemes as a plain per-point loop: returns (L+1, N, d) for points (N, d)."""
+    out = np.empty((len(weight) + 1, len(x0), np.shape(x0)[-1]))
     for n, point in enumerate(x0):
         x_prev2 = np.array(point, float)  # x_{-1} := x_0 (c2 starts at rest)
         x_prev = np.array(point, float)  # x_0

@@ -45,10 +45,10 @@ TINY = {"pixel_width": 128, "pixel_height": 72, "frame_rate": 5}
 
 
 def load_scene_module(name: str):
-    """The module of ``scenes/NAME.py``, loaded from its file as manim does."""
+    """The module of the scene NAME (``riemann_nn/scenes/NAME.py``), loaded afresh from its file."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(f"scene_{name}", ROOT / "scenes" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"scene_{name}", ROOT / "riemann_nn" / "scenes" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -664,7 +664,7 @@ BROKEN_RUNS = {  # name -> (maker of the file's bytes from the good file, a frag
     "meta of two strings": (_swap("meta.npy", lambda good: _npy(np.array(["{}", "{}"]))), "'meta'"),
     "schema": (_with_meta(lambda m: m.update(schema="other")), "not a riemann-nn Run file"),
     "version true": (_with_meta(lambda m: m.update(version=True)), "version"),
-    "version 2": (_with_meta(lambda m: m.update(version=2)), "version 2"),
+    "version 3": (_with_meta(lambda m: m.update(version=3)), "version 3"),
     "scheme": (_set("model", scheme="c9"), "meta.model.scheme"),
     "activation": (_set("model", activation="gelu"), "meta.model.activation"),
     "dt a string": (_set("model", dt="1"), "meta.model.dt"),
@@ -761,11 +761,11 @@ def test_an_overridden_name_is_always_a_file_name():
 
 
 def test_train_names_the_run_after_the_preset_and_its_changes(place, monkeypatch):
-    monkeypatch.chdir(place)  # the default output goes to media/runs/NAME.npz under the working directory
+    monkeypatch.chdir(place)  # outside the repository the default output is NAME.npz in the working directory
     result = runner().invoke(main, ["train", "--preset", "seed-spirals", "--n", "60", "--dt", "0.1",
                                     "--iterations", "5", "--quiet"])
     assert result.exit_code == 0, result.output
-    written = place / "media" / "runs" / "seed-spirals+n60+dt0.1+it5.npz"
+    written = place / "seed-spirals+n60+dt0.1+it5.npz"
     assert result.stdout.startswith(f"wrote {written.relative_to(place)}")
     assert load_run(written).name == "seed-spirals+n60+dt0.1+it5"
 

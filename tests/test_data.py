@@ -13,10 +13,10 @@ from conftest import assert_finite_shape
 from riemann_nn.data import DATASETS, load_csv, make_dataset
 from riemann_nn.errors import DataError
 
-NAMES = ["spirals", "circles", "moons", "xor", "gaussians"]
+NAMES = ["spirals", "circles", "moons", "xor", "gaussians", "rings"]
 
 
-def test_registry_holds_the_five_datasets():
+def test_registry_holds_the_six_datasets():
     """The documented datasets, and only those, are registered."""
     assert sorted(DATASETS) == sorted(NAMES)
 
@@ -73,6 +73,20 @@ def test_spirals_angle_is_two_pi_sqrt_uniform():
     # and not uniform in t itself (that would put too many points near the centre)
     _, t = _spiral_angle_of(x[y == 0])
     assert stats.kstest(t / (2 * math.pi), "uniform").pvalue < 1e-6
+
+
+def test_rings_are_a_disc_inside_an_annulus_uniform_by_area():
+    """Without noise, class 1 fills the disc |x| <= 0.5 and class 0 the annulus 1 <= |x| <= 1.5, each uniformly by
+    area (r^2 uniform between the radii' squares: Kolmogorov-Smirnov) and in angle."""
+    x, y = make_dataset("rings", n=4000, noise=0.0, seed=4)
+    r = np.linalg.norm(x, axis=1)
+    disc, ring = r[y == 1], r[y == 0]
+    assert disc.max() <= 0.5 and ring.min() >= 1.0 and ring.max() <= 1.5
+    assert stats.kstest(disc**2 / 0.25, "uniform").pvalue > 1e-3
+    assert stats.kstest((ring**2 - 1.0) / (2.25 - 1.0), "uniform").pvalue > 1e-3
+    assert stats.kstest(ring / 1.5, "uniform").pvalue < 1e-6  # not uniform in the radius itself
+    angle = np.arctan2(x[:, 1], x[:, 0])
+    assert stats.kstest((angle + math.pi) / (2 * math.pi), "uniform").pvalue > 1e-3
 
 
 def test_noise_is_gaussian_with_the_given_deviation():

@@ -156,7 +156,7 @@ def test_spline_weights_are_a_partition_of_unity_that_reproduces_lines():
 
 def test_default_methods_and_rejections(c1_run):
     """Each scheme has a default path; staged is refused for c1 and unknown names list the valid ones."""
-    assert DEFAULT_METHOD == {"c0": "staged", "c1": "straight", "c2": "spline"}
+    assert DEFAULT_METHOD == {"c0": "staged", "c1": "straight", "c2": "spline", "custom": "straight"}
     with pytest.raises(ConfigError, match="staged"):
         LayerMotion(c1_run, method="staged")
     with pytest.raises(ConfigError, match="straight, spline, staged"):

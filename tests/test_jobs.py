@@ -186,9 +186,10 @@ def test_default_scene_in_two_chunks(tmp_path, c1_run):
     encoder noise.
 
     Not always bit for bit: one-process renders of this scene differ from each other now and then (seen in
-    about 1 of 10 at 64x36) by up to 5 levels at a few hundred pixels of a handful of consecutive frames (one
-    H.264 packet and the frames that reference it). So this allows differences of that size and extent and no
-    more; the tiny scene above, which never showed it, must match exactly."""
+    about 1 of 8 at 64x36) by up to 5 levels at a few dozen pixels of one block, carried through the frames that
+    reference it (up to a whole group of pictures). The drawn frames themselves are identical every time (the
+    same scene rendered to PNG gave one hash in 8 runs): it is the H.264 encoder's. So this allows differences
+    of that size and extent and no more; the tiny scene above, which never showed it, must match exactly."""
     run_file = save_run(c1_run, tmp_path / "tiny-c1.npz")
     settings = {"scene_file": ROOT / "scenes" / "transform.py", "run_file": run_file,
                 "manim_args": ("-r", "64,36", "--frame_rate", "5")}
@@ -197,7 +198,7 @@ def test_default_scene_in_two_chunks(tmp_path, c1_run):
     assert len(two.chunks) == 2 and one.frames == two.frames > 50
     difference = np.abs(decode(one.video).astype(int) - decode(two.video)).max(axis=-1)  # (T, 36, 64)
     changed = np.flatnonzero(difference.max(axis=(1, 2)))
-    assert difference.max() <= 8 and len(changed) <= 12 and (difference > 0).mean() < 0.01, \
+    assert difference.max() <= 8 and (difference > 0).mean() < 0.01, \
         f"frames {changed} differ by up to {difference.max()} at {(difference > 0).sum()} pixels"
 
 
@@ -340,7 +341,7 @@ def test_batch_file_matrix_and_single_jobs(tmp_path):
      "two jobs of the batch write"),
     ("[[render]]\nscene = 'transform'\nquality = 'x'\n", "unknown quality"),
     ("[[render]]\nscene = 'nope'\n", "no scene file"),
-    ("[[render]]\nscene = 'transform'\noutput = 'a.gif'\n", "must end in .mp4"),
+    ("[[render]]\nscene = 'transform'\noutput = 'a.avi'\n", "must end in .mp4, .webm, .gif"),
 ])
 def test_bad_batch_files_end_in_one_line(tmp_path, text, fragment):
     path = tmp_path / "jobs.toml"
@@ -354,7 +355,7 @@ def test_bad_batch_files_end_in_one_line(tmp_path, text, fragment):
 
 @pytest.mark.parametrize("args, fragment", [
     (["render", "--jobs", "-2"], "--jobs must be 0"),
-    (["render", "-o", "video.webm"], "must end in .mp4"),
+    (["render", "-o", "video.avi"], "must end in .mp4, .webm, .gif"),
     (["render", "--scene", "missing/scene.py"], "no scene file"),
     (["render-all", "--preset", "no-such-preset", "--scene", "transform"], "unknown preset"),
     (["render-all", "--file", "jobs.toml", "--scene", "transform"], "not both"),

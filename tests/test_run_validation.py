@@ -16,7 +16,7 @@ import pytest
 from riemann_nn import run as run_module
 from riemann_nn.cache import cached_run_path, load_or_train
 from riemann_nn.errors import RiemannNNWarning, RunFileError
-from riemann_nn.run import MAX_META_DEPTH, META_FIELDS, SMALL_FILE_BUDGET, load_run, save_run
+from riemann_nn.run import MAX_META_DEPTH, META_FIELDS, OPTIONAL_SECTIONS, SMALL_FILE_BUDGET, load_run, save_run
 
 from conftest import small_config
 
@@ -157,7 +157,7 @@ def test_an_unknown_compression_method_is_refused(good_file, tmp_path):
 
 # ---- meta: every field the code reads -------------------------------------------------------------------
 
-REQUIRED = [(section, key) for section, spec in META_FIELDS.items() if section != "standardize"
+REQUIRED = [(section, key) for section, spec in META_FIELDS.items() if section not in OPTIONAL_SECTIONS
             for key, (_, _, required) in spec.items() if required]
 WRONG_VALUES = [None, "text", True, -1, [1], {"a": 1}]  # wrong for every required field
 

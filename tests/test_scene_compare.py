@@ -99,3 +99,26 @@ def test_comparison_scene_renders_a_changing_video(tiny_run_files, tmp_path, mon
     middle = np.abs(frames[len(frames) // 2].astype(int) - background).max(axis=-1) > 40  # (72, 128)
     thirds = [middle[:, :43], middle[:, 43:86], middle[:, 86:]]
     assert all(third.mean() > 0.01 for third in thirds)
+
+
+def test_your_run_is_compared_with_companions_trained_on_its_data(tiny_run_files, tmp_path, monkeypatch):
+    """``--run yours.npz``: yours in the place of its scheme, tanh nets of the other schemes beside it with its
+    depth, trained on its very points and labels, cached: a second call trains nothing."""
+    from riemann_nn.run import load_run
+
+    monkeypatch.setenv("RIEMANN_NN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_files[1]))  # a c1 run
+    yours = load_run(tiny_run_files[1])
+    runs = scene_module().compare_runs(("compare-c0", "compare-c1", "compare-c2"))
+    assert [run.scheme for run in runs] == ["c0", "c1", "c2"]
+    np.testing.assert_array_equal(runs[1].x, yours.x)
+    for companion in (runs[0], runs[2]):
+        assert companion.depth == yours.depth and companion.meta["dataset"]["source"] == "arrays"
+        np.testing.assert_allclose(companion.x[0], yours.x[0], rtol=0, atol=0)
+        np.testing.assert_array_equal(companion.y, yours.y)
+    cached = sorted((tmp_path / "cache").iterdir())
+    assert len(cached) == 2
+    stamps = [path.stat().st_mtime_ns for path in cached]
+    again = scene_module().compare_runs(("compare-c0", "compare-c1", "compare-c2"))
+    assert [path.stat().st_mtime_ns for path in sorted((tmp_path / "cache").iterdir())] == stamps
+    np.testing.assert_array_equal(again[0].x, runs[0].x)

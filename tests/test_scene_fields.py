@@ -220,12 +220,16 @@ def test_scene_run_passes_a_geometry_override_to_the_preset(monkeypatch):
     from riemann_nn import cache
     from riemann_nn.render.story import scene_run
 
-    seen = []
+    class Width2Run:  # what load_or_train returns: a run the plane's scenes can show
+        def require_width(self, *widths, what, instead=""):
+            assert 2 in widths
+
+    seen, run = [], Width2Run()
     monkeypatch.delenv("RIEMANN_NN_RUN", raising=False)
     monkeypatch.setenv("RIEMANN_NN_PRESET", "moons-c1-tanh")
-    monkeypatch.setattr(cache, "load_or_train", lambda config: seen.append(config) or "run")
-    assert scene_run(geometry={"sites_per_side": 20}) == "run"
-    assert scene_run() == "run"
+    monkeypatch.setattr(cache, "load_or_train", lambda config: seen.append(config) or run)
+    assert scene_run(geometry={"sites_per_side": 20}) is run
+    assert scene_run() is run
     preset = get_preset("moons-c1-tanh")
     assert seen[0] == preset.replace(geometry={"sites_per_side": 20}) and seen[1] == preset
     assert seen[0].geometry.sites_per_side == 20 and cache.cache_key(seen[0]) != cache.cache_key(preset)

@@ -212,8 +212,8 @@ def test_kernels_video_reads_and_shows_each_legend_row_with_its_marks(tmp_path, 
 @pytest.mark.parametrize("latex", [True, False])
 def test_formula_blocks_define_their_symbols_beside_them(latex, monkeypatch):
     """Each block is formula, words, formula, words, top to bottom and left-aligned, no wider than the story's
-    panel (which would shrink it), a defined symbol left of its words, their centres level; without LaTeX no MathTex is built (plain text
-    instead)."""
+    panel (which would shrink it), a defined symbol left of its words, their centres level; without LaTeX no
+    MathTex is built (plain text instead)."""
     from riemann_nn.render import text
     from riemann_nn.render.story import PANEL_WIDTH
 

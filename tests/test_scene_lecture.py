@@ -23,10 +23,11 @@ PACE = 0.15  # about 15 s of video instead of 100
 
 
 def load_lecture_module(monkeypatch, *, slides: bool):
-    """scenes/lecture.py, freshly imported; with ``slides=False`` as if manim-slides were not installed."""
+    """riemann_nn/scenes/lecture.py, freshly imported; with ``slides=False`` as if manim-slides were not
+    installed."""
     if not slides:
         monkeypatch.setitem(sys.modules, "manim_slides", None)  # makes ``import manim_slides`` fail
-    spec = importlib.util.spec_from_file_location("scene_lecture", ROOT / "scenes" / "lecture.py")
+    spec = importlib.util.spec_from_file_location("scene_lecture", ROOT / "riemann_nn" / "scenes" / "lecture.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -90,7 +91,7 @@ def test_lecture_file_holds_exactly_one_scene(monkeypatch, slides):
     module = load_lecture_module(monkeypatch, slides=slides)
     assert [cls.__name__ for cls in get_scene_classes_from_module(module)] == ["Lecture"]
     assert issubclass(module.Lecture, Scene) and module.Lecture.is_slide is slides
-    source = (ROOT / "scenes" / "lecture.py").read_text()
+    source = (ROOT / "riemann_nn" / "scenes" / "lecture.py").read_text()
     assert len(re.findall(r"^class [A-Za-z_0-9]+\(.*(Scene|Slide)\)", source, flags=re.MULTILINE)) == 1
 
 
@@ -206,3 +207,25 @@ def test_slides_html_opens_offline_in_chromium(slide_render, tmp_path):
     overlap = (drawn & title).sum() / (drawn | title).sum()
     assert drawn.mean() > 0.02, "the page is (nearly) blank"
     assert overlap > 0.5, f"the page does not show the title slide (overlap {overlap:.2f})"
+
+
+def test_the_lecture_takes_your_run_for_every_example_it_fits(monkeypatch, tmp_path):
+    """``--run yours.npz``: the title picture, the coordinates and chart examples and your scheme's row show
+    your run; the other schemes' rows keep their presets."""
+    from riemann_nn.run import save_run
+
+    module = load_lecture_module(monkeypatch, slides=False)
+    yours = _small_run("c1")
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(save_run(yours, tmp_path / "yours.npz")))
+
+    class Presets:
+        def load_run(self, preset):
+            return f"preset {preset}"
+
+    lecture = Presets()
+    shown = {role: module.Lecture.example(lecture, preset, scheme=scheme)
+             for role, preset, scheme in [("chart", "seed-c2-sigmoid", None), ("c0", "moons-c0-tanh", "c0"),
+                                          ("c1", "circles-c1-tanh", "c1"), ("c2", "seed-c2-sigmoid", "c2")]}
+    assert shown["c0"] == "preset moons-c0-tanh" and shown["c2"] == "preset seed-c2-sigmoid"
+    for role in ("chart", "c1"):
+        np.testing.assert_array_equal(shown[role].x, yours.x)

@@ -338,3 +338,29 @@ def test_volume_scene_names_green_only_where_an_input_cell_grows(monkeypatch, tm
         scene = load_scene_module("volume").VolumeElement()
         scene.setup()
         assert scene.grows == grows, run.scheme
+
+
+def test_a_custom_network_gets_tangent_cells_and_the_kernels_scene_refuses_it_in_one_line(monkeypatch, tmp_path):
+    """A custom network's Run holds no network to carry cell corners: the cells are tangent to the map at the sites
+    (its own Jacobians). The kernels scene traces level sets through the network: one line, no traceback."""
+    import torch
+    from torch import nn
+
+    import riemann_nn as rn
+    from riemann_nn.config import GeometryConfig
+    from riemann_nn.data import make_dataset
+
+    x, y = make_dataset("moons", n=120, noise=0.1, seed=0)
+    run = rn.run_from_callables([torch.sin, torch.tanh], nn.Linear(2, 1).double(), x, y,
+                                geometry=GeometryConfig(sites_per_side=5, grid_lines=4, grid_samples=9))
+    assert run.is_custom and cell_corners(run) is None
+    cells = VolumeCells.of_run(VolumeField(LayerMotion(run)), LogColourScale(-1.0, 1.0), 5, fill=0.9)
+    centres, maps = cells.cells(1.0)
+    np.testing.assert_allclose(maps, run.jacobian[1] @ (0.9 * site_cell(run)))
+    np.testing.assert_allclose(centres, run.sites[1])
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(save_run(run, tmp_path / "custom.npz")))
+    monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
+    load_scene_module("volume").VolumeElement().setup()
+    with pytest.raises(SystemExit, match="custom network") as info:
+        load_scene_module("kernels").LogitKernels().setup()
+    assert "\n" not in str(info.value)

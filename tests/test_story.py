@@ -3,6 +3,8 @@ network diagram, the worked glyph's site, the legend's promises, and the default
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -11,8 +13,8 @@ from riemann_nn.export import build_run
 from riemann_nn.jobs import RenderJob, render_video
 from riemann_nn.jobs.join import VIDEO_CLOCK, parse_subtitles
 from riemann_nn.render import LayerView, current_theme
-from riemann_nn.render.overlays import NetworkDiagram, worked_site
-from riemann_nn.render.story import LayerStory, StoryLegend, layer_by_layer, run_in_words, stray_boundary
+from riemann_nn.render.overlays import NetworkDiagram, WorkedGlyph, worked_site
+from riemann_nn.render.story import LayerStory, StoryLegend, layer_by_layer, run_in_words, stray_boundary, with_article
 from riemann_nn.render.subtitles import Cue, PlayLog, reading_seconds, srt_text, vtt_text
 from riemann_nn.run import save_run
 
@@ -225,6 +227,20 @@ def test_worked_site_is_a_bounded_long_glyph_inside_the_data(small_run):
     assert magnify > 0 and axes[0] / axes[1] > 1.5
 
 
+@pytest.mark.parametrize("magnify", [1.0, 40.0])
+def test_worked_glyph_words_stay_inside_the_plot(small_run, magnify):
+    """However long the glyph (a needle reaching the border), its two words are drawn wholly inside the plot."""
+    view = LayerView(small_run, theme=THEME)
+    site, fitted = worked_site(view, small_run.unbounded)
+    worked = WorkedGlyph(view, site, magnify=magnify * fitted)
+    worked.grow.set_value(1.0)
+    worked.arrows.set_value(1.0)
+    worked.follow_view(worked)
+    points = worked.words.get_points()[:, :2]
+    assert len(points) and worked.words.shown == ["squeezed", "stretched"]
+    assert view.region.contains(points, margin=-1e-9).all()
+
+
 def test_legend_promises_only_what_the_view_draws(small_run):
     """The dashed and unbounded rows are there exactly when the view draws such glyphs."""
     view = LayerView(small_run, theme=THEME)
@@ -261,3 +277,46 @@ def test_default_video_subtitles_are_readable(tiny_run_file, tmp_path, monkeypat
     lit = lit_fraction(frames) > 0.005  # (T,)
     assert (lit[2:-2] | lit[3:-1] | lit[4:]).all(), "(nearly) blank for longer than the card's crossfade to the stage"
     assert (mean_change(frames) > 0.05).mean() > 0.3, "the video barely changes"
+
+
+# -- the stage in frames of every shape (riemann-nn render --aspect) ---------------------------------------
+
+@pytest.mark.parametrize("aspect", ["16:9", "4:3", "1:1", "9:16"])
+def test_the_stage_lays_out_for_the_frame_it_gets(aspect, tiny_run_file, monkeypatch):
+    """Every part of the stage inside the frame, the panel's parts clear of the plot and of each other, the plot
+    at least half the frame's shorter side; at 16:9 exactly the layout the scenes were designed on."""
+    from manim import tempconfig
+
+    from riemann_nn.jobs.job import frame_geometry
+    from riemann_nn.render.layout import StageLayout
+
+    (pixels_w, pixels_h), (width, height) = frame_geometry("l", aspect)
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
+    with tempconfig({"frame_width": width, "frame_height": height, "pixel_width": pixels_w,
+                     "pixel_height": pixels_h}):
+        story = LayerStory()
+        story.setup()
+        story.say("A caption of some length, to see where its lines go in this frame.")
+        layout = story.layout
+    assert layout == StageLayout.for_frame(width, height)
+    plot = layout.plot
+    boxes = {name: (mobject.get_corner(np.array([-1, -1, 0]))[:2], mobject.get_corner(np.array([1, 1, 0]))[:2])
+             for name, mobject in [("header", story.header), ("diagram", story.diagram), ("counter", story.counter),
+                                   ("caption", story.caption), ("legend", story.legend)]}
+    boxes["plot"] = (np.array([plot.left, plot.bottom]), np.array([plot.right, plot.top]))
+    for name, (low, high) in boxes.items():
+        assert (low >= [-width / 2, -height / 2]).all() and (high <= [width / 2, height / 2]).all(), name
+    for first, second in itertools.combinations(boxes, 2):  # separated along x or along y
+        (low_a, high_a), (low_b, high_b) = boxes[first], boxes[second]
+        assert (high_a <= low_b + 1e-6).any() or (high_b <= low_a + 1e-6).any(), f"{first} overlaps {second}"
+    assert min(plot.right - plot.left, plot.top - plot.bottom) >= 0.37 * min(width, height)
+    if aspect == "16:9":
+        assert (plot.left, plot.right, plot.bottom, plot.top) == pytest.approx((-6.25, 2.35, -3.35, 3.65))
+        assert (layout.panel_left, layout.panel_width) == pytest.approx((2.95, 3.95))
+
+
+@pytest.mark.parametrize(("depth", "article"), [(1, "a"), (8, "an"), (10, "a"), (11, "an"), (12, "a"), (18, "an"),
+                                                (80, "an"), (88, "an"), (100, "a"), (118, "a"), (800, "an"),
+                                                (11000, "an"), (1100, "a")])
+def test_the_question_says_a_or_an_as_the_number_is_spoken(depth, article):
+    assert with_article(f"{depth}-layer") == f"{article} {depth}-layer"

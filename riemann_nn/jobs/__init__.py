@@ -6,7 +6,16 @@ manim nor torch.
 """
 
 from .job import QUALITY_FOLDERS, RenderJob, default_output, job_from_options, resolve_scene_file
-from .render import RenderResult, plan_chunks, render_video
+from .render import RenderResult, make_video, plan_chunks, render_video
 
-__all__ = ["QUALITY_FOLDERS", "RenderJob", "RenderResult", "default_output", "job_from_options", "plan_chunks",
-           "render_video", "resolve_scene_file"]
+__all__ = [
+           "QUALITY_FOLDERS",
+           "RenderJob",
+           "RenderResult",
+           "default_output",
+           "job_from_options",
+           "make_video",
+           "plan_chunks",
+           "render_video",
+           "resolve_scene_file",
+]

@@ -17,7 +17,7 @@ A batch file (TOML)::
     output = "talk/pullback.mp4"
 
 Keys of a job: scene, preset, run, theme, quality, path, output. Relative paths in the file are relative
-to the file's folder. ``"all"`` as a scene or preset means every scene in scenes/ or every preset.
+to the file's folder. ``"all"`` as a scene or preset means every scene of riemann-nn or every preset.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..errors import ConfigError, RenderError
 from .executors import Task, cached_runs
-from .job import SCENES_DIR, RenderJob, job_from_options
+from .job import RenderJob, job_from_options, scene_names
 from .publish import private_folder, publish, terminate_as_interrupt
 from .render import progress_bar
 
@@ -51,7 +51,7 @@ def _spell_out(key: str, values: list) -> list:
     if "all" not in values:
         return values
     if key == "scene":
-        return sorted(path.stem for path in SCENES_DIR.glob("*.py"))
+        return sorted(scene_names())
     if key == "preset":
         from ..presets import PRESETS
 

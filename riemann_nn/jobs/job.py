@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -20,10 +21,17 @@ from pathlib import Path
 
 from ..cache import default_cache_dir
 from ..errors import ConfigError, RenderError
+from ..places import default_output_folder
+from .formats import output_format
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SCENES_DIR = ROOT / "scenes"
+ROOT = Path(__file__).resolve().parent.parent.parent  # the repository, in a checkout
+SCENES_DIR = Path(__file__).resolve().parent.parent / "scenes"  # the scenes shipped with the package
 QUALITY_FOLDERS = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
+QUALITY_LINES = {"l": 480, "m": 720, "h": 1080, "k": 2160}  # pixels across the shorter side of the frame
+# Width : height of the frame. Manim's frame is 8 units high at 16:9; other shapes keep the shorter side 8
+# units long (so text and marks keep their size on screen) and the scenes lay out for the frame they get.
+ASPECTS = {"16:9": (16, 9), "4:3": (4, 3), "1:1": (1, 1), "9:16": (9, 16)}
+FRAME_SHORT_SIDE = 8.0
 SUBTITLE_SUFFIXES = (".vtt", ".srt")
 # The variables through which a scene is told what to show (render.story, render.colour).
 SETTING_VARIABLES = ("RIEMANN_NN_RUN", "RIEMANN_NN_PRESET", "RIEMANN_NN_PATH", "RIEMANN_NN_THEME")
@@ -51,11 +59,12 @@ class RenderJob:
     workdir: Path = ROOT
     manim_args: tuple[str, ...] = field(default=())
     cache_dir: Path | None = None
+    aspect: str = "16:9"
 
     def __post_init__(self) -> None:
         check_quality(self.quality)
-        if self.output.suffix.lower() != ".mp4":
-            raise ConfigError(f"output {self.output} must end in .mp4")
+        check_aspect(self.aspect)
+        output_format(self.output)
 
     @property
     def run_cache(self) -> Path:
@@ -84,21 +93,55 @@ def check_quality(quality: str) -> None:
         raise ConfigError(f"unknown quality {quality!r}; choose one of: {', '.join(QUALITY_FOLDERS)}")
 
 
+def check_aspect(aspect: str) -> None:
+    if aspect not in ASPECTS:
+        raise ConfigError(f"unknown aspect {aspect!r}; choose one of: {', '.join(ASPECTS)}")
+
+
+def frame_geometry(quality: str, aspect: str) -> tuple[tuple[int, int], tuple[float, float]]:
+    """Pixels (width, height) and Manim units (width, height) of a frame of ``quality`` and ``aspect``: the
+    shorter side has the quality's lines (480 for ``l``) and ``FRAME_SHORT_SIDE`` units; 16:9 at 480 lines is
+    Manim's own 854 x 480."""
+    across, down = ASPECTS[aspect]
+    lines = QUALITY_LINES[quality]
+    if across >= down:
+        pixels = (2 * round(lines * across / down / 2), lines)
+        units = (FRAME_SHORT_SIDE * across / down, FRAME_SHORT_SIDE)
+    else:
+        pixels = (lines, 2 * round(lines * down / across / 2))
+        units = (FRAME_SHORT_SIDE, FRAME_SHORT_SIDE * down / across)
+    return pixels, units
+
+
+def frame_config(job: RenderJob) -> str:
+    """The Manim configuration file every render runs with (``--config_file``): the frame's size in units, so
+    that Manim's defaults and any ``manim.cfg`` in the working directory do not decide the layout."""
+    _, (width, height) = frame_geometry(job.quality, job.aspect)
+    return f"[CLI]\nframe_width = {width!r}\nframe_height = {height!r}\n"
+
+
+def scene_names() -> list[str]:
+    """The scenes shipped with the package: ``compare``, ``depth``, ... (their files, read without importing)."""
+    return sorted(path.stem for path in SCENES_DIR.glob("*.py") if not path.stem.startswith("_"))
+
+
 def resolve_scene_file(scene: str) -> Path:
-    """``transform`` (a file in the repository's scenes/) or a path to a ``.py`` scene file, made absolute."""
+    """``transform`` (a scene shipped with the package) or a path to a ``.py`` scene file, made absolute."""
     path = Path(scene)
     if path.suffix != ".py" and len(path.parts) == 1:
         path = SCENES_DIR / f"{scene}.py"
     path = path.resolve()
     if not path.is_file():
-        available = ", ".join(sorted(p.stem for p in SCENES_DIR.glob("*.py"))) or "none found"
-        raise ConfigError(f"no scene file {path} (scenes in {SCENES_DIR}: {available}; or give a path to a .py file)")
+        raise ConfigError(f"no scene file {path} (riemann-nn's scenes: {', '.join(scene_names())}; or give a path "
+                          "to a .py file)")
     return path
 
 
-def declared_default_preset(scene_file: Path) -> str | None:
-    """The ``default_preset = "..."`` a scene class of ``scene_file`` declares, read without importing it
-    (importing a scene imports manim): the run the scene shows when it is given none."""
+def declared(scene_file: Path, attribute: str):
+    """The constant ``attribute = ...`` a scene class of ``scene_file`` declares (``default_preset``,
+    ``needs_network``), read without importing it (importing a scene imports manim); None if none does. A thin
+    file (``from riemann_nn.scenes import transform``, as scenes/*.py in the repository) is read through to the
+    package's scene."""
     try:
         tree = ast.parse(scene_file.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
@@ -107,23 +150,42 @@ def declared_default_preset(scene_file: Path) -> str | None:
         if isinstance(node, ast.ClassDef):
             for statement in node.body:
                 if (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
-                        and isinstance(statement.value.value, str)
-                        and any(getattr(t, "id", None) == "default_preset" for t in statement.targets)):
+                        and any(getattr(t, "id", None) == attribute for t in statement.targets)):
                     return statement.value.value
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "riemann_nn.scenes":
+            for alias in node.names:
+                shipped = SCENES_DIR / f"{alias.name}.py"
+                if shipped.is_file() and shipped.resolve() != scene_file.resolve():
+                    return declared(shipped, attribute)
     return None
+
+
+def declared_default_preset(scene_file: Path) -> str | None:
+    """The run a scene shows when it is given none: the ``default_preset`` its class declares."""
+    value = declared(scene_file, "default_preset")
+    return value if isinstance(value, str) else None
+
+
+def declared_needs_network(scene_file: Path) -> bool:
+    """Whether the scene declares ``needs_network = True``: it maps new points through the network, so it cannot
+    show a custom network's Run."""
+    return declared(scene_file, "needs_network") is True
 
 
 def default_output(scene_file: Path, *, run_name: str, theme: str, quality: str, layer_path: str | None = None,
                    folder: Path | None = None) -> Path:
-    """``media/videos/<scene>-<run>-<theme>[-<path>]-<480p15...>.mp4`` under the repository: everything that
-    changes the picture is in the name, so two renders of different runs or themes never overwrite each other."""
+    """``<scene>-<run>-<theme>[-<path>]-<480p15...>.mp4`` in ``media/videos`` inside the repository, else in the
+    current directory: everything that changes the picture is in the name, so two renders of different runs or
+    themes never overwrite each other."""
     parts = [scene_file.stem, run_name, theme] + ([layer_path] if layer_path else []) + [QUALITY_FOLDERS[quality]]
-    return (folder or ROOT / "media" / "videos") / ("-".join(parts) + ".mp4")
+    return (folder or default_output_folder("videos")) / ("-".join(parts) + ".mp4")
 
 
 def job_from_options(scene: str, *, quality: str = "l", preset: str | None = None, run_file: str | Path | None = None,
                      theme: str | None = None, layer_path: str | None = None, output: str | Path | None = None,
-                     output_folder: Path | None = None, manim_args: tuple[str, ...] = ()) -> RenderJob:
+                     output_folder: Path | None = None, manim_args: tuple[str, ...] = (),
+                     aspect: str = "16:9") -> RenderJob:
     """A ``RenderJob`` from the options of ``riemann-nn render``: what is not given comes from the
     ``RIEMANN_NN_*`` variables as the scene would read them (an option wins over a variable), and the job
     says everything explicitly, so its processes do not depend on this environment.
@@ -132,6 +194,7 @@ def job_from_options(scene: str, *, quality: str = "l", preset: str | None = Non
     relative to the current directory.
     """
     check_quality(quality)
+    check_aspect(aspect)
     scene_file = resolve_scene_file(scene)
     if run_file is None and preset is None:
         run_file, preset = os.environ.get("RIEMANN_NN_RUN") or None, os.environ.get("RIEMANN_NN_PRESET") or None
@@ -142,9 +205,11 @@ def job_from_options(scene: str, *, quality: str = "l", preset: str | None = Non
         run_name = run_path.stem if run_path else preset or declared_default_preset(scene_file) or "default"
         output = default_output(scene_file, run_name=run_name, theme=theme, quality=quality, layer_path=layer_path,
                                 folder=output_folder)
+        if aspect != "16:9":  # another picture, another name
+            output = output.with_name(f"{output.stem}-{aspect.replace(':', 'x')}{output.suffix}")
     return RenderJob(scene_file=scene_file, output=Path(output).resolve(), quality=quality,
                      preset=None if run_path else preset, run_file=run_path, theme=theme, layer_path=layer_path,
-                     manim_args=tuple(manim_args))
+                     manim_args=tuple(manim_args), aspect=aspect)
 
 
 @dataclass(frozen=True)
@@ -165,16 +230,82 @@ def manim_command(job: RenderJob, *, media_dir: Path, report: Path, animations: 
     skips every play and writes nothing (the counting pass).
     """
     # WARNING: Manim's "File ready at ..." would name the private folder, which is gone a moment later.
+    (width, height), _ = frame_geometry(job.quality, job.aspect)
     command = [sys.executable, "-m", "riemann_nn.jobs.driver", str(report), "--hide-splash", "render",
                f"-q{job.quality}", "--media_dir", str(media_dir), "--disable_caching", "--silent",
-               "--verbosity", "WARNING"]
+               "--verbosity", "WARNING", "--config_file", str(media_dir / "frame.cfg")]
+    if job.aspect != "16:9":
+        command += ["-r", f"{width},{height}"]
     if quiet:
         command += ["--progress_bar", "none"]
     if count_only:
         command += ["-n", str(ALL_SKIPPED), "--format", "none"]
     elif animations is not None:
         command += ["-n", f"{animations[0]},{animations[1]}"]
-    return command + list(job.manim_args) + [str(job.scene_file)]
+    options, scene_names = split_manim_args(job.manim_args)
+    return command + options + [str(job.scene_file), *scene_names]
+
+
+def split_manim_args(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Manim arguments given to ``riemann-nn render``: options (with their values) to go before the scene file,
+    and bare words, the names of scenes to render, after it. A word right after an option that takes a value
+    is that value (``--fps 24``)."""
+    options: list[str] = []
+    names: list[str] = []
+    expects_value = False
+    for arg in args:
+        if expects_value:
+            options.append(arg)
+            expects_value = False
+        elif arg.startswith("-"):
+            options.append(arg)
+            expects_value = "=" not in arg and manim_option_takes_value(arg.split("=")[0])
+        else:
+            names.append(arg)
+    return options, names
+
+
+@functools.cache
+def manim_options() -> dict[str, bool]:
+    """Every option of Manim's ``render`` command, and whether it takes a value (``-r 640,360``: yes;
+    ``--transparent``: no). Imports manim's command line (about a second), so only when Manim arguments
+    are given: the one place outside the render processes that does."""
+    from manim.cli.render.commands import render
+
+    return {name: not (getattr(param, "is_flag", False) or getattr(param, "count", False)) and param.nargs != 0
+            for param in render.params if param.param_type_name == "option"
+            for name in (*param.opts, *param.secondary_opts)}
+
+
+def manim_option_takes_value(name: str) -> bool:
+    return manim_options().get(name, False)
+
+
+# Manim's options that riemann-nn sets itself, or that would make something else than one video: why not.
+RESERVED_OPTIONS = {
+    **dict.fromkeys(("-o", "--output_file"), "give the output with riemann-nn's -o"),
+    **dict.fromkeys(("--format",), "riemann-nn picks the format from -o's extension (.mp4, .webm, .gif)"),
+    **dict.fromkeys(("-r", "--resolution"), "use --quality and --aspect"),
+    **dict.fromkeys(("--media_dir", "--config_file", "-n", "--from_animation_number", "--renderer"),
+                    "riemann-nn sets it for its render processes"),
+    **dict.fromkeys(("-s", "--save_last_frame", "-a", "--write_all", "-g", "--save_pngs", "-i", "--save_as_gif",
+                     "-t", "--transparent", "--save_sections", "--dry_run", "--watch", "--enable_gui",
+                     "--interactive_embed", "-f", "--show_in_file_browser", "--write_to_movie", "-w"),
+                    "riemann-nn renders one video (riemann-nn sheet draws stills)"),
+}
+
+
+def check_manim_args(args: tuple[str, ...]) -> None:
+    """Arguments for Manim given to ``riemann-nn render``: each option must be one of Manim's and not one that
+    riemann-nn sets itself (``RESERVED_OPTIONS``); ``ConfigError`` naming it otherwise."""
+    if not args:
+        return
+    known = manim_options()
+    for name in (arg.split("=")[0] for arg in split_manim_args(args)[0] if arg.startswith("-")):
+        if name in RESERVED_OPTIONS:
+            raise ConfigError(f"{name} is not for riemann-nn render: {RESERVED_OPTIONS[name]}")
+        if name not in known:
+            raise ConfigError(f"No such option: {name} (neither riemann-nn render's nor Manim's)")
 
 
 def child_environment(job: RenderJob) -> dict[str, str]:
@@ -276,6 +407,7 @@ def _run_driver(job: RenderJob, media_dir: Path, *, processes: ProcessGroup, ani
     media_dir.mkdir(parents=True, exist_ok=True)
     if seed is not None:
         seed_typeset(seed, media_dir)
+    (media_dir / "frame.cfg").write_text(frame_config(job), encoding="utf-8")
     report_path, log = media_dir / "report.json", None if show_output else media_dir / "manim.log"
     command = manim_command(job, media_dir=media_dir, report=report_path, animations=animations,
                             count_only=count_only, quiet=not show_output)

@@ -132,7 +132,7 @@ def join_subtitles(pieces: list[Piece], output: Path, *, tolerance: float = 2e-3
     to the later chunk). A kept cue moves by ``video_start - scene_start``: the joined file then matches a
     one-process render's to the millisecond.
     """
-    header, joined = "", []
+    header, joined = "", list[Cue]()
     for piece in pieces:
         if piece.path is None:
             continue

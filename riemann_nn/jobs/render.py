@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import RenderError
 from .executors import LocalExecutor, Task
+from .formats import convert_mp4, output_format
 from .job import SUBTITLE_SUFFIXES, ProcessGroup, Rendered, RenderJob, count_manim
 from .join import VIDEO_CLOCK, Piece, join_subtitles, join_videos
 from .publish import private_folder, publish, terminate_as_interrupt
@@ -146,6 +147,12 @@ def _finish(job: RenderJob, pieces: list[Rendered], folder: Path, *, count_secon
             raise RenderError(f"the joined video has {packets} frames, its chunks wrote {frames}")
         subtitles = _join_subtitle_files(pieces, plays or [], folder)
         join_seconds = time.perf_counter() - start
+    if output_format(job.output) != ".mp4":  # rendered as MP4, converted once joined
+        converted = folder / f"converted{job.output.suffix.lower()}"
+        convert_mp4(video, converted)
+        video = converted
+        if output_format(job.output) == ".gif":  # no player shows subtitles with a GIF: its captions are in it
+            subtitles = {}
     placed_video, placed_subtitles = publish(video, subtitles, job.output)
     return RenderResult(video=placed_video, subtitles=placed_subtitles, frames=frames, chunks=chunks,
                         count_seconds=count_seconds, join_seconds=join_seconds)
@@ -186,3 +193,23 @@ def progress_bar(total: int, description: str, *, enabled: bool) -> Iterator:
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
         task = bar.add_task(description, total=total)
         yield lambda: bar.advance(task)
+
+
+def make_video(run, output, *, scene: str = "transform", quality: str = "l", aspect: str = "16:9",
+               theme: str | None = None, layer_path: str | None = None, manim_args: tuple[str, ...] = (),
+               jobs: int = 1, progress: bool = False) -> Path:
+    """Render ``scene`` showing ``run`` (a ``Run`` or the path of a Run file) into ``output`` (.mp4, .webm or
+    .gif) and return its path: ``riemann-nn render`` from Python (a notebook, a script). ``manim_args`` go to
+    Manim (``("--fps", "24")``); options riemann-nn sets itself are refused (``ConfigError``), as by the command.
+    Raises ``RenderError`` when Manim fails."""
+    import tempfile
+
+    from ..run import Run, save_run
+    from .job import check_manim_args, job_from_options
+
+    check_manim_args(tuple(manim_args))
+    with tempfile.TemporaryDirectory(prefix="riemann-nn-run-") as folder:
+        run_file = save_run(run, Path(folder) / f"{run.name}.npz") if isinstance(run, Run) else Path(run)
+        job = job_from_options(scene, quality=quality, run_file=run_file, theme=theme, layer_path=layer_path,
+                               output=Path(output), aspect=aspect, manim_args=tuple(manim_args))
+        return render_video(job, jobs=jobs, progress=progress).video

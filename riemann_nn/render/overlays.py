@@ -223,19 +223,21 @@ class WorkedGlyph(VGroup):
                       np.stack([tip - size * (direction + 0.6 * across), tip])]
         segments = np.stack(shafts + heads)  # (6, 2, 2)
         self.axes.set_points(segments_to_bezier(segments[:, 0], segments[:, 1]))
-        words, anchors, aligns = ["squeezed", "stretched"], [], []
-        for tip, direction in zip(tips, u.T):
+        words, middles, halves = ["squeezed", "stretched"], [], []
+        region = view.region
+        for word, tip, direction in zip(["squeezed", "stretched"], tips, u.T):
             outward = direction if (tip - centre) @ direction >= 0 else -direction
-            anchors.append(tip + 0.16 * outward)
-            aligns.append(-outward / np.abs(outward).max())  # the box's side facing the glyph sits on the anchor
-        self.words.place(words, np.array(anchors), align=np.array(aligns))
-        self.words.set_fill(opacity=min(1.0, 2 * reach))
-        boxes = []
-        for word, anchor, align in zip(words, anchors, aligns):
+            align = -outward / np.abs(outward).max()  # the box's side facing the glyph sits by the tip
             half = self.words.cache.size(word) / 2 + 0.06
-            middle = anchor - align * (half - 0.06)
-            boxes.append(middle + np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * half)
-        corners = np.stack(boxes)  # (2, 4, 2)
+            middle = tip + 0.16 * outward - align * (half - 0.06)
+            # A needle of a glyph may point at the border: its word is kept wholly inside the plot.
+            low, high = np.array([region.left, region.bottom]) + half, np.array([region.right, region.top]) - half
+            middles.append(np.clip(middle, low, np.maximum(low, high)))
+            halves.append(half)
+        self.words.place(words, np.array(middles))
+        self.words.set_fill(opacity=min(1.0, 2 * reach))
+        corners = np.stack([middle + np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * half
+                            for middle, half in zip(middles, halves)])  # (2, 4, 2)
         self.plates.set_points(segments_to_bezier(corners.reshape(-1, 2), np.roll(corners, -1, axis=1).reshape(-1, 2)))
         self.plates.set_fill(opacity=0.85 * min(1.0, 2 * reach))
 

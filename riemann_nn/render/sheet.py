@@ -25,7 +25,7 @@ from .colour import Theme, current_theme
 from .framing import Framing, PlotRegion
 from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
 from .overlays import DecisionHalfPlanes
-from .text import SCHEME_NAMES, label, line_label
+from .text import accuracy_in_words, label, line_label, network_in_words
 from .views import LayerView, ViewStyle, unbounded_sites
 
 __all__ = [
@@ -124,6 +124,7 @@ def build_sheet(run: Run, *, theme: Theme, columns: int | None = None,
                 glyphs: bool = True) -> tuple[SheetLayout, list]:
     """The sheet's layout and its mobjects, back to front (header, then each panel's; see ``layer_panel``).
     Raises ``ConfigError`` for a column count outside ``1..L+1``."""
+    run.require_width(2, what="the sheet", instead="render scenes/space.py for width 3")
     panels = run.depth + 1
     columns = sheet_columns(run, columns)
     rows = math.ceil(panels / columns)
@@ -201,20 +202,20 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
     fits, else below. On narrow sheets the facts and the legend go over two lines; whatever is still wider than
     ``max_width`` is scaled down."""
     m = run.meta["model"]
-    facts = [f"{SCHEME_NAMES[m['scheme']]}  \u00b7  {m['activation']}  \u00b7  {m['depth']} layers of width 2",
-             f"dt {m['dt']:g}  \u00b7  train accuracy {100 * run.meta['training']['accuracy']:.1f}%"]
+    step = "" if run.is_custom else f"dt {m['dt']:g}  \u00b7  "
+    facts = [f"{network_in_words(run)}  \u00b7  {m['depth']} layers of width 2", f"{step}{accuracy_in_words(run)}"]
     details = label("  \u00b7  ".join(facts), theme, font_size=19, color=theme.muted)
     if details.width > max_width:
         details = VGroup(*[label(line, theme, font_size=19, color=theme.muted) for line in facts])
         details.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
-    names = VGroup(label(run.name, theme, font_size=30, bold=True), details)
+    names = VGroup(label(run.title, theme, font_size=30, bold=True), details)
     names.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
     # Whether a panel dashes a glyph depends on the panel's shape only (glyph sizes and the cap both scale with
     # it): ask a square view.
     dashed = glyphs and LayerView(run, theme=theme, region=PlotRegion(0.0, 1.0, 0.0, 1.0), style=SHEET_STYLE,
                                   show_axes=False).draws_dashes()
     legend = sheet_legend(theme, glyphs=glyphs, dashed=dashed, unbounded=glyphs and bool(unbounded_sites(run).any()),
-                          boundary=run.boundary is not None)
+                          boundary=run.boundary is not None, classes=run.class_names)
     if names.width + 0.8 + legend.width <= max_width:
         legend.next_to(names, RIGHT, buff=0.0).align_to(names, DOWN)
         legend.shift((max_width - names.width - legend.width) * RIGHT)
@@ -231,12 +232,12 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
     return header
 
 
-def sheet_legend(theme: Theme, *, glyphs: bool, dashed: bool, unbounded: bool, boundary: bool) -> VGroup:
+def sheet_legend(theme: Theme, *, glyphs: bool, dashed: bool, unbounded: bool, boundary: bool,
+                 classes: tuple[str, str] = ("class 0", "class 1")) -> VGroup:
     """One row: a disc per class, the metric glyph (and dashed glyphs, and the mark of unbounded sites, where
     the panels draw them), the decision boundary (in every layer, for Runs that store it) or the head's line
     (the last layer only)."""
-    entries = [key_row(class_sample(colour), name, theme)
-               for colour, name in zip(theme.classes, ("class 0", "class 1"))]
+    entries = [key_row(class_sample(colour), name, theme) for colour, name in zip(theme.classes, classes)]
     if glyphs:
         entries.append(key_row(glyph_sample(theme.glyph), "metric", theme))
     if dashed:

@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -75,21 +75,24 @@ from ..errors import RiemannNNError
 from ..interpolate import DEFAULT_METHOD
 from ..run import Run
 from .colour import Theme, current_theme
+from .layout import StageLayout
 from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
 from .overlays import DecisionHalfPlanes, NetworkDiagram
 from .subtitles import PlayLog, reading_seconds, write_subtitles
-from .text import SCHEME_NAMES, caption, label
+from .text import CUSTOM_WORDS, accuracy_in_words, caption, label, network_in_words
 from .views import LayerCounter, LayerView, ViewStyle, unbounded_sites
 
 __all__ = [
     "DEFAULT_PRESET", "PANEL_LEFT", "PANEL_WIDTH", "LayerStory", "PanelCaptions", "StoryLegend", "Subtitled",
     "crossfade", "dataset_in_words", "default_question", "layer_by_layer", "run_header", "run_in_words",
-    "scene_path_method", "scene_run", "stray_boundary", "window",
+    "scene_path_method", "scene_run", "stray_boundary", "window", "with_article",
 ]
 
 DEFAULT_PRESET = "seed-c2-sigmoid"
 
-# The side panel, right of the plot region (which ends at x = 2.35): rows from the top of the frame (y = 4).
+# The side panel of a 16:9 frame, right of the plot region (which ends at x = 2.35), for the scenes not yet on
+# LayerStory; LayerStory lays out for the frame it gets (``layout.StageLayout``).
+DESIGN_LAYOUT = StageLayout.for_frame(8 * 16 / 9, 8.0)
 PANEL_LEFT = 2.95
 PANEL_WIDTH = 3.95
 HEADER_TOP = 3.82
@@ -99,17 +102,20 @@ CAPTION_TOP = 1.76
 LEGEND_BOTTOM = -3.72
 
 DATASET_WORDS = {"spirals": "Two spirals", "moons": "Two moons", "circles": "Two nested rings",
-                 "xor": "XOR: four blobs"}
+                 "xor": "XOR: four blobs", "rings": "A disc inside a ring"}
 SCHEME_WORDS = {"c0": "ordinary (C0)", "c1": "residual (C1)", "c2": "second-order (C2)"}
+WIDTH_WORDS = {2: "two", 3: "three"}
 
 
-def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None) -> Run:
+def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None,
+              widths: tuple[int, ...] = (2,)) -> Run:
     """The Run a scene shows: ``$RIEMANN_NN_RUN`` (a Run file), else ``$RIEMANN_NN_PRESET``, else the default
     preset, trained and cached under ``media/runs/`` on first use.
 
     ``geometry`` overrides fields of the preset's geometry section (e.g. ``{"sites_per_side": 20}``); the
-    changed configuration is cached under its own key. A Run file is shown as it is.
-    A bad file or an unknown preset ends the render with one clear line (``SystemExit``).
+    changed configuration is cached under its own key. A Run file is shown as it is. ``widths``: the network
+    widths the scene can draw (the plane's scenes: 2; ``scenes/space.py``: 3).
+    A bad file, an unknown preset or a run of another width ends the render with one clear line (``SystemExit``).
     """
     from ..cache import load_or_train
     from ..presets import get_preset
@@ -118,9 +124,13 @@ def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = N
     try:
         run_file = os.environ.get("RIEMANN_NN_RUN")
         if run_file:
-            return load_run(Path(run_file))
-        config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
-        return load_or_train(config.replace(geometry=geometry) if geometry else config)
+            run = load_run(Path(run_file))
+        else:
+            config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
+            run = load_or_train(config.replace(geometry=geometry) if geometry else config)
+        run.require_width(*widths, what="this scene",
+                          instead="scenes/space.py shows width 3" if 3 not in widths else "")
+        return run
     except RiemannNNError as error:
         raise SystemExit(f"riemann-nn: {error}") from None
 
@@ -131,17 +141,23 @@ def scene_path_method(run: Run) -> str:
 
 
 def dataset_in_words(run: Run) -> str:
-    """"Two spirals", "Two moons", ... or "Points from <file>" for a CSV."""
+    """The run's title when it has one (``--title``), else "Two spirals", "Two moons", ..., "Points from
+    <file>" for a CSV, "Your data" for arrays."""
+    if run.meta.get("display", {}).get("title"):
+        return run.title
     dataset = run.meta["dataset"]
-    return DATASET_WORDS.get(dataset.get("name"), f"Points from {dataset.get('name', 'a file')}")
+    if dataset.get("name") in DATASET_WORDS:
+        return DATASET_WORDS[dataset["name"]]
+    if dataset.get("source") == "csv" and dataset.get("path"):
+        return f"Points from {Path(dataset['path']).name}"
+    return f"Points from {dataset['name']}" if dataset.get("name") else "Your data"
 
 
 def run_in_words(run: Run) -> str:
     """The run for a viewer: data set, kind of network, width, e.g. "Two spirals · second-order (C2) sigmoid
     network · two neurons per layer"."""
-    model = run.meta["model"]
-    return (f"{dataset_in_words(run)}  \u00b7  {SCHEME_WORDS[model['scheme']]} {model['activation']} network  "
-            f"\u00b7  two neurons per layer")
+    network = CUSTOM_WORDS if run.is_custom else f"{SCHEME_WORDS[run.scheme]} {run.activation} network"
+    return f"{dataset_in_words(run)}  \u00b7  {network}  \u00b7  {WIDTH_WORDS[run.width]} neurons per layer"
 
 
 def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
@@ -158,7 +174,14 @@ def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
 
 
 def default_question(run: Run) -> str:
-    return f"What does a {run.depth}-layer network do to the plane?"
+    return f"What does {with_article(f'{run.depth}-layer')} network do to the plane?"
+
+
+def with_article(words: str) -> str:
+    """``words`` after "a" or "an" as spoken: "an 8-layer", "an 11-layer", "a 10-layer", "an 18-layer"."""
+    number = words.split("-")[0]
+    spoken_vowel = number.startswith("8") or (number.isdigit() and len(number) % 3 == 2 and number[:2] in ("11", "18"))
+    return f"{'an' if spoken_vowel else 'a'} {words}"
 
 
 def window(start: float, end: float) -> Callable[[float], float]:
@@ -300,11 +323,14 @@ class LayerStory(Subtitled):
         self.camera.background_color = self.theme.background  # type: ignore[union-attr]  # Cairo camera
         self.run = scene_run(self.default_preset, geometry=self.geometry)
         self.depth = self.run.depth
+        self.layout = StageLayout.for_frame(config.frame_width, config.frame_height)  # --aspect
         self.view = self.make_view()
-        self.header = run_header(self.run, self.theme)
-        self.diagram = NetworkDiagram(self.view, anchor=(PANEL_LEFT, DIAGRAM_TOP), width=PANEL_WIDTH, height=0.36)
-        self.counter = LayerCounter(self.view, anchor=(PANEL_LEFT, COUNTER_Y), font_size=28,
-                                    stage_anchor=(PANEL_LEFT + PANEL_WIDTH, COUNTER_Y))
+        layout = self.layout
+        self.header = run_header(self.run, self.theme, layout=layout)
+        self.diagram = NetworkDiagram(self.view, anchor=(layout.panel_left, layout.diagram_top),
+                                      width=layout.panel_width, height=0.36)
+        self.counter = LayerCounter(self.view, anchor=(layout.panel_left, layout.counter_y), font_size=28,
+                                    stage_anchor=(layout.panel_left + layout.panel_width, layout.counter_y))
         self.legend = self.make_legend()
         self.caption: Mobject | None = None
         self.caption_text = ""
@@ -313,11 +339,13 @@ class LayerStory(Subtitled):
 
     def make_view(self) -> LayerView:
         """The layer view of the story (override to draw another field, e.g. with a glyph source)."""
-        return LayerView(self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style)
+        return LayerView(self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style,
+                         region=self.layout.plot)
 
     def make_legend(self) -> StoryLegend:
         """The panel's legend (override for other data rows, e.g. a colour key)."""
-        return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(unbounded_sites(self.run).any()))
+        return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(unbounded_sites(self.run).any()),
+                           classes=self.run.class_names, layout=self.layout)
 
     @property
     def staged(self) -> bool:
@@ -350,12 +378,12 @@ class LayerStory(Subtitled):
         """Animations for the next play (of ``run_time``): the caption becomes ``text``. Holds first if the
         old caption has not been read yet; records the subtitle cue."""
         self.read()
-        new = caption(text, self.theme, font_size=self.caption_font_size, width=PANEL_WIDTH)
+        new = caption(text, self.theme, font_size=self.caption_font_size, width=self.layout.panel_width)
         if self.presented is not None:  # a block sits under the caption: the caption must end above it
-            room = CAPTION_TOP - self.presented.get_top()[1] - 0.25
+            room = self.layout.caption_top - self.presented.get_top()[1] - 0.25
             if new.height > room:
                 new.scale_to_fit_height(room)
-        new.move_to((PANEL_LEFT, CAPTION_TOP, 0), aligned_edge=UP + LEFT)
+        new.move_to((self.layout.panel_left, self.layout.caption_top, 0), aligned_edge=UP + LEFT)
         out_end, in_end = crossfade_times(run_time)
         self.subtitles.close_cue(self.next_play(out_end))
         self.subtitles.open_cue(text, self.next_play(out_end))
@@ -373,7 +401,9 @@ class LayerStory(Subtitled):
         self.read()
         if self.presented in done:  # leaving: the caption may use its room
             self.presented = None
-        self.say(text, *[FadeOut(m) for m in done])
+        if done:  # first gone, so that the longer last caption never fades in over them
+            self.play(*[FadeOut(m) for m in done], run_time=0.6)
+        self.say(text)
         self.read()
 
     # -- the stage -----------------------------------------------------------------------------------------
@@ -382,12 +412,12 @@ class LayerStory(Subtitled):
         longer (its cue, the question, is the subtitle: the run's line is a title); then the stage fades in."""
         question = question or self.question or default_question(self.run)
         words = run_in_words(self.run)
-        facts = f"{self.run.name}  \u00b7  train accuracy {100 * self.run.meta['training']['accuracy']:.0f}%"
+        facts = f"{self.run.name}  \u00b7  {accuracy_in_words(self.run, digits=0)}"
         card = VGroup(label(question, self.theme, font_size=40, bold=True),
                       label(words, self.theme, font_size=24, color=self.theme.muted),
                       label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
-        if card.width > 12.8:
-            card.scale_to_fit_width(12.8)
+        if card.width > self.layout.card_width:
+            card.scale_to_fit_width(self.layout.card_width)
         self.subtitles.open_cue(question, self.next_play(0.0))
         self.play(FadeIn(card, shift=0.15 * UP), run_time=0.8)
         self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))
@@ -416,13 +446,13 @@ class LayerStory(Subtitled):
         scaled down if it would reach the legend."""
         self.read()
         captions = self.caption_animations(caption, run_time=run_time) if caption else []
-        top = self.caption.get_bottom()[1] - 0.3 if self.caption is not None else CAPTION_TOP
+        top = self.caption.get_bottom()[1] - 0.3 if self.caption is not None else self.layout.caption_top
         room = top - (self.legend.get_top()[1] + 0.25)
         if block.height > room:
             block.scale_to_fit_height(room)
-        if block.width > PANEL_WIDTH:
-            block.scale_to_fit_width(PANEL_WIDTH)
-        block.move_to((PANEL_LEFT, top, 0), aligned_edge=UP + LEFT)
+        if block.width > self.layout.panel_width:
+            block.scale_to_fit_width(self.layout.panel_width)
+        block.move_to((self.layout.panel_left, top, 0), aligned_edge=UP + LEFT)
         self.presented = block
         self.play(FadeIn(block, shift=0.15 * UP), *captions, run_time=run_time)
         return block
@@ -470,18 +500,16 @@ class LayerStory(Subtitled):
                   run_time=run_time)
 
 
-def run_header(run: Run, theme: Theme) -> VGroup:
+def run_header(run: Run, theme: Theme, *, layout: StageLayout = DESIGN_LAYOUT) -> VGroup:
     """The side panel's top: the data set in words (bold) and the network, left-aligned at the panel's top-left
     corner (the preset's name and the training accuracy are on the title card)."""
-    model = run.meta["model"]
     lines = VGroup(
         label(dataset_in_words(run), theme, font_size=26, bold=True),
-        label(f"{SCHEME_NAMES[model['scheme']]}  \u00b7  {model['activation']}  \u00b7  {run.depth} layers",
-              theme, font_size=18, color=theme.muted),
+        label(f"{network_in_words(run)}  \u00b7  {run.depth} layers", theme, font_size=18, color=theme.muted),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
-    if lines.width > PANEL_WIDTH:
-        lines.scale_to_fit_width(PANEL_WIDTH)
-    return lines.move_to((PANEL_LEFT, HEADER_TOP, 0), aligned_edge=UP + LEFT)
+    if lines.width > layout.panel_width:
+        lines.scale_to_fit_width(layout.panel_width)
+    return lines.move_to((layout.panel_left, layout.header_top, 0), aligned_edge=UP + LEFT)
 
 
 class StoryLegend(VGroup):
@@ -491,12 +519,13 @@ class StoryLegend(VGroup):
     scene fades each in with the marks it explains). Rows wider than the panel are scaled to fit."""
 
     def __init__(self, theme: Theme, *, dashed: bool, unbounded: bool, data_rows: list[VMobject] | None = None,
-                 font_size: float = 17, glyph_rows: list[VMobject] | None = None, **kwargs):
+                 font_size: float = 17, classes: tuple[str, str] = ("class 0", "class 1"),
+                 layout: StageLayout = DESIGN_LAYOUT, glyph_rows: Sequence[VMobject] | None = None, **kwargs):
         super().__init__(**kwargs)
         if data_rows is None:
-            classes = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
-                               for colour, name in zip(theme.classes, ("class 0", "class 1"))]).arrange(buff=0.45)
-            data_rows = [classes, key_row(line_sample(theme.boundary), "decision boundary", theme, font_size=font_size)]
+            samples = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
+                               for colour, name in zip(theme.classes, classes)]).arrange(buff=0.45)
+            data_rows = [samples, key_row(line_sample(theme.boundary), "decision boundary", theme, font_size=font_size)]
         self.unbounded = unbounded
         glyph = key_row(glyph_sample(theme.glyph, stroke_width=2.0), "glyph: a circle of the last layer", theme,
                         font_size=font_size)
@@ -507,12 +536,12 @@ class StoryLegend(VGroup):
         if unbounded:
             self.glyph_rows.append(key_row(unbounded_sample(theme), UNBOUNDED_WORDS, theme, font_size=font_size))
         if glyph_rows is not None:
-            self.glyph_rows = glyph_rows
+            self.glyph_rows = list(glyph_rows)
         rows = VGroup(*self.glyph_rows, *data_rows).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
         for row in rows:
-            if row.width > PANEL_WIDTH:
-                row.scale_to_fit_width(PANEL_WIDTH)
+            if row.width > layout.panel_width:
+                row.scale_to_fit_width(layout.panel_width)
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
-        rows.move_to((PANEL_LEFT, LEGEND_BOTTOM, 0), aligned_edge=DOWN + LEFT)
+        rows.move_to((layout.panel_left, layout.legend_bottom, 0), aligned_edge=DOWN + LEFT)
         self.data = VGroup(*data_rows)
         self.add(*rows)

@@ -20,10 +20,12 @@ from ..run import Run
 from .colour import Theme
 
 __all__ = [
+    "CUSTOM_WORDS",
     "FONT",
     "SCHEME_NAMES",
     "OutlineCache",
     "PathText",
+    "accuracy_in_words",
     "as_one_path",
     "caption",
     "defined",
@@ -35,12 +37,28 @@ __all__ = [
     "line_label",
     "line_width",
     "metric_formulas",
+    "network_in_words",
     "run_title",
     "volume_formulas",
 ]
 
 FONT = "DejaVu Sans"  # ships with Debian's fontconfig; a clean sans reads well on projectors
 SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
+CUSTOM_WORDS = "your own network"  # a custom network (scheme "custom"): its layers are the user's
+
+
+def network_in_words(run: Run) -> str:
+    """"C2 second-order · sigmoid", or "your own network" for a custom one."""
+    if run.is_custom:
+        return CUSTOM_WORDS
+    return f"{SCHEME_NAMES[run.scheme]}  \u00b7  {run.activation}"
+
+
+def accuracy_in_words(run: Run, *, digits: int = 1) -> str:
+    """"train accuracy 97.3%", or "accuracy 97.3% on these points" for a network trained elsewhere."""
+    accuracy = f"{100 * run.meta['training']['accuracy']:.{digits}f}%"
+    trained_here = run.meta["training"]["iterations"] > 0
+    return f"train accuracy {accuracy}" if trained_here else f"accuracy {accuracy} on these points"
 
 
 def label(content: str, theme: Theme, *, font_size: float = 24, color: str | None = None,
@@ -184,13 +202,14 @@ def kernel_formulas(theme: Theme) -> VGroup:
 
 
 def run_title(run: Run, theme: Theme, *, max_width: float = 3.9) -> VGroup:
-    """Preset name over "scheme . activation . depth . dt . accuracy", left-aligned, at most ``max_width`` wide."""
+    """The run's title (``--title``, else its name) over "scheme . activation . depth . dt . accuracy",
+    left-aligned, at most ``max_width`` wide."""
     m = run.meta["model"]
-    title = label(run.name, theme, font_size=32, bold=True)
-    details = label(f"{SCHEME_NAMES[m['scheme']]}  \u00b7  {m['activation']}", theme, font_size=20, color=theme.muted)
-    more = label(f"{m['depth']} layers of width 2  \u00b7  dt {m['dt']:g}", theme, font_size=20, color=theme.muted)
-    accuracy = label(f"train accuracy {100 * run.meta['training']['accuracy']:.1f}%", theme, font_size=20,
-                     color=theme.muted)
+    title = label(run.title, theme, font_size=32, bold=True)
+    details = label(network_in_words(run), theme, font_size=20, color=theme.muted)
+    step = "" if run.is_custom else f"  \u00b7  dt {m['dt']:g}"
+    more = label(f"{m['depth']} layers of width 2{step}", theme, font_size=20, color=theme.muted)
+    accuracy = label(accuracy_in_words(run), theme, font_size=20, color=theme.muted)
     block = VGroup(title, details, more, accuracy).arrange(direction=(0, -1, 0), aligned_edge=(-1, 0, 0), buff=0.12)
     if block.width > max_width:  # long preset or file names must not run off the frame
         block.scale_to_fit_width(max_width)

@@ -464,7 +464,10 @@ class VolumeCells:
 def cell_corners(run: Run) -> np.ndarray | None:
     """The corners of the glyph sites' input cells (``input_box`` cut into ``sites_per_side`` squares a side),
     carried through the layers by the network: (L+1, P+1, P+1, 2), rows of x, bottom row first. None when the
-    sites are not those cells' centres (a Run of another layout)."""
+    sites are not those cells' centres (a Run of another layout), or the Run holds no network to carry them (a
+    custom network's)."""
+    if run.is_custom:
+        return None
     box, per_side = input_box(run), sites_per_side(run)
     xs, ys = (np.linspace(box[0, k], box[1, k], per_side + 1) for k in (0, 1))  # (P+1,) each
     if len(run.sites[0]) != per_side ** 2:

@@ -1,0 +1,14 @@
+"""One more dimension: a width-3 network lifts the disc out of the ring, in 3-D.
+
+    manim -pql scenes/space.py
+
+The scene LiftedRings ships with the package, in riemann_nn/scenes/space.py, so that
+``riemann-nn render --scene space`` finds it wherever riemann-nn is installed; this thin file lets Manim render
+it from the repository, and the environment variables of that file apply.
+"""
+
+from riemann_nn.scenes import space
+
+
+class LiftedRings(space.LiftedRings):
+    """Manim renders the scene classes a file defines: here the package's, unchanged."""
