@@ -28,10 +28,11 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
-# The lecture as one offline HTML file of slides (installs the manim-slides extra if missing).
+# The lecture as one offline HTML file of slides (installs the manim-slides extra if missing); RUN=file.npz or
+# PRESET=name tells it on that run.
 SLIDES_QUALITY ?= l
 slides: setup
-	$(BIN)/python scripts/slides.py --quality $(SLIDES_QUALITY)
+	$(BIN)/python scripts/slides.py --quality $(SLIDES_QUALITY) $(if $(RUN),--run $(RUN)) $(if $(PRESET),--preset $(PRESET))
 
 clean:
 	rm -rf $(VENV) media/videos media/images media/runs media/slides media/Tex media/texts

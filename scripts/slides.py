@@ -1,16 +1,19 @@
 """Build the lecture as slides: one self-contained HTML file that opens without a network.
 
-    .venv/bin/python scripts/slides.py [--quality l|m|h|k] [--run yours.npz] [--output media/slides/lecture.html]
+    .venv/bin/python scripts/slides.py [--quality l|m|h|k] [--run RUN.npz | --preset NAME] [--output FILE.html]
     make slides                                     # the same, at SLIDES_QUALITY (default l)
+    make slides RUN=mine.npz                        # the lecture told on your run (or PRESET=<name>)
 
 1. installs the ``slides`` extra (manim-slides) into this Python environment when it is missing;
-2. renders ``scenes/lecture.py`` with Manim: every beat a slide with speaker notes, under ``media/slides/``;
+2. renders ``scenes/lecture.py`` with Manim, its example being ``--run`` or ``--preset`` (else
+   ``$RIEMANN_NN_RUN`` / ``$RIEMANN_NN_PRESET``, else the lecture's default): every beat a slide, its captions the
+   speaker notes, under ``media/slides/``;
 3. converts the slides with ``manim-slides convert --one-file --offline``: the videos and reveal.js are inlined.
 
 reveal.js comes from manim-slides' asset cache. Where that lacks a file and its CDN is out of reach, the file is
 taken from the reveal.js package of the npm registry (``npm pack``), when ``npm`` is installed.
-``RIEMANN_NN_THEME=light`` renders the light theme; ``--run yours.npz`` (or ``RIEMANN_NN_RUN``) puts your run in
-the lecture's examples. Keys in the page: arrows to move, S for the speaker notes.
+``RIEMANN_NN_THEME=light`` renders the light theme. The page is ``media/slides/lecture.html``, or
+``lecture-<run>.html`` for a run or preset of yours. Keys in the page: arrows to move, S for the speaker notes.
 """
 
 from __future__ import annotations
@@ -52,13 +55,48 @@ def ensure_manim_slides() -> None:
     importlib.import_module("manim_slides")
 
 
-def render(quality: str, run_file: Path | None = None) -> Path:
-    """Render the lecture (a video and its slides), with ``run_file`` in its examples if given; the slides'
-    JSON file."""
+def example_environment(run_file: Path | None, preset: str | None) -> dict[str, str]:
+    """This process's environment with the lecture's example set: the Run file (absolute: Manim runs in the
+    repository) or the preset, and not the other."""
+    env = {key: value for key, value in os.environ.items() if key not in ("RIEMANN_NN_RUN", "RIEMANN_NN_PRESET")}
+    if run_file is not None:
+        env["RIEMANN_NN_RUN"] = str(run_file.resolve())
+    elif preset:
+        env["RIEMANN_NN_PRESET"] = preset
+    return env
+
+
+def check_example(run_file: Path | None, preset: str | None) -> str | None:
+    """The example's name for the output file (None for the lecture's default); ``BuildError`` for both given,
+    a Run file that does not load, or an unknown preset (before anything is rendered)."""
+    from riemann_nn.errors import RiemannNNError
+    from riemann_nn.presets import get_preset
+    from riemann_nn.run import load_run
+
+    if run_file is not None and preset:
+        raise BuildError("give either --run or --preset, not both")
+    try:
+        if run_file is not None:
+            load_run(run_file)
+            return run_file.stem
+        if preset:
+            get_preset(preset)
+            return preset
+    except RiemannNNError as error:
+        raise BuildError(str(error)) from None
+    return None
+
+
+def default_output(example: str | None) -> Path:
+    """The page's path: ``media/slides/lecture.html``, or ``lecture-<example>.html`` for a run of the user's."""
+    return ROOT / SLIDES_DIR / (f"lecture-{example}.html" if example else "lecture.html")
+
+
+def render(quality: str, *, env: dict[str, str] | None = None) -> Path:
+    """Render the lecture (a video and its slides) in ``env``; the slides' JSON file."""
     print(f"slides: rendering {SCENE_FILE} at -q{quality} ...", flush=True)
-    environment = {**os.environ, **({"RIEMANN_NN_RUN": str(run_file.resolve())} if run_file else {})}
     done = subprocess.run([sys.executable, "-m", "manim", "render", f"-q{quality}", "--progress_bar", "none",
-                           str(SCENE_FILE), SCENE_NAME], cwd=ROOT, check=False, env=environment)
+                           str(SCENE_FILE), SCENE_NAME], cwd=ROOT, check=False, env=env)
     presentation = ROOT / SLIDES_DIR / f"{SCENE_NAME}.json"
     if done.returncode != 0 or not presentation.is_file():
         raise BuildError(f"manim could not render {SCENE_FILE} (exit {done.returncode})")
@@ -133,27 +171,33 @@ def convert(output: Path, *, background: str, folder: Path = ROOT / SLIDES_DIR, 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quality", choices=QUALITIES, default="l", help="Manim quality (default l: 480p15)")
-    parser.add_argument("--output", type=Path, default=SLIDES_DIR / "lecture.html", help="the HTML file to write")
-    parser.add_argument("--run", type=Path, help="your Run file, shown in the lecture's examples")
+    parser.add_argument("--run", type=Path, help="a Run file: the lecture's example [$RIEMANN_NN_RUN]")
+    parser.add_argument("--preset", help="a preset: the lecture's example [$RIEMANN_NN_PRESET, else circles-c1-tanh]")
+    parser.add_argument("--output", type=Path, help="the HTML file to write [media/slides/lecture[-<run>].html]")
     args = parser.parse_args(argv)
-    output = args.output if args.output.is_absolute() else ROOT / args.output
+    if args.run is None and not args.preset:  # as the scenes read them: a Run file first, then a preset
+        args.run = Path(os.environ["RIEMANN_NN_RUN"]) if os.environ.get("RIEMANN_NN_RUN") else None
+        args.preset = None if args.run else os.environ.get("RIEMANN_NN_PRESET") or None
+    try:
+        example = check_example(args.run, args.preset)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    output = args.output.resolve() if args.output else default_output(example)
     if output.suffix != ".html":
-        print(f"error: the output must be an .html file, got {args.output}", file=sys.stderr)
+        print(f"error: the output must be an .html file, got {output}", file=sys.stderr)
         return 2
     from riemann_nn.errors import RiemannNNError
     from riemann_nn.render.colour import current_theme
-    from riemann_nn.run import load_run
 
     try:
         background = current_theme().background  # a bad RIEMANN_NN_THEME fails here, before the render
-        if args.run is not None:
-            load_run(args.run)  # and a bad Run file
     except RiemannNNError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
         ensure_manim_slides()
-        render(args.quality, args.run)
+        render(args.quality, env=example_environment(args.run, args.preset))
         fill_revealjs_cache()
         html = convert(output, background=background)
     except BuildError as error:

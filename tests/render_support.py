@@ -113,3 +113,23 @@ def lit_fraction(frames: np.ndarray, background: np.ndarray | None = None) -> np
 def mean_change(frames: np.ndarray) -> np.ndarray:
     """Mean absolute change between consecutive frames: (T-1,)."""
     return np.abs(np.diff(frames.astype(int), axis=0)).mean(axis=(1, 2, 3))
+
+
+def smallest_letter_pixels(mobject, *, pixel_height: int = 480) -> float:
+    """The height in pixels, on a frame ``pixel_height`` tall, of the smallest letter of a typeset mobject (its
+    ``label`` or ``formula`` paths): every outline not inside another's box is a glyph; letters are the glyphs at
+    least 0.7 times as tall as the median glyph (punctuation, bars and dots are not)."""
+    from manim import config
+
+    boxes = []
+    for part in mobject.family_members_with_points():
+        for path in part.get_subpaths():
+            boxes.append(np.concatenate([path[:, :2].min(axis=0), path[:, :2].max(axis=0)]))
+    boxes = np.array(boxes)  # (B, 4): x0, y0, x1, y1
+    inside = ((boxes[:, None, 0] >= boxes[None, :, 0] - 1e-9) & (boxes[:, None, 1] >= boxes[None, :, 1] - 1e-9)
+              & (boxes[:, None, 2] <= boxes[None, :, 2] + 1e-9) & (boxes[:, None, 3] <= boxes[None, :, 3] + 1e-9))
+    np.fill_diagonal(inside, False)
+    glyphs = boxes[~inside.any(axis=1)]
+    heights = glyphs[:, 3] - glyphs[:, 1]
+    letters = heights[heights >= 0.7 * np.median(heights)]
+    return float(letters.min() * pixel_height / config.frame_height)

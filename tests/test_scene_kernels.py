@@ -212,7 +212,7 @@ def test_kernels_video_reads_and_shows_each_legend_row_with_its_marks(tmp_path, 
 @pytest.mark.parametrize("latex", [True, False])
 def test_formula_blocks_define_their_symbols_beside_them(latex, monkeypatch):
     """Each block is formula, words, formula, words, top to bottom and left-aligned, no wider than the story's
-    panel (which would shrink it), a defined symbol left of its words, their centres level; without LaTeX no
+    panel (which would shrink it), a defined symbol left of its words, level with them; without LaTeX no
     MathTex is built (plain text instead)."""
     from riemann_nn.render import text
     from riemann_nn.render.story import PANEL_WIDTH
@@ -227,6 +227,9 @@ def test_formula_blocks_define_their_symbols_beside_them(latex, monkeypatch):
         assert tops == sorted(tops, reverse=True) and len(block) >= 3
         assert max(abs(row.get_left()[0] - block.get_left()[0]) for row in block) < 1e-9
         assert block.width <= PANEL_WIDTH
-    symbol, words = text.defined(r"J_l", "Jl", "how layer l moves", THEME)
-    assert symbol.get_right()[0] < words.get_left()[0]
-    assert abs(symbol.get_center()[1] - words.get_center()[1]) < 1e-9
+    for block in (text.kernel_formulas(THEME), text.volume_formulas(THEME)):
+        defined = [row for row in block if len(row.submobjects) == 2]  # symbol and words; formulas are one path
+        assert len(defined) == 2
+        for symbol, words in defined:
+            assert symbol.get_right()[0] < words.get_left()[0]
+            assert words.get_bottom()[1] < symbol.get_center()[1] < words.get_top()[1]

@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from manim import DL, UR
 
 from riemann_nn.config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
 from riemann_nn.export import build_run
@@ -14,7 +15,16 @@ from riemann_nn.jobs import RenderJob, render_video
 from riemann_nn.jobs.join import VIDEO_CLOCK, parse_subtitles
 from riemann_nn.render import LayerView, current_theme
 from riemann_nn.render.overlays import NetworkDiagram, WorkedGlyph, worked_site
-from riemann_nn.render.story import LayerStory, StoryLegend, layer_by_layer, run_in_words, stray_boundary, with_article
+from riemann_nn.render.story import (
+    LayerStory,
+    StoryLegend,
+    layer_by_layer,
+    run_in_words,
+    stray_boundary,
+    stray_outlines,
+    stray_pieces,
+    with_article,
+)
 from riemann_nn.render.subtitles import Cue, PlayLog, reading_seconds, srt_text, vtt_text
 from riemann_nn.run import save_run
 
@@ -182,17 +192,56 @@ def test_chunks_of_a_story_join_into_the_subtitles_of_one_render(tiny_run_file, 
 
 # -- the stage's pieces ----------------------------------------------------------------------------------
 
-def test_a_boundary_piece_far_from_the_data_is_stray(c1_run):
-    """A copy of the run whose boundary gains a second piece well away from every data point, and one near them."""
+def with_boundary_piece(run, piece: np.ndarray):
+    """A copy of ``run`` whose decision boundary gains ``piece`` (K, 2) as one more polyline, the same in every
+    layer."""
     from dataclasses import replace
 
-    assert not stray_boundary(c1_run)  # the tiny run's boundary runs through its data
+    boundary = np.concatenate([run.boundary, np.broadcast_to(piece, (run.depth + 1, *piece.shape))], axis=1)
+    offsets = np.append(run.boundary_offsets, run.boundary_offsets[-1] + len(piece))
+    return replace(run, boundary=boundary, boundary_offsets=offsets)
+
+
+def test_a_boundary_piece_far_from_the_data_is_stray(c1_run):
+    """A copy of the run whose boundary gains a second piece well away from every data point, and one near them."""
+    assert not stray_boundary(c1_run) and stray_pieces(c1_run) == []  # the tiny run's boundary runs through its data
     data = c1_run.x[0]
     far = data.max(axis=0) + (data.max(axis=0) - data.min(axis=0))  # a data extent beyond the corner
     for piece, stray in ((np.stack([far, far + 0.1]), True), (np.stack([data[0], data[0] + 0.1]), False)):
-        boundary = np.concatenate([c1_run.boundary, np.broadcast_to(piece, (c1_run.depth + 1, 2, 2))], axis=1)
-        offsets = np.append(c1_run.boundary_offsets, c1_run.boundary_offsets[-1] + 2)
-        assert stray_boundary(replace(c1_run, boundary=boundary, boundary_offsets=offsets)) == stray
+        run = with_boundary_piece(c1_run, piece)
+        assert stray_boundary(run) == stray
+        assert [p.tolist() for p in stray_pieces(run)] == ([piece.tolist()] if stray else [])
+
+
+def test_stray_outlines_box_the_stray_piece_where_it_shows(c1_run):
+    """The glyph site farthest from the data (inside the view when it frames every site) as a stray piece: one box,
+    around the piece's place on screen, inside the region; a stray piece out of sight is not boxed."""
+    from scipy.spatial import cKDTree
+
+    data, sites = c1_run.x[0], c1_run.sites[0]
+    distance = cKDTree(data).query(sites)[0]  # (M,)
+    extent = float((data.max(axis=0) - data.min(axis=0)).max())
+    assert distance.max() > 0.1 * extent  # the input box has room far from the data
+    far = sites[np.argmax(distance)]
+    piece = np.stack([far, far + 0.02 * extent * np.sign(-far)])  # (2, 2), pointing inwards
+    run = with_boundary_piece(c1_run, piece)
+    view = LayerView(run, theme=THEME, fit_sites=1.0)
+    outlines = stray_outlines(view, pad=0.1)
+    assert len(outlines) == 1
+    screen = view.framing_at(0.0).to_screen(piece)  # (2, 2)
+    box = outlines[0]
+    low, high = box.get_corner(DL)[:2], box.get_corner(UR)[:2]
+    region = view.region
+    assert np.all(screen >= low - 1e-6) and np.all(screen <= high + 1e-6)
+    assert low[0] >= region.left - 1e-6 and low[1] >= region.bottom - 1e-6
+    assert high[0] <= region.right + 1e-6 and high[1] <= region.top + 1e-6
+    expected = np.clip(np.concatenate([screen.min(axis=0) - 0.1, screen.max(axis=0) + 0.1]),
+                       [region.left, region.bottom] * 2, [region.right, region.top] * 2)
+    np.testing.assert_allclose(np.concatenate([low, high]), expected, atol=1e-6)
+    beyond = data.max(axis=0) + (data.max(axis=0) - data.min(axis=0))  # a data extent beyond the input box
+    out_of_sight = with_boundary_piece(c1_run, np.stack([beyond, beyond + 0.1]))
+    assert stray_boundary(out_of_sight)
+    assert len(stray_outlines(LayerView(out_of_sight, theme=THEME, fit_sites=1.0))) == 0
 
 
 def test_the_run_in_words_names_data_network_and_width(c1_run):

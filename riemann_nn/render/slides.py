@@ -1,8 +1,10 @@
 """One story, two outputs: a manim-slides ``Slide`` where manim-slides is installed, a plain ``Scene`` otherwise.
 
-A scene subclasses ``slide_base()`` and calls ``self.next_slide(notes=...)`` at the start of every beat. With
-manim-slides each beat becomes a slide with speaker notes, written under ``<media_dir>/slides/`` next to the
-usual MP4; without it ``next_slide`` does nothing and ``manim`` renders the same video.
+A scene subclasses ``slide_base()`` and calls ``self.next_slide()`` at the start of every beat, and
+``self.add_note(text)`` for whatever the presenter should have in the speaker notes of the slide playing (the
+lecture adds every caption it shows, so its captions become the notes). With manim-slides each beat becomes a
+slide with those notes, written under ``<media_dir>/slides/`` next to the usual MP4; without it ``next_slide``
+and ``add_note`` do nothing and ``manim`` renders the same video.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ class SceneWithoutSlides(Scene):
 
     def next_slide(self, *args, notes: str = "", **kwargs) -> None:
         """Where a slide would end: nothing to do in a plain video (``notes`` are for presenters)."""
+
+    def add_note(self, text: str) -> None:
+        """A paragraph of the current slide's speaker notes: nothing to keep in a plain video."""
 
 
 def slide_base() -> type[Scene]:
@@ -50,6 +55,13 @@ def slide_base() -> type[Scene]:
                 super().__init__(*args, **kwargs)
             else:  # skip Slide.__init__'s write_to_movie: the Cairo renderer writes the movie anyway
                 super(Slide, self).__init__(*args, **kwargs)
+
+        def add_note(self, text: str) -> None:
+            """Add ``text`` as a paragraph of the speaker notes of the slide playing (its ``next_slide(notes=...)``
+            first). The notes live in the slide's configuration until the next ``next_slide`` (or the end)
+            closes the slide: manim-slides keeps it as ``_base_slide_config``."""
+            config = self._base_slide_config
+            config.notes = f"{config.notes}\n\n{text}" if config.notes else text
 
         def render(self, *args, **kwargs):
             if legacy_manim:

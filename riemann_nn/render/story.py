@@ -67,7 +67,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from manim import DOWN, LEFT, UP, Animation, FadeIn, FadeOut, Mobject, Scene, VGroup, VMobject, config, smooth
+from manim import (
+    DOWN,
+    LEFT,
+    UP,
+    Animation,
+    FadeIn,
+    FadeOut,
+    Mobject,
+    Rectangle,
+    Scene,
+    VGroup,
+    VMobject,
+    config,
+    smooth,
+)
 from manim.utils.exceptions import EndSceneEarlyException
 from scipy.spatial import cKDTree
 
@@ -85,7 +99,7 @@ from .views import LayerCounter, LayerView, ViewStyle, unbounded_sites
 __all__ = [
     "DEFAULT_PRESET", "PANEL_LEFT", "PANEL_WIDTH", "LayerStory", "PanelCaptions", "StoryLegend", "Subtitled",
     "crossfade", "dataset_in_words", "default_question", "layer_by_layer", "run_header", "run_in_words",
-    "scene_path_method", "scene_run", "stray_boundary", "window", "with_article",
+    "scene_path_method", "scene_run", "stray_boundary", "stray_outlines", "stray_pieces", "window", "with_article",
 ]
 
 DEFAULT_PRESET = "seed-c2-sigmoid"
@@ -160,17 +174,42 @@ def run_in_words(run: Run) -> str:
     return f"{dataset_in_words(run)}  \u00b7  {network}  \u00b7  {WIDTH_WORDS[run.width]} neurons per layer"
 
 
-def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
-    """Whether the decision boundary has a piece in the input that comes nowhere near the data (no vertex within
-    ``reach`` of the data's extent of a data point), such as an arc at the edge of the input box: a surprise to
-    be named when it shows."""
+def stray_pieces(run: Run, *, reach: float = 0.07) -> list[np.ndarray]:
+    """The pieces of the input's decision boundary that come nowhere near the data (no vertex within ``reach`` of
+    the data's extent of a data point), such as an arc at the edge of the input box: each (P_i, 2), in input
+    coordinates. A surprise to be named when it shows."""
     boundary, offsets = run.boundary, run.boundary_offsets
     if boundary is None or offsets is None:
-        return False
+        return []
     data = run.x[0]  # (N, 2)
     distance = cKDTree(data).query(boundary[0])[0]  # (P,) from each vertex of the input's boundary to the data
     extent = float((data.max(axis=0) - data.min(axis=0)).max())
-    return any(piece.min() > reach * extent for piece in np.split(distance, offsets[1:-1]))
+    pieces = zip(np.split(boundary[0], offsets[1:-1]), np.split(distance, offsets[1:-1]))
+    return [piece for piece, near in pieces if near.min() > reach * extent]
+
+
+def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
+    """Whether the decision boundary has a piece in the input far from the data (see ``stray_pieces``)."""
+    return bool(stray_pieces(run, reach=reach))
+
+
+def stray_outlines(view: LayerView, *, pad: float = 0.12) -> VGroup:
+    """A rectangle around the visible part of each of ``stray_pieces(view.run)`` in the input (the view must be at
+    layer 0), ``pad`` scene units out and kept inside the view's region: what a caption naming them points at."""
+    region, framing = view.region, view.framing_at(0.0)
+    low, high = np.array([region.left, region.bottom]), np.array([region.right, region.top])
+    outlines = VGroup()
+    for piece in stray_pieces(view.run):
+        screen = framing.to_screen(piece)  # (P, 2)
+        inside = screen[region.contains(screen)]
+        if not len(inside):
+            continue
+        corner_low = np.maximum(inside.min(axis=0) - pad, low)  # (2,)
+        corner_high = np.minimum(inside.max(axis=0) + pad, high)  # (2,)
+        width, height = corner_high - corner_low
+        outlines.add(Rectangle(width=width, height=height, stroke_color=view.theme.text, stroke_width=2.5)
+                     .move_to((*(corner_low + corner_high) / 2, 0)))
+    return outlines
 
 
 def default_question(run: Run) -> str:
@@ -305,7 +344,15 @@ class LayerStory(Subtitled):
     Class attributes (variants change these only): ``default_preset``, ``geometry`` (preset geometry overrides),
     ``question`` (the title card's; None for ``default_question``), ``style`` (the view's ``ViewStyle``),
     ``seconds_per_layer`` (a sweep's pace; staged c0 paths take ``staged_factor`` times longer),
-    ``caption_font_size``, ``title_seconds`` (the card's time on screen, fades included).
+    ``caption_font_size``, ``title_seconds`` (the card's time on screen, fades included), and where captions go:
+    ``caption_corner`` (x, y), the point of the caption's box at ``caption_edge`` (the top-left corner by default),
+    ``caption_width`` (lines are flowed to it), both None for the layout's panel; ``present_top`` (None, or the
+    highest a presented block may start, leaving room for longer captions after the one it comes with: a caption
+    that would reach the block shrinks).
+
+    Hooks for stories over another stage (several panels, slides): ``load_run()`` (the Run of ``self.view``),
+    ``make_view()``, ``make_legend()``, ``title_lines()`` (the card's lines under the question) and
+    ``stage_mobjects()`` (what fades in after the card).
     """
 
     default_preset = DEFAULT_PRESET
@@ -316,12 +363,16 @@ class LayerStory(Subtitled):
     staged_factor = 1.6
     caption_font_size = 22
     title_seconds = 3.0
+    caption_corner: tuple[float, float] | None = None  # None: the layout's panel, under the counter
+    caption_edge = UP + LEFT
+    caption_width: float | None = None  # None: the layout's panel width
+    present_top: float | None = None
 
     def setup(self):
         super().setup()
         self.theme = current_theme()
         self.camera.background_color = self.theme.background  # type: ignore[union-attr]  # Cairo camera
-        self.run = scene_run(self.default_preset, geometry=self.geometry)
+        self.run = self.load_run()
         self.depth = self.run.depth
         self.layout = StageLayout.for_frame(config.frame_width, config.frame_height)  # --aspect
         self.view = self.make_view()
@@ -336,6 +387,10 @@ class LayerStory(Subtitled):
         self.caption_text = ""
         self.presented: Mobject | None = None  # what ``present`` put under the caption
         self.read_until = 0.0  # the story's time until which the caption must stay
+
+    def load_run(self) -> Run:
+        """The Run of the story's view (override to load several, e.g. one per panel): ``scene_run``."""
+        return scene_run(self.default_preset, geometry=self.geometry)
 
     def make_view(self) -> LayerView:
         """The layer view of the story (override to draw another field, e.g. with a glyph source)."""
@@ -378,12 +433,14 @@ class LayerStory(Subtitled):
         """Animations for the next play (of ``run_time``): the caption becomes ``text``. Holds first if the
         old caption has not been read yet; records the subtitle cue."""
         self.read()
-        new = caption(text, self.theme, font_size=self.caption_font_size, width=self.layout.panel_width)
+        corner = self.caption_corner or (self.layout.panel_left, self.layout.caption_top)
+        new = caption(text, self.theme, font_size=self.caption_font_size,
+                      width=self.caption_width or self.layout.panel_width)
         if self.presented is not None:  # a block sits under the caption: the caption must end above it
-            room = self.layout.caption_top - self.presented.get_top()[1] - 0.25
+            room = corner[1] - self.presented.get_top()[1] - 0.25
             if new.height > room:
                 new.scale_to_fit_height(room)
-        new.move_to((self.layout.panel_left, self.layout.caption_top, 0), aligned_edge=UP + LEFT)
+        new.move_to((*corner, 0), aligned_edge=self.caption_edge)
         out_end, in_end = crossfade_times(run_time)
         self.subtitles.close_cue(self.next_play(out_end))
         self.subtitles.open_cue(text, self.next_play(out_end))
@@ -411,8 +468,7 @@ class LayerStory(Subtitled):
         """The question and the run in words, full screen, for ``title_seconds`` or the question's reading time if
         longer (its cue, the question, is the subtitle: the run's line is a title); then the stage fades in."""
         question = question or self.question or default_question(self.run)
-        words = run_in_words(self.run)
-        facts = f"{self.run.name}  \u00b7  {accuracy_in_words(self.run, digits=0)}"
+        words, facts = self.title_lines()
         card = VGroup(label(question, self.theme, font_size=40, bold=True),
                       label(words, self.theme, font_size=24, color=self.theme.muted),
                       label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
@@ -421,10 +477,19 @@ class LayerStory(Subtitled):
         self.subtitles.open_cue(question, self.next_play(0.0))
         self.play(FadeIn(card, shift=0.15 * UP), run_time=0.8)
         self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))
-        stage = [self.header, self.diagram, self.counter, self.legend.data, self.view]
+        stage = self.stage_mobjects()
         self.subtitles.close_cue(self.next_play(0.35))
         self.play(FadeOut(card, rate_func=window(0.0, 0.35)), *[FadeIn(m, rate_func=window(0.15, 0.9)) for m in stage],
                   run_time=1.2)
+
+    def title_lines(self) -> tuple[str, str]:
+        """The title card's lines under the question: the run in words, and its name and training accuracy."""
+        return run_in_words(self.run), f"{self.run.name}  \u00b7  {accuracy_in_words(self.run, digits=0)}"
+
+    def stage_mobjects(self) -> list[Mobject]:
+        """What fades in as the title card goes: the panel's header, diagram, counter, the legend's data rows, the
+        view."""
+        return [self.header, self.diagram, self.counter, self.legend.data, self.view]
 
     def show(self, *mobjects: Mobject, caption: str | None = None, run_time: float = 1.0) -> None:
         """Fade ``mobjects`` in (with a new caption), once the caption on screen has been read."""
@@ -447,6 +512,8 @@ class LayerStory(Subtitled):
         self.read()
         captions = self.caption_animations(caption, run_time=run_time) if caption else []
         top = self.caption.get_bottom()[1] - 0.3 if self.caption is not None else self.layout.caption_top
+        if self.present_top is not None:
+            top = min(top, self.present_top)
         room = top - (self.legend.get_top()[1] + 0.25)
         if block.height > room:
             block.scale_to_fit_height(room)
@@ -458,30 +525,31 @@ class LayerStory(Subtitled):
         return block
 
     def sweep(self, to_layer: int, seconds: float | None = None, *, caption: str | None = None,
-              holds: dict[int, float] | None = None) -> None:
-        """Move the view from its layer to ``to_layer``, easing in and out at every layer, stopping ``holds[l]``
-        seconds on layer ``l``; ``caption`` fades in as the motion starts."""
-        here = round(self.view.time.get_value())
+              holds: dict[int, float] | None = None, view: LayerView | None = None) -> None:
+        """Move the view (or another ``view``) from its layer to ``to_layer``, easing in and out at every layer,
+        stopping ``holds[l]`` seconds on layer ``l``; ``caption`` fades in as the motion starts."""
+        view = view or self.view
+        here = round(view.time.get_value())
         step = 1 if to_layer > here else -1
         count = abs(to_layer - here)
         if not count:  # already there: the caption still comes
             if caption:
                 self.say(caption)
             return
-        pace = self.seconds_per_layer * (self.staged_factor if self.staged else 1.0)
+        pace = self.seconds_per_layer * (self.staged_factor if view.motion.method == "staged" else 1.0)
         per_layer = seconds / count if seconds else pace
         stops = [layer for layer in range(here + step, to_layer, step) if holds and layer in holds] + [to_layer]
         start = here
         for index, stop in enumerate(stops):
             run_time = per_layer * abs(stop - start)
             captions = self.caption_animations(caption, run_time=run_time) if caption and index == 0 else []
-            move = self.view.time.animate(rate_func=layer_by_layer(abs(stop - start)))  # type: ignore[operator]
+            move = view.time.animate(rate_func=layer_by_layer(abs(stop - start)))  # type: ignore[operator]
             self.play(move.set_value(stop), *captions, run_time=run_time)
             if holds and stop in holds:
                 self.hold(holds[stop])
             start = stop
 
-    def half_planes(self, caption: str | None = None) -> DecisionHalfPlanes:
+    def half_planes(self, caption: str | None = None) -> VGroup:
         """The head's half-planes and line over the last layer (the view must be there), the head lit."""
         planes = DecisionHalfPlanes(self.run.head_weight, float(self.run.head_bias), self.view.framing, self.theme)
         self.add(planes)

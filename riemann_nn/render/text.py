@@ -13,7 +13,7 @@ import re
 import shutil
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, MathTex, Mobject, Text, VGroup, VMobject, logger
+from manim import DOWN, LEFT, MathTex, Mobject, Text, VGroup, VMobject, logger
 from PIL import ImageFont
 
 from ..run import Run
@@ -28,7 +28,6 @@ __all__ = [
     "accuracy_in_words",
     "as_one_path",
     "caption",
-    "defined",
     "flowed",
     "formula",
     "has_latex",
@@ -39,6 +38,7 @@ __all__ = [
     "metric_formulas",
     "network_in_words",
     "run_title",
+    "symbol_defined",
     "volume_formulas",
 ]
 
@@ -169,12 +169,15 @@ def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
     return VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
 
 
-def defined(tex: str, plain: str, words: str, theme: Theme, *, font_size: float = 17) -> VGroup:
-    """A symbol typeset as in the formulas (``formula`` of ``tex``), then a colon and ``words`` saying what it is,
-    in the muted colour: a symbol defined under the formula that uses it."""
-    symbol = formula(tex, plain, theme, color=theme.muted, font_size=2 * font_size)
+def symbol_defined(tex: str, plain: str, words: str, theme: Theme, *, font_size: float = 17) -> VGroup:
+    """A symbol typeset (``formula``, at the size of its words) and defined in words beside it, in the muted colour:
+    "J_L : how the last layer moves when the input moves". ``words`` may hold line breaks (lines after the first
+    start under the first, right of the symbol)."""
+    symbol = formula(tex, plain, theme, font_size=1.9 * font_size, color=theme.muted)
     text = label(f": {words}", theme, font_size=font_size, color=theme.muted)
-    return VGroup(symbol, text).arrange(RIGHT, buff=0.06)  # centres level: a taller symbol sits around its words
+    first_line = label(": Ag", theme, font_size=font_size)  # where the first line's middle is
+    symbol.next_to(text, LEFT, buff=0.06).set_y(text.get_top()[1] - first_line.height / 2)
+    return VGroup(symbol, text)
 
 
 def volume_formulas(theme: Theme) -> VGroup:
@@ -183,8 +186,8 @@ def volume_formulas(theme: Theme) -> VGroup:
     return VGroup(
         formula(r"\sqrt{\det g_l} = |\det J_L| \,/\, |\det J_l|", "\u221adet gl = |det JL| / |det Jl|", theme,
                 font_size=32),
-        defined(r"J_l", "Jl", "how layer l follows the input", theme),
-        defined(r"|\det J_l|", "|det Jl|", "how it scales areas", theme),
+        symbol_defined(r"J_l", "Jl", "how layer l follows the input", theme),
+        symbol_defined(r"|\det J_l|", "|det Jl|", "how it scales areas", theme),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
 
 
@@ -193,8 +196,8 @@ def kernel_formulas(theme: Theme) -> VGroup:
     wider than the story's panel."""
     return VGroup(
         formula(r"g = \nabla f \, \nabla f^{\top}", "g = \u2207f \u2207f\u1d40", theme, font_size=36),
-        defined(r"f", "f", "the score (the logit)", theme),
-        defined(r"\nabla f", "\u2207f", "the way it grows fastest", theme),
+        symbol_defined(r"f", "f", "the score (the logit)", theme),
+        symbol_defined(r"\nabla f", "\u2207f", "the way it grows fastest", theme),
         formula(r"\ker g = \{\, v : \nabla f \cdot v = 0 \,\}", "ker g = {v : \u2207f\u00b7v = 0}", theme,
                 font_size=36),
         label("the directions along level sets", theme, font_size=17, color=theme.muted),
