@@ -6,11 +6,11 @@ every layer, where it ends as the head's straight line. Plain numpy.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from .network import propagate
+from .network import chart_jacobians, propagate
 
 # Marching squares: for each of the 16 corner-sign cases of a cell (bit 0 bottom-left, 1 bottom-right,
 # 2 top-right, 3 top-left), the pairs of cell edges the level set joins. Edges: 0 bottom, 1 right, 2 top,
@@ -153,9 +153,9 @@ def unpack(vertices: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
 
 
 def layered_level_sets(run, levels, *, resolution: int = 201) -> list[tuple[float, np.ndarray, np.ndarray]]:
-    """Level sets ``logit = level`` of a Run's network, traced in the input box and mapped through every
-    layer: ``(level, vertices (L+1, P, 2), offsets (K+1,))`` for each level. Vertices sit on grid edges
-    (linear interpolation; no refinement: these are for drawing)."""
+    """Level sets ``logit = level`` of a Run's network, traced in the input box, put on the curve by Newton steps
+    with the exact gradient ``J_L^T w`` (deep layers magnify a vertex's error off the curve) and mapped through
+    every layer: ``(level, vertices (L+1, P, 2), offsets (K+1,))`` for each level."""
     levels = list(levels)
     if not levels:
         return []
@@ -164,13 +164,21 @@ def layered_level_sets(run, levels, *, resolution: int = 201) -> list[tuple[floa
     ys = np.linspace(bounds[0, 1], bounds[1, 1], resolution)
     gx, gy = np.meshgrid(xs, ys)
     weight, bias = run.network_parameters("level sets of the logit")
+    network = {"scheme": run.scheme, "activation": run.activation, "dt": run.dt}
 
     def layers(points):
-        return propagate(weight, bias, points, scheme=run.scheme, activation=run.activation, dt=run.dt)
+        return propagate(weight, bias, points, **network)
+
+    def value_and_gradient(points):  # (K, 2) -> (K,), (K, 2)
+        last = chart_jacobians(weight, bias, points, **network)[-1]  # (K, 2, 2)
+        return run.logits(layers(points)[-1]), np.einsum("kij,i->kj", last, np.asarray(run.head_weight, float))
 
     logits = run.logits(layers(np.column_stack([gx.ravel(), gy.ravel()]))[-1]).reshape(gx.shape)
+    cell = float(min(xs[1] - xs[0], ys[1] - ys[0]))
     traced = []
     for level in levels:
         vertices, offsets = pack(trace_level_set(logits, xs, ys, level=level))
+        if len(vertices):
+            vertices = refine(vertices, value_and_gradient, max_step=cell, level=level)
         traced.append((float(level), layers(vertices) if len(vertices) else np.zeros((run.depth + 1, 0, 2)), offsets))
     return traced

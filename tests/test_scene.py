@@ -1,4 +1,4 @@
-"""Real renders of the default scene at a tiny size, and how scenes pick their Run."""
+"""How scenes pick their Run (the scenes' real renders are in their own test files)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from riemann_nn.export import build_run
 from riemann_nn.render.story import scene_run
 from riemann_nn.run import save_run
 
-from render_support import lit_fraction, load_scene_module, mean_change, render_tiny
-
 
 @pytest.fixture(scope="module")
 def tiny_run_file(tmp_path_factory):
@@ -19,19 +17,6 @@ def tiny_run_file(tmp_path_factory):
                        training=TrainConfig(iterations=40, lr=0.05, weight_decay=0.0, seed=1),
                        geometry=GeometryConfig(sites_per_side=4, grid_lines=4, grid_samples=12))
     return save_run(build_run(config, progress=False), tmp_path_factory.mktemp("run") / "tiny.npz")
-
-
-@pytest.mark.render
-@pytest.mark.parametrize("scene_file, scene_name", [("kernels", "LogitKernels")])
-def test_scene_renders_a_changing_video(scene_file, scene_name, tiny_run_file, tmp_path, monkeypatch):
-    """A scene renders a tiny run at 128x72, 5 fps: frames match the scene's duration, are not blank, and
-    change over time. (The default video is rendered by ``test_story``.)"""
-    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
-    monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
-    frames, duration = render_tiny(getattr(load_scene_module(scene_file), scene_name), tmp_path)
-    assert 15 <= duration <= 60
-    assert (lit_fraction(frames)[8:] > 0.005).all(), "some frames after the 1.5 s fade-in are (nearly) blank"
-    assert (mean_change(frames) > 0.05).mean() > 0.5, "the video barely changes"
 
 
 def test_scene_run_rejects_unknown_presets_and_bad_files(tmp_path, monkeypatch):

@@ -258,8 +258,7 @@ def field_run_file(tmp_path_factory):
 
 @pytest.mark.render
 @pytest.mark.parametrize("scene, class_name, shade, opening", [("pullback", "MetricField", "position", 6.5),
-                                                               ("pullback", "MetricField", "volume", 6.5),
-                                                               ("volume", "VolumeElement", None, 1.5)])
+                                                               ("pullback", "MetricField", "volume", 6.5)])
 def test_field_scenes_render_changing_videos(scene, class_name, shade, opening, field_run_file, tmp_path,
                                             monkeypatch):
     """Each scene renders a tiny run at 128x72, 5 fps: frames match the scene's duration, are not blank after

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from manim import RIGHT, VGroup, VMobject
@@ -17,8 +18,8 @@ from .marks import EllipseField, GlyphPalette, PointCloud, UnboundedMarks, segme
 from .text import label, line_label
 
 __all__ = [
-    "DASHED_WORDS", "UNBOUNDED_WORDS", "ColourBar", "PositionKey", "class_sample", "format_magnitude",
-    "glyph_sample", "key_row", "line_sample", "log_ticks", "ordinal", "unbounded_sample",
+    "DASHED_WORDS", "UNBOUNDED_WORDS", "ColourBar", "PositionKey", "cell_sample", "class_sample", "format_magnitude",
+    "glyph_sample", "key_row", "line_sample", "log_ticks", "ordinal", "readable_labels", "unbounded_sample",
 ]
 
 UNBOUNDED_WORDS = "unbounded: the layer collapses here"
@@ -45,6 +46,17 @@ def unbounded_sample(theme: Theme, *, stroke_width: float = 2.2, half_length: fl
     """The mark of an unbounded site, lying across."""
     return UnboundedMarks(color=theme.unbounded, stroke_width=stroke_width).set_marks(
         np.zeros((1, 2)), np.array([[1.0, 0.0]]), half_length=half_length)
+
+
+def cell_sample(colour: str, *, outline: str | None = None, stroke_width: float = 1.0, outline_opacity: float = 0.6,
+                size: float = 0.1) -> GlyphPalette:
+    """A small filled cell, a little sheared (cells are carried by a map), with an ``outline`` if given: a
+    volume cell, or a folded one."""
+    cell = GlyphPalette([colour], shape="square", stroke_width=0, fill_opacity=1.0)
+    cell.set_glyphs(np.zeros((1, 2)), size * np.array([[[1.0, 0.35], [0.0, 0.9]]]), np.zeros(1, int))
+    if outline is not None:
+        cell.set_stroke(outline, width=stroke_width, opacity=outline_opacity)
+    return cell
 
 
 def line_sample(colour: str, *, stroke_width: float = 3.0, length: float = 0.3) -> VMobject:
@@ -90,6 +102,21 @@ def ordinal(number: float) -> str:
     return text + {1: "st", 2: "nd", 3: "rd"}.get(int(number) % 10, "th")
 
 
+def readable_labels(values: np.ndarray, positions: np.ndarray, widths: Sequence[float], *,
+                    gap: float = 0.12) -> list[int]:
+    """Which of the tick labels (centred at ``positions``, ``widths`` wide) to write so that none touch: every
+    ``k``-th, for the smallest ``k`` leaving ``gap`` between neighbours, counted from the tick nearest the value
+    ``log10 = 0`` (a factor of 1), which is always written."""
+    width = np.asarray(widths, float)  # (T,)
+    anchor = int(np.argmin(np.abs(np.asarray(values, float))))
+    for step in range(1, len(values) + 1):
+        kept = np.arange(anchor % step, len(values), step)  # (K,)
+        room = np.diff(positions[kept]) - (width[kept][:-1] + width[kept][1:]) / 2  # (K-1,)
+        if (room >= gap).all():
+            return kept.tolist()
+    return [anchor]
+
+
 class ColourBar(VGroup):
     """A horizontal colour bar of a ``LogColourScale``: positions linear in ``log10``, one rectangle per colour
     bin, tick labels at round values, and an arrow-head cap at each end that was clipped.
@@ -101,12 +128,16 @@ class ColourBar(VGroup):
     count : number of colour bins.
     title : the line above the bar.
     width, height : of the bar (scene units), caps not included.
+    ends : the words under the bar's two ends.
+    clip_note : say under the bar which percentiles the clipped ends are at.
     """
 
     def __init__(self, scale: LogColourScale, theme: Theme, *, count: int, title: str, width: float = 3.4,
-                 height: float = 0.22, font_size: float = 17, **kwargs):
+                 height: float = 0.22, font_size: float = 17, ends: tuple[str, str] = ("squeezed", "stretched"),
+                 clip_note: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.log_scale, self.width_units = scale, width
+        em = font_size / 17  # the rows under the bar are spaced for the default size
         colours = scale.colours(theme, count)
         edges = self.position(scale.value_at(np.arange(count + 1) / count))  # (K+1,)
         centres = np.column_stack([(edges[:-1] + edges[1:]) / 2, np.zeros(count)])  # (K, 2)
@@ -127,19 +158,21 @@ class ColourBar(VGroup):
         self.ticks = VMobject(stroke_color=theme.muted, stroke_width=1.5)
         self.ticks.set_points(segments_to_bezier(np.column_stack([x, np.full_like(x, -height / 2)]),
                                                  np.column_stack([x, np.full_like(x, -height / 2 - 0.08)])))
-        self.tick_labels = VGroup(*[label(format_magnitude(v), theme, font_size=font_size, color=theme.muted)
-                                    .move_to((p, -height / 2 - 0.24, 0)) for v, p in zip(ticks, x)])
+        labels = [label(format_magnitude(v), theme, font_size=font_size, color=theme.muted)
+                  .move_to((p, -height / 2 - 0.24 * em, 0)) for v, p in zip(ticks, x)]
+        self.tick_labels = VGroup(*[labels[k] for k in readable_labels(ticks, x, [m.width for m in labels])])
         self.title = label(title, theme, font_size=font_size + 1, color=theme.text)
         self.title.move_to((0, height / 2 + 0.2, 0), aligned_edge=(-1, -1, 0))
-        ends = VGroup(label("squeezed", theme, font_size=font_size, color=theme.muted),
-                      label("stretched", theme, font_size=font_size, color=theme.muted))
-        ends[0].move_to((0, -height / 2 - 0.58, 0), aligned_edge=(-1, 1, 0))
-        ends[1].move_to((width, -height / 2 - 0.58, 0), aligned_edge=(1, 1, 0))
-        self.add(self.title, self.bar, self.caps, self.ticks, self.tick_labels, ends)
-        if len(self.caps):
+        below = -height / 2 - 0.58 * em
+        words = VGroup(label(ends[0], theme, font_size=font_size, color=theme.muted),
+                       label(ends[1], theme, font_size=font_size, color=theme.muted))
+        words[0].move_to((0, below, 0), aligned_edge=(-1, 1, 0))
+        words[1].move_to((width, below, 0), aligned_edge=(1, 1, 0))
+        self.add(self.title, self.bar, self.caps, self.ticks, self.tick_labels, words)
+        if len(self.caps) and clip_note:
             at = "at the {} and\n{} percentiles".format(*map(ordinal, scale.percentiles)) if scale.percentiles else ""
             note = label(f"\u25c2 \u25b8  ends clipped {at}", theme, font_size=font_size - 2, color=theme.muted)
-            self.add(note.move_to((0, -height / 2 - 0.95, 0), aligned_edge=(-1, 1, 0)))
+            self.add(note.move_to((0, -height / 2 - 0.95 * em, 0), aligned_edge=(-1, 1, 0)))
 
     def position(self, log_values: np.ndarray) -> np.ndarray:
         """Where ``log10`` values lie along the bar, from 0 at ``low`` to ``width`` at ``high`` of the scale."""

@@ -1,5 +1,6 @@
 """Overlays: what is drawn over or beside a view besides the marks of the Run: the head's half-planes, the
-network diagram with the active layer lit, one worked glyph with its axes explained."""
+network diagram with the active layer lit, one worked glyph with its axes explained, the logit's level sets with
+the directions it cannot see."""
 
 from __future__ import annotations
 
@@ -7,13 +8,27 @@ import numpy as np
 from manim import Mobject, Polygon, ValueTracker, VGroup, VMobject
 from numpy.typing import ArrayLike
 
+from ..level_sets import layered_level_sets
+from ..metric import kernel_directions, logit_gradients
 from .colour import Theme
-from .framing import Framing
-from .marks import EllipseField, PointCloud, clip_segments, ellipses_to_bezier, segments_to_bezier
+from .framing import Framing, nice_step
+from .marks import (
+    DirectionField,
+    EllipseField,
+    PointCloud,
+    PolylineSet,
+    UnboundedMarks,
+    clip_segments,
+    ellipses_to_bezier,
+    segments_to_bezier,
+)
 from .text import OutlineCache, PathText, label
-from .views import LayerHeading, LayerView, unbounded_sites
+from .views import LayerHeading, LayerView, sites_per_side, unbounded_sites
 
-__all__ = ["DecisionHalfPlanes", "NetworkDiagram", "WorkedGlyph", "half_plane_polygons", "worked_site"]
+__all__ = [
+    "DecisionHalfPlanes", "LevelSets", "NetworkDiagram", "WorkedGlyph", "half_plane_polygons", "logit_levels",
+    "merge_level_sets", "worked_site",
+]
 
 
 def half_plane_polygons(normal: np.ndarray, offset: float, low: np.ndarray, high: np.ndarray):
@@ -249,3 +264,84 @@ def worked_site(view: LayerView, unbounded: np.ndarray, *, last_radius: float = 
     usable = ~unbounded.any(axis=0) & inside & np.isfinite(score)
     site = int(np.argmin(np.where(usable, score, np.inf))) if usable.any() else int(np.argmin(aspect))
     return site, float(magnify)
+
+
+# -- the logit's level sets and the directions it cannot see ---------------------------------------------------
+def logit_levels(run, *, count: int = 5) -> list[float]:
+    """About ``count`` level values either side of 0 (0 itself, the decision boundary, left out), a 1-2-5 step
+    apart, within the logits of 90 % of the data."""
+    logits = np.abs(run.logits(run.x[-1]))  # (N,)
+    reach = float(np.quantile(logits, 0.9)) or 1.0
+    step = nice_step(reach, target=count)
+    k = np.arange(1, int(reach // step) + 1)
+    return sorted([*(-step * k), *(step * k)])
+
+
+def merge_level_sets(traced, *, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """All levels' polylines (``level_sets.layered_level_sets``) as one packed set: vertices (L+1, P, 2) and
+    offsets (K+1,)."""
+    if not traced:
+        return np.zeros((depth + 1, 0, 2)), np.zeros(1, np.int64)
+    starts = np.cumsum([0] + [vertices.shape[1] for _, vertices, _ in traced])  # where each level begins
+    offsets = np.concatenate([offsets[:-1] + start for (_, _, offsets), start in zip(traced, starts)] + [starts[-1:]])
+    return np.concatenate([vertices for _, vertices, _ in traced], axis=1), offsets.astype(np.int64)
+
+
+class LevelSets(VGroup):
+    """The level sets ``logit = k`` of a view's Run (``levels``, traced in the input and carried by the view's
+    map), and at every glyph site a stroke along them: the direction in which the logit does not change, the
+    kernel of the rank-one metric the logit alone pulls back (``g = n n^T``, ``n`` its gradient). The strokes are
+    pushed by the view's exact Jacobian ``J(t)``, as tangent vectors are, so they stay along the level sets in
+    every layer. Where the input metric has lost a direction (a layer collapses the plane: ``run.unbounded[0]``),
+    a bounded double arrow along its kernel, as the views mark unbounded glyphs. ``squeeze_order``: how many
+    powers of ten flatter the whole network makes a small disc one way than the other at a typical site (the
+    median of ``log10`` of ``J_L``'s singular values' ratio), for a scene to say that nearly collapsed is not
+    collapsed.
+
+    Trackers (0..1): ``reveal`` fades the level sets in, ``grow`` draws the strokes from nothing to ``stroke``
+    site spacings long on screen (whatever the zoom), ``collapse`` the arrows. Strokes and arrows are cut at the
+    plot's border, never dropped, while the view frames every site (``fit_sites``). The arrows are meant for the
+    input and the layers before the collapse: past it their direction is squashed to nothing. Add it to the scene
+    after the view, whose framing it reads.
+    """
+
+    def __init__(self, view: LayerView, levels: list[float], *, stroke: float = 0.3, line_width: float = 1.4,
+                 line_opacity: float = 0.55, stroke_width: float = 2.2, **kwargs):
+        super().__init__(**kwargs)
+        run, theme = view.run, view.theme
+        self.view, self.levels, self.line_opacity = view, list(levels), line_opacity
+        self.vertices, self.offsets = merge_level_sets(layered_level_sets(run, self.levels), depth=run.depth)
+        gradient = logit_gradients(run.jacobian, run.head_weight)[0]  # (M, 2) at the input: J_L^T w
+        self.along = np.column_stack([-gradient[:, 1], gradient[:, 0]])  # (M, 2): the kernel of n n^T
+        self.collapsed = unbounded_sites(run)[0]  # (M,)
+        self.lost = kernel_directions(run.metric[0][self.collapsed])[0]  # (C, 2): the kernel of g_0
+        sigma = np.linalg.svd(run.jacobian[-1], compute_uv=False)  # (M, 2), descending
+        self.squeeze_order = round(float(np.median(np.log10(sigma[:, 0] / np.maximum(sigma[:, 1], 1e-300)))))
+        self.half_length = stroke * float(view.region.size.min()) / sites_per_side(run) / 2
+        self.reveal, self.grow, self.collapse = ValueTracker(0.0), ValueTracker(0.0), ValueTracker(0.0)
+        self.lines = PolylineSet(color=theme.boundary, stroke_width=line_width, opacity=0.0)
+        self.strokes = DirectionField(color=theme.glyph, stroke_width=stroke_width)
+        self.collapses = UnboundedMarks(color=theme.unbounded, stroke_width=view.style.unbounded_stroke)
+        self.add(self.lines, self.strokes, self.collapses)
+        self.follow_view(self)
+        self.add_updater(self.follow_view)
+
+    def follow_view(self, mobject: Mobject) -> None:
+        view = self.view
+        t, framing = view.time.get_value(), view.current_framing  # the view is updated first
+        self.lines.set_stroke(opacity=self.line_opacity * self.reveal.get_value())
+        self.lines.set_polylines(framing.to_screen(view.motion.at(self.vertices, t)), self.offsets, region=view.region)
+        jacobian = view.motion.jacobian(t)  # (M, 2, 2): tangent vectors ride on the map that moves the points
+        centres = framing.to_screen(view.motion.sites(t))  # (M, 2)
+        grow, collapse = self.grow.get_value(), self.collapse.get_value()
+        drawn = slice(None) if grow > 0 else slice(0)  # nothing at all before the strokes grow
+        along = np.einsum("mij,mj->mi", jacobian[drawn], self.along[drawn])  # (M, 2)
+        norm = np.linalg.norm(along, axis=1, keepdims=True)  # (M, 1)
+        # A direction squashed to nothing (a flat score, or a layer that collapses it) is a stroke of no length:
+        # still one per site, so that none blinks out and back.
+        reach = grow * self.half_length * np.divide(along, norm, out=np.zeros_like(along), where=norm > 0)
+        self.strokes.draw_segments(centres[drawn] - reach, centres[drawn] + reach, region=view.region)
+        shown = slice(None) if collapse > 0 else slice(0)
+        lost = np.einsum("mij,mj->mi", jacobian[self.collapsed][shown], self.lost[shown])  # (C, 2)
+        self.collapses.set_marks(centres[self.collapsed][shown], lost, half_length=collapse * view.mark_half_length,
+                                 region=view.region)

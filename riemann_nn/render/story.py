@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -583,11 +583,12 @@ def run_header(run: Run, theme: Theme, *, layout: StageLayout = DESIGN_LAYOUT) -
 class StoryLegend(VGroup):
     """The legend at the bottom of the panel: the data rows (classes and decision boundary, unless ``data_rows``
     says otherwise) from the start, and above them the glyph rows, shown when the field grows: the glyph, and
-    where the view draws them, dashed glyphs and unbounded marks. Rows wider than the panel are scaled to fit."""
+    where the view draws them, dashed glyphs and unbounded marks; ``glyph_rows``, when given, are shown instead (a
+    scene fades each in with the marks it explains). Rows wider than the panel are scaled to fit."""
 
     def __init__(self, theme: Theme, *, dashed: bool, unbounded: bool, data_rows: list[VMobject] | None = None,
                  font_size: float = 17, classes: tuple[str, str] = ("class 0", "class 1"),
-                 layout: StageLayout = DESIGN_LAYOUT, **kwargs):
+                 layout: StageLayout = DESIGN_LAYOUT, glyph_rows: Sequence[VMobject] | None = None, **kwargs):
         super().__init__(**kwargs)
         if data_rows is None:
             samples = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
@@ -602,6 +603,8 @@ class StoryLegend(VGroup):
                                            theme, font_size=font_size))
         if unbounded:
             self.glyph_rows.append(key_row(unbounded_sample(theme), UNBOUNDED_WORDS, theme, font_size=font_size))
+        if glyph_rows is not None:
+            self.glyph_rows = list(glyph_rows)
         rows = VGroup(*self.glyph_rows, *data_rows).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
         for row in rows:
             if row.width > layout.panel_width:

@@ -31,6 +31,7 @@ __all__ = [
     "flowed",
     "formula",
     "has_latex",
+    "kernel_formulas",
     "label",
     "line_label",
     "line_width",
@@ -38,6 +39,7 @@ __all__ = [
     "network_in_words",
     "run_title",
     "symbol_defined",
+    "volume_formulas",
 ]
 
 FONT = "DejaVu Sans"  # ships with Debian's fontconfig; a clean sans reads well on projectors
@@ -176,6 +178,30 @@ def symbol_defined(tex: str, plain: str, words: str, theme: Theme, *, font_size:
     first_line = label(": Ag", theme, font_size=font_size)  # where the first line's middle is
     symbol.next_to(text, LEFT, buff=0.06).set_y(text.get_top()[1] - first_line.height / 2)
     return VGroup(symbol, text)
+
+
+def volume_formulas(theme: Theme) -> VGroup:
+    """The volume element of layer ``l`` as a typeset formula on one line, its symbols in words under it; no wider
+    than the story's panel, so that it is never shrunk below legible (sub- and superscripts of 7 px at 480p)."""
+    return VGroup(
+        formula(r"\sqrt{\det g_l} = |\det J_L| \,/\, |\det J_l|", "\u221adet gl = |det JL| / |det Jl|", theme,
+                font_size=32),
+        symbol_defined(r"J_l", "Jl", "how layer l follows the input", theme),
+        symbol_defined(r"|\det J_l|", "|det Jl|", "how it scales areas", theme),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+
+
+def kernel_formulas(theme: Theme) -> VGroup:
+    """The metric of the logit alone and its kernel as typeset formulas, their symbols in words, one to a line; no
+    wider than the story's panel."""
+    return VGroup(
+        formula(r"g = \nabla f \, \nabla f^{\top}", "g = \u2207f \u2207f\u1d40", theme, font_size=36),
+        symbol_defined(r"f", "f", "the score (the logit)", theme),
+        symbol_defined(r"\nabla f", "\u2207f", "the way it grows fastest", theme),
+        formula(r"\ker g = \{\, v : \nabla f \cdot v = 0 \,\}", "ker g = {v : \u2207f\u00b7v = 0}", theme,
+                font_size=36),
+        label("the directions along level sets", theme, font_size=17, color=theme.muted),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
 
 
 def run_title(run: Run, theme: Theme, *, max_width: float = 3.9) -> VGroup:

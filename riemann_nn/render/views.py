@@ -23,16 +23,19 @@ from manim import Mobject, ValueTracker, VGroup
 from numpy.typing import ArrayLike
 
 from ..interpolate import LayerMotion, VolumeField
+from ..metric import rank_deficient
+from ..network import propagate
 from ..run import Run
-from .colour import LogColourScale, Theme
+from .colour import LogColourScale, Theme, from_hex, oklab_to_srgb, srgb_to_oklab, to_hex
 from .framing import FramedAxes, Framing, PlotRegion
 from .marks import GlyphPalette, PointCloud, PolylineSet, UnboundedMarks, WarpedGrid
 from .text import OutlineCache, PathText
 
 __all__ = [
     "GlyphFrame", "GlyphSource", "LayerCounter", "LayerHeading", "LayerView", "MetricGlyphs", "PositionColours",
-    "ViewStyle", "VolumeCells", "VolumeColours", "cap_glyphs", "input_box", "site_cell", "sites_per_side",
-    "unbounded_at", "unbounded_sites", "zoom_note",
+    "ViewStyle", "VolumeCells", "VolumeColours", "cap_glyphs", "cell_corners", "fold_colours", "fold_layer",
+    "folded_cells", "input_box", "outline_folds", "site_cell", "sites_per_side", "unbounded_at",
+    "unbounded_sites", "zoom_note",
 ]
 
 STAGES = ("W x", "+ b")  # the staged c0 path's first two stages; the third is the activation
@@ -386,17 +389,133 @@ class MetricGlyphs:
 
 class VolumeCells:
     """Every site's input cell (``cell`` maps the unit square onto it) pushed by the exact Jacobian ``J(t)``:
-    a parallelogram of area ``|det J(t)|`` times the input cell's, coloured by ``log10 sqrt(det g(t))``."""
+    a parallelogram of area ``|det J(t)|`` times the input cell's, coloured by ``log10 sqrt(det g(t))``.
+
+    With ``corners`` (``cell_corners``: the input cells' corners carried through the layers), a cell is instead
+    the parallelogram through its own carried corners (their mean edges), ``cell`` applied in its frame (e.g.
+    ``0.94 * I`` for gaps between cells): the secant of the map over the cell, which tiles with its neighbours
+    even where the map bends within a cell, where the tangent parallelogram would overshoot them by far. The
+    colour is the exact volume element at the site either way.
+
+    ``strength`` (0..1) scales the values before they are binned: at 0 every cell has the neutral colour, so
+    a scene can show the cells first and their colours once it has said what they mean. With ``folds``, folded
+    cells (``folded_cells`` of the exact ``J(t)`` at the sites: where the map itself turns them over; a secant
+    cell spanning a sharp bend may turn over where nothing folds) go to bins ``count .. 2 count - 1``, the same
+    values' bins shifted by ``count``: the view then needs ``fold_colours`` (twice as many colours), and
+    ``outline_folds`` marks them.
+
+    With ``cap``, a cell larger than ``cap`` times the median cell (the maps' 2-norms, at each time) is shrunk about
+    its centre to that size, shape and orientation kept: where the map bends or folds sharply within a cell its
+    corners fly apart, and the parallelogram through them, no picture of the cell's image, would bury the data.
+    """
 
     shape = "square"
 
-    def __init__(self, volume: VolumeField, scale: LogColourScale, count: int, *, cell: np.ndarray):
-        self.volume, self.scale, self.count, self.cell = volume, scale, count, cell
+    def __init__(self, volume: VolumeField, scale: LogColourScale, count: int, *, cell: np.ndarray,
+                 folds: bool = False, corners: np.ndarray | None = None, cap: float | None = None):
+        self.volume, self.scale, self.count, self.cell, self.folds = volume, scale, count, cell, folds
+        self.corners, self.cap = corners, cap
+        self.strength = ValueTracker(1.0)
+
+    @classmethod
+    def of_run(cls, volume: VolumeField, scale: LogColourScale, count: int, *, fill: float = 1.0,
+               folds: bool = False, cap: float | None = None) -> VolumeCells:
+        """The cells of ``volume``'s Run, ``fill`` of their size: through their carried corners where the Run's
+        sites are the centres of a grid of cells (exported Runs), else tangent to the map at the sites."""
+        corners = cell_corners(volume.motion.run)
+        cell = fill * (np.eye(2) if corners is not None else site_cell(volume.motion.run))
+        return cls(volume, scale, count, cell=cell, folds=folds, corners=corners, cap=cap)
+
+    def cells(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Centres (M, 2) and maps (M, 2, 2) of the unit square onto the cells at time ``t``."""
+        motion = self.volume.motion
+        if self.corners is None:
+            return motion.sites(t), motion.jacobian(t) @ self.cell
+        carried = motion.at(self.corners, t)  # (P+1, P+1, 2): rows of x, bottom row first
+        low_left, low_right = carried[:-1, :-1], carried[:-1, 1:]  # (P, P, 2) each
+        up_left, up_right = carried[1:, :-1], carried[1:, 1:]
+        centres = (low_left + low_right + up_left + up_right) / 4
+        half_x = (low_right - low_left + up_right - up_left) / 4  # where the unit square's (1, 0) goes
+        half_y = (up_left - low_left + up_right - low_right) / 4
+        maps = np.stack([half_x, half_y], axis=-1).reshape(-1, 2, 2)  # (M, 2, 2): columns are the half edges
+        return centres.reshape(-1, 2), maps @ self.cell
+
+    def folded(self, t: float) -> np.ndarray:
+        """Which cells are folded over at time ``t``: (M,) bool."""
+        return folded_cells(self.volume.motion.jacobian(t))
+
+    def folded_at_layers(self) -> np.ndarray:
+        """Which cells are folded over at every layer: (L+1, M) bool."""
+        return folded_cells(self.volume.motion.run.jacobian)
 
     def __call__(self, t: float, zoom: float) -> GlyphFrame:
-        motion = self.volume.motion
-        jacobian = motion.jacobian(t)  # (M, 2, 2)
+        centres, maps = self.cells(t)
+        if self.cap is not None:
+            reach = np.linalg.norm(maps, ord=2, axis=(1, 2))  # (M,)
+            limit = self.cap * np.median(reach)
+            maps = maps * np.minimum(1.0, limit / np.maximum(reach, 1e-300))[:, None, None]  # (M, 2, 2)
         values, _ = self.volume.at(t)  # (M,)
-        bins = self.scale.bins(values, self.count)
-        return GlyphFrame(motion.sites(t), jacobian @ self.cell, bins, np.zeros(len(bins), bool))
+        bins = self.scale.bins(self.strength.get_value() * values, self.count)
+        if self.folds:
+            bins = bins + self.count * self.folded(t)
+        return GlyphFrame(centres, maps, bins, np.zeros(len(bins), bool))
 
+
+def cell_corners(run: Run) -> np.ndarray | None:
+    """The corners of the glyph sites' input cells (``input_box`` cut into ``sites_per_side`` squares a side),
+    carried through the layers by the network: (L+1, P+1, P+1, 2), rows of x, bottom row first. None when the
+    sites are not those cells' centres (a Run of another layout), or the Run holds no network to carry them (a
+    custom network's)."""
+    if run.is_custom:
+        return None
+    box, per_side = input_box(run), sites_per_side(run)
+    xs, ys = (np.linspace(box[0, k], box[1, k], per_side + 1) for k in (0, 1))  # (P+1,) each
+    if len(run.sites[0]) != per_side ** 2:
+        return None
+    centres = np.stack(np.meshgrid((xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2, indexing="xy"), axis=-1)
+    if not np.allclose(centres.reshape(-1, 2), run.sites[0], atol=1e-9 * float(np.abs(box).max())):
+        return None
+    corners = np.stack(np.meshgrid(xs, ys, indexing="xy"), axis=-1)  # (P+1, P+1, 2)
+    return propagate(run.weight, run.bias, corners, scheme=run.scheme, activation=run.activation, dt=run.dt)
+
+
+def folded_cells(jacobian: np.ndarray) -> np.ndarray:
+    """Which cells a map has folded over: their Jacobian's determinant has the sign opposite to most cells'.
+    Across a fold line ``det J`` changes sign and the map is two-to-one, so a folded cell lies on top of others;
+    a map that mirrors the whole plane turns every cell over alike and folds none. Numerically singular cells
+    (``metric.rank_deficient``: a collapsed chart, or the instant of a fold) are not folded and do not vote: the
+    sign of a determinant like 1e-40 is rounding noise. (..., M, 2, 2) -> (..., M) bool, each map on its own."""
+    sign = np.where(rank_deficient(jacobian), 0.0, np.sign(np.linalg.det(jacobian)))  # (..., M)
+    most = np.sign(sign.sum(axis=-1, keepdims=True))  # (..., 1)
+    most = np.where(most == 0, 1.0, most)  # a tie: the input's orientation
+    return sign == -most
+
+
+def fold_layer(folded: np.ndarray, *, share: float = 0.5) -> int | None:
+    """The layer at which to name the folds, from which cells are folded at every layer (L+1, M) (e.g.
+    ``VolumeCells.folded_at_layers``): the first whose folded cells are at least ``share`` of the most any layer
+    has, so that the fold is plain to see there; None when no layer folds."""
+    counts = np.asarray(folded).sum(axis=-1)  # (L+1,)
+    return int(np.argmax(counts >= share * counts.max())) if counts.max() else None
+
+
+FOLD_FADE = 0.4  # how much of its colour a folded cell keeps, the rest the background's
+
+
+def fold_colours(colours: Sequence[str], theme: Theme, *, keep: float = FOLD_FADE) -> list[str]:
+    """``colours`` followed by the same colours faded towards the background (``keep`` of each colour): the
+    palette of ``VolumeCells`` with ``folds``. Mixed in OKLab, as every colour map here."""
+    lab = srgb_to_oklab(np.array([from_hex(c) for c in colours]))  # (K, 3)
+    background = srgb_to_oklab(from_hex(theme.background))  # (3,)
+    return [*colours, *to_hex(oklab_to_srgb(background + keep * (lab - background)))]
+
+
+FOLD_OUTLINE = 0.6  # the outline's opacity: plain on the flap, quieter than the decision boundary
+
+
+def outline_folds(palette: GlyphPalette, *, count: int, theme: Theme, stroke_width: float = 1.0) -> GlyphPalette:
+    """Give the folded cells' fields (bins ``count`` and up, see ``VolumeCells``) a thin outline in the text
+    colour, so that a folded flap reads as cells lying over others, not as a crack."""
+    for field in palette.fields[count:]:
+        field.set_stroke(theme.text, width=stroke_width, opacity=FOLD_OUTLINE)
+    return palette

@@ -1,146 +1,87 @@
-"""Degenerate directions: the metric pulled back from the one-dimensional logit has rank one, and its kernel
-runs along the level sets of the logit; where a chart collapses, the input metric loses rank too.
+"""The directions the network's output cannot see: its score (the logit) stays the same along its level sets,
+so the metric the score alone pulls back has rank one and its kernel runs along them; where a layer collapses
+the plane, even the last layer's full metric loses a direction.
 
     manim -pql scenes/kernels.py
 
 Environment: as for scenes/transform.py (RIEMANN_NN_PRESET, RIEMANN_NN_RUN, RIEMANN_NN_PATH, RIEMANN_NN_THEME).
 """
 
-import numpy as np
-from manim import DOWN, LEFT, UP, FadeIn, FadeOut, Scene, ValueTracker, VGroup
+from manim import FadeIn
 
-import riemann_nn.metric as metric
-from riemann_nn.level_sets import layered_level_sets
-from riemann_nn.render import LayerCounter, LayerView, current_theme, formula, run_title, scene_path_method, scene_run
-from riemann_nn.render.framing import PlotRegion, nice_step
-from riemann_nn.render.marks import DirectionField, PolylineSet
-from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
-from riemann_nn.render.text import label
-
-RANK_ONE = 1e-6  # lam1 / lam2 below this: the input metric has (numerically) lost a direction
+from riemann_nn.errors import ConfigError
+from riemann_nn.render.legends import format_magnitude, key_row, line_sample, unbounded_sample
+from riemann_nn.render.overlays import LevelSets, logit_levels
+from riemann_nn.render.story import LayerStory, StoryLegend, scene_path_method, stray_boundary
+from riemann_nn.render.text import kernel_formulas
+from riemann_nn.render.views import LayerView, ViewStyle
 
 
-class LogitKernels(PanelCaptions, Scene):
-    """Level sets of the logit, the rank-one logit metric's kernel along them, and collapsed charts."""
+class LogitKernels(LayerStory):
+    """The logit's level sets and the directions along them, through the layers, where the level sets straighten
+    into the head's parallel lines; then the directions a collapsed layer loses."""
 
     default_preset = "seed-c2-sigmoid"
-    seconds_per_layer = 1.2
+    question = "Which way can a point move without changing the network's output?"
+    style = ViewStyle(grid_opacity=0.22, point_radius=0.03)
+    seconds_per_layer = 0.75
+    needs_network = True  # the level sets are traced through the net: a custom network's Run cannot
 
     def construct(self):
-        theme = current_theme()
-        self.camera.background_color = theme.background
-        run = scene_run(self.default_preset)
-        view = LayerView(run, theme=theme, method=scene_path_method(run))
-        self.caption = None
-
-        # What is drawn besides the view: level sets logit = k (k != 0; 0 is the view's boundary), the logit
-        # metric's kernel at the glyph sites, and the kernel of the input metric where it lost rank.
-        levels = [] if run.is_custom else logit_levels(run)  # a custom network's file cannot trace new curves
-        level_vertices, level_offsets = merge_level_sets(layered_level_sets(run, levels), depth=run.depth)
-        level_lines = PolylineSet(color=theme.boundary, stroke_width=1.5, opacity=0.45)
-        gradient = metric.logit_gradients(run.jacobian, run.head_weight)[0]  # (M, 2) at the input
-        along_level_sets = np.column_stack([-gradient[:, 1], gradient[:, 0]])  # kernel of n n^T
-        kernel_size = ValueTracker(0.0)
-        kernels = DirectionField(color=theme.glyph, stroke_width=2.5)
-        input_kernel, ratio = metric.kernel_directions(run.metric[0])
-        collapsed = ratio < RANK_ONE
-        collapse_size = ValueTracker(0.0)
-        collapses = DirectionField(color=theme.unbounded, stroke_width=3.0)
-        spacing = float(np.min(np.ptp(run.sites[0], axis=0))) / max(run.meta["geometry"]["sites_per_side"] - 1, 1)
-
-        def follow_view(mobject):
-            t, framing = view.time.get_value(), view.current_framing
-            level_lines.set_polylines(framing.to_screen(view.motion.at(level_vertices, t)), level_offsets,
-                                      region=view.region)
-            jac = view.motion.jacobian(t)  # (M, 2, 2): tangent vectors ride on the same map as the points
-            centres = framing.to_screen(view.motion.sites(t))
-            half = 0.32 * spacing * framing.zoom * np.ones(1)
-            kernels.set_directions(centres, np.einsum("mij,mj->mi", jac, along_level_sets),
-                                   half_length=float(half[0] * kernel_size.get_value()) + 1e-9, region=view.region)
-            pushed = np.einsum("mij,mj->mi", jac[collapsed], input_kernel[collapsed])
-            collapses.set_directions(centres[collapsed], pushed, half_length=float(half[0] * collapse_size.get_value()) + 1e-9,
-                                     region=view.region)
-
-        overlay = VGroup(level_lines, kernels, collapses)
-        follow_view(overlay)
-        overlay.add_updater(follow_view)
-
-        title = run_title(run, theme).move_to([PANEL_LEFT, 3.6, 0], aligned_edge=UP + LEFT)
-        counter = LayerCounter(view, anchor=[PANEL_LEFT, 1.45], font_size=34)
-        legend = kernel_legend(theme, levels).move_to([PANEL_LEFT, -3.35, 0], aligned_edge=DOWN + LEFT)
-
-        # Beat 1: the input, the decision boundary and the level sets of the logit.
-        self.play(FadeIn(title, shift=0.2 * DOWN), FadeIn(legend), FadeIn(view), FadeIn(overlay), FadeIn(counter),
-                  *self.caption_to("Level sets of the logit\nlogit = k in the input", theme, run_time=1.5),
-                  run_time=1.5)
-        self.wait(1.0)
-
-        # Beat 2: the rank-one metric of the logit and its kernel.
-        self.play(kernel_size.animate.set_value(1.0),
-                  *self.caption_to("From the logit alone,\ng = \u2207logit \u2207logit\u1d40\nhas rank one: its kernel\n"
-                                   "runs along level sets", theme, run_time=1.5),
-                  run_time=1.5)
-        self.wait(2.0)
-
-        # Beat 3: forward: the level sets straighten into the head's parallel lines.
-        for layer in range(run.depth):
-            captions = (self.caption_to("Through the layers the\nlevel sets straighten;\nthe kernel stays along\nthem",
-                                        theme, run_time=self.seconds_per_layer) if layer == 0 else [])
-            self.play(view.time.animate.set_value(layer + 1), *captions, run_time=self.seconds_per_layer)
-        formulas = VGroup(formula(r"g = w\, w^{\top}", "g = w w^T", theme, font_size=34),
-                          formula(r"\ker g \perp w", "ker g is perpendicular to w", theme, font_size=30))
-        formulas.arrange(DOWN, aligned_edge=LEFT, buff=0.25).move_to([PANEL_LEFT, -0.75, 0], aligned_edge=UP + LEFT)
-        self.play(*self.caption_to("Last layer: parallel\nlines w\u00b7x + c = k", theme, run_time=1.0), run_time=1.0)
-        self.play(FadeIn(formulas, shift=0.2 * UP), run_time=0.8)
-        self.wait(2.0)
-
-        # Beat 4: back to the input; where the charts collapsed, the input metric has a kernel too.
-        self.play(FadeOut(formulas), run_time=0.5)
-        back = max(0.4, 6.0 / run.depth)
-        for layer in reversed(range(run.depth)):
-            captions = self.caption_to("Back to the input", theme, run_time=back) if layer == run.depth - 1 else []
-            self.play(view.time.animate.set_value(layer), *captions, run_time=back)
-        if collapsed.any():
-            text = (f"At {int(collapsed.sum())} sites the input\nmetric J_L\u1d40J_L lost rank:\n"
-                    "red, the directions the\nnetwork collapses")
+        # 0-1. The question; the data, the score and its zero line.
+        self.title_card()
+        self.add(self.marks)  # after the view, whose framing it follows; nothing shows yet
+        self.say(f"The network scores each point (its logit). The {self.theme.boundary_word} curve, score 0: the "
+                 "decision boundary.")
+        if stray_boundary(self.run):
+            self.say("A piece of it lies far from the data: there no data guided the network.")
+        # 2. Level sets: where the score takes other values.
+        self.say(f"Grey curves: its level sets, where the score is \u00b1{self.step:g}, \u00b1{2 * self.step:g}, "
+                 "\u2026", self.marks.reveal.animate.set_value(1.0),
+                 FadeIn(self.legend.glyph_rows[0]), run_time=1.2)
+        # 3. Plain words first: along a level set the score does not change.
+        self.say("Strokes point along the level sets: moving that way leaves the score unchanged.",
+                 self.marks.grow.animate.set_value(1.0),
+                 FadeIn(self.legend.glyph_rows[1]), run_time=1.5)
+        # 4. Forward: the level sets straighten into parallel lines.
+        self.sweep(self.depth, caption="Follow them through the layers: the strokes stay along the level sets.")
+        self.say("Last layer: the level sets are parallel lines; only the direction across them counts.")
+        # 5. Back to the input; the directions a collapsed layer loses.
+        self.sweep(0, seconds=3.2, caption="Back to the input: the same directions, in the input's coordinates.")
+        if self.marks.collapsed.any():
+            self.say("Red arrows: a layer flattens the plane there; even the last layer cannot see that way.",
+                     self.marks.collapse.animate.set_value(1.0), FadeIn(self.legend.glyph_rows[2]))
+        elif self.marks.squeeze_order >= 3:
+            self.say("No layer flattens the plane outright, but together they squeeze it "
+                     f"{format_magnitude(self.marks.squeeze_order)} times more one way than the other.")
         else:
-            text = "No chart collapsed here:\nthe input metric J_L\u1d40J_L\nhas full rank everywhere"
-        self.play(collapse_size.animate.set_value(1.0), *self.caption_to(text, theme, run_time=1.2), run_time=1.2)
-        self.wait(3.0)
+            self.say("The last layer's two neurons still see both directions; only the single score loses one.")
+        # 6. The term, after the picture.
+        formulas = self.present(kernel_formulas(self.theme), caption="In metric terms, the strokes are the kernel "
+                                                                     "of the score's metric g:")
+        self.close("A classifier needs one direction only: across its level sets.",
+                   formulas)
 
+    def make_view(self) -> LayerView:
+        try:
+            self.run.network_parameters("the kernels scene")
+        except ConfigError as error:  # a custom network's Run: one line, as scene_run's errors
+            raise SystemExit(f"riemann-nn: {error}") from None
+        view = LayerView(self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style,
+                         fit_sites=1.0, region=self.layout.plot)  # every site framed: no stroke ever leaves the plot
+        levels = logit_levels(self.run)
+        self.step = min((abs(level) for level in levels), default=1.0)
+        self.marks = LevelSets(view, levels)
+        return view
 
-def merge_level_sets(traced, *, depth: int) -> tuple[np.ndarray, np.ndarray]:
-    """All levels' polylines as one packed set, merged once: vertices (L+1, P, 2) and offsets (K+1,)."""
-    if not traced:
-        return np.zeros((depth + 1, 0, 2)), np.zeros(1, np.int64)
-    starts = np.cumsum([0] + [vertices.shape[1] for _, vertices, _ in traced])  # where each level begins
-    offsets = np.concatenate([offsets[:-1] + start for (_, _, offsets), start in zip(traced, starts)] + [starts[-1:]])
-    return np.concatenate([vertices for _, vertices, _ in traced], axis=1), offsets.astype(np.int64)
-
-
-def logit_levels(run, count: int = 5) -> list[float]:
-    """About ``count`` level values either side of 0, a 1-2-5 step apart, within the data's logit range."""
-    logits = np.abs(run.logits(run.x[-1]))
-    reach = float(np.quantile(logits, 0.9)) or 1.0
-    step = nice_step(reach, target=count)
-    k = np.arange(1, int(reach // step) + 1)
-    return sorted([*(-step * k), *(step * k)])
-
-
-def kernel_legend(theme, levels) -> VGroup:
-    def row(mobject, text):
-        return VGroup(mobject, label(text, theme, font_size=18, color=theme.muted)).arrange(buff=0.15)
-
-    def line(colour, width):
-        return PolylineSet(color=colour, stroke_width=width).set_polylines(
-            np.array([[0.0, 0.0], [0.3, 0.0]]), np.array([0, 2]), region=PlotRegion())
-
-    step = min((abs(level) for level in levels), default=1.0)
-    level_rows = [row(line(theme.boundary, 1.5).set_stroke(opacity=0.45),
-                      f"logit = \u00b1{step:g}, \u00b1{2 * step:g}, ...")] if levels else []  # only what is drawn
-    return VGroup(
-        row(line(theme.boundary, 2.5), "boundary, logit = 0"),
-        *level_rows,
-        row(line(theme.glyph, 2.5), "kernel, logit metric"),
-        row(line(theme.unbounded, 3.0), "kernel, collapsed chart"),
-    ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+    def make_legend(self) -> StoryLegend:
+        marks, theme = self.marks, self.theme
+        level = line_sample(theme.boundary, stroke_width=marks.lines.get_stroke_width()).set_stroke(
+            opacity=marks.line_opacity)
+        rows = [key_row(level, "level sets (equal score)", theme, font_size=17),
+                key_row(line_sample(theme.glyph, stroke_width=marks.strokes.get_stroke_width()),
+                        "a direction the score cannot see", theme, font_size=17)]
+        if marks.collapsed.any():
+            rows.append(key_row(unbounded_sample(theme), "a direction a layer collapses", theme, font_size=17))
+        return StoryLegend(self.theme, dashed=False, unbounded=False, glyph_rows=rows, classes=self.run.class_names,
+                           layout=self.layout)

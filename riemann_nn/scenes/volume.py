@@ -1,88 +1,101 @@
-"""The volume element sqrt(det g_l): how much each patch of layer l is magnified on the way to the last layer,
-as a field over every layer, with the data.
+"""How much the network grows or shrinks each piece of the plane on its way to the last layer: the volume
+element sqrt(det g_l), as coloured cells carried through the layers.
 
     manim -pql scenes/volume.py
 
-Every glyph site's input cell is carried through the layers by the exact Jacobian J(t) of the layer path
-(a parallelogram of area |det J(t)| times the input cell's) and filled with the colour of
-log10 sqrt(det g(t)) = log10 |det J_L| - log10 |det J(t)|, exact at the layers and in between: no
-interpolation of the field. The colour scale is diverging (neutral = unchanged area) and clipped to the 2nd and
-98th percentiles of the values over all layers; collapsed charts count as fully squeezed. ``RIEMANN_NN_PRESET``
-/ ``RIEMANN_NN_RUN``, ``RIEMANN_NN_PATH`` and ``RIEMANN_NN_THEME`` work as for scenes/transform.py; a preset is
-trained with 20 x 20 glyph sites (cached separately from the default geometry).
+Every glyph site's input cell is carried through the layers by the exact Jacobian J(t) of the layer path (a
+parallelogram of area |det J(t)| times the input cell's) and filled with the colour of
+log10 sqrt(det g(t)) = log10 |det J_L| - log10 |det J(t)|, exact at the layers and in between. The colour scale
+is diverging (neutral = unchanged area) and clipped to the 2nd and 98th percentiles of the values over all
+layers; collapsed charts count as fully squeezed. Cells the map has folded over (det J(t) of the sign opposite
+to most cells') are faded and outlined. ``RIEMANN_NN_PRESET`` / ``RIEMANN_NN_RUN``, ``RIEMANN_NN_PATH`` and
+``RIEMANN_NN_THEME`` work as for scenes/transform.py; a preset is trained with 20 x 20 glyph sites (cached
+separately from the default geometry).
 """
 
-from manim import DOWN, LEFT, UP, FadeIn, Scene
+from typing import ClassVar
 
-from riemann_nn.interpolate import LayerMotion
-from riemann_nn.render import LayerCounter, current_theme, formula, run_title, scene_path_method, scene_run
+from manim import FadeIn, VMobject
+
+from riemann_nn.interpolate import LayerMotion, VolumeField
 from riemann_nn.render.colour import LogColourScale
-from riemann_nn.render.legends import ColourBar
-from riemann_nn.render.story import PANEL_LEFT, PanelCaptions
-from riemann_nn.render.views import LayerView, ViewStyle, VolumeCells, site_cell
-from riemann_nn.interpolate import VolumeField
+from riemann_nn.render.legends import ColourBar, cell_sample, key_row
+from riemann_nn.render.story import LayerStory, StoryLegend, scene_path_method, stray_boundary
+from riemann_nn.render.text import volume_formulas
+from riemann_nn.render.views import (
+    LayerView,
+    ViewStyle,
+    VolumeCells,
+    fold_colours,
+    fold_layer,
+    outline_folds,
+)
 
 
-class VolumeElement(PanelCaptions, Scene):
-    """Forward through the network: each cell coloured by the magnification still to come, down to 1 at the
-    last layer; then back to the input."""
+class VolumeElement(LayerStory):
+    """The input cut into cells, coloured by how much the network grows their area on the way to the last layer,
+    carried forward (folds named where they first show) and back."""
 
     default_preset = "seed-c2-sigmoid"
-    sites_per_side = 20
+    geometry: ClassVar[dict] = {"sites_per_side": 20}
+    question = "Where does the network stretch the plane, and where shrink it?"
+    style = ViewStyle(grid_opacity=0.0, point_radius=0.03, glyph_stroke=0.0, glyph_fill=0.92)
     colour_bins = 25  # odd: the middle bin is exactly "area unchanged"
     cell_fill = 0.94  # cells a little smaller than the input grid's, so that the mosaic reads as cells
-    seconds_forward = 15.0  # spread over all layers
-    seconds_back = 6.0
+    cell_cap = 4.0  # no cell drawn larger than 4 typical ones: shards across a sharp bend would bury the data
 
     def construct(self):
-        theme = current_theme()
-        self.camera.background_color = theme.background
-        run = scene_run(self.default_preset, geometry={"sites_per_side": self.sites_per_side})
-        motion = LayerMotion(run, method=scene_path_method(run))
+        # 0-1. The question; the input cut into cells, not yet coloured; the boundary named.
+        self.title_card()
+        self.say(f"The input, cut into small cells. The {self.theme.boundary_word} curve: the decision boundary.")
+        if stray_boundary(self.run):
+            self.say("A piece of it lies far from the data: there no data guided the network.")
+        # 2. What the colour means, as it comes (a network may shrink every cell: then there is no green to name).
+        self.say("Colour: how much a cell's area grows by the last layer. "
+                 + ("Green grows, purple shrinks." if self.grows else "Here all shrink, purple the most."),
+                 self.cells.strength.animate.set_value(1.0), FadeIn(self.legend.glyph_rows[0]),
+                 run_time=1.5)
+        # 3. Forward: the colour is the growth still ahead; a fold is named where it first shows.
+        self.sweep(self.fold or self.depth // 2, caption="Follow the cells: the colour is the growth still ahead, "
+                                                         "so it fades.")
+        if self.fold is not None:
+            self.say("Outlined cells are folded over, face down on others like paper; curves across them fold too.",
+                     FadeIn(self.legend.glyph_rows[1]))
+            self.read()
+        self.sweep(self.depth)
+        # 4. The last layer: nothing left to grow.
+        self.say("Last layer: no growth left, all neutral; a straight line separates the classes.")
+        # 5. Back to the input, where the colour is the whole network's growth.
+        self.sweep(0, seconds=4.0, caption="Back to the input: each colour is the whole network's growth.")
+        # 6. The term, after the picture.
+        formulas = self.present(volume_formulas(self.theme), caption="Its name: the volume element of g, the "
+                                                                     "metric the network induces.")
+        self.close("Green: the network magnifies, and is sensitive there; purple: it squeezes points together."
+                   if self.grows else "It squeezes the whole input; least in the grey cells, where it is most "
+                                      "sensitive.", formulas)
+
+    def make_view(self) -> LayerView:
+        motion = LayerMotion(self.run, method=scene_path_method(self.run))
         volume = VolumeField(motion)
         values, collapsed = volume.at_layers()  # (L+1, M) each
-        scale = LogColourScale.robust(values, exclude=collapsed)
-        cells = VolumeCells(volume, scale, self.colour_bins, cell=self.cell_fill * site_cell(run))
-        style = ViewStyle(grid_opacity=0.0, point_radius=0.03, glyph_stroke=0.0, glyph_fill=0.92)
-        view = LayerView(run, theme=theme, motion=motion, glyphs=cells, style=style, glyph_size=1.0, fit_sites=1.0,
-                         glyph_colours=scale.colours(theme, self.colour_bins))
-        depth = run.depth
-        step_forward = min(max(self.seconds_forward / depth, 0.8), 2.0)
-        step_back = min(max(self.seconds_back / depth, 0.4), 1.0)
+        self.grows = bool((values[0] > 0).any())  # some input cell grows by the last layer
+        self.scale = LogColourScale.robust(values, exclude=collapsed)
+        self.cells = VolumeCells.of_run(volume, self.scale, self.colour_bins, fill=self.cell_fill, folds=True,
+                                        cap=self.cell_cap)
+        self.fold = fold_layer(self.cells.folded_at_layers())  # where the folds are named, if anywhere
+        self.cells.strength.set_value(0.0)  # neutral until the colour is explained
+        self.colours = fold_colours(self.scale.colours(self.theme, self.colour_bins), self.theme)
+        view = LayerView(self.run, theme=self.theme, motion=motion, glyphs=self.cells, glyph_colours=self.colours,
+                         style=self.style, glyph_size=1.0, fit_sites=1.0, region=self.layout.plot)
+        outline_folds(view.glyphs, count=self.colour_bins, theme=self.theme)
+        return view
 
-        title = run_title(run, theme).move_to([PANEL_LEFT, 3.6, 0], aligned_edge=UP + LEFT)
-        counter = LayerCounter(view, anchor=[PANEL_LEFT, 1.45], font_size=34)
-        legend = ColourBar(scale, theme, count=self.colour_bins, title="area scale to the last layer")
-        legend.move_to([PANEL_LEFT, -3.7, 0], aligned_edge=DOWN + LEFT)
-
-        # Beat 1: the input tiled by cells, each coloured by how much the whole network magnifies its area.
-        self.play(FadeIn(title, shift=0.2 * DOWN), FadeIn(legend), FadeIn(counter), FadeIn(view),
-                  *self.caption_to("Colour: how much the\nnetwork magnifies the\narea of each cell", theme,
-                                   run_time=1.5), run_time=1.5)
-        self.wait(1.5)
-
-        # Beat 2: forward; the cells move with the data, their colour is the magnification still to come.
-        for layer in range(depth):
-            captions = (self.caption_to("Cells ride the layers;\ncolour: magnification\nstill to come", theme,
-                                        run_time=step_forward) if layer == 0 else [])
-            self.play(view.time.animate.set_value(layer + 1), *captions, run_time=step_forward)
-
-        # Beat 3: the last layer measures areas as they are; the decision boundary (drawn in every layer by
-        # the view) is the head's line here.
-        self.play(*self.caption_to("Last layer: every area\nis itself (scale 1); the\n"
-                                   "boundary is the head's\nline", theme, run_time=1.2), run_time=1.2)
-        self.wait(1.5)
-
-        # Beat 4: back to the input, where the colours show the whole network's stretching and squeezing.
-        for layer in reversed(range(depth)):
-            captions = (self.caption_to("Back to the input", theme, run_time=step_back)
-                        if layer == depth - 1 else [])
-            self.play(view.time.animate.set_value(layer), *captions, run_time=step_back)
-
-        # Beat 5: the formula.
-        element = formula(r"\sqrt{\det g_l} = \frac{|\det J_L|}{|\det J_l|}", "sqrt(det gl) = |det JL| / |det Jl|",
-                          theme, font_size=32)
-        element.move_to([PANEL_LEFT, -0.4, 0], aligned_edge=UP + LEFT)
-        self.play(*self.caption_to("Green: stretched by the\nnet; purple: squeezed", theme,
-                                   run_time=1.0), FadeIn(element, shift=0.2 * UP), run_time=1.0)
-        self.wait(3.0)
+    def make_legend(self) -> StoryLegend:
+        bar = ColourBar(self.scale, self.theme, count=self.colour_bins, title="growth of area by the last layer",
+                        ends=("shrinks", "grows"), clip_note=False, font_size=19, height=0.28)
+        rows: list[VMobject] = [bar]
+        if self.fold is not None:
+            folded = cell_sample(self.colours[-3], outline=self.theme.text)
+            rows.append(key_row(folded, "folded over: lies on other cells", self.theme, font_size=17))
+        return StoryLegend(self.theme, dashed=False, unbounded=False, glyph_rows=rows, classes=self.run.class_names,
+                           layout=self.layout)
