@@ -227,6 +227,20 @@ def test_history_and_coordinates_must_be_finite_and_in_range(good_file, tmp_path
         load_run(write_zip(tmp_path / "values.npz", list(members.items())))
 
 
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda a: a.update(x=a["x"][:, :0], y=a["y"][:0]), "both classes"),  # no points: info raised a ValueError
+    (lambda a: a.update(y=np.zeros_like(a["y"])), "both classes"),
+    (lambda a: a.update(ellipse=-a["ellipse"]), "negative semi-axis"),
+])
+def test_points_of_one_class_or_none_and_negative_glyphs_are_refused(good_file, tmp_path, edit, fragment):
+    with np.load(good_file) as npz:
+        arrays = dict(npz)
+    edit(arrays)
+    np.savez(tmp_path / "edited.npz", **arrays)
+    with pytest.raises(RunFileError, match=fragment):
+        load_run(tmp_path / "edited.npz")
+
+
 def test_save_refuses_meta_that_is_not_plain_json(c1_run, tmp_path):
     """What cannot be written as strict JSON (NaN, sets) is refused before a file is made."""
     import dataclasses
