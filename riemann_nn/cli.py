@@ -630,7 +630,7 @@ def render_command(ctx, preset, run_file, quality, aspect, layer_path, theme, sc
     """
     from .cache import load_or_train
     from .jobs import job_from_options
-    from .jobs.job import check_manim_args
+    from .jobs.job import check_manim_args, check_outputs
     from .presets import get_preset
     from .run import load_run
 
@@ -640,6 +640,7 @@ def render_command(ctx, preset, run_file, quality, aspect, layer_path, theme, sc
     job = job_from_options(scene_name, quality=quality, preset=preset, run_file=run_file, theme=theme,
                            layer_path=layer_path, output=output, aspect=aspect,
                            manim_args=manim_args)  # scene, quality and output checked first
+    check_outputs(job)  # before a preset is trained
     workers = _workers(jobs)
     if run_file:
         load_run(run_file)  # fail now, with one line, rather than inside manim

@@ -34,6 +34,8 @@ from riemann_nn import outputs
 from riemann_nn.cli import MAX_PATH_POINTS, main, run_name
 from riemann_nn.config import MAX_COORDINATE, DatasetConfig, ModelConfig, RunConfig, TrainConfig
 from riemann_nn.presets import get_preset
+from riemann_nn.errors import OutputError
+from riemann_nn.jobs import make_video
 from riemann_nn.run import load_run
 
 TINY = ["--dataset", "gaussians", "--n", "60", "--noise", "0.4", "--depth", "2", "--iterations", "5", "--quiet"]
@@ -426,6 +428,54 @@ def test_sheet_refuses_an_output_that_would_destroy_or_fail(place, case):
     output, fragment = cases[case]
     try:
         refused(place, ["sheet", place / "run.npz", "--width", "320", "-o", output], fragment)
+    finally:
+        (place / "locked").chmod(0o755)
+
+
+def _video_output_cases(place: Path) -> dict[str, tuple[Path, str]]:
+    """Videos that must be refused before Manim starts (they were replaced, or failed after the render with a
+    traceback): name -> (the -o path, a fragment of the error)."""
+    readonly = place / "readonly.mp4"
+    readonly.write_bytes(b"keep me")
+    readonly.chmod(0o444)
+    (place / "captioned.srt").mkdir()  # the subtitles' place is a folder
+    (place / "kept.vtt").write_text("WEBVTT\n")
+    (place / "kept.vtt").chmod(0o444)
+    (place / "disguised.mp4").write_bytes((place / "run.npz").read_bytes())  # a Run file with a video's name
+    os.mkfifo(place / "pipe.mp4")
+    (place / "locked").mkdir()
+    (place / "locked").chmod(0o555)
+    return {
+        "a read-only video": (readonly, "read-only"),
+        "subtitles onto a folder": (place / "captioned.mp4", "captioned.srt: it is a directory"),
+        "subtitles onto a read-only file": (place / "kept.mp4", "kept.vtt: the file is read-only"),
+        "the run file": (place / "disguised.mp4", "it is the input"),
+        "a fifo": (place / "pipe.mp4", "FIFO"),
+        "a read-only folder": (place / "locked" / "out.mp4", "is not writable"),
+    }
+
+
+@pytest.mark.parametrize("case", ["a read-only video", "subtitles onto a folder", "subtitles onto a read-only file",
+                                  "the run file", "a fifo", "a read-only folder"])
+def test_render_refuses_a_video_output_that_would_destroy_or_fail_before_rendering(place, case, monkeypatch):
+    import riemann_nn.cli
+    import riemann_nn.jobs.render
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("rendered before the output's place was checked")
+
+    monkeypatch.setattr(riemann_nn.cli, "_render", no_render)
+    monkeypatch.setattr(riemann_nn.jobs.render, "LocalExecutor", no_render)
+    try:
+        output, fragment = _video_output_cases(place)[case]
+        run_file = place / "disguised.mp4" if case == "the run file" else place / "run.npz"
+        refused(place, ["render", "--run", run_file, "-o", output], fragment)
+        batch = place / "jobs.toml"
+        batch.write_text(f'[[render]]\nrun = "{run_file}"\noutput = "{output}"\n')
+        refused(place, ["render-all", "--file", batch], fragment)
+        batch.unlink()
+        with pytest.raises(OutputError, match=fragment):
+            make_video(run_file, output)
     finally:
         (place / "locked").chmod(0o755)
 

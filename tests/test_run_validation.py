@@ -268,3 +268,25 @@ def test_a_corrupt_cached_run_is_trained_again_with_one_warning(tmp_path, damage
     np.testing.assert_array_equal(again.x, first.x)  # training is deterministic
     np.testing.assert_array_equal(load_run(path).x, first.x)  # and the cache holds a good file again
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@pytest.mark.parametrize("place", ["a file", "a read-only folder"])
+def test_a_cache_that_cannot_be_written_fails_before_training(tmp_path, monkeypatch, place):
+    import riemann_nn.cache
+    from riemann_nn.errors import OutputError
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the cache's place was checked")
+
+    monkeypatch.setattr(riemann_nn.cache, "build_run", no_training)
+    folder = tmp_path / "cache"
+    if place == "a file":
+        folder.write_text("not a folder")
+    else:
+        folder.mkdir()
+        folder.chmod(0o555)
+    try:
+        with pytest.raises(OutputError, match="cannot write"):
+            load_or_train(small_config("c1"), cache_dir=folder)
+    finally:
+        folder.chmod(0o755)

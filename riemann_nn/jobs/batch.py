@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..errors import ConfigError, RenderError
 from .executors import Task, cached_runs
-from .job import RenderJob, job_from_options, scene_names
+from .job import RenderJob, check_outputs, job_from_options, scene_names
 from .publish import private_folder, publish, terminate_as_interrupt
 from .render import progress_bar
 
@@ -117,6 +117,8 @@ def batch_jobs(entries: list[dict], *, output_folder: Path | None = None) -> lis
             raise ConfigError(f"two jobs of the batch write {job.output}: {seen[job.output].describe()} and "
                               f"{job.describe()}")
         seen[job.output] = job
+    for job in seen.values():  # every place checked before the first video starts
+        check_outputs(job)
     return list(dict.fromkeys(jobs))  # the same job twice is rendered once
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import RenderError
 from .executors import LocalExecutor, Task
 from .formats import convert_mp4, output_format
-from .job import SUBTITLE_SUFFIXES, ProcessGroup, Rendered, RenderJob, count_manim
+from .job import SUBTITLE_SUFFIXES, ProcessGroup, Rendered, RenderJob, check_outputs, count_manim
 from .join import VIDEO_CLOCK, Piece, join_subtitles, join_videos
 from .publish import private_folder, publish, terminate_as_interrupt
 
@@ -95,6 +95,7 @@ def render_video(job: RenderJob, *, jobs: int = 1, executor=None, progress: bool
     workers when None). The previous file at ``job.output`` stays as it was until the new one is complete,
     also when the render fails or is interrupted. Raises ``RenderError``.
     """
+    check_outputs(job)
     own_executor = executor is None
     if own_executor:
         executor = LocalExecutor(jobs, show_output=jobs == 1 and progress)
