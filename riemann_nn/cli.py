@@ -703,6 +703,12 @@ def render_all_command(batch_file, scenes, presets, runs, themes, qualities, out
         entries = [{key: value for key, value in entry.items() if value is not None} for entry in entries]
     jobs_list = batch_jobs(entries, output_folder=Path(output_dir) if output_dir else None)
     workers = _workers(jobs)
+    for job in jobs_list:  # a batch file's paths are not click's choices: each job checked as render checks it
+        try:
+            check_render(preset=job.preset, run_file=str(job.run_file) if job.run_file else None,
+                         layer_path=job.layer_path, theme=job.theme, scene_name=str(job.scene_file))
+        except RiemannNNError as error:
+            raise type(error)(f"{job.describe()}: {error}") from None
     _prepare_runs(jobs_list)
     executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler)
 

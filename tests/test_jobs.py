@@ -342,6 +342,11 @@ def test_batch_file_matrix_and_single_jobs(tmp_path):
     ("[[render]]\nscene = 'transform'\nquality = 'x'\n", "unknown quality"),
     ("[[render]]\nscene = 'nope'\n", "no scene file"),
     ("[[render]]\nscene = 'transform'\noutput = 'a.avi'\n", "must end in .mp4, .webm, .gif"),
+    ("[[render]]\nscene = ['transform', 'volume']\n", "[[render]] #1: scene must be a non-empty string"),  # a traceback
+    ("[defaults]\ntheme = ['dark']\n[[render]]\nscene = 'transform'\n", "[defaults]: theme must be"),
+    ("[[render]]\nscene = 'transform'\ntheme = 'sepia'\n", "unknown theme 'sepia'"),  # failed in Manim, trained
+    ("[matrix]\nscene = ['transform']\npath = ['spline', 'wobbly']\n", "unknown path 'wobbly'"),
+    ("[[render]]\nscene = 'transform'\npreset = 'seed-spirals'\npath = 'staged'\n", "this run is c1"),
 ])
 def test_bad_batch_files_end_in_one_line(tmp_path, text, fragment):
     path = tmp_path / "jobs.toml"
@@ -390,6 +395,19 @@ def test_a_batch_on_a_two_worker_dask_cluster_then_resumed(tiny_scene, tmp_path)
     later = videos[0].stat().st_mtime + 5
     os.utime(tiny_scene, (later, later))
     assert not up_to_date(jobs[0])
+
+
+def test_a_batch_writes_each_video_in_the_format_of_its_extension(tiny_scene, tmp_path):
+    """A batch's .gif and .webm were MP4 files under those names, with subtitle files beside the GIF."""
+    path = tmp_path / "jobs.toml"
+    path.write_text("".join(f'[[render]]\nscene = "{tiny_scene}"\noutput = "{name}"\n'
+                            for name in ("a.gif", "b.webm", "c.mp4")))
+    result = CliRunner().invoke(main, ["render-all", "--file", str(path), "--jobs", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a.gif").read_bytes()[:6] == b"GIF89a"
+    assert (tmp_path / "b.webm").read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # EBML, the WebM container
+    assert (tmp_path / "c.mp4").read_bytes()[4:8] == b"ftyp"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif", "b.srt", "b.webm", "c.mp4", "c.srt", "jobs.toml"]
 
 
 def test_chunks_on_a_dask_scheduler_match_one_process(tiny_scene, tmp_path):

@@ -148,15 +148,21 @@ def _finish(job: RenderJob, pieces: list[Rendered], folder: Path, *, count_secon
             raise RenderError(f"the joined video has {packets} frames, its chunks wrote {frames}")
         subtitles = _join_subtitle_files(pieces, plays or [], folder)
         join_seconds = time.perf_counter() - start
-    if output_format(job.output) != ".mp4":  # rendered as MP4, converted once joined
-        converted = folder / f"converted{job.output.suffix.lower()}"
-        convert_mp4(video, converted)
-        video = converted
-        if output_format(job.output) == ".gif":  # no player shows subtitles with a GIF: its captions are in it
-            subtitles = {}
+    video, subtitles = in_output_format(job, video, subtitles, folder)
     placed_video, placed_subtitles = publish(video, subtitles, job.output)
     return RenderResult(video=placed_video, subtitles=placed_subtitles, frames=frames, chunks=chunks,
                         count_seconds=count_seconds, join_seconds=join_seconds)
+
+
+def in_output_format(job: RenderJob, video: Path, subtitles: dict[str, Path], folder: Path
+                     ) -> tuple[Path, dict[str, Path]]:
+    """A finished MP4 and its subtitles as ``job.output``'s extension asks: converted (in ``folder``) to WebM or
+    GIF; a GIF has no subtitle files, since no player shows them with one (its captions are in its pictures)."""
+    if output_format(job.output) == ".mp4":
+        return video, subtitles
+    converted = folder / f"converted{job.output.suffix.lower()}"
+    convert_mp4(video, converted)
+    return converted, ({} if output_format(job.output) == ".gif" else subtitles)
 
 
 def _join_subtitle_files(pieces: list[Rendered], plays: list[dict], folder: Path) -> dict[str, Path]:
