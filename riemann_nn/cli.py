@@ -236,6 +236,7 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     _checked_words(title, classes)
     path = Path(output) if output else default_output_folder("runs") / f"{config.name}.npz"
     check_output(path, inputs=[csv_path], needed_bytes=_run_size(config), create_parent=True)
+    _check_run_suffix(path)
     _detail(f"training {config.name}: {json.dumps(config.to_dict())}")
     run = build_run(config, progress=verbosity() != "quiet").with_words(title=title, classes=classes)
     save_run(run, path)
@@ -293,6 +294,7 @@ def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, po
         source = {"source": "generated", "name": d.name, "n": d.n, "noise": d.noise, "seed": d.seed}
     path = Path(output) if output else default_output_folder("runs") / f"{name}.npz"
     check_output(path, inputs=[model_file, csv_path], needed_bytes=_import_size(len(y), geometry), create_parent=True)
+    _check_run_suffix(path)
     _note(f"reading {model_file} ({'TorchScript' if kind == 'torchscript' else 'torch.export'}) ...")
     model = load_model_file(model_file)
     from .user_model import run_from_module
@@ -306,6 +308,15 @@ def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, po
     m, t = run.meta["model"], run.meta["training"]
     form = "custom (no weights in the file)" if run.is_custom else f"{m['scheme']} {m['activation']}, dt {m['dt']:g}"
     click.echo(f"wrote {path}  ({run.depth} layers, {form}; accuracy {t['accuracy']:.3f} on the data)")
+
+
+def _check_run_suffix(path: Path) -> None:
+    """A Run file's name ends in .npz: ``-o points.csv`` (meant as ``--csv points.csv``) must not replace the data."""
+    from .errors import OutputError
+
+    if path.suffix.lower() != ".npz":
+        raise OutputError(f"cannot write {path}: a Run file's name must end in .npz (so that -o never replaces a "
+                          "file of another kind, such as your data)")
 
 
 def _import_size(points: int, geometry) -> int:

@@ -480,6 +480,20 @@ def test_render_refuses_a_video_output_that_would_destroy_or_fail_before_renderi
         (place / "locked").chmod(0o755)
 
 
+@pytest.mark.parametrize("command", ["train", "import"])
+@pytest.mark.parametrize("name", ["other.csv", "run", "model.pt", "run.npz.bak"])
+def test_a_run_is_written_only_under_a_npz_name(place, command, name):
+    """``-o points.csv`` (meant as ``--csv points.csv``) replaced the user's file with a Run file."""
+    import torch
+
+    torch.jit.save(torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))),
+                   str(place / "net.pt"))
+    (place / "other.csv").write_text("0,0,0\n1,1,1\n")
+    (place / "model.pt").write_bytes(b"a model of the user's own")
+    args = ["train", *TINY] if command == "train" else ["import", place / "net.pt", "--dataset", "moons"]
+    refused(place, [*args, "-o", place / name], "a Run file's name must end in .npz")
+
+
 def test_sheet_refuses_to_overwrite_its_run_file(place):
     disguised = place / "run.png"  # a Run file with an image's name: the only way -o can equal it
     disguised.write_bytes((place / "run.npz").read_bytes())
