@@ -160,6 +160,9 @@ def check_points(x, y, *, source: str = "the data") -> Dataset:
     return x, y
 
 
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", " ": "spaces"}  # named when a row is one cell holding one
+
+
 def _parse_number(text: str) -> float | None:
     try:
         return float(text)
@@ -170,7 +173,9 @@ def _parse_number(text: str) -> float | None:
 def _parse_row(path: Path, number: int, cells: list[str]) -> tuple[float, float, float]:
     """One data row as (x, y, label); ``DataError`` naming the line for anything but two coordinates and a label."""
     if len(cells) != 3:
-        raise DataError(f"{path}, line {number}: expected 3 columns (x,y,label), found {len(cells)}")
+        other = next((name for mark, name in OTHER_SEPARATORS.items() if len(cells) == 1 and mark in cells[0]), None)
+        hint = f" (separated by {other}? riemann-nn reads comma-separated values)" if other else ""
+        raise DataError(f"{path}, line {number}: expected 3 columns (x,y,label), found {len(cells)}{hint}")
     parsed = []
     for cell in cells:
         value = _parse_number(cell)
