@@ -247,7 +247,10 @@ class Subtitled(Scene):
         self.clock += self.duration
 
     def render(self, *args, **kwargs):
-        result = super().render(*args, **kwargs)
+        try:
+            result = super().render(*args, **kwargs)
+        except RiemannNNError as error:  # a bad RIEMANN_NN_* variable read in setup: one line, as scene_run's
+            raise SystemExit(f"riemann-nn: {' '.join(str(error).splitlines())}") from None
         try:
             movie = Path(self.renderer.file_writer.movie_file_path)
         except (AttributeError, TypeError):  # no video planned (a still)
