@@ -170,7 +170,8 @@ def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
     data = run.x[0]  # (N, 2)
     distance = cKDTree(data).query(boundary[0])[0]  # (P,) from each vertex of the input's boundary to the data
     extent = float((data.max(axis=0) - data.min(axis=0)).max())
-    return any(piece.min() > reach * extent for piece in np.split(distance, offsets[1:-1]))
+    pieces = np.split(distance, offsets[1:-1])  # one empty piece when the boundary misses the input box
+    return any(piece.size and piece.min() > reach * extent for piece in pieces)
 
 
 def default_question(run: Run) -> str:
