@@ -882,17 +882,29 @@ API_CASES = {
     "train with labels 0 and 2": lambda run, path: _train_with(np.eye(2), [0, 2]),
     "train with a dict for a config": lambda run, path: _train_with(np.eye(2), [0, 1], model_config={"depth": 2}),
     "train on coordinates 1e200": lambda run, path: _train_with(np.array([[0.0, 0.0], [1e200, 1.0]]), [0, 1]),
+    # make_video: TypeErrors, a video rendered with jobs=-1, or Manim started to fail on a file or name
+    "make_video of a number": lambda run, path: make_video(5, path.parent / "v.mp4"),
+    "make_video into None": lambda run, path: make_video(run, None),
+    "make_video of a missing file": lambda run, path: make_video(path.parent / "nope.npz", path.parent / "v.mp4"),
+    "make_video in an unknown theme": lambda run, path: make_video(run, path.parent / "v.mp4", theme="sepia"),
+    "make_video on an unknown path": lambda run, path: make_video(run, path.parent / "v.mp4", layer_path="curvy"),
+    "make_video staged for c1": lambda run, path: make_video(path, path.parent / "v.mp4", layer_path="staged"),
+    "make_video with jobs -1": lambda run, path: make_video(run, path.parent / "v.mp4", jobs=-1),
+    "make_video with jobs a string": lambda run, path: make_video(run, path.parent / "v.mp4", jobs="2"),
+    "make_video with manim_args a string": lambda run, path: make_video(run, path.parent / "v.mp4", manim_args="-c RED"),
+    "shortest_path of a string": lambda run, path: rn.shortest_path("run.npz", (0, 0), (1, 1)),
 }
 
 
 @pytest.mark.parametrize("case", list(API_CASES))
 def test_the_api_raises_its_own_errors_for_wrong_types(good_run, case):
-    from riemann_nn.errors import RiemannNNError
+    from riemann_nn.errors import RenderError, RiemannNNError
 
     run = rn.load_run(good_run)
     before = snapshot(good_run.parent)
-    with pytest.raises(RiemannNNError):
+    with pytest.raises(RiemannNNError) as info:
         API_CASES[case](run, good_run)
+    assert not isinstance(info.value, RenderError)  # refused before Manim starts, not by it
     assert snapshot(good_run.parent) == before
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import RenderError
-from .executors import LocalExecutor, Task
+from .executors import LocalExecutor, Task, available_cores
 from .formats import convert_mp4, output_format
 from .job import SUBTITLE_SUFFIXES, ProcessGroup, Rendered, RenderJob, check_outputs, count_manim
 from .join import VIDEO_CLOCK, Piece, join_subtitles, join_videos
@@ -208,15 +208,45 @@ def make_video(run, output, *, scene: str = "transform", quality: str = "l", asp
     """Render ``scene`` showing ``run`` (a ``Run`` or the path of a Run file) into ``output`` (.mp4, .webm or
     .gif) and return its path: ``riemann-nn render`` from Python (a notebook, a script). ``manim_args`` go to
     Manim (``("--fps", "24")``); options riemann-nn sets itself are refused (``ConfigError``), as by the command.
-    Raises ``RenderError`` when Manim fails."""
+    ``jobs`` processes render chunks of the scene (0: one per core). Raises ``ConfigError`` or ``RunFileError``
+    for bad arguments before Manim starts, ``RenderError`` when Manim fails."""
     import tempfile
 
     from ..run import Run, save_run
     from .job import check_manim_args, job_from_options
 
+    _check_video_options(run, output, theme=theme, layer_path=layer_path, manim_args=manim_args, jobs=jobs)
     check_manim_args(tuple(manim_args))
+    jobs = jobs or available_cores()
     with tempfile.TemporaryDirectory(prefix="riemann-nn-run-") as folder:
         run_file = save_run(run, Path(folder) / f"{run.name}.npz") if isinstance(run, Run) else Path(run)
         job = job_from_options(scene, quality=quality, run_file=run_file, theme=theme, layer_path=layer_path,
                                output=Path(output), aspect=aspect, manim_args=tuple(manim_args))
         return render_video(job, jobs=jobs, progress=progress).video
+
+
+def _check_video_options(run, output, *, theme, layer_path, manim_args, jobs) -> None:
+    """``make_video``'s arguments, refused in one line before Manim starts (as ``riemann-nn render`` does)."""
+    import os
+
+    from ..config import check_choice, check_int
+    from ..environment import THEME_NAMES
+    from ..errors import ConfigError
+    from ..interpolate import METHODS
+    from ..run import Run, load_run
+
+    if not isinstance(run, (Run, str, os.PathLike)):
+        raise ConfigError(f"make_video needs a Run or the path of a Run file, got {type(run).__name__}")
+    if not isinstance(output, (str, os.PathLike)):
+        raise ConfigError(f"make_video needs the path of the video to write, got {type(output).__name__}")
+    if not (isinstance(manim_args, (tuple, list)) and all(isinstance(arg, str) for arg in manim_args)):
+        raise ConfigError(f"manim_args must be a tuple of strings, e.g. ('--fps', '24'), got {manim_args!r:.60}")
+    check_int(jobs, "jobs (0: one per core)", low=0, high=1024)
+    if theme is not None:
+        check_choice(theme, THEME_NAMES, "theme")
+    shown = run if isinstance(run, Run) else load_run(run)  # a bad file: its one line now, not Manim's later
+    if layer_path is not None:
+        check_choice(layer_path, METHODS, "layer path")
+        if layer_path == "staged" and shown.scheme != "c0":
+            raise ConfigError(f"the staged path replays c0 layers (linear map, shift, activation); this run is "
+                              f"{shown.scheme}: use straight or spline")
