@@ -223,6 +223,11 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     from .presets import get_preset
     from .run import save_run
 
+    if csv_path is not None and any(value is not None for value in (dataset, n_points, noise, data_seed)):
+        from .errors import ConfigError
+
+        raise ConfigError("--csv reads your points, and --dataset, --n, --noise and --data-seed describe generated "
+                          "ones: give one or the other")
     base = get_preset(preset) if preset is not None else RunConfig()
     config = base.replace(
         dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path,

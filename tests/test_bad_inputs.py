@@ -210,6 +210,13 @@ def test_commands_refuse_bad_options(place, args, fragment):
     refused(place, [names.get(a, a) for a in args], fragment)
 
 
+@pytest.mark.parametrize("generated", [["--dataset", "moons"], ["--n", "500"], ["--noise", "0.3"], ["--data-seed", "3"]])
+def test_train_refuses_a_csv_with_options_of_generated_data(place, generated):
+    """They were silently ignored: the run trained on the CSV."""
+    refused(place, ["train", "--csv", place / "data.csv", *generated, "--iterations", "5", "-o", place / "out.npz"],
+            "--csv reads your points")
+
+
 def test_bare_command_still_prints_the_help():
     """Without arguments the command shows its help (click's usual behaviour is kept)."""
     result = runner().invoke(main, [])
