@@ -286,6 +286,11 @@ def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, po
 
     if (csv_path is None) == (dataset is None):
         raise ConfigError("give the data: --csv FILE or --dataset NAME (one of them)")
+    context = click.get_current_context()
+    if csv_path is not None and any(context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+                                    for name in ("n_points", "noise", "data_seed")):
+        raise ConfigError("--csv reads your points, and --n, --noise and --data-seed describe --dataset's: give one "
+                          "or the other")
     name = check_name(run_name_option or _file_name_part(Path(model_file).stem), "--name")
     _checked_words(title, classes)
     geometry = GeometryConfig(convention=convention)
