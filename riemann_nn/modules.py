@@ -29,9 +29,10 @@ def _step_size(dt, owner: str) -> float:
     forward pass or export, far from the line that made the module)."""
     if isinstance(dt, Tensor) and dt.numel() == 1:
         dt = dt.item()
-    if not isinstance(dt, Real) or isinstance(dt, bool) or not (math.isfinite(dt) and dt > 0):
+    value = float(dt) if isinstance(dt, Real) and not isinstance(dt, bool) else math.nan
+    if not (math.isfinite(value) and value > 0):
         raise ConfigError(f"{owner} needs a step dt, a finite positive number; got {dt!r:.60}")
-    return float(dt)
+    return value
 
 
 def _block(block, owner: str) -> nn.Module:
@@ -69,7 +70,8 @@ class SecondOrder(nn.Module):
         try:
             listed = list(blocks)
         except TypeError:
-            raise ConfigError(f"SecondOrder needs a list of blocks, one per layer, got {type(blocks).__name__}") from None
+            raise ConfigError(f"SecondOrder needs a list of blocks, one per layer, got {type(blocks).__name__}"
+                              ) from None
         if not listed:
             raise ConfigError("SecondOrder needs at least one block (one per layer)")
         self.blocks = nn.ModuleList([_block(block, "SecondOrder") for block in listed])

@@ -33,9 +33,9 @@ from riemann_nn import data as data_module
 from riemann_nn import outputs
 from riemann_nn.cli import MAX_PATH_POINTS, main, run_name
 from riemann_nn.config import MAX_COORDINATE, DatasetConfig, ModelConfig, RunConfig, TrainConfig
-from riemann_nn.presets import get_preset
 from riemann_nn.errors import OutputError
 from riemann_nn.jobs import make_video
+from riemann_nn.presets import get_preset
 from riemann_nn.run import load_run
 
 TINY = ["--dataset", "gaussians", "--n", "60", "--noise", "0.4", "--depth", "2", "--iterations", "5", "--quiet"]
@@ -210,7 +210,10 @@ def test_commands_refuse_bad_options(place, args, fragment):
     refused(place, [names.get(a, a) for a in args], fragment)
 
 
-@pytest.mark.parametrize("generated", [["--dataset", "moons"], ["--n", "500"], ["--noise", "0.3"], ["--data-seed", "3"]])
+GENERATED = [["--dataset", "moons"], ["--n", "500"], ["--noise", "0.3"], ["--data-seed", "3"]]
+
+
+@pytest.mark.parametrize("generated", GENERATED)
 def test_train_refuses_a_csv_with_options_of_generated_data(place, generated):
     """They were silently ignored: the run trained on the CSV."""
     refused(place, ["train", "--csv", place / "data.csv", *generated, "--iterations", "5", "-o", place / "out.npz"],
@@ -898,7 +901,8 @@ API_CASES = {
     "make_video staged for c1": lambda run, path: make_video(path, path.parent / "v.mp4", layer_path="staged"),
     "make_video with jobs -1": lambda run, path: make_video(run, path.parent / "v.mp4", jobs=-1),
     "make_video with jobs a string": lambda run, path: make_video(run, path.parent / "v.mp4", jobs="2"),
-    "make_video with manim_args a string": lambda run, path: make_video(run, path.parent / "v.mp4", manim_args="-c RED"),
+    "make_video with manim_args a string": lambda run, path: make_video(run, path.parent / "v.mp4",
+                                                                        manim_args="-c RED"),
     "shortest_path of a string": lambda run, path: rn.shortest_path("run.npz", (0, 0), (1, 1)),
 }
 

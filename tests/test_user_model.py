@@ -343,7 +343,7 @@ def test_words_of_arrays_are_refused_before_training(moons, monkeypatch):
 
     monkeypatch.setattr(riemann_nn.train, "train", no_training)
     for words in ({"title": ""}, {"classes": "one"}):
-        with pytest.raises(ConfigError, match="title|class names"):
+        with pytest.raises(ConfigError, match=r"title|class names"):
             rn.run_from_arrays(*moons, progress=False, **words)
 
 
