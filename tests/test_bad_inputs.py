@@ -485,7 +485,7 @@ def test_render_refuses_a_video_output_that_would_destroy_or_fail_before_renderi
         refused(place, ["render", "--run", run_file, "-o", output], fragment)
         batch = place / "jobs.toml"
         batch.write_text(f'[[render]]\nrun = "{run_file}"\noutput = "{output}"\n')
-        refused(place, ["render-all", "--file", batch], fragment)
+        refused(place, ["render-all", "--file", batch, "--force"], fragment)  # --force: even a video up to date
         batch.unlink()
         with pytest.raises(OutputError, match=fragment):
             make_video(run_file, output)

@@ -410,6 +410,24 @@ def test_a_batch_writes_each_video_in_the_format_of_its_extension(tiny_scene, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif", "b.srt", "b.webm", "c.mp4", "c.srt", "jobs.toml"]
 
 
+def test_a_batch_keeps_a_read_only_video_up_to_date_and_force_refuses_it(tiny_scene, tmp_path):
+    """Resuming skips a finished video that was made read-only; --force would replace it, so it is refused
+    before anything renders."""
+    path = tmp_path / "jobs.toml"
+    path.write_text(f'[[render]]\nscene = "{tiny_scene}"\noutput = "done.mp4"\n')
+    video = tmp_path / "done.mp4"
+    video.write_bytes(b"finished earlier")
+    later = tiny_scene.stat().st_mtime + 3600 * 24 * 365 * 20  # newer than the scene and the package
+    os.utime(video, (later, later))
+    video.chmod(0o444)
+    result = CliRunner().invoke(main, ["render-all", "--file", str(path), "--quiet"])
+    assert result.exit_code == 0 and "0 written, 1 up to date" in result.stdout, result.output
+    forced = CliRunner().invoke(main, ["render-all", "--file", str(path), "--force", "--quiet"])
+    assert forced.exit_code == 1 and forced.stderr.splitlines() == [f"error: cannot write {video}: the file is "
+                                                                     "read-only; riemann-nn does not replace it"]
+    assert video.read_bytes() == b"finished earlier"
+
+
 def test_chunks_on_a_dask_scheduler_match_one_process(tiny_scene, tmp_path):
     """``render --jobs 3 --scheduler ADDRESS``: the chunks run on the workers of a cluster started apart
     (each in a folder of its own, the typeset text shipped to them), come back as bytes and join into the

@@ -132,8 +132,9 @@ def batch_jobs(entries: list[dict], *, output_folder: Path | None = None) -> lis
             raise ConfigError(f"two jobs of the batch write {job.output}: {seen[job.output].describe()} and "
                               f"{job.describe()}")
         seen[job.output] = job
-    for job in seen.values():  # every place checked before the first video starts
-        check_outputs(job)
+    for job in seen.values():  # every place checked before anything is trained (a video up to date is kept)
+        if not up_to_date(job):
+            check_outputs(job)
     return list(dict.fromkeys(jobs))  # the same job twice is rendered once
 
 
@@ -163,6 +164,8 @@ def render_batch(jobs: list[RenderJob], *, executor, force: bool = False, progre
     failed job does not stop the others. ``on_done(job, video path or error)`` hears of each."""
     skipped = [] if force else [job for job in jobs if up_to_date(job)]
     todo = [job for job in jobs if job not in skipped]
+    for job in todo:  # before the first video starts (--force: also the places of videos up to date)
+        check_outputs(job)
     written, failed = [], []
     with terminate_as_interrupt(), contextlib.ExitStack() as folders, \
             progress_bar(len(todo), f"rendering {len(todo)} videos", enabled=progress and bool(todo)) as advance:
