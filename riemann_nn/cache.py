@@ -12,6 +12,7 @@ from ._version import __version__
 from .config import RunConfig
 from .errors import ConfigError, RiemannNNWarning, RunFileError
 from .export import EXPORT_GENERATION, build_run, file_digest
+from .outputs import check_output
 from .places import media_root
 from .run import VERSION, Run, load_run, save_run
 
@@ -51,6 +52,7 @@ def load_or_train(config: RunConfig, *, cache_dir: str | Path | None = None, pro
             return load_run(path)
         except RunFileError as error:  # a damaged cache entry is no reason to stop: make it again
             warnings.warn(f"cached run {error}; training it again", RiemannNNWarning, stacklevel=2)
+    check_output(path, create_parent=True)  # a cache that cannot be written fails before training, not after
     run = build_run(config, progress=progress)
     save_run(run, path)
     return run
@@ -69,6 +71,7 @@ def load_or_build(name: str, payload: dict, build, *, cache_dir: str | Path | No
             return load_run(path)
         except RunFileError as error:
             warnings.warn(f"cached run {error}; building it again", RiemannNNWarning, stacklevel=2)
+    check_output(path, create_parent=True)
     run = build()
     save_run(run, path)
     return run

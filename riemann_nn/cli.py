@@ -223,6 +223,11 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     from .presets import get_preset
     from .run import save_run
 
+    if csv_path is not None and any(value is not None for value in (dataset, n_points, noise, data_seed)):
+        from .errors import ConfigError
+
+        raise ConfigError("--csv reads your points, and --dataset, --n, --noise and --data-seed describe generated "
+                          "ones: give one or the other")
     base = get_preset(preset) if preset is not None else RunConfig()
     config = base.replace(
         dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path,
@@ -236,6 +241,7 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     _checked_words(title, classes)
     path = Path(output) if output else default_output_folder("runs") / f"{config.name}.npz"
     check_output(path, inputs=[csv_path], needed_bytes=_run_size(config), create_parent=True)
+    _check_run_suffix(path)
     _detail(f"training {config.name}: {json.dumps(config.to_dict())}")
     run = build_run(config, progress=verbosity() != "quiet").with_words(title=title, classes=classes)
     save_run(run, path)
@@ -280,6 +286,11 @@ def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, po
 
     if (csv_path is None) == (dataset is None):
         raise ConfigError("give the data: --csv FILE or --dataset NAME (one of them)")
+    context = click.get_current_context()
+    if csv_path is not None and any(context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+                                    for name in ("n_points", "noise", "data_seed")):
+        raise ConfigError("--csv reads your points, and --n, --noise and --data-seed describe --dataset's: give one "
+                          "or the other")
     name = check_name(run_name_option or _file_name_part(Path(model_file).stem), "--name")
     _checked_words(title, classes)
     geometry = GeometryConfig(convention=convention)
@@ -293,6 +304,7 @@ def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, po
         source = {"source": "generated", "name": d.name, "n": d.n, "noise": d.noise, "seed": d.seed}
     path = Path(output) if output else default_output_folder("runs") / f"{name}.npz"
     check_output(path, inputs=[model_file, csv_path], needed_bytes=_import_size(len(y), geometry), create_parent=True)
+    _check_run_suffix(path)
     _note(f"reading {model_file} ({'TorchScript' if kind == 'torchscript' else 'torch.export'}) ...")
     model = load_model_file(model_file)
     from .user_model import run_from_module
@@ -306,6 +318,15 @@ def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, po
     m, t = run.meta["model"], run.meta["training"]
     form = "custom (no weights in the file)" if run.is_custom else f"{m['scheme']} {m['activation']}, dt {m['dt']:g}"
     click.echo(f"wrote {path}  ({run.depth} layers, {form}; accuracy {t['accuracy']:.3f} on the data)")
+
+
+def _check_run_suffix(path: Path) -> None:
+    """A Run file's name ends in .npz: ``-o points.csv`` (meant as ``--csv points.csv``) must not replace the data."""
+    from .errors import OutputError
+
+    if path.suffix.lower() != ".npz":
+        raise OutputError(f"cannot write {path}: a Run file's name must end in .npz (so that -o never replaces a "
+                          "file of another kind, such as your data)")
 
 
 def _import_size(points: int, geometry) -> int:
@@ -630,7 +651,7 @@ def render_command(ctx, preset, run_file, quality, aspect, layer_path, theme, sc
     """
     from .cache import load_or_train
     from .jobs import job_from_options
-    from .jobs.job import check_manim_args
+    from .jobs.job import check_manim_args, check_outputs
     from .presets import get_preset
     from .run import load_run
 
@@ -640,6 +661,7 @@ def render_command(ctx, preset, run_file, quality, aspect, layer_path, theme, sc
     job = job_from_options(scene_name, quality=quality, preset=preset, run_file=run_file, theme=theme,
                            layer_path=layer_path, output=output, aspect=aspect,
                            manim_args=manim_args)  # scene, quality and output checked first
+    check_outputs(job)  # before a preset is trained
     workers = _workers(jobs)
     if run_file:
         load_run(run_file)  # fail now, with one line, rather than inside manim
@@ -702,6 +724,12 @@ def render_all_command(batch_file, scenes, presets, runs, themes, qualities, out
         entries = [{key: value for key, value in entry.items() if value is not None} for entry in entries]
     jobs_list = batch_jobs(entries, output_folder=Path(output_dir) if output_dir else None)
     workers = _workers(jobs)
+    for job in jobs_list:  # a batch file's paths are not click's choices: each job checked as render checks it
+        try:
+            check_render(preset=job.preset, run_file=str(job.run_file) if job.run_file else None,
+                         layer_path=job.layer_path, theme=job.theme, scene_name=str(job.scene_file))
+        except RiemannNNError as error:
+            raise type(error)(f"{job.describe()}: {error}") from None
     _prepare_runs(jobs_list)
     executor = make_executor(workers=workers, dask=use_dask, scheduler=scheduler)
 

@@ -130,6 +130,7 @@ def check_points(x, y, *, source: str = "the data") -> Dataset:
     ``y`` the labels 0 and 1, both present; 2 to ``MAX_POINTS`` points. ``DataError`` naming ``source`` otherwise.
     Inputs are never modified.
     """
+    _refuse_masked(x, f"{source}: points")
     try:
         x, y = np.asarray(x), np.asarray(y)
     except (ValueError, TypeError) as error:  # ragged nested lists
@@ -159,6 +160,9 @@ def check_points(x, y, *, source: str = "the data") -> Dataset:
     return x, y
 
 
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", " ": "spaces"}  # named when a row is one cell holding one
+
+
 def _parse_number(text: str) -> float | None:
     try:
         return float(text)
@@ -169,7 +173,9 @@ def _parse_number(text: str) -> float | None:
 def _parse_row(path: Path, number: int, cells: list[str]) -> tuple[float, float, float]:
     """One data row as (x, y, label); ``DataError`` naming the line for anything but two coordinates and a label."""
     if len(cells) != 3:
-        raise DataError(f"{path}, line {number}: expected 3 columns (x,y,label), found {len(cells)}")
+        other = next((name for mark, name in OTHER_SEPARATORS.items() if len(cells) == 1 and mark in cells[0]), None)
+        hint = f" (separated by {other}? riemann-nn reads comma-separated values)" if other else ""
+        raise DataError(f"{path}, line {number}: expected 3 columns (x,y,label), found {len(cells)}{hint}")
     parsed = []
     for cell in cells:
         value = _parse_number(cell)
@@ -240,6 +246,7 @@ def encode_labels(y, *, positive=None) -> tuple[np.ndarray, list]:
     sorted order; the labels come back as plain Python values (for ``meta.labels``). ``DataError`` unless ``y``
     is one-dimensional and holds exactly two different values (no NaN), and ``positive`` is one of them.
     """
+    _refuse_masked(y, "labels")
     try:
         labels = np.asarray(y)
     except (ValueError, TypeError) as error:
@@ -248,7 +255,12 @@ def encode_labels(y, *, positive=None) -> tuple[np.ndarray, list]:
         raise DataError(f"labels must be a one-dimensional array, got shape {labels.shape}")
     if labels.dtype.kind not in "biufUSO":
         raise DataError(f"labels must be numbers, strings or booleans, got dtype {labels.dtype}")
-    if labels.dtype.kind == "O" and not all(isinstance(v, (str, bool, int, float, np.generic)) for v in labels):
+    if labels.dtype.kind == "S":  # bytes, as text: meta.labels is JSON, and the legends show them
+        try:
+            labels = np.char.decode(labels, "utf-8")
+        except UnicodeDecodeError:
+            raise DataError("labels given as bytes must be UTF-8 text") from None
+    if labels.dtype.kind == "O" and not all(isinstance(v, LABEL_TYPES) and not isinstance(v, bytes) for v in labels):
         raise DataError("labels must be numbers, strings or booleans")
     if labels.dtype.kind == "f" and not np.isfinite(labels).all():
         raise DataError("labels must not be NaN or infinite")
@@ -270,6 +282,15 @@ def encode_labels(y, *, positive=None) -> tuple[np.ndarray, list]:
             plain.reverse()
             codes = 1 - codes
     return codes.astype(np.int64).reshape(-1), plain
+
+
+LABEL_TYPES = (str, bool, int, float, np.bool_, np.integer, np.floating)  # what JSON and the legends can hold
+
+
+def _refuse_masked(values, what: str) -> None:
+    """A masked array's hidden entries would count as data (``np.asarray`` drops the mask): refuse it."""
+    if np.ma.isMaskedArray(values) and np.ma.is_masked(values):
+        raise DataError(f"{what} are a masked array with masked entries; drop those points first (x[~mask])")
 
 
 def _plain(value):

@@ -2,7 +2,8 @@
 
 ``RIEMANN_NN_RUN`` (a Run file), ``RIEMANN_NN_PRESET`` (a preset name), ``RIEMANN_NN_PATH`` (straight, spline
 or staged) and ``RIEMANN_NN_THEME`` (dark or light). ``check_environment`` is called by ``riemann-nn render``
-before Manim starts and by the scenes' base before a scene builds anything, so both fail the same way.
+before Manim starts; a scene that Manim runs directly reads them itself, and its base (``render.story.Subtitled``)
+ends it with the same error in one line.
 """
 
 from __future__ import annotations

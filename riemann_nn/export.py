@@ -19,7 +19,7 @@ from .config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, Train
 from .data import check_points, encode_labels, load_csv, make_dataset
 from .errors import ConfigError
 from .network import chart_jacobians, lift, propagate, residual_lipschitz
-from .run import SCHEMA, VERSION, Run
+from .run import SCHEMA, VERSION, Run, check_class_names, check_title
 from .standardize import Standardization
 
 # Part of every cache key: bump it whenever build_run exports something new or different, so cached runs
@@ -221,6 +221,10 @@ def run_from_arrays(x, y, *, model: ModelConfig | None = None, training: TrainCo
     (``standardize.py``). ``title`` and ``classes`` (two names) are the words the scenes show. Raises
     ``DataError`` for data that ``data.check_points`` refuses, ``ConfigError``, ``TrainingError``.
     """
+    if title is not None:  # the words are checked before training, not after it
+        check_title(title)
+    if classes is not None:
+        check_class_names(classes)
     codes, values = encode_labels(y, positive=positive)
     x0, codes = check_points(x, codes, source="the arrays given")
     config = RunConfig(name=name, description=description, model=model or ModelConfig(),

@@ -112,6 +112,8 @@ def shortest_path(run: Run, start, end, *, points: int = 64, method: str = "auto
     network whose output is not finite at the ends, or ``method="lift"`` when the chord does not lift to a
     path ending at ``end``.
     """
+    if not isinstance(run, Run):
+        raise ConfigError(f"shortest_path needs a Run (riemann_nn.load_run), got {type(run).__name__}")
     run.network_parameters("a shortest path")  # a custom network's file cannot map new points
     run.require_width(2, what="shortest_path")
     a, b = _point(start, "start"), _point(end, "end")

@@ -14,10 +14,32 @@ with the module into either file.
 """
 
 # No ``from __future__ import annotations``: TorchScript reads these classes' annotations as objects.
+import math
 from collections.abc import Iterable
+from numbers import Real
 
 import torch
 from torch import Tensor, nn
+
+from .errors import ConfigError
+
+
+def _step_size(dt, owner: str) -> float:
+    """``dt`` as a float if it is a finite positive number; ``ConfigError`` otherwise (here, not at the first
+    forward pass or export, far from the line that made the module)."""
+    if isinstance(dt, Tensor) and dt.numel() == 1:
+        dt = dt.item()
+    value = float(dt) if isinstance(dt, Real) and not isinstance(dt, bool) else math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"{owner} needs a step dt, a finite positive number; got {dt!r:.60}")
+    return value
+
+
+def _block(block, owner: str) -> nn.Module:
+    if not isinstance(block, nn.Module):
+        raise ConfigError(f"{owner} needs torch modules mapping points (N, 2) to (N, 2), got a {type(block).__name__}"
+                          "; for other callables use riemann_nn.run_from_callables")
+    return block
 
 
 class Residual(nn.Module):
@@ -28,8 +50,8 @@ class Residual(nn.Module):
 
     def __init__(self, block: nn.Module, dt: float = 1.0):
         super().__init__()
-        self.block = block
-        self.register_buffer("dt", torch.tensor(float(dt)))
+        self.block = _block(block, "Residual")
+        self.register_buffer("dt", torch.tensor(_step_size(dt, "Residual")))
 
     def forward(self, x: Tensor) -> Tensor:  # (N, 2) -> (N, 2)
         return x + self.dt * self.block(x)
@@ -43,8 +65,17 @@ class SecondOrder(nn.Module):
 
     def __init__(self, blocks: Iterable[nn.Module], dt: float = 1.0):
         super().__init__()
-        self.blocks = nn.ModuleList(blocks)
-        self.register_buffer("dt", torch.tensor(float(dt)))
+        if isinstance(blocks, nn.Module) and not isinstance(blocks, (nn.Sequential, nn.ModuleList)):
+            raise ConfigError(f"SecondOrder needs a list of blocks, one per layer, got one {type(blocks).__name__}")
+        try:
+            listed = list(blocks)
+        except TypeError:
+            raise ConfigError(f"SecondOrder needs a list of blocks, one per layer, got {type(blocks).__name__}"
+                              ) from None
+        if not listed:
+            raise ConfigError("SecondOrder needs at least one block (one per layer)")
+        self.blocks = nn.ModuleList([_block(block, "SecondOrder") for block in listed])
+        self.register_buffer("dt", torch.tensor(_step_size(dt, "SecondOrder")))
 
     def forward(self, x: Tensor) -> Tensor:  # (N, 2) -> (N, 2)
         previous = x

@@ -148,7 +148,10 @@ class Run:
         if names:
             return names[0], names[1]
         values = self.meta.get("labels", {}).get("values", [0, 1])
-        return tuple(v if isinstance(v, str) else f"class {_label_text(v)}" for v in values)  # type: ignore[return-value]
+        shown = [_label_name(value) for value in values]
+        if not all(shown) or shown[0] == shown[1]:  # labels that read alike (or as nothing) on screen
+            return "class 0", "class 1"
+        return shown[0], shown[1]
 
     def with_words(self, *, title: str | None = None, classes=None) -> Run:
         """A copy showing ``title`` and the class names ``classes`` (two strings, or one "a,b" string) on
@@ -260,6 +263,11 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
             raise RunFileError(f"{source}: key {key!r} holds NaN or infinite values")
     if arrays["y"].dtype.kind not in "iu" or not np.isin(arrays["y"], (0, 1)).all():
         raise RunFileError(f"{source}: key 'y' must hold integer labels 0 and 1")
+    if np.unique(arrays["y"]).size != 2:  # as data.check_points: at least two points, of both classes
+        raise RunFileError(f"{source}: key 'y' must hold points of both classes 0 and 1, at least one of each; it "
+                           f"holds {arrays['y'].size} points, {int(arrays['y'].sum())} of class 1")
+    if (arrays["ellipse"][..., :2] < 0).any():
+        raise RunFileError(f"{source}: key 'ellipse' holds a negative semi-axis")
     for key in ("degenerate", "clipped", *(k for k in DERIVED_KEYS if k in arrays)):
         if arrays[key].shape != arrays["degenerate"].shape:
             raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, "
@@ -592,6 +600,15 @@ def check_class_names(classes: Any) -> tuple[str, str]:
 
 def _label_text(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _label_name(value: Any) -> str:
+    """A label as a legend shows it: a string on one line of at most ``MAX_CLASS_NAME_LENGTH`` characters (control
+    characters dropped, runs of white space as one space, a longer one cut with an ellipsis), a number as
+    ``class -1``. A label is the user's data, so anything may be in it; a class name (``--classes``) is checked."""
+    text = value if isinstance(value, str) else f"class {_label_text(value)}"
+    text = " ".join("".join(c for c in text if c.isspace() or (ord(c) >= 32 and ord(c) != 127)).split())
+    return text if len(text) <= MAX_CLASS_NAME_LENGTH else text[:MAX_CLASS_NAME_LENGTH - 1] + "\u2026"
 
 
 def _check_json(value: Any, where: str, source: str, *, depth: int) -> None:

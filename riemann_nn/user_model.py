@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -108,6 +109,8 @@ def run_from_module(model, x, y, *, positive=None, name: str | None = None, desc
     data. Warns (``RiemannNNWarning``) when the model classifies fewer than half of the points correctly:
     the labels are then probably the other way round (``positive``).
     """
+    _check_options(name=name, description=description, title=title, classes=classes, geometry=geometry,
+                   data_source=data_source)
     types: Mapping[str, str] = {}
     batch = None
     if isinstance(model, torch.export.ExportedProgram):
@@ -130,6 +133,7 @@ def run_from_module(model, x, y, *, positive=None, name: str | None = None, desc
         if not children:
             raise ConfigError(f"this {kind} has no submodules to read as layers; give its layers and head to "
                               "run_from_callables(layers, head, x, y)")
+        _check_input_width(_Reader(types).flatten(children), kind, types)
         _check_forward(module, children, x0, kind, batch=batch)
         layers, head = _Reader(types).network(children)
     return _export(layers, head, x0, codes, labels, name=name or _file_name(kind), description=description,
@@ -145,6 +149,8 @@ def run_from_callables(layers: Sequence[Callable], head: Callable, x, y, *, posi
     (K,) or (K, 1), or to two logits (K, 2) whose difference is the logit. Coordinates come from the callables,
     chart Jacobians from ``torch.func`` on them; the Run's scheme is ``custom``. Options as ``run_from_module``.
     """
+    _check_options(name=name, description=description, title=title, classes=classes, geometry=geometry,
+                   data_source=data_source)
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
         raise ConfigError("layers must be a non-empty list of callables, each mapping points (K, 2) to (K, 2)")
     for index, layer in enumerate(layers, start=1):
@@ -155,8 +161,9 @@ def run_from_callables(layers: Sequence[Callable], head: Callable, x, y, *, posi
     x0, codes, labels = _data(x, y, positive)
     steps = [Layer(_plain_step(_float64_copy(layer)), _describe(layer)) for layer in layers]
     with single_thread():
-        last = _chain(steps, torch.as_tensor(x0))[-1]  # (N, 2)
-        fitted = _affine_head(_float64_copy(head), last)
+        coordinates = _chain(steps, torch.as_tensor(x0))  # (L+1, N, 2)
+        _check_finite(coordinates, steps)  # before the head is fitted to the last layer's points
+        fitted = _affine_head(_float64_copy(head), coordinates[-1])
     return _export(steps, fitted, x0, codes, labels, name=name, description=description, title=title,
                    classes=classes, geometry=geometry, data_source=data_source, source="callables")
 
@@ -350,7 +357,7 @@ def _is_elementwise(module: nn.Module) -> bool:
     z = 3 * torch.randn(64, 2, generator=generator, dtype=torch.float64)  # (64, 2)
     other = 3 * torch.randn(64, 2, generator=generator, dtype=torch.float64)
     try:
-        out = module(z)
+        out = module(z.clone())  # a copy: an in-place activation must not change the probe
         first_moved = module(torch.stack([other[:, 0], z[:, 1]], dim=1))
         second_moved = module(torch.stack([z[:, 0], other[:, 1]], dim=1))
     except Exception:  # not a map of points at all: then it is not an activation either
@@ -438,19 +445,62 @@ def _chain(layers: Sequence[Layer], x0: Tensor) -> Tensor:
     previous = x0
     for number, layer in enumerate(layers, start=1):
         current = values[-1]
+        given = current.clone()  # a layer that changes its input in place (ReLU(inplace=True)) keeps x_{l-1} intact
         try:
-            values.append(layer.step(current, current if layer.at_rest else previous))
+            values.append(layer.step(given, given if layer.at_rest else previous))
         except ConfigError:
             raise
         except Exception as error:  # the user's code: say which layer, in one line
-            words = str(error).strip().splitlines()
             raise ConfigError(f"layer {number} ({layer.description}) failed on float64 points {tuple(current.shape)}"
-                              f": {type(error).__name__}{': ' + words[0][:200] if words else ''}") from None
+                              f": {_error_words(error)}") from None
         previous = current
     return torch.stack(values)
 
 
+def _error_words(error: Exception) -> str:
+    """An error of the user's code in one line: its type and first line (the last line of a TorchScript
+    interpreter's report, which starts with a stack of its own)."""
+    words = str(error).strip().splitlines()
+    if len(words) > 1 and "TorchScript interpreter" in words[0]:
+        words = words[-1:]
+    return f"{type(error).__name__}{': ' + words[0][:200] if words else ''}"
+
+
 # ---- checks -----------------------------------------------------------------------------------------------
+
+
+def _check_options(*, name, description, title, classes, geometry, data_source) -> None:
+    """The Run's words and settings, refused before the network is read and exported (a name or title that a
+    Run file cannot hold would otherwise fail only when the Run is saved)."""
+    from .config import check_name
+    from .run import check_class_names, check_title
+
+    if name is not None:
+        check_name(name, "name")
+    if not isinstance(description, str):
+        raise ConfigError(f"description must be a string, got {type(description).__name__}")
+    if title is not None:
+        check_title(title)
+    if classes is not None:
+        check_class_names(classes)
+    if geometry is not None and not isinstance(geometry, GeometryConfig):
+        raise ConfigError(f"geometry must be a GeometryConfig, got {type(geometry).__name__}")
+    if data_source is not None:
+        if not isinstance(data_source, dict):
+            raise ConfigError(f"data_source must be a dict (meta.dataset), got {type(data_source).__name__}")
+        try:
+            json.dumps(data_source, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"data_source must be plain JSON with finite numbers ({error})") from None
+
+
+def _check_input_width(flat: list[tuple[nn.Module, str]], kind: str, types: Mapping[str, str]) -> None:
+    """A first ``Linear`` that does not take points of the plane, said in words before anything runs (a
+    TorchScript or exported module would fail with an opaque error of its own)."""
+    shape = _linear_shape(*flat[0], types) if flat else None
+    if shape is not None and shape[1] != 2:
+        raise ConfigError(f"the {kind}'s first layer, {_linear_words(flat[0][0])}, takes points of {shape[1]} "
+                          "coordinates; riemann-nn reads networks of the plane, whose layers take points (N, 2)")
 
 
 def _check_forward(module: nn.Module, children: list[tuple[nn.Module, str]], x0: np.ndarray, kind: str, *,
@@ -459,14 +509,16 @@ def _check_forward(module: nn.Module, children: list[tuple[nn.Module, str]], x0:
     the module takes exactly that many points at once (an export without dynamic shapes)."""
     points = torch.as_tensor(x0)  # (N, 2)
     try:
-        expected = _in_batches(module, points, batch)
-        chained = points
+        expected = _in_batches(module, points.clone(), batch)  # copies: a module may change its input in place
+        chained = points.clone()
         for child, _ in children:
             chained = child(chained)
     except Exception as error:  # a module that cannot run on (N, 2) points: say so in one line
         raise ConfigError(f"the {kind} cannot be run on points (N, 2) as a chain of its children "
-                          f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); give its "
-                          "layers and head to run_from_callables") from None
+                          f"({_error_words(error)}); give its layers and head to run_from_callables") from None
+    if isinstance(expected, Tensor) and expected.is_floating_point() and not bool(torch.isfinite(expected).all()):
+        raise ConfigError(f"the {kind} gives NaN or infinite outputs on the data: are its weights finite, and the "
+                          "data within the range it was trained on?")
     if not (isinstance(expected, Tensor) and isinstance(chained, Tensor) and expected.shape == chained.shape
             and _close(chained, expected, SAME)):
         raise ConfigError(f"the {kind}'s forward does not run its children in order, so it cannot be read as a "
@@ -515,6 +567,28 @@ def _check_pointwise(layers: Sequence[Layer], x0: Tensor, coordinates: Tensor) -
                           "statistics?): every layer must map each point on its own")
 
 
+def _check_differentiable(layers: Sequence[Layer], x0: Tensor) -> None:
+    """Chart Jacobians come from torch's derivatives: a layer computed outside torch (numpy, ``.detach()``,
+    integers) would silently give zero ones. So every layer's output must depend on its input through torch,
+    unless it is the same at every point (a constant map, whose derivative is zero indeed)."""
+    points = x0[: min(len(x0), 64)].clone().requires_grad_(True)  # (K, 2)
+    previous = current = points
+    with torch.enable_grad():
+        for number, layer in enumerate(layers, start=1):
+            given = current.clone()  # as in _chain: a layer may change its input in place
+            try:
+                out = layer.step(given, given if layer.at_rest else previous)
+            except Exception as error:  # e.g. .numpy() of a tensor that requires grad
+                raise ConfigError(f"layer {number} ({layer.description}) cannot be differentiated by torch "
+                                  f"({_error_words(error)}); chart Jacobians need layers made of torch "
+                                  "operations") from None
+            if not out.requires_grad and not bool((out == out[:1]).all()):
+                raise ConfigError(f"layer {number} ({layer.description}) does not depend on its input through torch "
+                                  "(computed with numpy, detached, or rounded to integers), so torch cannot give its "
+                                  "derivative; chart Jacobians need layers made of torch operations")
+            previous, current = current, out
+
+
 def _check_finite(coordinates: Tensor, layers: Sequence[Layer]) -> None:
     finite = torch.isfinite(coordinates).all(dim=(1, 2))  # (L+1,)
     if not bool(finite.all()):
@@ -526,7 +600,11 @@ def _affine_head(head: Callable, last: Tensor) -> Head:
     """A callable head as ``w . x + c``: its value and gradient at the centre of the last layer's points, then
     checked against its values at every point (a head that is not affine is refused)."""
     def logit(points: Tensor) -> Tensor:  # (K, 2) -> (K,)
-        out = head(points)
+        try:
+            out = head(points.clone())  # a copy: a head that changes its input in place leaves the points alone
+        except Exception as error:  # the user's code: in one line
+            raise ConfigError(f"the head ({_describe(head)}) failed on float64 points {tuple(points.shape)}: "
+                              f"{_error_words(error)}") from None
         if not isinstance(out, Tensor):
             raise ConfigError(f"the head returned a {type(out).__name__}, not a tensor of logits")
         if out.ndim == 2 and out.shape[1] == 2:
@@ -538,12 +616,17 @@ def _affine_head(head: Callable, last: Tensor) -> Head:
 
     centre = last.mean(dim=0, keepdim=True).detach().requires_grad_(True)  # (1, 2)
     value = logit(centre)
+    if not value.requires_grad:
+        raise ConfigError("the head's logits do not depend on its input through torch (computed with numpy, "
+                          "detached, or integers): the head must be an affine map in torch operations")
     (gradient,) = torch.autograd.grad(value.sum(), centre)
     weight = gradient[0].detach().numpy().copy()  # (2,)
     bias = float(value.detach()[0]) - float(weight @ centre.detach().numpy()[0])
     with torch.no_grad():
         actual = logit(last).numpy()  # (N,)
     affine = last.detach().numpy() @ weight + bias
+    if not np.isfinite(actual).all():
+        raise ConfigError("the head gives NaN or infinite logits on the last layer's points")
     if not np.allclose(affine, actual, rtol=1e-6, atol=1e-6 * (1.0 + float(np.abs(actual).max()))):
         raise ConfigError("the head is not affine (logit = w . x + c): put its nonlinear part into the last layer")
     return Head(weight, bias, _describe(head))
@@ -561,7 +644,10 @@ def _export(layers: list[Layer], head: Head, x0: np.ndarray, codes: np.ndarray, 
         coordinates = _chain(layers, points)  # (L+1, N, 2)
         _check_finite(coordinates, layers)
         _check_pointwise(layers, points, coordinates)
-    network = _builtin(layers, head, coordinates, source) or _custom(layers, head, source)
+    network = _builtin(layers, head, coordinates, source)
+    if network is None:
+        _check_differentiable(layers, points)
+        network = _custom(layers, head, source)
     logits = coordinates[-1].numpy() @ head.weight + head.bias  # (N,)
     accuracy = float(np.mean((logits > 0) == (codes == 1)))
     loss = float(np.mean(np.logaddexp(0.0, logits) - codes * logits))  # binary cross-entropy with logits

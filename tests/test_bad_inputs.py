@@ -33,6 +33,8 @@ from riemann_nn import data as data_module
 from riemann_nn import outputs
 from riemann_nn.cli import MAX_PATH_POINTS, main, run_name
 from riemann_nn.config import MAX_COORDINATE, DatasetConfig, ModelConfig, RunConfig, TrainConfig
+from riemann_nn.errors import OutputError
+from riemann_nn.jobs import make_video
 from riemann_nn.presets import get_preset
 from riemann_nn.run import load_run
 
@@ -208,6 +210,16 @@ def test_commands_refuse_bad_options(place, args, fragment):
     refused(place, [names.get(a, a) for a in args], fragment)
 
 
+GENERATED = [["--dataset", "moons"], ["--n", "500"], ["--noise", "0.3"], ["--data-seed", "3"]]
+
+
+@pytest.mark.parametrize("generated", GENERATED)
+def test_train_refuses_a_csv_with_options_of_generated_data(place, generated):
+    """They were silently ignored: the run trained on the CSV."""
+    refused(place, ["train", "--csv", place / "data.csv", *generated, "--iterations", "5", "-o", place / "out.npz"],
+            "--csv reads your points")
+
+
 def test_bare_command_still_prints_the_help():
     """Without arguments the command shows its help (click's usual behaviour is kept)."""
     result = runner().invoke(main, [])
@@ -275,6 +287,9 @@ BAD_CSVS = [
     ("1,2,0\n3,4\n", "line 2: expected 3 columns"),
     ("1,2,0,4\n3,4,1\n", "line 1: expected 3 columns"),
     ("1;2;0\n3;4;1\n", "expected 3 columns"),
+    ("x;y;label\n1;2;0\n3;4;1\n", "line 2: expected 3 columns (x,y,label), found 1 (separated by semicolons?"),
+    ("1\t2\t0\n3\t4\t1\n", "found 1 (separated by tabs?"),
+    ("1 2 0\n3 4 1\n", "found 1 (separated by spaces?"),
     ("1,2,0\n3,4\x00,1\n", "line 2: '4\\x00' is not a number"),
     ("1,2,0\n3,4,2\n", "line 2: label must be 0 or 1"),
     ("1,2,0\n3,4,0.5\n", "line 2: label must be 0 or 1"),
@@ -428,6 +443,68 @@ def test_sheet_refuses_an_output_that_would_destroy_or_fail(place, case):
         refused(place, ["sheet", place / "run.npz", "--width", "320", "-o", output], fragment)
     finally:
         (place / "locked").chmod(0o755)
+
+
+def _video_output_cases(place: Path) -> dict[str, tuple[Path, str]]:
+    """Videos that must be refused before Manim starts (they were replaced, or failed after the render with a
+    traceback): name -> (the -o path, a fragment of the error)."""
+    readonly = place / "readonly.mp4"
+    readonly.write_bytes(b"keep me")
+    readonly.chmod(0o444)
+    (place / "captioned.srt").mkdir()  # the subtitles' place is a folder
+    (place / "kept.vtt").write_text("WEBVTT\n")
+    (place / "kept.vtt").chmod(0o444)
+    (place / "disguised.mp4").write_bytes((place / "run.npz").read_bytes())  # a Run file with a video's name
+    os.mkfifo(place / "pipe.mp4")
+    (place / "locked").mkdir()
+    (place / "locked").chmod(0o555)
+    return {
+        "a read-only video": (readonly, "read-only"),
+        "subtitles onto a folder": (place / "captioned.mp4", "captioned.srt: it is a directory"),
+        "subtitles onto a read-only file": (place / "kept.mp4", "kept.vtt: the file is read-only"),
+        "the run file": (place / "disguised.mp4", "it is the input"),
+        "a fifo": (place / "pipe.mp4", "FIFO"),
+        "a read-only folder": (place / "locked" / "out.mp4", "is not writable"),
+    }
+
+
+@pytest.mark.parametrize("case", ["a read-only video", "subtitles onto a folder", "subtitles onto a read-only file",
+                                  "the run file", "a fifo", "a read-only folder"])
+def test_render_refuses_a_video_output_that_would_destroy_or_fail_before_rendering(place, case, monkeypatch):
+    import riemann_nn.cli
+    import riemann_nn.jobs.render
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("rendered before the output's place was checked")
+
+    monkeypatch.setattr(riemann_nn.cli, "_render", no_render)
+    monkeypatch.setattr(riemann_nn.jobs.render, "LocalExecutor", no_render)
+    try:
+        output, fragment = _video_output_cases(place)[case]
+        run_file = place / "disguised.mp4" if case == "the run file" else place / "run.npz"
+        refused(place, ["render", "--run", run_file, "-o", output], fragment)
+        batch = place / "jobs.toml"
+        batch.write_text(f'[[render]]\nrun = "{run_file}"\noutput = "{output}"\n')
+        refused(place, ["render-all", "--file", batch, "--force"], fragment)  # --force: even a video up to date
+        batch.unlink()
+        with pytest.raises(OutputError, match=fragment):
+            make_video(run_file, output)
+    finally:
+        (place / "locked").chmod(0o755)
+
+
+@pytest.mark.parametrize("command", ["train", "import"])
+@pytest.mark.parametrize("name", ["other.csv", "run", "model.pt", "run.npz.bak"])
+def test_a_run_is_written_only_under_a_npz_name(place, command, name):
+    """``-o points.csv`` (meant as ``--csv points.csv``) replaced the user's file with a Run file."""
+    import torch
+
+    torch.jit.save(torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))),
+                   str(place / "net.pt"))
+    (place / "other.csv").write_text("0,0,0\n1,1,1\n")
+    (place / "model.pt").write_bytes(b"a model of the user's own")
+    args = ["train", *TINY] if command == "train" else ["import", place / "net.pt", "--dataset", "moons"]
+    refused(place, [*args, "-o", place / name], "a Run file's name must end in .npz")
 
 
 def test_sheet_refuses_to_overwrite_its_run_file(place):
@@ -815,17 +892,30 @@ API_CASES = {
     "train with labels 0 and 2": lambda run, path: _train_with(np.eye(2), [0, 2]),
     "train with a dict for a config": lambda run, path: _train_with(np.eye(2), [0, 1], model_config={"depth": 2}),
     "train on coordinates 1e200": lambda run, path: _train_with(np.array([[0.0, 0.0], [1e200, 1.0]]), [0, 1]),
+    # make_video: TypeErrors, a video rendered with jobs=-1, or Manim started to fail on a file or name
+    "make_video of a number": lambda run, path: make_video(5, path.parent / "v.mp4"),
+    "make_video into None": lambda run, path: make_video(run, None),
+    "make_video of a missing file": lambda run, path: make_video(path.parent / "nope.npz", path.parent / "v.mp4"),
+    "make_video in an unknown theme": lambda run, path: make_video(run, path.parent / "v.mp4", theme="sepia"),
+    "make_video on an unknown path": lambda run, path: make_video(run, path.parent / "v.mp4", layer_path="curvy"),
+    "make_video staged for c1": lambda run, path: make_video(path, path.parent / "v.mp4", layer_path="staged"),
+    "make_video with jobs -1": lambda run, path: make_video(run, path.parent / "v.mp4", jobs=-1),
+    "make_video with jobs a string": lambda run, path: make_video(run, path.parent / "v.mp4", jobs="2"),
+    "make_video with manim_args a string": lambda run, path: make_video(run, path.parent / "v.mp4",
+                                                                        manim_args="-c RED"),
+    "shortest_path of a string": lambda run, path: rn.shortest_path("run.npz", (0, 0), (1, 1)),
 }
 
 
 @pytest.mark.parametrize("case", list(API_CASES))
 def test_the_api_raises_its_own_errors_for_wrong_types(good_run, case):
-    from riemann_nn.errors import RiemannNNError
+    from riemann_nn.errors import RenderError, RiemannNNError
 
     run = rn.load_run(good_run)
     before = snapshot(good_run.parent)
-    with pytest.raises(RiemannNNError):
+    with pytest.raises(RiemannNNError) as info:
         API_CASES[case](run, good_run)
+    assert not isinstance(info.value, RenderError)  # refused before Manim starts, not by it
     assert snapshot(good_run.parent) == before
 
 

@@ -88,6 +88,8 @@ def test_pickles_are_refused_unloaded_with_a_way_out(files, kind, fragment):
 
 @pytest.mark.parametrize("args, fragment", [
     (["--dataset", "moons", "--csv", "data.csv"], "--csv FILE or --dataset NAME"),
+    (["--csv", "data.csv", "--n", "500"], "--csv reads your points"),  # ignored silently
+    (["--csv", "data.csv", "--data-seed", "3"], "--csv reads your points"),
     ([], "--csv FILE or --dataset NAME"),
     (["--dataset", "moons", "--classes", "one"], "class names"),
     (["--dataset", "moons", "--name", "-bad"], "--name must be a file name"),

@@ -342,6 +342,11 @@ def test_batch_file_matrix_and_single_jobs(tmp_path):
     ("[[render]]\nscene = 'transform'\nquality = 'x'\n", "unknown quality"),
     ("[[render]]\nscene = 'nope'\n", "no scene file"),
     ("[[render]]\nscene = 'transform'\noutput = 'a.avi'\n", "must end in .mp4, .webm, .gif"),
+    ("[[render]]\nscene = ['transform', 'volume']\n", "[[render]] #1: scene must be a non-empty string"),  # a traceback
+    ("[defaults]\ntheme = ['dark']\n[[render]]\nscene = 'transform'\n", "[defaults]: theme must be"),
+    ("[[render]]\nscene = 'transform'\ntheme = 'sepia'\n", "unknown theme 'sepia'"),  # failed in Manim, trained
+    ("[matrix]\nscene = ['transform']\npath = ['spline', 'wobbly']\n", "unknown path 'wobbly'"),
+    ("[[render]]\nscene = 'transform'\npreset = 'seed-spirals'\npath = 'staged'\n", "this run is c1"),
 ])
 def test_bad_batch_files_end_in_one_line(tmp_path, text, fragment):
     path = tmp_path / "jobs.toml"
@@ -390,6 +395,37 @@ def test_a_batch_on_a_two_worker_dask_cluster_then_resumed(tiny_scene, tmp_path)
     later = videos[0].stat().st_mtime + 5
     os.utime(tiny_scene, (later, later))
     assert not up_to_date(jobs[0])
+
+
+def test_a_batch_writes_each_video_in_the_format_of_its_extension(tiny_scene, tmp_path):
+    """A batch's .gif and .webm were MP4 files under those names, with subtitle files beside the GIF."""
+    path = tmp_path / "jobs.toml"
+    path.write_text("".join(f'[[render]]\nscene = "{tiny_scene}"\noutput = "{name}"\n'
+                            for name in ("a.gif", "b.webm", "c.mp4")))
+    result = CliRunner().invoke(main, ["render-all", "--file", str(path), "--jobs", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a.gif").read_bytes()[:6] == b"GIF89a"
+    assert (tmp_path / "b.webm").read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # EBML, the WebM container
+    assert (tmp_path / "c.mp4").read_bytes()[4:8] == b"ftyp"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif", "b.srt", "b.webm", "c.mp4", "c.srt", "jobs.toml"]
+
+
+def test_a_batch_keeps_a_read_only_video_up_to_date_and_force_refuses_it(tiny_scene, tmp_path):
+    """Resuming skips a finished video that was made read-only; --force would replace it, so it is refused
+    before anything renders."""
+    path = tmp_path / "jobs.toml"
+    path.write_text(f'[[render]]\nscene = "{tiny_scene}"\noutput = "done.mp4"\n')
+    video = tmp_path / "done.mp4"
+    video.write_bytes(b"finished earlier")
+    later = tiny_scene.stat().st_mtime + 3600 * 24 * 365 * 20  # newer than the scene and the package
+    os.utime(video, (later, later))
+    video.chmod(0o444)
+    result = CliRunner().invoke(main, ["render-all", "--file", str(path), "--quiet"])
+    assert result.exit_code == 0 and "0 written, 1 up to date" in result.stdout, result.output
+    forced = CliRunner().invoke(main, ["render-all", "--file", str(path), "--force", "--quiet"])
+    assert forced.exit_code == 1 and forced.stderr.splitlines() == [f"error: cannot write {video}: the file is "
+                                                                     "read-only; riemann-nn does not replace it"]
+    assert video.read_bytes() == b"finished earlier"
 
 
 def test_chunks_on_a_dask_scheduler_match_one_process(tiny_scene, tmp_path):

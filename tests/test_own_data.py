@@ -71,6 +71,31 @@ def test_labels_that_are_not_two_classes_are_refused(labels, fragment):
         encode_labels(labels)
 
 
+def test_labels_as_bytes_are_text_and_masked_arrays_are_refused(tmp_path):
+    x, y = make_dataset("gaussians", n=60, noise=0.4, seed=0)
+    run = run_from_arrays(x, np.where(y == 1, b"yes", b"no"), progress=False, **small_sections())
+    assert run.meta["labels"]["values"] == ["no", "yes"] and run.class_names == ("no", "yes")
+    assert rn.load_run(rn.save_run(run, tmp_path / "bytes.npz")).class_names == ("no", "yes")  # JSON holds them
+    hidden = np.zeros(x.shape, bool)
+    hidden[0] = True
+    for points, labels in ((np.ma.masked_array(x, mask=hidden), y), (x, np.ma.masked_array(y, mask=hidden[:, 0]))):
+        with pytest.raises(DataError, match="masked array"):
+            run_from_arrays(points, labels, progress=False, **small_sections())
+
+
+@pytest.mark.parametrize("labels, names", [
+    (["a" * 500, "b"], ("a" * 59 + "\u2026", "b")),  # cut to a class name's length
+    (["first\nsecond", "b"], ("first second", "b")),  # on one line
+    (["x\x00y", "z"], ("xy", "z")),  # a control character, which Pango refused with a ValueError
+    (["", "b"], ("class 0", "class 1")),  # nothing to show
+    (["a", "a "], ("class 0", "class 1")),  # read alike
+    ([10**30, -1], ("class " + "1" + "0" * 30, "class -1")),
+])
+def test_labels_shown_as_class_names_fit_a_legend(c1_run, labels, names):
+    run = dataclasses.replace(c1_run, meta={**c1_run.meta, "labels": {"values": labels}})
+    assert run.class_names == names
+
+
 def test_arrays_are_checked_like_any_data():
     with pytest.raises(DataError, match="the arrays given"):
         run_from_arrays(np.zeros((4, 3)), [0, 1, 0, 1], progress=False)

@@ -145,6 +145,20 @@ def test_path_text_places_cached_glyphs():
     np.testing.assert_allclose((second.max(axis=0) + second.min(axis=0)) / 2, [2.0, 1.0], atol=1e-9)
 
 
+@pytest.mark.parametrize("words", ["\u05e9\u05dc\u05d5\u05dd", "\u0645\u0631\u062d\u0628\u0627 x",
+                                   "\u05de\u05e8\u05d7\u05d1 abc\nsecond line"])
+def test_right_to_left_words_are_drawn(words):
+    """A title or class name starting with a Hebrew or Arabic letter is drawn (it vanished, and the legend's
+    one-line label raised an IndexError), as wide as the same letters after a Latin one."""
+    from riemann_nn.render.text import label, line_label
+
+    drawn, after_latin = label(words, THEME, font_size=24), label("x " + words, THEME, font_size=24)
+    assert 0.5 * after_latin.width < drawn.width < after_latin.width
+    strut, line = line_label(words.split("\n")[0], THEME, font_size=18)
+    assert line.width > 0 and strut.height > 0
+    assert len(PathText(OutlineCache(THEME, font_size=20), color=THEME.text).place([words], np.zeros((1, 2))).points)
+
+
 def control_mobjects():
     """A fixed arrangement of every building block, independent of training."""
     region = PlotRegion()

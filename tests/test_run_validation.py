@@ -227,6 +227,20 @@ def test_history_and_coordinates_must_be_finite_and_in_range(good_file, tmp_path
         load_run(write_zip(tmp_path / "values.npz", list(members.items())))
 
 
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda a: a.update(x=a["x"][:, :0], y=a["y"][:0]), "both classes"),  # no points: info raised a ValueError
+    (lambda a: a.update(y=np.zeros_like(a["y"])), "both classes"),
+    (lambda a: a.update(ellipse=-a["ellipse"]), "negative semi-axis"),
+])
+def test_points_of_one_class_or_none_and_negative_glyphs_are_refused(good_file, tmp_path, edit, fragment):
+    with np.load(good_file) as npz:
+        arrays = dict(npz)
+    edit(arrays)
+    np.savez(tmp_path / "edited.npz", **arrays)
+    with pytest.raises(RunFileError, match=fragment):
+        load_run(tmp_path / "edited.npz")
+
+
 def test_save_refuses_meta_that_is_not_plain_json(c1_run, tmp_path):
     """What cannot be written as strict JSON (NaN, sets) is refused before a file is made."""
     import dataclasses
@@ -254,3 +268,25 @@ def test_a_corrupt_cached_run_is_trained_again_with_one_warning(tmp_path, damage
     np.testing.assert_array_equal(again.x, first.x)  # training is deterministic
     np.testing.assert_array_equal(load_run(path).x, first.x)  # and the cache holds a good file again
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@pytest.mark.parametrize("place", ["a file", "a read-only folder"])
+def test_a_cache_that_cannot_be_written_fails_before_training(tmp_path, monkeypatch, place):
+    import riemann_nn.cache
+    from riemann_nn.errors import OutputError
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the cache's place was checked")
+
+    monkeypatch.setattr(riemann_nn.cache, "build_run", no_training)
+    folder = tmp_path / "cache"
+    if place == "a file":
+        folder.write_text("not a folder")
+    else:
+        folder.mkdir()
+        folder.chmod(0o555)
+    try:
+        with pytest.raises(OutputError, match="cannot write"):
+            load_or_train(small_config("c1"), cache_dir=folder)
+    finally:
+        folder.chmod(0o755)

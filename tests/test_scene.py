@@ -35,3 +35,21 @@ def test_scene_run_rejects_unknown_presets_and_bad_files(tmp_path, monkeypatch):
 def test_scene_run_reads_the_named_file(tiny_run_file, monkeypatch):
     monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
     assert scene_run().name == "tiny"
+
+
+@pytest.mark.parametrize("variable, value, fragment", [
+    ("RIEMANN_NN_THEME", "sepia", "riemann-nn: unknown theme 'sepia'"),
+    ("RIEMANN_NN_PATH", "staged", "riemann-nn: the staged path replays one c0 layer"),
+])
+def test_a_bad_variable_ends_a_scene_run_by_manim_in_one_line(tiny_run_file, tmp_path, monkeypatch, variable, value,
+                                                              fragment):
+    """``manim scenes/transform.py`` with a bad theme or path: one line (it was a traceback from the scene's setup)."""
+    from manim import tempconfig
+
+    from riemann_nn.scenes.transform import LayerByLayer
+
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
+    monkeypatch.setenv(variable, value)
+    with tempconfig({"media_dir": str(tmp_path), "dry_run": True}), pytest.raises(SystemExit) as info:
+        LayerByLayer().render()
+    assert str(info.value).startswith(fragment) and "\n" not in str(info.value)

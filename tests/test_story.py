@@ -253,6 +253,16 @@ def test_stray_outlines_box_the_stray_piece_where_it_shows(c1_run):
     assert len(stray_outlines(LayerView(out_of_sight, theme=THEME, fit_sites=1.0))) == 0
 
 
+def test_a_run_whose_boundary_misses_the_input_has_no_stray_piece(c1_run):
+    """A network that gives every point one class has no boundary in the box: the default scene raised a
+    ValueError (the minimum of an empty piece)."""
+    from dataclasses import replace
+
+    nowhere = replace(c1_run, boundary=np.zeros((c1_run.depth + 1, 0, 2)), boundary_offsets=np.zeros(1, np.int64))
+    assert not stray_boundary(nowhere)
+    assert nowhere.boundary_polylines(0) == []
+
+
 def test_the_run_in_words_names_data_network_and_width(c1_run):
     words = run_in_words(c1_run)
     assert words.startswith("Two spirals") and "residual (C1) tanh network" in words and "two neurons" in words

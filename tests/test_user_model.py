@@ -279,3 +279,81 @@ def test_saturated_units_keep_their_slopes_in_a_custom_network(moons):
     assert np.abs(first).min() < 1e-15  # saturated somewhere ...
     assert (np.abs(run.jacobian[1]) > 0).all()  # ... yet never exactly flat
     np.testing.assert_allclose(run.jacobian[1], first, rtol=1e-12, atol=0)
+
+
+def _width_3_script() -> torch.jit.ScriptModule:
+    return torch.jit.script(nn.Sequential(nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 1)))
+
+
+def _nan_weights() -> nn.Module:
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
+    with torch.no_grad():
+        model[0].weight.fill_(float("nan"))
+    return model
+
+
+def _through_numpy(points: torch.Tensor) -> torch.Tensor:
+    return torch.as_tensor(np.tanh(points.detach().numpy()))  # right values, but no derivative for torch
+
+
+LINEAR = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
+BAD_CALLS = {  # each raised a traceback of another kind, failed only on saving, misled, or passed silently
+    "geometry of the wrong type": (lambda x, y: rn.run_from_module(LINEAR, x, y, geometry="big"),
+                                   "geometry must be a GeometryConfig"),
+    "a name that is a path": (lambda x, y: rn.run_from_module(LINEAR, x, y, name="../x"), "name must be a file name"),
+    "a description that is no text": (lambda x, y: rn.run_from_callables([torch.tanh], LINEAR[2], x, y, description=3),
+                                      "description must be a string"),
+    "a data source that is no dict": (lambda x, y: rn.run_from_module(LINEAR, x, y, data_source=[1]),
+                                      "data_source must be a dict"),
+    "a data source with NaN": (lambda x, y: rn.run_from_module(LINEAR, x, y, data_source={"n": float("nan")}),
+                               "plain JSON with finite numbers"),
+    "NaN weights": (lambda x, y: rn.run_from_module(_nan_weights(), x, y), "gives NaN or infinite outputs"),
+    "a scripted width-3 model": (lambda x, y: rn.run_from_module(_width_3_script(), x, y),
+                                 r"first layer, Linear\(3, 3\), takes points of 3 coordinates"),
+    "a layer overflowing": (lambda x, y: rn.run_from_callables([lambda p: p * 1e200] * 2, LINEAR[2].double(), x, y),
+                            "layer 2 .* gives NaN or infinite coordinates"),
+    "a head that raises": (lambda x, y: rn.run_from_callables([torch.tanh], lambda p: p[:, 5], x, y),
+                           r"the head \(<lambda>\) failed on float64 points .*IndexError"),
+    "a head outside torch": (lambda x, y: rn.run_from_callables([torch.tanh], lambda p: _through_numpy(p)[:, 0], x, y),
+                             "do not depend on its input through torch"),
+    "a layer outside torch": (lambda x, y: rn.run_from_callables([_through_numpy], LINEAR[2].double(), x, y),
+                              "layer 1 .* does not depend on its input through torch"),
+    "a residual block that is a string": (lambda x, y: rn.Residual("tanh", 0.5), "Residual needs torch modules"),
+    "a residual step that is a string": (lambda x, y: rn.Residual(nn.Tanh(), "0.5"), "Residual needs a step dt"),
+    "a residual step that is NaN": (lambda x, y: rn.Residual(nn.Tanh(), float("nan")), "Residual needs a step dt"),
+    "second-order blocks that are one module": (lambda x, y: rn.SecondOrder(nn.Tanh(), 0.5), "needs a list of blocks"),
+    "second-order without blocks": (lambda x, y: rn.SecondOrder([], 0.5), "at least one block"),
+    "second-order step below 0": (lambda x, y: rn.SecondOrder([nn.Tanh()], -1.0), "SecondOrder needs a step dt"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CALLS))
+def test_bad_models_and_options_are_refused_in_one_line(moons, case):
+    call, fragment = BAD_CALLS[case]
+    with pytest.raises(ConfigError, match=fragment) as info:
+        call(*moons)
+    assert "\n" not in str(info.value)
+
+
+def test_words_of_arrays_are_refused_before_training(moons, monkeypatch):
+    import riemann_nn.train
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before refusing the words")
+
+    monkeypatch.setattr(riemann_nn.train, "train", no_training)
+    for words in ({"title": ""}, {"classes": "one"}):
+        with pytest.raises(ConfigError, match=r"title|class names"):
+            rn.run_from_arrays(*moons, progress=False, **words)
+
+
+def test_a_layer_that_changes_its_input_in_place_leaves_the_coordinates_alone(moons):
+    """ReLU(inplace=True) first: the Run's input layer is the data, and every layer is what the module computes."""
+    x, y = moons
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.ReLU(inplace=True), nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
+    run = rn.run_from_module(model, x - 0.3, y, geometry=GEOMETRY)
+    np.testing.assert_array_equal(run.x[0], x - 0.3)
+    chains = [nn.Identity(), *sub_chains(model, [1, 3])]
+    np.testing.assert_allclose(run.x, np.stack([chain(torch.as_tensor(x - 0.3)).detach().numpy() for chain in chains]),
+                               rtol=1e-12, atol=1e-12)

@@ -31,9 +31,9 @@ from pathlib import Path
 
 from ..errors import ConfigError, RenderError
 from .executors import Task, cached_runs
-from .job import RenderJob, job_from_options, scene_names
+from .job import RenderJob, check_outputs, job_from_options, scene_names
 from .publish import private_folder, publish, terminate_as_interrupt
-from .render import progress_bar
+from .render import in_output_format, progress_bar
 
 JOB_KEYS = ("scene", "preset", "run", "theme", "quality", "path", "output")
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -72,7 +72,7 @@ def read_batch_file(path: Path) -> list[dict]:
         raise ConfigError(f"batch file {path}: unknown section(s) {', '.join(sorted(unknown))}; "
                           "use [defaults], [matrix] and [[render]]")
     defaults = _job_table(document.get("defaults", {}), f"{path} [defaults]")
-    entries = expand(_job_table(document["matrix"], f"{path} [matrix]")) if "matrix" in document else []
+    entries = expand(_job_table(document["matrix"], f"{path} [matrix]", lists=True)) if "matrix" in document else []
     renders = document.get("render", [])
     if not isinstance(renders, list):
         raise ConfigError(f"batch file {path}: write each job as a [[render]] table")
@@ -92,17 +92,32 @@ def read_batch_file(path: Path) -> list[dict]:
     return jobs
 
 
-def _job_table(table, where: str) -> dict:
+def _job_table(table, where: str, *, lists: bool = False) -> dict:
+    """A table of job keys whose values are non-empty strings (``lists``: or lists of them, as in [matrix])."""
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table of job keys")
     unknown = set(table) - set(JOB_KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; the keys are {', '.join(JOB_KEYS)}")
+    choices = _choices()
     for key, value in table.items():
-        values = value if isinstance(value, list) else [value]
+        values = value if isinstance(value, list) and lists else [value]
         if not values or not all(isinstance(item, str) and item for item in values):
             raise ConfigError(f"{where}: {key} must be a non-empty string (or, in [matrix], a list of them)")
+        wrong = [item for item in values if key in choices and item not in choices[key]
+                 and not (lists and item == "all")]  # [matrix]'s "all" is expand's to judge
+        if wrong:
+            raise ConfigError(f"{where}: unknown {key} {wrong[0]!r}; choose one of: {', '.join(choices[key])}")
     return dict(table)
+
+
+def _choices() -> dict[str, tuple[str, ...]]:
+    """The values a job's theme, layer path and quality can take (the command line's choices)."""
+    from ..environment import THEME_NAMES
+    from ..interpolate import METHODS
+    from .job import QUALITY_FOLDERS
+
+    return {"theme": tuple(THEME_NAMES), "path": tuple(METHODS), "quality": tuple(QUALITY_FOLDERS)}
 
 
 def batch_jobs(entries: list[dict], *, output_folder: Path | None = None) -> list[RenderJob]:
@@ -117,6 +132,9 @@ def batch_jobs(entries: list[dict], *, output_folder: Path | None = None) -> lis
             raise ConfigError(f"two jobs of the batch write {job.output}: {seen[job.output].describe()} and "
                               f"{job.describe()}")
         seen[job.output] = job
+    for job in seen.values():  # every place checked before anything is trained (a video up to date is kept)
+        if not up_to_date(job):
+            check_outputs(job)
     return list(dict.fromkeys(jobs))  # the same job twice is rendered once
 
 
@@ -146,17 +164,20 @@ def render_batch(jobs: list[RenderJob], *, executor, force: bool = False, progre
     failed job does not stop the others. ``on_done(job, video path or error)`` hears of each."""
     skipped = [] if force else [job for job in jobs if up_to_date(job)]
     todo = [job for job in jobs if job not in skipped]
+    for job in todo:  # before the first video starts (--force: also the places of videos up to date)
+        check_outputs(job)
     written, failed = [], []
     with terminate_as_interrupt(), contextlib.ExitStack() as folders, \
             progress_bar(len(todo), f"rendering {len(todo)} videos", enabled=progress and bool(todo)) as advance:
-        tasks = [Task(job, folders.enter_context(private_folder(job.output)) / "media", what=f" ({job.describe()})")
-                 for job in todo]
+        places = [folders.enter_context(private_folder(job.output)) for job in todo]
+        tasks = [Task(job, place / "media", what=f" ({job.describe()})") for job, place in zip(todo, places)]
         for index, outcome in executor.run(tasks) if tasks else ():
             job = todo[index]
             if isinstance(outcome, RenderError):
                 failed.append((job, outcome))
             else:
-                written.append(publish(outcome.video, outcome.subtitles, job.output)[0])
+                video, subtitles = in_output_format(job, outcome.video, outcome.subtitles, places[index])
+                written.append(publish(video, subtitles, job.output)[0])
             if on_done:
                 on_done(job, outcome if isinstance(outcome, RenderError) else job.output)
             advance()

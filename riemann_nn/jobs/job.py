@@ -137,6 +137,17 @@ def resolve_scene_file(scene: str) -> Path:
     return path
 
 
+def check_outputs(job: RenderJob) -> None:
+    """Before anything is rendered: the video and its subtitle files (none beside a GIF) can be written without
+    destroying anything (``outputs.check_output``: no directory, special or read-only file, nor the job's Run or
+    scene file, is replaced). ``OutputError`` otherwise."""
+    from ..outputs import check_output
+
+    suffixes = () if output_format(job.output) == ".gif" else SUBTITLE_SUFFIXES
+    for path in (job.output, *(job.output.with_suffix(suffix) for suffix in suffixes)):
+        check_output(path, inputs=[job.run_file, job.scene_file], create_parent=True)
+
+
 def declared(scene_file: Path, attribute: str):
     """The constant ``attribute = ...`` a scene class of ``scene_file`` declares (``default_preset``,
     ``needs_network``), read without importing it (importing a scene imports manim); None if none does. A thin

@@ -38,11 +38,15 @@ def publish(video: Path, subtitles: dict[str, Path], destination: Path) -> tuple
     ``destination.with_suffix(suffix)``: each move is one atomic rename. The subtitles go first, so a
     published video never sits beside subtitles older than itself."""
     placed = []
-    for suffix, path in sorted(subtitles.items()):
-        target = destination.with_suffix(suffix)
-        os.replace(path, target)
-        placed.append(target)
-    os.replace(video, destination)
+    try:
+        for suffix, path in sorted(subtitles.items()):
+            target = destination.with_suffix(suffix)
+            os.replace(path, target)
+            placed.append(target)
+        os.replace(video, destination)
+    except OSError as error:  # the place changed since it was checked (jobs.job.check_outputs)
+        raise RenderError(f"cannot move the finished video into place: {error.strerror or error} "
+                          f"({error.filename2 or error.filename})") from None
     return destination, placed
 
 

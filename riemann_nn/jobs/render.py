@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import RenderError
-from .executors import LocalExecutor, Task
+from .executors import LocalExecutor, Task, available_cores
 from .formats import convert_mp4, output_format
-from .job import SUBTITLE_SUFFIXES, ProcessGroup, Rendered, RenderJob, count_manim
+from .job import SUBTITLE_SUFFIXES, ProcessGroup, Rendered, RenderJob, check_outputs, count_manim
 from .join import VIDEO_CLOCK, Piece, join_subtitles, join_videos
 from .publish import private_folder, publish, terminate_as_interrupt
 
@@ -95,6 +95,7 @@ def render_video(job: RenderJob, *, jobs: int = 1, executor=None, progress: bool
     workers when None). The previous file at ``job.output`` stays as it was until the new one is complete,
     also when the render fails or is interrupted. Raises ``RenderError``.
     """
+    check_outputs(job)
     own_executor = executor is None
     if own_executor:
         executor = LocalExecutor(jobs, show_output=jobs == 1 and progress)
@@ -147,15 +148,21 @@ def _finish(job: RenderJob, pieces: list[Rendered], folder: Path, *, count_secon
             raise RenderError(f"the joined video has {packets} frames, its chunks wrote {frames}")
         subtitles = _join_subtitle_files(pieces, plays or [], folder)
         join_seconds = time.perf_counter() - start
-    if output_format(job.output) != ".mp4":  # rendered as MP4, converted once joined
-        converted = folder / f"converted{job.output.suffix.lower()}"
-        convert_mp4(video, converted)
-        video = converted
-        if output_format(job.output) == ".gif":  # no player shows subtitles with a GIF: its captions are in it
-            subtitles = {}
+    video, subtitles = in_output_format(job, video, subtitles, folder)
     placed_video, placed_subtitles = publish(video, subtitles, job.output)
     return RenderResult(video=placed_video, subtitles=placed_subtitles, frames=frames, chunks=chunks,
                         count_seconds=count_seconds, join_seconds=join_seconds)
+
+
+def in_output_format(job: RenderJob, video: Path, subtitles: dict[str, Path], folder: Path
+                     ) -> tuple[Path, dict[str, Path]]:
+    """A finished MP4 and its subtitles as ``job.output``'s extension asks: converted (in ``folder``) to WebM or
+    GIF; a GIF has no subtitle files, since no player shows them with one (its captions are in its pictures)."""
+    if output_format(job.output) == ".mp4":
+        return video, subtitles
+    converted = folder / f"converted{job.output.suffix.lower()}"
+    convert_mp4(video, converted)
+    return converted, ({} if output_format(job.output) == ".gif" else subtitles)
 
 
 def _join_subtitle_files(pieces: list[Rendered], plays: list[dict], folder: Path) -> dict[str, Path]:
@@ -201,15 +208,45 @@ def make_video(run, output, *, scene: str = "transform", quality: str = "l", asp
     """Render ``scene`` showing ``run`` (a ``Run`` or the path of a Run file) into ``output`` (.mp4, .webm or
     .gif) and return its path: ``riemann-nn render`` from Python (a notebook, a script). ``manim_args`` go to
     Manim (``("--fps", "24")``); options riemann-nn sets itself are refused (``ConfigError``), as by the command.
-    Raises ``RenderError`` when Manim fails."""
+    ``jobs`` processes render chunks of the scene (0: one per core). Raises ``ConfigError`` or ``RunFileError``
+    for bad arguments before Manim starts, ``RenderError`` when Manim fails."""
     import tempfile
 
     from ..run import Run, save_run
     from .job import check_manim_args, job_from_options
 
+    _check_video_options(run, output, theme=theme, layer_path=layer_path, manim_args=manim_args, jobs=jobs)
     check_manim_args(tuple(manim_args))
+    jobs = jobs or available_cores()
     with tempfile.TemporaryDirectory(prefix="riemann-nn-run-") as folder:
         run_file = save_run(run, Path(folder) / f"{run.name}.npz") if isinstance(run, Run) else Path(run)
         job = job_from_options(scene, quality=quality, run_file=run_file, theme=theme, layer_path=layer_path,
                                output=Path(output), aspect=aspect, manim_args=tuple(manim_args))
         return render_video(job, jobs=jobs, progress=progress).video
+
+
+def _check_video_options(run, output, *, theme, layer_path, manim_args, jobs) -> None:
+    """``make_video``'s arguments, refused in one line before Manim starts (as ``riemann-nn render`` does)."""
+    import os
+
+    from ..config import check_choice, check_int
+    from ..environment import THEME_NAMES
+    from ..errors import ConfigError
+    from ..interpolate import METHODS
+    from ..run import Run, load_run
+
+    if not isinstance(run, (Run, str, os.PathLike)):
+        raise ConfigError(f"make_video needs a Run or the path of a Run file, got {type(run).__name__}")
+    if not isinstance(output, (str, os.PathLike)):
+        raise ConfigError(f"make_video needs the path of the video to write, got {type(output).__name__}")
+    if not (isinstance(manim_args, (tuple, list)) and all(isinstance(arg, str) for arg in manim_args)):
+        raise ConfigError(f"manim_args must be a tuple of strings, e.g. ('--fps', '24'), got {manim_args!r:.60}")
+    check_int(jobs, "jobs (0: one per core)", low=0, high=1024)
+    if theme is not None:
+        check_choice(theme, THEME_NAMES, "theme")
+    shown = run if isinstance(run, Run) else load_run(run)  # a bad file: its one line now, not Manim's later
+    if layer_path is not None:
+        check_choice(layer_path, METHODS, "layer path")
+        if layer_path == "staged" and shown.scheme != "c0":
+            raise ConfigError(f"the staged path replays c0 layers (linear map, shift, activation); this run is "
+                              f"{shown.scheme}: use straight or spline")

@@ -184,8 +184,9 @@ def stray_pieces(run: Run, *, reach: float = 0.07) -> list[np.ndarray]:
     data = run.x[0]  # (N, 2)
     distance = cKDTree(data).query(boundary[0])[0]  # (P,) from each vertex of the input's boundary to the data
     extent = float((data.max(axis=0) - data.min(axis=0)).max())
+    # one empty piece when the boundary misses the input box
     pieces = zip(np.split(boundary[0], offsets[1:-1]), np.split(distance, offsets[1:-1]))
-    return [piece for piece, near in pieces if near.min() > reach * extent]
+    return [piece for piece, near in pieces if near.size and near.min() > reach * extent]
 
 
 def stray_boundary(run: Run, *, reach: float = 0.07) -> bool:
@@ -293,7 +294,10 @@ class Subtitled(Scene):
         self.clock += self.duration
 
     def render(self, *args, **kwargs):
-        result = super().render(*args, **kwargs)
+        try:
+            result = super().render(*args, **kwargs)
+        except RiemannNNError as error:  # a bad RIEMANN_NN_* variable read in setup: one line, as scene_run's
+            raise SystemExit(f"riemann-nn: {' '.join(str(error).splitlines())}") from None
         try:
             movie = Path(self.renderer.file_writer.movie_file_path)
         except (AttributeError, TypeError):  # no video planned (a still)

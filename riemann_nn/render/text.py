@@ -64,8 +64,20 @@ def accuracy_in_words(run: Run, *, digits: int = 1) -> str:
 def label(content: str, theme: Theme, *, font_size: float = 24, color: str | None = None,
           bold: bool = False) -> VMobject:
     """Text in the house font and the theme's text colour (or ``color``), as one path (see ``as_one_path``)."""
-    text = Text(content, font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL", line_spacing=0.9)
+    text = Text(left_to_right(content), font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL",
+                line_spacing=0.9)
     return as_one_path(text, color=color or theme.text)
+
+
+LEFT_TO_RIGHT_MARK = "\u200e"
+
+
+def left_to_right(text: str) -> str:
+    """``text`` with a left-to-right mark (which draws nothing) starting every line. Pango lays out a line that
+    starts with a right-to-left letter (Hebrew, Arabic) from the right edge of its canvas, where Manim's ``Text``
+    finds no letters: a title or class name would vanish. With the mark each line starts on the left, and the
+    letters of a right-to-left word still read from right to left."""
+    return LEFT_TO_RIGHT_MARK + text.replace("\n", "\n" + LEFT_TO_RIGHT_MARK)
 
 
 def as_one_path(mobject: Mobject, *, color: str) -> VMobject:
@@ -82,7 +94,7 @@ def line_label(text: str, theme: Theme, *, font_size: float, color: str | None =
                bold: bool = False) -> VGroup:
     """A one-line ``label`` whose box reaches from the font's descender to its ascender whatever the letters
     (an invisible bar "|" sets it), so labels arranged in a row sit on one baseline."""
-    typeset = Text("|" + text, font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL")
+    typeset = Text(left_to_right("|" + text), font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL")
     words = as_one_path(VGroup(*typeset[1:]), color=color or theme.text)
     strut = as_one_path(typeset[0], color=theme.background).set_fill(opacity=0)
     strut.set_x(words.get_left()[0] + strut.width / 2)  # height only: no width of its own
