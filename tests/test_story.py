@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from manim import FadeOut
 
 from riemann_nn.config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
 from riemann_nn.export import build_run
@@ -239,6 +240,25 @@ def test_worked_glyph_words_stay_inside_the_plot(small_run, magnify):
     points = worked.words.get_points()[:, :2]
     assert len(points) and worked.words.shown == ["squeezed", "stretched"]
     assert view.region.contains(points, margin=-1e-9).all()
+
+
+def test_worked_glyph_words_fade_out_with_it(small_run):
+    """A FadeOut of the worked glyph fades its words and their plates with its outline (Manim runs the glyph's
+    updater on the faded target every frame: the words must not be reset to full and then vanish at once)."""
+    view = LayerView(small_run, theme=THEME)
+    worked = WorkedGlyph.chosen_for(view)
+    worked.grow.set_value(1.0)
+    worked.arrows.set_value(1.0)
+    worked.follow_view(worked)
+    fade = FadeOut(worked)
+    fade.begin()
+    for alpha in (0.25, 0.5, 0.75):
+        fade.update_mobjects(0.1)  # as Scene.update_to_time does, then interpolates
+        fade.interpolate(alpha)
+        outline = worked.outline.get_stroke_opacity()
+        assert 0.02 < outline < 0.98
+        assert worked.words.get_fill_opacity() == pytest.approx(outline)
+        assert worked.plates.get_fill_opacity() == pytest.approx(0.85 * outline)
 
 
 def test_legend_promises_only_what_the_view_draws(small_run):

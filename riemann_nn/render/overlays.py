@@ -220,11 +220,14 @@ class WorkedGlyph(VGroup):
             middles.append(np.clip(middle, low, np.maximum(low, high)))
             halves.append(half)
         self.words.place(words, np.array(middles))
-        self.words.set_fill(opacity=min(1.0, 2 * reach))
+        # A FadeOut of the glyph fades its arrows and runs this updater on its faded target: the words and their
+        # plates follow the arrows' opacity, or they would stay and vanish at once when the fade ends.
+        shown = min(1.0, 2 * reach) * self.axes.get_stroke_opacity()
+        self.words.set_fill(opacity=shown)
         corners = np.stack([middle + np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * half
                             for middle, half in zip(middles, halves)])  # (2, 4, 2)
         self.plates.set_points(segments_to_bezier(corners.reshape(-1, 2), np.roll(corners, -1, axis=1).reshape(-1, 2)))
-        self.plates.set_fill(opacity=0.85 * min(1.0, 2 * reach))
+        self.plates.set_fill(opacity=0.85 * shown)
 
 
 def worked_site(view: LayerView, unbounded: np.ndarray, *, last_radius: float = 0.45,
