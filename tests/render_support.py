@@ -113,3 +113,14 @@ def lit_fraction(frames: np.ndarray, background: np.ndarray | None = None) -> np
 def mean_change(frames: np.ndarray) -> np.ndarray:
     """Mean absolute change between consecutive frames: (T-1,)."""
     return np.abs(np.diff(frames.astype(int), axis=0)).mean(axis=(1, 2, 3))
+
+
+def fade_to(animation, alpha: float):
+    """Step a fade (``FadeIn``/``FadeOut`` of a mobject with updaters) to ``alpha`` as a scene does each frame:
+    the animation's other mobjects (the faded copy it interpolates from or towards) are updated, then it
+    interpolates. Returns the animated mobject."""
+    animation.begin()
+    animation.update_mobjects(0.1)
+    animation.interpolate(alpha)
+    return animation.mobject
+

@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from manim import FadeOut
+from manim import FadeIn, FadeOut
 
 from riemann_nn.config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
 from riemann_nn.export import build_run
@@ -17,9 +17,10 @@ from riemann_nn.render import LayerView, current_theme
 from riemann_nn.render.overlays import NetworkDiagram, WorkedGlyph, worked_site
 from riemann_nn.render.story import LayerStory, StoryLegend, layer_by_layer, run_in_words, stray_boundary, with_article
 from riemann_nn.render.subtitles import Cue, PlayLog, reading_seconds, srt_text, vtt_text
+from riemann_nn.render.views import ViewStyle
 from riemann_nn.run import save_run
 
-from render_support import decode, lit_fraction, load_scene_module, mean_change, read_cues, render_scene
+from render_support import decode, fade_to, lit_fraction, load_scene_module, mean_change, read_cues, render_scene
 
 THEME = current_theme("dark")
 FPS = 5  # the tiny renders'
@@ -244,21 +245,27 @@ def test_worked_glyph_words_stay_inside_the_plot(small_run, magnify):
 
 def test_worked_glyph_words_fade_out_with_it(small_run):
     """A FadeOut of the worked glyph fades its words and their plates with its outline (Manim runs the glyph's
-    updater on the faded target every frame: the words must not be reset to full and then vanish at once)."""
+    updater on the faded copy every frame: the words must not be reset to full and then vanish at once)."""
     view = LayerView(small_run, theme=THEME)
     worked = WorkedGlyph.chosen_for(view)
     worked.grow.set_value(1.0)
     worked.arrows.set_value(1.0)
     worked.follow_view(worked)
-    fade = FadeOut(worked)
-    fade.begin()
-    for alpha in (0.25, 0.5, 0.75):
-        fade.update_mobjects(0.1)  # as Scene.update_to_time does, then interpolates
-        fade.interpolate(alpha)
-        outline = worked.outline.get_stroke_opacity()
-        assert 0.02 < outline < 0.98
-        assert worked.words.get_fill_opacity() == pytest.approx(outline)
-        assert worked.plates.get_fill_opacity() == pytest.approx(0.85 * outline)
+    fade_to(FadeOut(worked), 0.5)
+    assert worked.outline.get_stroke_opacity() == pytest.approx(0.5)
+    assert worked.words.get_fill_opacity() == pytest.approx(0.5)
+    assert worked.plates.get_fill_opacity() == pytest.approx(0.85 * 0.5)
+
+
+def test_view_glyph_fill_fades_with_the_view(small_run):
+    """Filled glyphs fade in with their view (the view's updater, run on the faded copy, must not restore their
+    fill), and still follow the view's ``glyph_fill`` tracker."""
+    view = LayerView(small_run, theme=THEME, style=ViewStyle(glyph_fill=0.4), glyph_size=1.0)
+    fade_to(FadeIn(view), 0.5)
+    assert view.glyphs.fields[0].get_fill_opacity() == pytest.approx(0.2)
+    view.glyph_fill.set_value(0.1)
+    view.follow_layer(view)
+    assert view.glyphs.fields[0].get_fill_opacity() == pytest.approx(0.1)
 
 
 def test_legend_promises_only_what_the_view_draws(small_run):

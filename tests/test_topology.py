@@ -19,7 +19,7 @@ from riemann_nn.network import lift
 from riemann_nn.run import save_run
 
 from conftest import reference_layers
-from render_support import lit_fraction, load_scene_module, mean_change, read_cues, render_tiny
+from render_support import fade_to, lit_fraction, load_scene_module, mean_change, read_cues, render_tiny
 
 TINY_GEOMETRY = GeometryConfig(sites_per_side=5, grid_lines=4, grid_samples=12)
 
@@ -138,6 +138,26 @@ def test_carried_curves_are_drawn_where_the_view_puts_the_data():
     inside = view.region.contains(expected[:-1])
     assert len(anchors) == int(inside.sum()) > 0
     np.testing.assert_allclose(anchors, expected[:-1][inside], atol=1e-9)
+
+
+def test_carried_curves_fade_out_with_a_fade():
+    """A FadeOut of a revealed loop fades it (its updater, run on the faded copy, must not restore its opacity)."""
+    from manim import FadeOut
+
+    from riemann_nn.level_sets import pack
+    from riemann_nn.render.colour import current_theme
+    from riemann_nn.render.folds import CarriedCurves
+    from riemann_nn.render.views import LayerView
+
+    run = rings_run()
+    view = LayerView(run, theme=current_theme("dark"))
+    vertices, offsets = pack([circle(0.75, samples=40)])
+    curve = CarriedCurves(view, carry(run, vertices), offsets, color="#FFFFFF")
+    curve.reveal.set_value(1.0)
+    curve.follow_view(curve)
+    assert curve.get_stroke_opacity() == pytest.approx(0.95)
+    fade_to(FadeOut(curve), 0.5)
+    assert curve.get_stroke_opacity() == pytest.approx(0.95 * 0.5)
 
 
 # ---- the scenes --------------------------------------------------------------------------------------------

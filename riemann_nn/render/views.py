@@ -132,6 +132,7 @@ class LayerView(VGroup):
         self.glyph_size = ValueTracker(glyph_size)
         self.fit_sites = ValueTracker(fit_sites)
         self.glyph_fill = ValueTracker(style.glyph_fill)  # the field's fill opacity, e.g. solid markers to rings
+        self.applied_fill = style.glyph_fill  # the fill the glyphs were last given (``draw_glyphs``)
         self.glyph_source = glyphs or MetricGlyphs(self.motion)
         self.heading = LayerHeading()
         self.classes = [run.y == label for label in range(len(theme.classes))]  # (N,) masks
@@ -221,8 +222,11 @@ class LayerView(VGroup):
 
     def draw_glyphs(self, t: float, framing: Framing) -> None:
         fill = self.glyph_fill.get_value()
-        if fill != self.glyphs.fields[0].get_fill_opacity():
+        # Written only when the tracker moves: Manim runs this updater on the faded copy a FadeIn or FadeOut of the
+        # view interpolates from or towards, and rewriting the fill every frame would undo the fade.
+        if fill != self.applied_fill:
             self.glyphs.set_fill(opacity=fill)
+            self.applied_fill = fill
         size = self.glyph_size.get_value()
         if size <= 0:
             self.glyphs.set_glyphs(np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0, int))
