@@ -182,6 +182,27 @@ def test_chunks_of_a_story_join_into_the_subtitles_of_one_render(tiny_run_file, 
             assert (a.start, a.end) == pytest.approx((b.start, b.end), abs=2e-3)
 
 
+def test_half_planes_appear_only_after_the_caption_on_screen_is_read(tiny_run_file, tmp_path, monkeypatch):
+    """The hold for the old caption's reading time comes before the half-planes are in the scene (they fade in
+    with the new caption, not shown at full during the hold and then faded in from nothing)."""
+    from manim import tempconfig
+
+    from riemann_nn.render.overlays import DecisionHalfPlanes
+
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
+    with tempconfig({"media_dir": str(tmp_path)}):
+        scene = LayerStory()
+        scene.setup()
+    planes_during_holds = []
+    monkeypatch.setattr(scene, "hold", lambda seconds=1.0: planes_during_holds.append(
+        any(isinstance(m, DecisionHalfPlanes) for m in scene.mobjects)))
+    monkeypatch.setattr(scene, "play", lambda *animations, **kwargs: None)
+    scene.read_until = scene.clock + 3.0  # the caption on screen still wants 3 s
+    scene.half_planes("The classes, either side of a line.")
+    assert planes_during_holds == [False]
+    assert any(isinstance(m, DecisionHalfPlanes) for m in scene.mobjects)
+
+
 # -- the stage's pieces ----------------------------------------------------------------------------------
 
 def test_a_boundary_piece_far_from_the_data_is_stray(c1_run):

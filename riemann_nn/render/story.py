@@ -483,10 +483,11 @@ class LayerStory(Subtitled):
 
     def half_planes(self, caption: str | None = None) -> DecisionHalfPlanes:
         """The head's half-planes and line over the last layer (the view must be there), the head lit."""
+        # The caption first: reading the old one may hold still, and the planes must not be there meanwhile.
+        captions = self.caption_animations(caption, run_time=1.2) if caption else []
         planes = DecisionHalfPlanes(self.run.head_weight, float(self.run.head_bias), self.view.framing, self.theme)
         self.add(planes)
         self.bring_to_back(planes)
-        captions = self.caption_animations(caption, run_time=1.2) if caption else []
         self.play(FadeIn(planes), self.diagram.head.animate.set_value(1.0), *captions, run_time=1.2)
         return planes
 
