@@ -16,6 +16,7 @@ from riemann_nn.render import (
     PointCloud,
     WarpedGrid,
     current_theme,
+    text,
 )
 from riemann_nn.render.framing import format_tick, nice_step
 from riemann_nn.render.marks import (
@@ -27,7 +28,7 @@ from riemann_nn.render.marks import (
     ellipses_to_bezier,
 )
 from riemann_nn.render.overlays import half_plane_polygons
-from riemann_nn.render.text import OutlineCache, PathText
+from riemann_nn.render.text import OutlineCache, PathText, balanced_lines, line_width, title_block
 from riemann_nn.render.views import ViewStyle, cap_glyphs, zoom_note
 
 from render_support import assert_matches_control, capture
@@ -143,6 +144,37 @@ def test_path_text_places_cached_glyphs():
     assert len(text.points) == len(cache.points("12")) + len(cache.points("-3.5"))
     second = text.points[len(cache.points("12")):, :2]
     np.testing.assert_allclose((second.max(axis=0) + second.min(axis=0)) / 2, [2.0, 1.0], atol=1e-9)
+
+
+@pytest.mark.parametrize("question", ["What does a 10-layer network do to the plane?",
+                                      "Can two neurons per layer pull a disc out of a ring today?"])
+def test_balanced_lines_keep_the_words_and_even_out_the_widths(question):
+    """Two lines of a question without pauses: the words in order, and the wider line as narrow as any break
+    of the words could make it (brute force)."""
+    lines = balanced_lines(question, 2, font_size=40)
+    assert len(lines) == 2 and " ".join(lines) == question
+    words = question.split()
+    narrowest = min(max(line_width(" ".join(words[:k]), 40), line_width(" ".join(words[k:]), 40))
+                    for k in range(1, len(words)))
+    assert max(line_width(line, 40) for line in lines) == pytest.approx(narrowest)
+
+
+def test_balanced_lines_prefer_a_comma_near_the_middle():
+    lines = balanced_lines("Where does the network stretch the plane, and where does it squeeze it?", 2, font_size=40)
+    assert lines == ["Where does the network stretch the plane,", "and where does it squeeze it?"]
+    assert balanced_lines("Hi, there is much more to say after the comma than before it", 2, font_size=40)[0] != "Hi,"
+
+
+def test_title_block_fits_each_line_without_shrinking_the_others():
+    """A question too long for one line is broken, not shrunk with the card: every row fits the width, and the
+    lines under it keep the size they have alone."""
+    question = "Where does the network stretch the plane, and where does it squeeze it?"
+    facts = "seed-c2-sigmoid  \u00b7  train accuracy 100%"
+    block = title_block(question, ["Two spirals", facts], THEME, width=12.8)
+    heading, _, facts_row = block
+    assert len(heading) == 2 and all(row.width <= 12.8 + 1e-9 for row in block)
+    assert facts_row.height == pytest.approx(text.label(facts, THEME, font_size=18).height)
+    assert heading[0].height == pytest.approx(text.label("Where does", THEME, font_size=40, bold=True).height, rel=0.3)
 
 
 def control_mobjects():

@@ -79,7 +79,7 @@ from .layout import StageLayout
 from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
 from .overlays import DecisionHalfPlanes, NetworkDiagram
 from .subtitles import PlayLog, reading_seconds, write_subtitles
-from .text import CUSTOM_WORDS, accuracy_in_words, caption, label, network_in_words
+from .text import CUSTOM_WORDS, accuracy_in_words, caption, label, network_in_words, title_block
 from .views import LayerCounter, LayerView, ViewStyle, unbounded_sites
 
 __all__ = [
@@ -413,11 +413,7 @@ class LayerStory(Subtitled):
         question = question or self.question or default_question(self.run)
         words = run_in_words(self.run)
         facts = f"{self.run.name}  \u00b7  {accuracy_in_words(self.run, digits=0)}"
-        card = VGroup(label(question, self.theme, font_size=40, bold=True),
-                      label(words, self.theme, font_size=24, color=self.theme.muted),
-                      label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
-        if card.width > self.layout.card_width:
-            card.scale_to_fit_width(self.layout.card_width)
+        card = title_block(question, [words, facts], self.theme, width=self.layout.card_width)
         self.subtitles.open_cue(question, self.next_play(0.0))
         self.play(FadeIn(card, shift=0.15 * UP), run_time=0.8)
         self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))

@@ -26,7 +26,7 @@ from riemann_nn.render.story import (
     window,
 )
 from riemann_nn.render.subtitles import reading_seconds
-from riemann_nn.render.text import SCHEME_NAMES, caption, formula, label
+from riemann_nn.render.text import SCHEME_NAMES, caption, formula, label, title_block
 from riemann_nn.render.views import LayerCounter
 
 PANEL_LEFT = 2.75
@@ -102,11 +102,7 @@ class LiftedRings(Subtitled, ThreeDScene):
     def title_card(self) -> VGroup:
         """The question and the run in words, full frame; it leaves as the stage comes (the first caption)."""
         facts = f"{self.run.name}  \u00b7  train accuracy {100 * self.run.meta['training']['accuracy']:.0f}%"
-        card = VGroup(label(self.question, self.theme, font_size=40, bold=True),
-                      label(run_in_words(self.run), self.theme, font_size=24, color=self.theme.muted),
-                      label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
-        if card.width > 12.8:
-            card.scale_to_fit_width(12.8)
+        card = title_block(self.question, [run_in_words(self.run), facts], self.theme, width=12.8)
         self.fixed(card).set_opacity(0)
         self.subtitles.open_cue(self.question, self.next_play(0.0))
         self.play(card.animate.set_opacity(1), run_time=0.8)
