@@ -28,6 +28,7 @@ from riemann_nn.render.marks import (
     ellipses_to_bezier,
 )
 from riemann_nn.render.overlays import half_plane_polygons
+from riemann_nn.render.story import PANEL_WIDTH
 from riemann_nn.render.text import OutlineCache, PathText, balanced_lines, line_width, title_block
 from riemann_nn.render.views import ViewStyle, cap_glyphs, zoom_note
 
@@ -175,6 +176,12 @@ def test_title_block_fits_each_line_without_shrinking_the_others():
     assert len(heading) == 2 and all(row.width <= 12.8 + 1e-9 for row in block)
     assert facts_row.height == pytest.approx(text.label(facts, THEME, font_size=18).height)
     assert heading[0].height == pytest.approx(text.label("Where does", THEME, font_size=40, bold=True).height, rel=0.3)
+
+
+def test_metric_formulas_fit_the_panel_unscaled():
+    """The formula block is no wider than the side panel, so ``present`` need not shrink its subscripts."""
+    assert text.metric_formulas(THEME).width <= PANEL_WIDTH
+    assert text.metric_formulas(THEME, every_layer=False).width <= PANEL_WIDTH
 
 
 def control_mobjects():

@@ -205,14 +205,15 @@ def formula(tex: str, plain: str, theme: Theme, *, color: str | None = None, fon
 
 def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
     """The pulled-back metric as typeset formulas with their symbols defined: the input's from the Jacobian of the
-    last layer (and in words what that is), and, with ``every_layer``, the same rule in layer ``l``."""
+    last layer (and in words what that is), and, with ``every_layer``, the same rule in layer ``l``, from how the
+    last layer moves with layer ``l``. The notes are broken so that the block is as wide as its formulas."""
     lines = [formula(r"g_0 = J_L^{\top} J_L, \quad J_L = \frac{\partial x_L}{\partial x_0}", "g0 = JL^T JL,  "
                      "JL = dxL/dx0", theme, font_size=34),
-             label("the Jacobian: how the last layer moves\nwhen the input moves", theme, font_size=17,
+             label("the Jacobian: how the last layer\nmoves when the input moves", theme, font_size=17,
                    color=theme.muted)]
     if every_layer:
-        lines += [formula(r"g_l = M_l^{\top} M_l, \quad M_l = J_L J_l^{-1}", "gl = Ml^T Ml,  Ml = JL Jl^-1", theme,
-                          font_size=34),
+        lines += [formula(r"g_l = M_l^{\top} M_l, \quad M_l = \frac{\partial x_L}{\partial x_l}",
+                          "gl = Ml^T Ml,  Ml = dxL/dxl", theme, font_size=34),
                   label("the same rule in every layer l", theme, font_size=17, color=theme.muted)]
     return VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
 
