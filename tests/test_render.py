@@ -335,13 +335,13 @@ def test_unbounded_marks_are_bounded_arrows_along_the_direction():
 
 def test_layer_counter_names_the_layer_a_sweep_moves_into(small_run):
     """At rest: "Layer l of L"; moving, the layer the data are heading for, whichever the direction, never the
-    one being left; on a staged c0 path, the stage playing."""
+    one being left (the input always "Layer 0 (input)"); on a staged c0 path, the stage playing."""
     view = LayerView(small_run, theme=THEME)
     counter = LayerCounter(view, anchor=[3.0, 1.0])
     readings = [counter.text_at(t) for t in (0.0, 0.2, 0.5, 0.9, 1.0, 0.6, 0.0)]
     depth = small_run.depth
     assert [r[0] for r in readings] == ["Layer 0 (input)", f"Layer 1 of {depth}", f"Layer 1 of {depth}",
-                                        f"Layer 1 of {depth}", f"Layer 1 of {depth}", f"Layer 0 of {depth}",
+                                        f"Layer 1 of {depth}", f"Layer 1 of {depth}", "Layer 0 (input)",
                                         "Layer 0 (input)"]
     stages = [r[1] for r in readings]
     if view.motion.method == "staged":

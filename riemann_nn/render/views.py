@@ -272,8 +272,8 @@ def zoom_note(ratio: float) -> str | None:
 
 class LayerCounter(VGroup):
     """"Layer l of L" for the layer the view rests on or is moving into (so it never names the layer the data
-    are leaving; "Layer 0 (input)" at rest on the input), with the stage of a staged c0 path on a second line or
-    at ``stage_anchor``; left edge pinned at ``anchor``."""
+    are leaving; "Layer 0 (input)" on the input or moving into it), with the stage of a staged c0 path on a second
+    line or at ``stage_anchor``; left edge pinned at ``anchor``."""
 
     def __init__(self, view: LayerView, *, anchor: ArrayLike, font_size: float = 34,
                  stage_anchor: ArrayLike | None = None, **kwargs):
@@ -292,9 +292,9 @@ class LayerCounter(VGroup):
 
     def text_at(self, t: float) -> tuple[str, str | None]:
         """The counter's two lines at time ``t`` (the second None when there is no stage to name)."""
-        start, end = self.heading.read(t)
+        _, end = self.heading.read(t)
         stage = self.view.stage_at(t)
-        layer = "Layer 0 (input)" if start == end == 0 else f"Layer {end} of {self.view.run.depth}"
+        layer = "Layer 0 (input)" if end == 0 else f"Layer {end} of {self.view.run.depth}"
         return layer, (f"step: {stage}" if stage else None)
 
     def follow_time(self, mobject: Mobject) -> None:
