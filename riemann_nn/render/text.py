@@ -214,7 +214,7 @@ def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
     if every_layer:
         lines += [formula(r"g_l = M_l^{\top} M_l, \quad M_l = \frac{\partial x_L}{\partial x_l}",
                           "gl = Ml^T Ml,  Ml = dxL/dxl", theme, font_size=34),
-                  label("the same rule in every layer l", theme, font_size=17, color=theme.muted)]
+                  label("the same rule in every layer", theme, font_size=17, color=theme.muted)]
     return VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
 
 
