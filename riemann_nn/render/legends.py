@@ -23,7 +23,7 @@ __all__ = [
 
 UNBOUNDED_WORDS = "unbounded: the layer collapses here"
 DASHED_WORDS = "dashed: larger than drawn"
-MATHS_SCALE = 1.25  # typeset maths in a row is set this much larger than its words, to look the same size
+MATHS_SCALE = 1.45  # typeset maths in a row is set this much larger than its words, to look the same size
 
 
 def key_row(mark: VMobject, text: str, theme: Theme, *, font_size: float = 17,

@@ -79,9 +79,10 @@ class RingsInThePlane(LayerStory):
         # 2. The rule of this network: small steps that never tear or fold.
         act = {"tanh": r"\tanh", "sigmoid": r"\sigma", "softplus": r"\operatorname{softplus}"}.get(
             self.run.activation, rf"\operatorname{{{self.run.activation}}}")
-        step = VGroup(formula(rf"x_l &= x_{{l-1}} \\ &\quad + {dt:g}\, {act}(W_l x_{{l-1}} + b_l)",
-                              f"x_l = x_(l-1) + {dt:g} {self.run.activation}(W_l x_(l-1) + b_l)", self.theme,
-                              font_size=36),
+        rule = VGroup(formula(r"x_l = x_{l-1}", "x_l = x_(l-1)", self.theme, font_size=36),  # two lines: unshrunk
+                      formula(rf"+\ {dt:g}\, {act}(W_l x_{{l-1}} + b_l)",
+                              f"+ {dt:g} {self.run.activation}(W_l x_(l-1) + b_l)", self.theme, font_size=34))
+        step = VGroup(rule.arrange(DOWN, aligned_edge=LEFT, buff=0.1),
                       formula(rf"\|W_l\| \le {norm_bound / dt:.2g}", f"||W_l|| <= {norm_bound / dt:.2g}",
                               self.theme, font_size=36),
                       flowed(f"each step moves two points apart or together by at most {self.step_bound:.2g} times "
@@ -116,7 +117,7 @@ class RingsInThePlane(LayerStory):
         # 6. The net that folds.
         self.fold_act()
         self.close("Two neurons per layer and steps that never fold cannot free the disc. A fold can, and so can a "
-                   "third neuron: riemann-nn\u00a0render\u00a0--scene\u00a0space")
+                   "third neuron: riemann-nn\u00a0render --scene\u00a0space")
 
     def fold_act(self) -> None:
         """Swap in the net with large steps, its cells coloured by orientation, and sweep it to its half-planes."""
@@ -159,7 +160,7 @@ class RingsInThePlane(LayerStory):
         classes = VGroup(*[key_row(class_sample(colour), name, theme) for colour, name in
                            zip(theme.classes, ("class 0", "class 1"))]).arrange(buff=0.45)
         rows = [key_row(square_sample(theme.grid, opacity=0.6), "an input cell, carried by the map", theme),
-                key_row(square_sample(theme.unbounded, opacity=0.6), "turned over by the net:", theme,
+                key_row(square_sample(theme.unbounded, opacity=0.6), "turned over:", theme,
                         maths=(r"\det J_L < 0", "det J_L < 0")),
                 key_row(line_sample(theme.unbounded), "the fold:", theme, maths=(r"\det J_L = 0", "det J_L = 0")),
                 classes, key_row(line_sample(theme.boundary), "decision boundary", theme)]
