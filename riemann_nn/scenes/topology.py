@@ -85,10 +85,10 @@ class RingsInThePlane(LayerStory):
         step = VGroup(rule.arrange(DOWN, aligned_edge=LEFT, buff=0.1),
                       formula(rf"\|W_l\| \le {norm_bound / dt:.2g}", f"||W_l|| <= {norm_bound / dt:.2g}",
                               self.theme, font_size=36),
-                      flowed(f"each step moves two points apart or together by at most {self.step_bound:.2g} times "
-                             "their distance", self.theme, font_size=18, width=PANEL_WIDTH, color=self.theme.muted))
-        step.arrange(DOWN, aligned_edge=LEFT)
-        self.present(step, caption="Each layer is a small step: it bends the plane, but never tears or folds it.")
+                      flowed(f"each step changes distances by at most {100 * self.step_bound:.0f}%", self.theme,
+                             font_size=18, width=PANEL_WIDTH, color=self.theme.muted))
+        step.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        self.present(step, caption="Each layer, a small step, bends the plane but never tears or folds it.")
         self.hide(step)
         # 3. A loop in the gap, carried with the data.
         loop_points = circle(GAP_RADIUS)
