@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 FONT = "DejaVu Sans"  # ships with Debian's fontconfig; a clean sans reads well on projectors
-BOLD_WIDTH = 1.13  # DejaVu Sans Bold runs about this much wider than the regular face ``line_width`` measures
 QUESTION_SHRINK = 0.8  # a title card's question is shrunk to at most this before it is broken into lines
 PAUSE_SLACK = 0.3  # a line may run about this much of its share off, to break after a comma
 SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
@@ -123,10 +122,11 @@ def title_block(question: str, lines: Sequence[str], theme: Theme, *, width: flo
     scaled down to at most ``QUESTION_SHRINK`` of its size, or else broken into balanced lines
     (``balanced_lines``); a line under it that is too wide is scaled to fit.
     """
-    measured = line_width(question, question_size) * BOLD_WIDTH
-    count = 1 if measured * QUESTION_SHRINK <= width else math.ceil(measured / width)
-    heading = VGroup(*[label(line, theme, font_size=question_size, bold=True)
-                       for line in balanced_lines(question, count, font_size=question_size)]).arrange(DOWN, buff=0.16)
+    whole = label(question, theme, font_size=question_size, bold=True)
+    count = 1 if whole.width * QUESTION_SHRINK <= width else math.ceil(whole.width / width)
+    heading = VGroup(whole) if count == 1 else VGroup(*[
+        label(line, theme, font_size=question_size, bold=True)
+        for line in balanced_lines(question, count, font_size=question_size)]).arrange(DOWN, buff=0.16)
     rows = [heading, *[label(line, theme, font_size=size, color=theme.muted) for line, size in zip(lines, sizes)]]
     for row in rows:
         if row.width > width:
@@ -137,7 +137,7 @@ def title_block(question: str, lines: Sequence[str], theme: Theme, *, width: flo
 def balanced_lines(text: str, count: int, *, font_size: float) -> list[str]:
     """``text``'s words in ``count`` lines (fewer if it has fewer words) of about equal measured width: the
     breaks minimise the summed squared misfits of the lines, a break after a comma, colon or semicolon earning
-    the misfit of ``PAUSE_SLACK`` of a line's share."""
+    the misfit of ``PAUSE_SLACK`` of a line's share (relative widths only: the same lines in bold)."""
     words = text.split()
     count = max(1, min(count, len(words)))
     share = line_width(text, font_size) / count
