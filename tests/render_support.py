@@ -133,3 +133,14 @@ def smallest_letter_pixels(mobject, *, pixel_height: int = 480) -> float:
     heights = glyphs[:, 3] - glyphs[:, 1]
     letters = heights[heights >= 0.7 * np.median(heights)]
     return float(letters.min() * pixel_height / config.frame_height)
+
+
+def fade_to(animation, alpha: float):
+    """Step a fade (``FadeIn``/``FadeOut`` of a mobject with updaters) to ``alpha`` as a scene does each frame:
+    the animation's other mobjects (the faded copy it interpolates from or towards) are updated, then it
+    interpolates. Returns the animated mobject."""
+    animation.begin()
+    animation.update_mobjects(0.1)
+    animation.interpolate(alpha)
+    return animation.mobject
+

@@ -16,6 +16,7 @@ from riemann_nn.render import (
     PointCloud,
     WarpedGrid,
     current_theme,
+    text,
 )
 from riemann_nn.render.framing import format_tick, nice_step
 from riemann_nn.render.marks import (
@@ -27,7 +28,8 @@ from riemann_nn.render.marks import (
     ellipses_to_bezier,
 )
 from riemann_nn.render.overlays import half_plane_polygons
-from riemann_nn.render.text import OutlineCache, PathText
+from riemann_nn.render.story import PANEL_WIDTH
+from riemann_nn.render.text import OutlineCache, PathText, balanced_lines, line_width, title_block
 from riemann_nn.render.views import ViewStyle, cap_glyphs, zoom_note
 
 from render_support import assert_matches_control, capture
@@ -157,6 +159,43 @@ def test_right_to_left_words_are_drawn(words):
     strut, line = line_label(words.split("\n")[0], THEME, font_size=18)
     assert line.width > 0 and strut.height > 0
     assert len(PathText(OutlineCache(THEME, font_size=20), color=THEME.text).place([words], np.zeros((1, 2))).points)
+
+
+@pytest.mark.parametrize("question", ["What does a 10-layer network do to the plane?",
+                                      "Can two neurons per layer pull a disc out of a ring today?"])
+def test_balanced_lines_keep_the_words_and_even_out_the_widths(question):
+    """Two lines of a question without pauses: the words in order, and the wider line as narrow as any break
+    of the words could make it (brute force)."""
+    lines = balanced_lines(question, 2, font_size=40)
+    assert len(lines) == 2 and " ".join(lines) == question
+    words = question.split()
+    narrowest = min(max(line_width(" ".join(words[:k]), 40), line_width(" ".join(words[k:]), 40))
+                    for k in range(1, len(words)))
+    assert max(line_width(line, 40) for line in lines) == pytest.approx(narrowest)
+
+
+def test_balanced_lines_prefer_a_comma_near_the_middle():
+    lines = balanced_lines("Where does the network stretch the plane, and where does it squeeze it?", 2, font_size=40)
+    assert lines == ["Where does the network stretch the plane,", "and where does it squeeze it?"]
+    assert balanced_lines("Hi, there is much more to say after the comma than before it", 2, font_size=40)[0] != "Hi,"
+
+
+def test_title_block_fits_each_line_without_shrinking_the_others():
+    """A question too long for one line is broken, not shrunk with the card: every row fits the width, and the
+    lines under it keep the size they have alone."""
+    question = "Where does the network stretch the plane, and where does it squeeze it?"
+    facts = "seed-c2-sigmoid  \u00b7  train accuracy 100%"
+    block = title_block(question, ["Two spirals", facts], THEME, width=12.8)
+    heading, _, facts_row = block
+    assert len(heading) == 2 and all(row.width <= 12.8 + 1e-9 for row in block)
+    assert facts_row.height == pytest.approx(text.label(facts, THEME, font_size=18).height)
+    assert heading[0].height == pytest.approx(text.label("Where does", THEME, font_size=40, bold=True).height, rel=0.3)
+
+
+def test_metric_formulas_fit_the_panel_unscaled():
+    """The formula block is no wider than the side panel, so ``present`` need not shrink its subscripts."""
+    assert text.metric_formulas(THEME).width <= PANEL_WIDTH
+    assert text.metric_formulas(THEME, every_layer=False).width <= PANEL_WIDTH
 
 
 def control_mobjects():
@@ -310,13 +349,13 @@ def test_unbounded_marks_are_bounded_arrows_along_the_direction():
 
 def test_layer_counter_names_the_layer_a_sweep_moves_into(small_run):
     """At rest: "Layer l of L"; moving, the layer the data are heading for, whichever the direction, never the
-    one being left; on a staged c0 path, the stage playing."""
+    one being left (the input always "Layer 0 (input)"); on a staged c0 path, the stage playing."""
     view = LayerView(small_run, theme=THEME)
     counter = LayerCounter(view, anchor=[3.0, 1.0])
     readings = [counter.text_at(t) for t in (0.0, 0.2, 0.5, 0.9, 1.0, 0.6, 0.0)]
     depth = small_run.depth
     assert [r[0] for r in readings] == ["Layer 0 (input)", f"Layer 1 of {depth}", f"Layer 1 of {depth}",
-                                        f"Layer 1 of {depth}", f"Layer 1 of {depth}", f"Layer 0 of {depth}",
+                                        f"Layer 1 of {depth}", f"Layer 1 of {depth}", "Layer 0 (input)",
                                         "Layer 0 (input)"]
     stages = [r[1] for r in readings]
     if view.motion.method == "staged":

@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from manim import DL, UR
+from manim import DL, UR, FadeIn, FadeOut
 
 from riemann_nn.config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
 from riemann_nn.export import build_run
@@ -26,9 +26,10 @@ from riemann_nn.render.story import (
     with_article,
 )
 from riemann_nn.render.subtitles import Cue, PlayLog, reading_seconds, srt_text, vtt_text
+from riemann_nn.render.views import ViewStyle
 from riemann_nn.run import save_run
 
-from render_support import decode, lit_fraction, load_scene_module, mean_change, read_cues, render_scene
+from render_support import decode, fade_to, lit_fraction, load_scene_module, mean_change, read_cues, render_scene
 
 THEME = current_theme("dark")
 FPS = 5  # the tiny renders'
@@ -199,6 +200,27 @@ def test_chunks_of_a_story_join_into_the_subtitles_of_one_render(tiny_run_file, 
             assert (a.start, a.end) == pytest.approx((b.start, b.end), abs=2e-3)
 
 
+def test_half_planes_appear_only_after_the_caption_on_screen_is_read(tiny_run_file, tmp_path, monkeypatch):
+    """The hold for the old caption's reading time comes before the half-planes are in the scene (they fade in
+    with the new caption, not shown at full during the hold and then faded in from nothing)."""
+    from manim import tempconfig
+
+    from riemann_nn.render.overlays import DecisionHalfPlanes
+
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
+    with tempconfig({"media_dir": str(tmp_path)}):
+        scene = LayerStory()
+        scene.setup()
+    planes_during_holds = []
+    monkeypatch.setattr(scene, "hold", lambda seconds=1.0: planes_during_holds.append(
+        any(isinstance(m, DecisionHalfPlanes) for m in scene.mobjects)))
+    monkeypatch.setattr(scene, "play", lambda *animations, **kwargs: None)
+    scene.read_until = scene.clock + 3.0  # the caption on screen still wants 3 s
+    scene.half_planes("The classes, either side of a line.")
+    assert planes_during_holds == [False]
+    assert any(isinstance(m, DecisionHalfPlanes) for m in scene.mobjects)
+
+
 # -- the stage's pieces ----------------------------------------------------------------------------------
 
 def with_boundary_piece(run, piece: np.ndarray):
@@ -307,6 +329,31 @@ def test_worked_glyph_words_stay_inside_the_plot(small_run, magnify):
     points = worked.words.get_points()[:, :2]
     assert len(points) and worked.words.shown == ["squeezed", "stretched"]
     assert view.region.contains(points, margin=-1e-9).all()
+
+
+def test_worked_glyph_words_fade_out_with_it(small_run):
+    """A FadeOut of the worked glyph fades its words and their plates with its outline (Manim runs the glyph's
+    updater on the faded copy every frame: the words must not be reset to full and then vanish at once)."""
+    view = LayerView(small_run, theme=THEME)
+    worked = WorkedGlyph.chosen_for(view)
+    worked.grow.set_value(1.0)
+    worked.arrows.set_value(1.0)
+    worked.follow_view(worked)
+    fade_to(FadeOut(worked), 0.5)
+    assert worked.outline.get_stroke_opacity() == pytest.approx(0.5)
+    assert worked.words.get_fill_opacity() == pytest.approx(0.5)
+    assert worked.plates.get_fill_opacity() == pytest.approx(0.85 * 0.5)
+
+
+def test_view_glyph_fill_fades_with_the_view(small_run):
+    """Filled glyphs fade in with their view (the view's updater, run on the faded copy, must not restore their
+    fill), and still follow the view's ``glyph_fill`` tracker."""
+    view = LayerView(small_run, theme=THEME, style=ViewStyle(glyph_fill=0.4), glyph_size=1.0)
+    fade_to(FadeIn(view), 0.5)
+    assert view.glyphs.fields[0].get_fill_opacity() == pytest.approx(0.2)
+    view.glyph_fill.set_value(0.1)
+    view.follow_layer(view)
+    assert view.glyphs.fields[0].get_fill_opacity() == pytest.approx(0.1)
 
 
 def test_legend_promises_only_what_the_view_draws(small_run):

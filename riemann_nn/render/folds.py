@@ -49,13 +49,16 @@ class CarriedCurves(PolylineSet):
         super().__init__(color=color, stroke_width=stroke_width, opacity=0.0, **kwargs)
         self.view, self.layers, self.offsets = view, layers, offsets
         self.reveal = ValueTracker(0.0)
+        self.shown: float | None = None  # the opacity is written only when ``reveal`` moves (see LayerView.draw_glyphs)
         self.follow_view(self)
         self.add_updater(self.follow_view)
 
     def follow_view(self, mobject: Mobject) -> None:
         view = self.view
         shown = self.reveal.get_value()
-        self.set_stroke(opacity=0.95 * shown)
+        if shown != self.shown:
+            self.set_stroke(opacity=0.95 * shown)
+            self.shown = shown
         if shown <= 0 or not len(self.layers[0]):
             self.draw(np.zeros((0, 3)))
             return

@@ -11,13 +11,13 @@ scene, so that Manim draws the still ones once per animation instead of every fr
 
 from __future__ import annotations
 
-from manim import DOWN, UP, FadeIn, FadeOut, Mobject, VGroup
+from manim import UP, FadeIn, FadeOut, Mobject, VGroup
 
 from ..run import Run
 from .colour import current_theme
 from .story import DESIGN_LAYOUT, LayerStory, StoryLegend, Subtitled, run_header, run_in_words, window
 from .subtitles import reading_seconds
-from .text import label
+from .text import title_block
 
 __all__ = ["FreeStory"]
 
@@ -60,11 +60,7 @@ class FreeStory(LayerStory):
         """As ``LayerStory.title_card``, with ``card_lines()`` under the question; then the stage is unpacked."""
         question = question or self.question or ""
         words, facts = self.card_lines()
-        card = VGroup(label(question, self.theme, font_size=40, bold=True),
-                      label(words, self.theme, font_size=24, color=self.theme.muted),
-                      label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
-        if card.width > 12.8:
-            card.scale_to_fit_width(12.8)
+        card = title_block(question, [words, facts], self.theme, width=self.layout.card_width)
         self.subtitles.open_cue(question, self.next_play(0.0))
         self.play(FadeIn(card, shift=0.15 * UP), run_time=0.8)
         self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))

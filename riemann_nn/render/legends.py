@@ -15,7 +15,7 @@ from manim import RIGHT, VGroup, VMobject
 from .colour import LogColourScale, Theme
 from .framing import nice_step
 from .marks import EllipseField, GlyphPalette, PointCloud, UnboundedMarks, segments_to_bezier, with_z
-from .text import label, line_label
+from .text import formula, label, line_label
 
 __all__ = [
     "DASHED_WORDS", "UNBOUNDED_WORDS", "ColourBar", "PositionKey", "cell_sample", "class_sample", "format_magnitude",
@@ -24,11 +24,17 @@ __all__ = [
 
 UNBOUNDED_WORDS = "unbounded: the layer collapses here"
 DASHED_WORDS = "dashed: larger than drawn"
+MATHS_SCALE = 1.45  # typeset maths in a row is set this much larger than its words, to look the same size
 
 
-def key_row(mark: VMobject, text: str, theme: Theme, *, font_size: float = 17) -> VGroup:
-    """A sample mark and its words on one baseline, in the muted colour."""
-    return VGroup(mark, line_label(text, theme, font_size=font_size, color=theme.muted)).arrange(RIGHT, buff=0.12)
+def key_row(mark: VMobject, text: str, theme: Theme, *, font_size: float = 17,
+            maths: tuple[str, str] | None = None) -> VGroup:
+    """A sample mark and its words on one baseline, in the muted colour; ``maths`` (LaTeX, plain text) is typeset
+    after the words."""
+    row = VGroup(mark, line_label(text, theme, font_size=font_size, color=theme.muted))
+    if maths:
+        row.add(formula(*maths, theme, color=theme.muted, font_size=MATHS_SCALE * font_size))
+    return row.arrange(RIGHT, buff=0.12)
 
 
 def class_sample(colour: str, *, radius: float = 0.065) -> PointCloud:

@@ -186,6 +186,9 @@ class WorkedGlyph(VGroup):
         self.plates = VMobject(fill_color=theme.background, fill_opacity=0.85, stroke_width=0)
         self.words = PathText(OutlineCache(theme, font_size=font_size), color=theme.text)
         self.add(self.plates, self.outline, self.axes, self.dot, self.words)
+        # The words' opacity is written only when ``arrows`` moves it: Manim runs this updater on the faded copy a
+        # FadeOut (or FadeIn) interpolates towards, and rewriting it every frame would undo the fade.
+        self.shown: float | None = None
         self.follow_view(self)
         self.add_updater(self.follow_view)
 
@@ -235,11 +238,14 @@ class WorkedGlyph(VGroup):
             middles.append(np.clip(middle, low, np.maximum(low, high)))
             halves.append(half)
         self.words.place(words, np.array(middles))
-        self.words.set_fill(opacity=min(1.0, 2 * reach))
+        shown = min(1.0, 2 * reach)
+        if shown != self.shown:  # only as the arrows grow: see ``shown`` in __init__
+            self.words.set_fill(opacity=shown)
+            self.plates.set_fill(opacity=0.85 * shown)
+            self.shown = shown
         corners = np.stack([middle + np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * half
                             for middle, half in zip(middles, halves)])  # (2, 4, 2)
         self.plates.set_points(segments_to_bezier(corners.reshape(-1, 2), np.roll(corners, -1, axis=1).reshape(-1, 2)))
-        self.plates.set_fill(opacity=0.85 * min(1.0, 2 * reach))
 
 
 def worked_site(view: LayerView, unbounded: np.ndarray, *, last_radius: float = 0.45,

@@ -93,7 +93,7 @@ from .layout import StageLayout
 from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
 from .overlays import DecisionHalfPlanes, NetworkDiagram
 from .subtitles import PlayLog, reading_seconds, write_subtitles
-from .text import CUSTOM_WORDS, accuracy_in_words, caption, label, network_in_words
+from .text import CUSTOM_WORDS, accuracy_in_words, caption, label, network_in_words, title_block
 from .views import LayerCounter, LayerView, ViewStyle, unbounded_sites
 
 __all__ = [
@@ -473,11 +473,7 @@ class LayerStory(Subtitled):
         longer (its cue, the question, is the subtitle: the run's line is a title); then the stage fades in."""
         question = question or self.question or default_question(self.run)
         words, facts = self.title_lines()
-        card = VGroup(label(question, self.theme, font_size=40, bold=True),
-                      label(words, self.theme, font_size=24, color=self.theme.muted),
-                      label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
-        if card.width > self.layout.card_width:
-            card.scale_to_fit_width(self.layout.card_width)
+        card = title_block(question, [words, facts], self.theme, width=self.layout.card_width)
         self.subtitles.open_cue(question, self.next_play(0.0))
         self.play(FadeIn(card, shift=0.15 * UP), run_time=0.8)
         self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))
@@ -555,10 +551,11 @@ class LayerStory(Subtitled):
 
     def half_planes(self, caption: str | None = None) -> VGroup:
         """The head's half-planes and line over the last layer (the view must be there), the head lit."""
+        # The caption first: reading the old one may hold still, and the planes must not be there meanwhile.
+        captions = self.caption_animations(caption, run_time=1.2) if caption else []
         planes = DecisionHalfPlanes(self.run.head_weight, float(self.run.head_bias), self.view.framing, self.theme)
         self.add(planes)
         self.bring_to_back(planes)
-        captions = self.caption_animations(caption, run_time=1.2) if caption else []
         self.play(FadeIn(planes), self.diagram.head.animate.set_value(1.0), *captions, run_time=1.2)
         return planes
 

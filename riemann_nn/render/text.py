@@ -9,8 +9,10 @@ once (``OutlineCache``) and only moved afterwards. (The metric "glyphs" of the p
 from __future__ import annotations
 
 import functools
+import math
 import re
 import shutil
+from collections.abc import Sequence
 
 import numpy as np
 from manim import DOWN, LEFT, MathTex, Mobject, Text, VGroup, VMobject, logger
@@ -27,6 +29,7 @@ __all__ = [
     "PathText",
     "accuracy_in_words",
     "as_one_path",
+    "balanced_lines",
     "caption",
     "flowed",
     "formula",
@@ -39,10 +42,13 @@ __all__ = [
     "network_in_words",
     "run_title",
     "symbol_defined",
+    "title_block",
     "volume_formulas",
 ]
 
 FONT = "DejaVu Sans"  # ships with Debian's fontconfig; a clean sans reads well on projectors
+QUESTION_SHRINK = 0.8  # a title card's question is shrunk to at most this before it is broken into lines
+PAUSE_SLACK = 0.3  # a line may run about this much of its share off, to break after a comma
 SCHEME_NAMES = {"c0": "C0 ordinary", "c1": "C1 residual", "c2": "C2 second-order"}
 CUSTOM_WORDS = "your own network"  # a custom network (scheme "custom"): its layers are the user's
 
@@ -123,6 +129,51 @@ def flowed(text: str, theme: Theme, *, font_size: float, width: float, color: st
     return typeset.scale_to_fit_width(width) if typeset.width > width else typeset
 
 
+def title_block(question: str, lines: Sequence[str], theme: Theme, *, width: float,
+                question_size: float = 40, sizes: Sequence[float] = (24, 18)) -> VGroup:
+    """A title card: ``question`` in bold over ``lines`` (the run in words, facts) in the muted colour, centred.
+
+    Each line fits ``width`` on its own, so a long question never shrinks the lines under it: the question is
+    scaled down to at most ``QUESTION_SHRINK`` of its size, or else broken into balanced lines
+    (``balanced_lines``); a line under it that is too wide is scaled to fit.
+    """
+    whole = label(question, theme, font_size=question_size, bold=True)
+    count = 1 if whole.width * QUESTION_SHRINK <= width else math.ceil(whole.width / width)
+    heading = VGroup(whole) if count == 1 else VGroup(*[
+        label(line, theme, font_size=question_size, bold=True)
+        for line in balanced_lines(question, count, font_size=question_size)]).arrange(DOWN, buff=0.16)
+    rows = [heading, *[label(line, theme, font_size=size, color=theme.muted) for line, size in zip(lines, sizes)]]
+    for row in rows:
+        if row.width > width:
+            row.scale_to_fit_width(width)
+    return VGroup(*rows).arrange(DOWN, buff=0.4)
+
+
+def balanced_lines(text: str, count: int, *, font_size: float) -> list[str]:
+    """``text``'s words in ``count`` lines (fewer if it has fewer words) of about equal measured width: the
+    breaks minimise the summed squared misfits of the lines, a break after a comma, colon or semicolon earning
+    the misfit of ``PAUSE_SLACK`` of a line's share (relative widths only: the same lines in bold)."""
+    words = text.split()
+    count = max(1, min(count, len(words)))
+    share = line_width(text, font_size) / count
+
+    @functools.cache
+    def best(start: int, lines: int) -> tuple[float, tuple[int, ...]]:
+        """The cheapest breaks of words[start:] into ``lines`` lines: (cost, the end of every line)."""
+        if lines == 1:
+            return (line_width(" ".join(words[start:]), font_size) - share) ** 2, (len(words),)
+        options = []
+        for end in range(start + 1, len(words) - lines + 2):
+            misfit = (line_width(" ".join(words[start:end]), font_size) - share) ** 2
+            misfit -= (PAUSE_SLACK * share) ** 2 if words[end - 1][-1] in ",;:" else 0.0
+            rest, ends = best(end, lines - 1)
+            options.append((misfit + rest, (end, *ends)))
+        return min(options)
+
+    _, ends = best(0, count)
+    return [" ".join(words[a:b]) for a, b in zip((0, *ends), ends)]
+
+
 @functools.cache
 def _font_metrics() -> tuple[ImageFont.FreeTypeFont, float] | None:
     """The house font for measuring strings, and scene units per point of its advance at size 1 (from one
@@ -169,15 +220,16 @@ def formula(tex: str, plain: str, theme: Theme, *, color: str | None = None, fon
 
 def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
     """The pulled-back metric as typeset formulas with their symbols defined: the input's from the Jacobian of the
-    last layer (and in words what that is), and, with ``every_layer``, the same rule in layer ``l``."""
+    last layer (and in words what that is), and, with ``every_layer``, the same rule in layer ``l``, from how the
+    last layer moves with layer ``l``. The notes are broken so that the block is as wide as its formulas."""
     lines = [formula(r"g_0 = J_L^{\top} J_L, \quad J_L = \frac{\partial x_L}{\partial x_0}", "g0 = JL^T JL,  "
                      "JL = dxL/dx0", theme, font_size=34),
-             label("the Jacobian: how the last layer moves\nwhen the input moves", theme, font_size=17,
+             label("the Jacobian: how the last layer\nmoves when the input moves", theme, font_size=17,
                    color=theme.muted)]
     if every_layer:
-        lines += [formula(r"g_l = M_l^{\top} M_l, \quad M_l = J_L J_l^{-1}", "gl = Ml^T Ml,  Ml = JL Jl^-1", theme,
-                          font_size=34),
-                  label("the same rule in every layer l", theme, font_size=17, color=theme.muted)]
+        lines += [formula(r"g_l = M_l^{\top} M_l, \quad M_l = \frac{\partial x_L}{\partial x_l}",
+                          "gl = Ml^T Ml,  Ml = dxL/dxl", theme, font_size=34),
+                  label("the same rule in every layer", theme, font_size=17, color=theme.muted)]
     return VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
 
 

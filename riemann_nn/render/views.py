@@ -135,6 +135,7 @@ class LayerView(VGroup):
         self.glyph_size = ValueTracker(glyph_size)
         self.fit_sites = ValueTracker(fit_sites)
         self.glyph_fill = ValueTracker(style.glyph_fill)  # the field's fill opacity, e.g. solid markers to rings
+        self.applied_fill = style.glyph_fill  # the fill the glyphs were last given (``draw_glyphs``)
         self.glyph_source = glyphs or MetricGlyphs(self.motion)
         self.heading = LayerHeading()
         self.classes = [run.y == label for label in range(len(theme.classes))]  # (N,) masks
@@ -224,8 +225,11 @@ class LayerView(VGroup):
 
     def draw_glyphs(self, t: float, framing: Framing) -> None:
         fill = self.glyph_fill.get_value()
-        if fill != self.glyphs.fields[0].get_fill_opacity():
+        # Written only when the tracker moves: Manim runs this updater on the faded copy a FadeIn or FadeOut of the
+        # view interpolates from or towards, and rewriting the fill every frame would undo the fade.
+        if fill != self.applied_fill:
             self.glyphs.set_fill(opacity=fill)
+            self.applied_fill = fill
         size = self.glyph_size.get_value()
         if size <= 0:
             self.glyphs.set_glyphs(np.zeros((0, 2)), np.zeros((0, 2, 2)), np.zeros(0, int))
@@ -271,8 +275,8 @@ def zoom_note(ratio: float) -> str | None:
 
 class LayerCounter(VGroup):
     """"Layer l of L" for the layer the view rests on or is moving into (so it never names the layer the data
-    are leaving; "Layer 0 (input)" at rest on the input), with the stage of a staged c0 path on a second line or
-    at ``stage_anchor``; left edge pinned at ``anchor``."""
+    are leaving; "Layer 0 (input)" on the input or moving into it), with the stage of a staged c0 path on a second
+    line or at ``stage_anchor``; left edge pinned at ``anchor``."""
 
     def __init__(self, view: LayerView, *, anchor: ArrayLike, font_size: float = 34,
                  stage_anchor: ArrayLike | None = None, **kwargs):
@@ -291,9 +295,9 @@ class LayerCounter(VGroup):
 
     def text_at(self, t: float) -> tuple[str, str | None]:
         """The counter's two lines at time ``t`` (the second None when there is no stage to name)."""
-        start, end = self.heading.read(t)
+        _, end = self.heading.read(t)
         stage = self.view.stage_at(t)
-        layer = "Layer 0 (input)" if start == end == 0 else f"Layer {end} of {self.view.run.depth}"
+        layer = "Layer 0 (input)" if end == 0 else f"Layer {end} of {self.view.run.depth}"
         return layer, (f"step: {stage}" if stage else None)
 
     def follow_time(self, mobject: Mobject) -> None:

@@ -21,7 +21,7 @@ from riemann_nn.render.free_story import FreeStory
 from riemann_nn.render.legends import class_sample, key_row, line_sample
 from riemann_nn.render.marks import PointCloud, segments_to_bezier
 from riemann_nn.render.story import HEADER_TOP, PANEL_LEFT, StoryLegend, dataset_in_words
-from riemann_nn.render.text import label
+from riemann_nn.render.text import formula, label
 
 PATH_REGION = PlotRegion(left=-6.3, right=-1.5, bottom=-1.45, top=3.35)
 METRIC_REGION = PlotRegion(left=-0.85, right=2.35, bottom=0.15, top=3.35)
@@ -150,11 +150,16 @@ class DepthAsTime(FreeStory):
         time = depths[0] * self.runs[0].dt
         last = len(self.runs) - 1
         self.title_card()
-        self.say("Each layer moves every point one step, x\u00a0+\u00a0dt\u00a0\u00b7\u00a0f(x): its push f "
-                 "times the step size dt.", *[FadeIn(row) for row in self.legend.glyph_rows])
-        self.say(f"With dt = {time:g} / depth, deeper networks take more, smaller steps over the same time.")
-        self.say(f"With {depths[0]} layers, every point takes {depths[0]} long straight steps. Faint: its path "
-                 "through a very deep network.")
+        self.say("Each layer moves every point one step: the layer's push, times the step size.",
+                 *[FadeIn(row) for row in self.legend.glyph_rows])
+        rule = VGroup(formula(r"x_l = x_{l-1} + \mathrm{d}t\, f_l(x_{l-1})", "x_l = x_(l-1) + dt f_l(x_(l-1))",
+                              self.theme, font_size=34),
+                      formula(rf"\mathrm{{d}}t = {time:g} / L", f"dt = {time:g} / L", self.theme, font_size=34))
+        self.present(rule.arrange(DOWN, aligned_edge=LEFT, buff=0.15),
+                     caption=f"The step size is {time:g} divided by the depth L: deeper networks take more, smaller "
+                             "steps over the same time.")
+        self.hide(rule, caption=f"With {depths[0]} layers, every point takes {depths[0]} long straight steps. Faint: "
+                                "its path through a very deep network.")
         self.morph_to(1, caption="Double the depth: the steps are half as long, and the paths bend sooner.")
         self.hold(0.5)
         self.morph_to(2)

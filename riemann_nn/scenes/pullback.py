@@ -55,8 +55,9 @@ class MetricField(LayerStory):
                  *[FadeIn(row) for row in self.legend.glyph_rows], run_time=2.0)
         self.sweep(0, caption="Pulled back to the input, layer by layer, each circle deforms with its site.",
                    holds={2 * self.depth // 3: 1.0, self.depth // 3: 1.0})
-        self.present(metric_formulas(self.theme, every_layer=False), caption=self.ending)
-        self.close("Each ellipse is the set of input points the network places at one small distance.")
+        self.present(metric_formulas(self.theme, every_layer=False),
+                     caption="Each ellipse is the set of input points the network places at one small distance.")
+        self.close(self.ending)
 
     def make_view(self) -> LayerView:
         self.shade = scene_shade()

@@ -26,7 +26,7 @@ from riemann_nn.render.story import (
     window,
 )
 from riemann_nn.render.subtitles import reading_seconds
-from riemann_nn.render.text import SCHEME_NAMES, caption, formula, label
+from riemann_nn.render.text import SCHEME_NAMES, caption, formula, label, title_block
 from riemann_nn.render.views import LayerCounter
 
 PANEL_LEFT = 2.75
@@ -102,11 +102,7 @@ class LiftedRings(Subtitled, ThreeDScene):
     def title_card(self) -> VGroup:
         """The question and the run in words, full frame; it leaves as the stage comes (the first caption)."""
         facts = f"{self.run.name}  \u00b7  train accuracy {100 * self.run.meta['training']['accuracy']:.0f}%"
-        card = VGroup(label(self.question, self.theme, font_size=40, bold=True),
-                      label(run_in_words(self.run), self.theme, font_size=24, color=self.theme.muted),
-                      label(facts, self.theme, font_size=18, color=self.theme.muted)).arrange(DOWN, buff=0.4)
-        if card.width > 12.8:
-            card.scale_to_fit_width(12.8)
+        card = title_block(self.question, [run_in_words(self.run), facts], self.theme, width=12.8)
         self.fixed(card).set_opacity(0)
         self.subtitles.open_cue(self.question, self.next_play(0.0))
         self.play(card.animate.set_opacity(1), run_time=0.8)
@@ -141,6 +137,14 @@ class LiftedRings(Subtitled, ThreeDScene):
             title.scale_to_fit_width(PANEL_WIDTH)
         return VGroup(frame, glyphs, *dots, title)
 
+    def metric_rule(self) -> VGroup:
+        """The input plane's metric from the 3 x 3 Jacobian, its symbols defined, under the caption."""
+        rule = VGroup(formula(r"g_0 = (J_L P)^{\top} (J_L P)", "g_0 = (J_L P)^T (J_L P)", self.theme, font_size=30),
+                      formula(r"J_L = \partial x_L / \partial x_0 \ (3 \times 3)", "J_L = dx_L/dx_0 (3 x 3)",
+                              self.theme, font_size=26),
+                      formula(r"P(x, y) = (x, y, 0)", "P(x, y) = (x, y, 0)", self.theme, font_size=26))
+        return rule.arrange(DOWN, aligned_edge=LEFT, buff=0.12).move_to([PANEL_LEFT, 0.75, 0], aligned_edge=UP + LEFT)
+
     def construct(self):
         # 0. The question; the data in the plane z = 0 of 3-space.
         card = self.title_card()
@@ -166,16 +170,16 @@ class LiftedRings(Subtitled, ThreeDScene):
                  self.view.plane_opacity.animate.set_value(0.0), self.view.glyph_size.animate.set_value(1.0))
         self.say("Pulled back to the input plane, the circles become ellipses.")
         self.sweep(0)
-        panel = self.fixed(self.metric_panel())
+        self.read()  # fixed in the frame is in the scene: only once the caption before it has been read
         self.say("This is the metric the surface induces on the input: as for width 2, one ellipse per site.",
-                 FadeIn(panel))
-        rule = formula(r"g_0 = (J_L P)^{\top} (J_L P)", "g_0 = (J_L P)^T (J_L P)", self.theme, font_size=30)
-        rule.move_to([PANEL_LEFT, -0.2, 0], aligned_edge=LEFT)
-        self.say("J_L, how the last layer moves with the input, is 3x3; P keeps the input's two directions.",
-                 FadeIn(self.fixed(rule)))
+                 FadeIn(self.fixed(self.metric_panel())))
+        self.read()
+        rule = self.fixed(self.metric_rule())
+        self.say("The same rule as for width 2, with the 3-by-3 Jacobian of the last layer.", FadeIn(rule))
         self.say("Carried forward again, every ellipse ends as a circle on the lifted surface.")
         self.sweep(self.depth)
         # 4. Close.
-        self.say("Width 2 cannot do this: no homeomorphism of the plane pulls a disc out of a ring.",
+        self.say("Width 2 cannot do this: no map of the plane that never tears or folds (a homeomorphism) pulls a "
+                 "disc out of a ring.", FadeOut(rule, rate_func=window(0.0, 0.3)),  # gone before the long caption
                  self.view.plane_opacity.animate.set_value(1.0))
         self.read()

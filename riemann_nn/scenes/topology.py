@@ -36,7 +36,7 @@ from riemann_nn.render.story import (
     scene_path_method,
     window,
 )
-from riemann_nn.render.text import formula, label
+from riemann_nn.render.text import flowed, formula
 from riemann_nn.render.views import LayerCounter, LayerView, site_cell
 
 GAP_RADIUS = 0.75  # between the disc (radius 0.5) and the ring (from 1.0)
@@ -79,15 +79,16 @@ class RingsInThePlane(LayerStory):
         # 2. The rule of this network: small steps that never tear or fold.
         act = {"tanh": r"\tanh", "sigmoid": r"\sigma", "softplus": r"\operatorname{softplus}"}.get(
             self.run.activation, rf"\operatorname{{{self.run.activation}}}")
-        step = VGroup(formula(rf"x_l = x_{{l-1}} + {dt:g}\, {act}(W_l x_{{l-1}} + b_l)",
-                              f"x_l = x_(l-1) + {dt:g} {self.run.activation}(W_l x_(l-1) + b_l)", self.theme,
-                              font_size=36),
+        rule = VGroup(formula(r"x_l = x_{l-1}", "x_l = x_(l-1)", self.theme, font_size=36),  # two lines: unshrunk
+                      formula(rf"+\ {dt:g}\, {act}(W_l x_{{l-1}} + b_l)",
+                              f"+ {dt:g} {self.run.activation}(W_l x_(l-1) + b_l)", self.theme, font_size=34))
+        step = VGroup(rule.arrange(DOWN, aligned_edge=LEFT, buff=0.1),
                       formula(rf"\|W_l\| \le {norm_bound / dt:.2g}", f"||W_l|| <= {norm_bound / dt:.2g}",
                               self.theme, font_size=36),
-                      label(f"each step moves two points apart or together\nby at most {self.step_bound:.2g} times "
-                            "their distance", self.theme, font_size=18, color=self.theme.muted))
-        step.arrange(DOWN, aligned_edge=LEFT)
-        self.present(step, caption="Each layer is a small step: it bends the plane, but never tears or folds it.")
+                      flowed(f"each step changes distances by at most {100 * self.step_bound:.0f}%", self.theme,
+                             font_size=18, width=PANEL_WIDTH, color=self.theme.muted))
+        step.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        self.present(step, caption="Each layer, a small step, bends the plane but never tears or folds it.")
         self.hide(step)
         # 3. A loop in the gap, carried with the data.
         loop_points = circle(GAP_RADIUS)
@@ -111,12 +112,12 @@ class RingsInThePlane(LayerStory):
         self.play(self.diagram.head.animate.set_value(0.0), run_time=0.3)
         self.grow_field("Circles of one small radius at every site of the last layer.")
         self.sweep(0, caption="Pulled back to the input, they blow up into needles where the network squeezes "
-                              "the ring to let its line through.")
+                              "the ring to let its line through.", holds={self.depth // 2: 1.0})
         self.say("A long glyph: a step along it barely moves the last layer. The plane is crushed there, not cut.")
         # 6. The net that folds.
         self.fold_act()
         self.close("Two neurons per layer and steps that never fold cannot free the disc. A fold can, and so can a "
-                   "third dimension: scenes/space.py.")
+                   "third neuron: riemann-nn\u00a0render --scene\u00a0space")
 
     def fold_act(self) -> None:
         """Swap in the net with large steps, its cells coloured by orientation, and sweep it to its half-planes."""
@@ -141,11 +142,11 @@ class RingsInThePlane(LayerStory):
         captions = self.caption_animations(f"Now large steps (dt = {run.dt:g}): this network separates the rings, "
                                            f"{accuracy:.0f}%.", run_time=1.6)
         new = [self.view, self.header, self.diagram, self.counter, self.legend.data]
-        self.play(*[FadeOut(m, rate_func=window(0.0, 0.42)) for m in old],  # one act after the other, never both
-                  *[FadeIn(m, rate_func=window(0.42, 1.0)) for m in new], *captions, run_time=1.6)
+        self.play(*[FadeOut(m, rate_func=window(0.0, 0.3)) for m in old],  # one act after the other, never both
+                  *[FadeIn(m, rate_func=window(0.3, 0.7)) for m in new], *captions, run_time=1.6)
         self.add(fold)  # after the view: it draws with the framing the view chose in the same frame
-        self.say("Red cells: the ones the network turns over (det J_L < 0). The red curves, det J_L = 0: where it "
-                 "folds the plane.", fold.reveal.animate.set_value(1.0))
+        self.say("Red cells: the ones the network turns over, into their mirror image. The red curves: where it folds "
+                 "the plane.", fold.reveal.animate.set_value(1.0))
         self.sweep(self.depth, caption="Watch the red band fold under the rest of the plane.")
         self.half_planes("Folded over, the ring lies on one side of the line: the plane was folded, not bent.")
 
@@ -159,7 +160,8 @@ class RingsInThePlane(LayerStory):
         classes = VGroup(*[key_row(class_sample(colour), name, theme) for colour, name in
                            zip(theme.classes, ("class 0", "class 1"))]).arrange(buff=0.45)
         rows = [key_row(square_sample(theme.grid, opacity=0.6), "an input cell, carried by the map", theme),
-                key_row(square_sample(theme.unbounded, opacity=0.6), "turned over by the net: det J_L < 0", theme),
-                key_row(line_sample(theme.unbounded), "the fold: det J_L = 0", theme),
+                key_row(square_sample(theme.unbounded, opacity=0.6), "turned over:", theme,
+                        maths=(r"\det J_L < 0", "det J_L < 0")),
+                key_row(line_sample(theme.unbounded), "the fold:", theme, maths=(r"\det J_L = 0", "det J_L = 0")),
                 classes, key_row(line_sample(theme.boundary), "decision boundary", theme)]
         return StoryLegend(theme, dashed=False, unbounded=False, data_rows=rows)

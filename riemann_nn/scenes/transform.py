@@ -47,6 +47,7 @@ class LayerByLayer(LayerStory):
         self.hide(glyph)
         self.sweep(self.depth, seconds=2.4, caption="Back to the last layer, to draw one circle at every site.")
         self.grow_field()
+        self.hold(1.0)
         # 7-8. The pull-back, with holds; the metric of the input.
         third = self.depth // 3
         self.sweep(third, caption="Pulled back layer by layer, the circles deform with the coordinates.",
@@ -56,7 +57,7 @@ class LayerByLayer(LayerStory):
         if self.legend.unbounded:
             self.say("Red arrows: there a layer squashes the plane onto a line, and distances across it are lost.")
         # 9. The formula, its symbols in words beside it.
-        formulas = self.present(metric_formulas(self.theme), caption="Where the metric comes from, in the input "
-                                                                     "and in every layer:")
+        formulas = self.present(metric_formulas(self.theme), caption="Where the metric comes from, in every layer:")
+        self.hold(2.0)  # four lines of mathematics: longer than the caption's reading time
         # 10. Close.
         self.close("A deep network is a chain of coordinate changes. Try yours: riemann-nn\u00a0render", formulas)
