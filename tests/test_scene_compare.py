@@ -22,6 +22,7 @@ from riemann_nn.render.comparison import (
     comparison_legend,
     mean_step_lengths,
     opening_words,
+    panel_title_words,
     panel_titles,
     runs_in_words,
     same_data,
@@ -259,3 +260,20 @@ def test_comparison_scene_renders_three_panels_in_step(tiny_presets, tiny_run_fi
     background = frames[0, 0, 0].astype(int)
     middle = np.abs(frames[len(frames) // 2].astype(int) - background).max(axis=-1) > 40  # (72, 128)
     assert all(third.mean() > 0.01 for third in (middle[:, :43], middle[:, 43:86], middle[:, 86:]))
+
+
+def test_a_panel_title_names_the_step_size_only_where_the_layers_take_it(tiny_run_files):
+    """An ordinary (C0) layer ignores dt (its update is f itself): its title names no Δt; residual and second-order
+    titles do, with the run's dt, and the opening caption says what Δt is before any panel shows."""
+    from riemann_nn.network import STEP_RULES
+
+    runs = [load_run(f) for f in tiny_run_files]
+    here, before, force = np.array([0.3, -0.2]), np.array([0.1, 0.4]), np.array([1.0, 2.0])
+    for run in runs:
+        rule, text = STEP_RULES[run.scheme], panel_title_words(run)
+        takes_dt = not np.allclose(rule(here, before, force, 1.0), rule(here, before, force, 0.5))
+        assert ("\u0394t" in text) == takes_dt, (run.scheme, text)
+        if takes_dt:
+            assert text.endswith(f"\u0394t {run.dt:.3g}")
+    assert opening_words(runs).endswith("\u0394t in a title: the size of each layer's step.")
+    assert "\u0394t" not in opening_words([runs[0]] * 3)

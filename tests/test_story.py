@@ -435,3 +435,33 @@ def test_the_stage_lays_out_for_the_frame_it_gets(aspect, tiny_run_file, monkeyp
                                                 (11000, "an"), (1100, "a")])
 def test_the_question_says_a_or_an_as_the_number_is_spoken(depth, article):
     assert with_article(f"{depth}-layer") == f"{article} {depth}-layer"
+
+
+LEAD_IN = "A block follows:"
+
+
+class ClosingStory(LayerStory):
+    """A caption that introduces a presented block, then the close that takes the block away."""
+
+    def construct(self):
+        from manim import Square
+
+        self.add(self.view)
+        self.present(Square(side_length=0.5, color=self.theme.text), caption=LEAD_IN)
+        self.close("The end.", self.presented)
+
+
+def test_a_caption_leaves_with_the_block_it_introduces(tiny_run_file, tmp_path, monkeypatch):
+    """``close`` takes the presented block away and the caption that led into it with it: between the two cues
+    the caption's place is dark, so no "...:" stays over an empty panel."""
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
+    monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
+    _, movie, _ = render_scene(ClosingStory, tmp_path)
+    cues = read_cues(movie.with_suffix(".vtt"))
+    assert [text for *_, text in cues] == [LEAD_IN, "The end."]
+    (_, lead_end, _), (end_start, _, _) = cues
+    assert end_start - lead_end >= 0.5 - 1 / FPS  # the block's 0.6 s play: caption out in 0.3 s, nothing new yet
+    frames = decode(movie)  # (T, 72, 128, 3)
+    lit = lit_fraction(frames[:, 18:34, 91:], frames[0, 0, 0])  # the panel's caption lines
+    assert lit[round((lead_end + end_start) / 2 * FPS)] == 0.0
+    assert lit[round((lead_end - 0.6) * FPS)] > 0.02

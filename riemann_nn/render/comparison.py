@@ -30,8 +30,9 @@ from .views import LayerCounter, LayerView, ViewStyle
 
 __all__ = [
     "COMPARE_PRESETS", "PANELS", "ComparisonStory", "ScaledTime", "StepReadout", "compare_runs", "comparison_legend",
-    "data_in_words", "kind_in_words", "mean_step_lengths", "networks_in_words", "opening_words", "panel_titles",
-    "runs_in_words", "same_data", "step_summary", "steps_in_words", "stray_words", "sweep_words", "with_companions",
+    "data_in_words", "kind_in_words", "mean_step_lengths", "networks_in_words", "opening_words", "panel_title_words",
+    "panel_titles", "runs_in_words", "same_data", "step_summary", "steps_in_words", "stray_words", "sweep_words",
+    "with_companions",
 ]
 
 COMPARE_PRESETS = {"c0": "compare-c0", "c1": "compare-c1", "c2": "compare-c2"}
@@ -206,11 +207,10 @@ def comparison_legend(theme: Theme) -> VGroup:
 
 
 def panel_titles(runs: list[Run], theme: Theme) -> list[Mobject]:
-    """"C1 residual · tanh · dt 1" in bold, centred over each panel; all at one size, at which the widest fits over
-    its panel and ``TITLE_OVERHANG`` into the gaps beside it."""
-    titles = [label("Your own network" if run.is_custom else
-                    f"{SCHEME_NAMES[run.scheme]} \u00b7 {run.activation} \u00b7 dt {run.dt:.3g}", theme, font_size=20,
-                    bold=True) for run in runs]
+    """"C1 residual · tanh · Δt 1" in bold, centred over each panel (an ordinary C0 layer takes no step of a size,
+    so its title has no Δt); all at one size, at which the widest fits over its panel and ``TITLE_OVERHANG`` into
+    the gaps beside it."""
+    titles = [label(panel_title_words(run), theme, font_size=20, bold=True) for run in runs]
     shrink = min(1.0, *[(region.size[0] + 2 * TITLE_OVERHANG) / title.width for title, region in zip(titles, PANELS)])
     return [title.scale(shrink).move_to((region.centre[0], TITLE_Y, 0)) for title, region in zip(titles, PANELS)]
 
@@ -334,15 +334,33 @@ def data_in_words(runs: list[Run]) -> list[str]:
     return [named[0] if named else words[0]] * len(runs)
 
 
+def panel_title_words(run: Run) -> str:
+    """A panel's title in words: "C1 residual · tanh · Δt 1", "C0 ordinary · tanh", "Your own network"."""
+    if run.is_custom:
+        return "Your own network"
+    return " \u00b7 ".join([SCHEME_NAMES[run.scheme], run.activation, *_step_size(run)])
+
+
+def _step_size(run: Run) -> list[str]:
+    """The panel title's step size: ["Δt 0.5"] for a residual or second-order run, none for an ordinary one (its
+    layers ignore dt)."""
+    return [] if run.is_custom or run.scheme == "c0" else [f"\u0394t {run.dt:.3g}"]
+
+
 def opening_words(runs: list[Run]) -> str:
-    """The first caption: the data in the input of the networks, named by their kinds."""
+    """The first caption: the data in the input of the networks, named by their kinds; and what the Δt in the
+    panel titles is, where one shows it."""
     networks = _listed([kind_in_words(run) for run in runs])
     data = {words.lower() for words in data_in_words(runs)}
     if same_data(runs):
-        return f"The same points, {data.pop()}, in the input of three networks: {networks}."
-    if len(data) == 1:
-        return f"Three networks, each with its own sample of {data.pop()}: {networks}."
-    return f"Three networks, each with its own data: {networks}."
+        words = f"The same points, {data.pop()}, in the input of three networks: {networks}."
+    elif len(data) == 1:
+        words = f"Three networks, each with its own sample of {data.pop()}: {networks}."
+    else:
+        words = f"Three networks, each with its own data: {networks}."
+    if any(_step_size(run) for run in runs):
+        words += " \u0394t in a title: the size of each layer's step."
+    return words
 
 
 def sweep_words(runs: list[Run]) -> str:

@@ -266,9 +266,11 @@ class LengthTable(VGroup):
 
 
 def length_formula(theme: Theme, *, font_size: float = 32) -> VGroup:
-    """The Riemannian length of an input path as a typeset formula, the Jacobian in it defined in words under it."""
+    """The Riemannian length of an input path as a typeset formula, its velocity and the Jacobian defined in words
+    under it."""
     return VGroup(formula(r"\ell(\gamma) = \int_0^1 \big\lVert J_L\, \dot\gamma(t) \big\rVert \, dt",
                           "length(\u03b3) = \u222b |J_L \u03b3'(t)| dt", theme, font_size=font_size),
+                  symbol_defined(r"\dot\gamma(t)", "\u03b3'(t)", "the path's velocity in the input", theme),
                   symbol_defined(r"J_L", "J_L", "how the last layer moves when\nthe input moves along the path",
                                  theme)).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
 

@@ -82,7 +82,7 @@ SCHEME_TEXTS = {
     "c1": SchemeText("C1  \u00b7  a residual network", r"x_{l+1} = x_l + \Delta t\, f(x_l)",
                      "x\u2097\u208a\u2081 = x\u2097 + \u0394t f(x\u2097)", "an Euler step of", r"dx/dt = f(x)",
                      "dx/dt = f(x)",
-                     "A residual network (C1) adds the layer's output, times a small step, to every point: one "
+                     "A residual network (C1) adds the layer's output, times a small step \u0394t, to every point: one "
                      "Euler step of a flow."),
     "c2": SchemeText("C2  \u00b7  a second-order network", r"x_{l+1} = 2x_l - x_{l-1} + \Delta t^2 f(x_l)",
                      "x\u2097\u208a\u2081 = 2x\u2097 \u2212 x\u2097\u208b\u2081 + \u0394t\u00b2 f(x\u2097)",

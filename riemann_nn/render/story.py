@@ -463,9 +463,19 @@ class LayerStory(Subtitled):
         if self.presented in done:  # leaving: the caption may use its room
             self.presented = None
         if done:  # first gone, so that the longer last caption never fades in over them
-            self.play(*[FadeOut(m) for m in done], run_time=0.6)
+            self.play(*[FadeOut(m) for m in done], *self.caption_leaving(0.6), run_time=0.6)
         self.say(text)
         self.read()
+
+    def caption_leaving(self, run_time: float) -> list:
+        """The caption fading out in the first 0.3 s of the next play (of ``run_time``), its cue ending there: a
+        caption about what leaves ("... the metric g:") must not stay over the empty place."""
+        if self.caption is None:
+            return []
+        out_end = crossfade_times(run_time)[0]
+        self.subtitles.close_cue(self.next_play(out_end))
+        old, self.caption = self.caption, None
+        return [FadeOut(old, rate_func=window(0.0, out_end))]
 
     # -- the stage -----------------------------------------------------------------------------------------
     def title_card(self, question: str | None = None) -> None:
