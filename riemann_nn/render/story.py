@@ -457,8 +457,8 @@ class LayerStory(Subtitled):
         self.play(*self.caption_animations(text, run_time=run_time), *animations, run_time=run_time)
 
     def close(self, text: str, *done: Mobject) -> None:
-        """The last caption, held until read; ``done`` (e.g. a presented formula, once read) fade out as it
-        comes."""
+        """The last caption, held until read and then one second more; ``done`` (e.g. a presented formula, once
+        read) fade out first, with the caption that led into them."""
         self.read()
         if self.presented in done:  # leaving: the caption may use its room
             self.presented = None
@@ -466,6 +466,7 @@ class LayerStory(Subtitled):
             self.play(*[FadeOut(m) for m in done], *self.caption_leaving(0.6), run_time=0.6)
         self.say(text)
         self.read()
+        self.hold(1.0)  # the last picture stays a moment after its words are read, before the video ends
 
     def caption_leaving(self, run_time: float) -> list:
         """The caption fading out in the first 0.3 s of the next play (of ``run_time``), its cue ending there: a
