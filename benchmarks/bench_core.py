@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
 from _common import best_of, footer, header, verdict
 
 GEOMETRY_TARGET_S = 1.0
@@ -70,16 +69,17 @@ def bench_geometry() -> None:
           f"best of 3 (seconds); target under {GEOMETRY_TARGET_S:g} s")
     print(f"{'network':<12} {'jacobians':>10} {'metrics':>9} {'ellipses':>9} {'total':>8} {'first call':>11}  verdict")
     for scheme, activation in NETWORKS:
-        parts = {}
+        parts: dict = {}
 
-        def jacobians():
+        # Each closure binds this network's names (the defaults), not the loop's last ones.
+        def jacobians(parts=parts, scheme=scheme, activation=activation):
             parts["jacobian"] = chart_jacobians(weight, bias, sites, scheme=scheme,
-                                                         activation=activation, dt=1.0)  # (L+1, M, 2, 2)
+                                                activation=activation, dt=1.0)  # (L+1, M, 2, 2)
 
-        def metrics():
+        def metrics(parts=parts):
             parts["metric"] = metric.pullback_metrics(parts["jacobian"])  # (L+1, M, 2, 2)
 
-        def ellipses():
+        def ellipses(parts=parts):
             metric.ellipses(parts["metric"], scale=0.1, max_axis=1.0)
 
         def everything():

@@ -17,7 +17,6 @@ import pstats
 import time
 
 import numpy as np
-
 from _common import footer, header
 
 SIZES = (250, 1000, 4000)
@@ -30,10 +29,8 @@ PIXELS = {"pixel_height": 480, "pixel_width": 854, "frame_rate": 15}
 
 def synthetic_run(n: int):
     """A c1 tanh Run of ``n`` spiral points through ``DEPTH`` layers, briefly trained so the layers differ."""
-    from riemann_nn.config import ModelConfig
+    from riemann_nn.config import DatasetConfig, ModelConfig, RunConfig, TrainConfig
     from riemann_nn.export import build_run
-    from riemann_nn.config import DatasetConfig, RunConfig
-    from riemann_nn.config import TrainConfig
 
     config = RunConfig(
         name=f"bench-frames-{n}",

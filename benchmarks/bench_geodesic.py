@@ -25,7 +25,6 @@ import tempfile
 import time
 
 import numpy as np
-
 from _common import footer, header, verdict
 
 GAP_TARGET, REPRODUCE_TARGET = 0.01, 0.005

@@ -60,9 +60,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--preset", help="the preset to show (default: the scene's default_preset)")
     args = parser.parse_args()
+    from riemann_nn.cache import load_or_train
     from riemann_nn.jobs import plan_chunks
     from riemann_nn.jobs.job import declared_default_preset
-    from riemann_nn.cache import load_or_train
     from riemann_nn.presets import get_preset
 
     header(f"bench_parallel: scenes/transform.py at -q{args.quality}, jobs {args.jobs}")

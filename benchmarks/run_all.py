@@ -2,7 +2,8 @@
 benchmarks/run_all.py``).
 
 Each runs in its own process, so one's imports, threads and caches never colour another's numbers;
-bench_render and bench_parallel (the default video at -qh, twice) go last because they are the slowest. Exits non-zero if any benchmark failed.
+bench_render and bench_parallel (the default video at -qh, twice) go last because they are the slowest. Exits
+non-zero if any benchmark failed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def main() -> int:
               flush=True)
         if code != 0:
             failed.append(name)
-    print(f"\nall benchmarks: {time.perf_counter() - start:.0f} s" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    outcome = f"; failed: {', '.join(failed)}" if failed else ""
+    print(f"\nall benchmarks: {time.perf_counter() - start:.0f} s{outcome}")
     return 1 if failed else 0
 
 

@@ -40,13 +40,13 @@ than the straight input segment: when nothing shorter is found, that segment is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
-from .network import propagate
 from .errors import ConfigError
+from .network import propagate
 from .run import Run
 
 _NEWTON_ITERATIONS = 8

@@ -14,8 +14,9 @@ pass tensors, and the torch twin of each activation is looked up by name only wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, cast
+from typing import Any, cast
 
 import numpy as np
 

@@ -15,10 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from riemann_nn.config import ModelConfig
+from riemann_nn.config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
 from riemann_nn.export import build_run
-from riemann_nn.config import DatasetConfig, GeometryConfig, RunConfig
-from riemann_nn.config import TrainConfig
 
 # The networks are 2 neurons wide: intra-op threads cannot help, and on a busy 2-core machine (a render
 # running beside the tests) torch's spinning worker threads slow training ten-fold.

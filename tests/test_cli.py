@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from conftest import break_deflate_stream
 from riemann_nn.cli import main
 from riemann_nn.presets import PRESETS
 from riemann_nn.run import load_run
+
+from conftest import break_deflate_stream
 
 TINY = ["--dataset", "gaussians", "--n", "120", "--noise", "0.4", "--scheme", "c1", "--activation", "tanh",
         "--depth", "3", "--iterations", "30", "--lr", "0.05", "--quiet"]

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import assert_finite_shape
 from riemann_nn.data import DATASETS, load_csv, make_dataset
 from riemann_nn.errors import DataError
+
+from conftest import assert_finite_shape
 
 NAMES = ["spirals", "circles", "moons", "xor", "gaussians", "rings"]
 

@@ -10,16 +10,17 @@ import math
 
 import numpy as np
 import pytest
+from test_cli import runner
+
+from riemann_nn.cli import main
+from riemann_nn.config import DatasetConfig, ModelConfig, TrainConfig
+from riemann_nn.errors import ConfigError
+from riemann_nn.export import build_run
+from riemann_nn.geodesic import Geodesic, riemann_length, shortest_path, subdivide
+from riemann_nn.network import propagate
+from riemann_nn.run import save_run
 
 from conftest import _small_run, assert_finite_shape, small_config
-from riemann_nn.network import propagate
-from riemann_nn.cli import main
-from riemann_nn.errors import ConfigError
-from riemann_nn.geodesic import Geodesic, riemann_length, shortest_path, subdivide
-from riemann_nn.config import DatasetConfig, ModelConfig, TrainConfig
-from riemann_nn.export import build_run
-from riemann_nn.run import save_run
-from test_cli import runner
 
 
 def with_network(base, *, scheme: str, activation: str, weight, bias, dt: float = 1.0):

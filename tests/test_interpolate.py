@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from riemann_nn.network import propagate
 from riemann_nn.errors import ConfigError
 from riemann_nn.interpolate import DEFAULT_METHOD, LayerMotion, layer_weights
+from riemann_nn.network import propagate
 
 METHODS_BY_SCHEME = {"c0": ("straight", "spline", "staged"), "c1": ("straight", "spline"), "c2": ("straight", "spline")}
 
@@ -39,7 +39,7 @@ def test_paths_move_by_bounded_steps(small_run):
         knots = np.stack([motion.points(t) for t in np.arange(small_run.depth * knots_per_layer + 1) / knots_per_layer])
         jump = np.linalg.norm(np.diff(knots, axis=0), axis=-1).max()  # largest move between knots
 
-        def largest_step(frames_per_layer):
+        def largest_step(frames_per_layer, motion=motion):
             times = np.linspace(0, small_run.depth, small_run.depth * frames_per_layer + 1)
             path = np.stack([motion.points(t) for t in times])  # (T, N, 2)
             return np.linalg.norm(np.diff(path, axis=0), axis=-1).max()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from riemann_nn.network import propagate
 from riemann_nn.errors import RunFileError
 from riemann_nn.level_sets import pack, refine, trace_level_set, unpack
+from riemann_nn.network import propagate
 from riemann_nn.run import load_run, save_run
 
 

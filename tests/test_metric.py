@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from conftest import assert_finite_shape
 from riemann_nn import metric
-from riemann_nn.network import chart_jacobians
-from riemann_nn.network import propagate
 from riemann_nn.errors import ConfigError
+from riemann_nn.network import chart_jacobians, propagate
+
+from conftest import assert_finite_shape
 
 DT = {"c0": 1.0, "c1": 0.8, "c2": 0.6}
 SIGMA_PRIME = {
@@ -289,7 +289,7 @@ def test_ellipses_of_factor_keep_precision_where_the_metric_cannot():
     rng = np.random.default_rng(5)
     phi, psi = rng.uniform(-np.pi, np.pi, 20), rng.uniform(-np.pi, np.pi, 20)
     factor = rotation(psi) @ (np.array([1.0, 1e-9])[:, None] * np.swapaxes(rotation(phi), 1, 2))
-    got, clipped = metric.ellipses_of_factor(factor, scale=0.5, max_axis=np.inf)
+    got, _ = metric.ellipses_of_factor(factor, scale=0.5, max_axis=np.inf)
     np.testing.assert_allclose(got[:, 0], 0.5e9, rtol=1e-6)
     np.testing.assert_allclose(got[:, 1], 0.5, rtol=1e-9)
     assert_same_axis_angle(got[:, 2], fold(phi + np.pi / 2))

@@ -9,9 +9,10 @@ import pytest
 import torch
 from scipy import stats
 
-from conftest import reference_layers
 from riemann_nn.config import ModelConfig
 from riemann_nn.model import Width2Net
+
+from conftest import reference_layers
 
 # ---- initialisation ---------------------------------------------------------------------------------
 
@@ -54,7 +55,7 @@ def test_init_is_determined_by_the_seed():
     torch.manual_seed(999)
     b = Width2Net(config, seed=11)
     c = Width2Net(config, seed=12)
-    for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters()):
+    for pa, pb in zip(a.parameters(), b.parameters()):
         assert torch.equal(pa, pb)
     assert not torch.equal(a.weight, c.weight)
 

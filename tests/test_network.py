@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import assert_finite_shape, reference_layers
 from riemann_nn import config, data, network
 from riemann_nn.errors import ConfigError
 from riemann_nn.network import propagate
+
+from conftest import assert_finite_shape, reference_layers
 
 SCHEMES = ["c0", "c1", "c2"]
 ACTIVATION_NAMES = ["tanh", "sigmoid", "relu", "softplus", "identity"]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
+from riemann_nn.config import ModelConfig
 from riemann_nn.data import make_dataset
 from riemann_nn.errors import ConfigError, TrainingError
-from riemann_nn.config import ModelConfig
 from riemann_nn.export import build_run
 from riemann_nn.presets import PRESETS, get_preset
 from riemann_nn.train import TrainConfig, train
