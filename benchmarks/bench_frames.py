@@ -130,7 +130,7 @@ def profile_frames(mobject, tracker, camera, *, depth: int, top: int = 18) -> No
         lines = out.getvalue().splitlines()
         start = next(i for i, line in enumerate(lines) if line.strip().startswith("ncalls"))
         print(f"\n-- our frames at N = {TARGET_N}, 10 frames, sorted by {key} --")
-        print("\n".join(lines[start - 2:start + top + 1]))
+        print("\n".join(lines[start - 2 : start + top + 1]))
 
 
 def main() -> None:
@@ -150,11 +150,15 @@ def main() -> None:
     rows = []
     with tempconfig(PIXELS):
         camera = Camera(background_color=theme.background)
-        print(f"camera {camera.pixel_width}x{camera.pixel_height}, best of {PASSES} sweeps of {FRAMES} frames over "
-              f"layers 0..{DEPTH} (c1 tanh, depth {DEPTH}), glyphs on, grid on, axes on")
-        print("baseline: one Dot per point, each with its own updater; grid, glyphs and axes INCLUDED, drawn by "
-              "the same LayerView code as ours;\n  positions and framing computed once per frame and shared, so "
-              "the dots' updaters only move_to (a generous baseline)\n")
+        print(
+            f"camera {camera.pixel_width}x{camera.pixel_height}, best of {PASSES} sweeps of {FRAMES} frames over "
+            f"layers 0..{DEPTH} (c1 tanh, depth {DEPTH}), glyphs on, grid on, axes on"
+        )
+        print(
+            "baseline: one Dot per point, each with its own updater; grid, glyphs and axes INCLUDED, drawn by "
+            "the same LayerView code as ours;\n  positions and framing computed once per frame and shared, so "
+            "the dots' updaters only move_to (a generous baseline)\n"
+        )
         for n in SIZES:
             run = synthetic_run(n)
             views = {"ours": our_view(run, theme), "naive": naive_view(run, theme), "shared": shared_view(run, theme)}
@@ -164,22 +168,32 @@ def main() -> None:
                 profile_frames(*views["ours"], camera, depth=run.depth)
                 print()
 
-    print(f"{'N':>6} | {'ours ms/frame':>13} | {'naive ms/frame':>14} | {'speed-up':>8} || "
-          f"{'ours upd+draw':>15} | {'naive upd+draw':>15} || {'shared':>6} | {'points-only speed-up':>20}")
+    print(
+        f"{'N':>6} | {'ours ms/frame':>13} | {'naive ms/frame':>14} | {'speed-up':>8} || "
+        f"{'ours upd+draw':>15} | {'naive upd+draw':>15} || {'shared':>6} | {'points-only speed-up':>20}"
+    )
     for n, ou, oc, nu, nc, sh in rows:
         ours_points, naive_points = ou + oc - sh, nu + nc - sh
         points_only = f"{naive_points / ours_points:>19.1f}x" if ours_points > 0.5 else f"{'n/a (noise)':>20}"
-        print(f"{n:>6} | {ou + oc:>13.1f} | {nu + nc:>14.1f} | {(nu + nc) / (ou + oc):>7.1f}x || "
-              f"{ou:>6.1f} + {oc:>6.1f} | {nu:>6.1f} + {nc:>6.1f} || {sh:>6.1f} | {points_only}")
-    print("shared: grid + glyphs + axes alone (a LayerView without points), in both totals; points-only speed-up "
-          "= (naive - shared) / (ours - shared)")
+        print(
+            f"{n:>6} | {ou + oc:>13.1f} | {nu + nc:>14.1f} | {(nu + nc) / (ou + oc):>7.1f}x || "
+            f"{ou:>6.1f} + {oc:>6.1f} | {nu:>6.1f} + {nc:>6.1f} || {sh:>6.1f} | {points_only}"
+        )
+    print(
+        "shared: grid + glyphs + axes alone (a LayerView without points), in both totals; points-only speed-up "
+        "= (naive - shared) / (ours - shared)"
+    )
     n, ou, oc, nu, nc, sh = next(row for row in rows if row[0] == TARGET_N)
     speedup = (nu + nc) / (ou + oc)
     verdict = "ok" if speedup >= TARGET_SPEEDUP else "UNDER"
-    print(f"\ntarget: at least {TARGET_SPEEDUP:g}x faster than the baseline at N = {TARGET_N} (whole frame): "
-          f"measured {speedup:.1f}x  {verdict}")
-    print(f"(15 fps at {PIXELS['pixel_width']}x{PIXELS['pixel_height']} leaves {1000 / 15:.0f} ms per frame "
-          "for everything, encoding included)")
+    print(
+        f"\ntarget: at least {TARGET_SPEEDUP:g}x faster than the baseline at N = {TARGET_N} (whole frame): "
+        f"measured {speedup:.1f}x  {verdict}"
+    )
+    print(
+        f"(15 fps at {PIXELS['pixel_width']}x{PIXELS['pixel_height']} leaves {1000 / 15:.0f} ms per frame "
+        "for everything, encoding included)"
+    )
     footer()
 
 

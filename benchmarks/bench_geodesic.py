@@ -58,8 +58,9 @@ class Reference:
         from riemann_nn.activations import propagate_numpy
 
         self.run = run
-        self.last = lambda p: propagate_numpy(run.weight, run.bias, p, scheme=run.scheme,
-                                              activation_name=run.activation, dt=run.dt)[-1]
+        self.last = lambda p: propagate_numpy(
+            run.weight, run.bias, p, scheme=run.scheme, activation_name=run.activation, dt=run.dt
+        )[-1]
         box = np.asarray(run.meta["geometry"]["bounds"], float)
         margin = 0.05 * float((box[1] - box[0]).max())
         self.low, self.high = box[0] - margin, box[1] + margin
@@ -70,8 +71,9 @@ class Reference:
         self.edges = self._edges()
 
     def _edges(self):
-        offsets = [(i, j) for i in range(4) for j in range(-3, 4)
-                   if math.gcd(i, j) == 1 and (i > 0 or j > 0)]  # 16 of the 32 neighbours
+        offsets = [
+            (i, j) for i in range(4) for j in range(-3, 4) if math.gcd(i, j) == 1 and (i > 0 or j > 0)
+        ]  # 16 of the 32 neighbours
         nx, ny = self.shape
         number = np.arange(nx * ny).reshape(nx, ny)
         rows, cols, weights = [], [], []
@@ -105,9 +107,13 @@ class Reference:
             extra_rows.append(np.full(len(near), count + k))
             extra_cols.append(near)
             extra_weights.append(self.segment_lengths(np.repeat(end[None], len(near), 0), self.nodes[near], 32))
-        graph = coo_matrix((np.maximum(np.concatenate([weights, *extra_weights]), 1e-300),
-                            (np.concatenate([rows, *extra_rows]), np.concatenate([cols, *extra_cols]))),
-                           shape=(count + 2, count + 2)).tocsr()
+        graph = coo_matrix(
+            (
+                np.maximum(np.concatenate([weights, *extra_weights]), 1e-300),
+                (np.concatenate([rows, *extra_rows]), np.concatenate([cols, *extra_cols])),
+            ),
+            shape=(count + 2, count + 2),
+        ).tocsr()
         _, predecessor = dijkstra(graph, directed=False, indices=count, return_predecessors=True)
         route = [count + 1]
         while route[-1] != count:
@@ -143,8 +149,13 @@ class Reference:
             total.backward()
             return total.item(), inner.grad.numpy().ravel().copy()
 
-        result = minimize(value, path[1:-1].ravel(), jac=True, method="L-BFGS-B",
-                          options={"maxiter": iterations, "ftol": 1e-13, "gtol": 1e-10})
+        result = minimize(
+            value,
+            path[1:-1].ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": iterations, "ftol": 1e-13, "gtol": 1e-10},
+        )
         return np.concatenate([path[:1], result.x.reshape(-1, 2), path[-1:]])
 
     def best(self, a: np.ndarray, b: np.ndarray, restarts: int, rng) -> tuple[float, str]:
@@ -196,8 +207,10 @@ def main() -> None:
             reference = Reference(run)
             shortest_path(run, *pairs_of(run)[0][1:], points=16)  # warm-up: torch's lazy set-up
             print(f"\n{preset}")
-            print(f"{'pair':<22} {'method':<8} {'K':>4} {'length':>8} {'brute':>8} {'out.d.':>8} {'straight':>8} "
-                  f"{'local':>8} {'reference':>9} {'(by)':<14} {'gap':>7} {'s/call':>6}")
+            print(
+                f"{'pair':<22} {'method':<8} {'K':>4} {'length':>8} {'brute':>8} {'out.d.':>8} {'straight':>8} "
+                f"{'local':>8} {'reference':>9} {'(by)':<14} {'gap':>7} {'s/call':>6}"
+            )
             for name, a, b in pairs_of(run):
                 path, seconds = timed(lambda run=run, a=a, b=b: shortest_path(run, a, b))
                 local = shortest_path(run, a, b, method="energy")
@@ -206,13 +219,20 @@ def main() -> None:
                 gap = path.length / best - 1
                 worst_gap, slowest = max(worst_gap, gap), max(slowest, seconds)
                 worst_reproduce = max(worst_reproduce, abs(brute / path.length - 1))
-                print(f"{name:<22} {path.method:<8} {len(path.points):>4} {path.length:8.3f} {brute:8.3f} "
-                      f"{path.output_distance:8.3f} {path.straight_length:8.3f} {local.length:8.3f} {best:9.3f} "
-                      f"{by:<14} {100 * gap:+6.2f}% {seconds:6.2f}", flush=True)
-    print(f"\nworst gap to the reference {100 * worst_gap:+.2f}% (target <= {100 * GAP_TARGET:.0f}%): "
-          f"{verdict(worst_gap, GAP_TARGET)}")
-    print(f"worst brute-force vs reported length {100 * worst_reproduce:.3f}% (target <= "
-          f"{100 * REPRODUCE_TARGET:.1f}%): {verdict(worst_reproduce, REPRODUCE_TARGET)}")
+                print(
+                    f"{name:<22} {path.method:<8} {len(path.points):>4} {path.length:8.3f} {brute:8.3f} "
+                    f"{path.output_distance:8.3f} {path.straight_length:8.3f} {local.length:8.3f} {best:9.3f} "
+                    f"{by:<14} {100 * gap:+6.2f}% {seconds:6.2f}",
+                    flush=True,
+                )
+    print(
+        f"\nworst gap to the reference {100 * worst_gap:+.2f}% (target <= {100 * GAP_TARGET:.0f}%): "
+        f"{verdict(worst_gap, GAP_TARGET)}"
+    )
+    print(
+        f"worst brute-force vs reported length {100 * worst_reproduce:.3f}% (target <= "
+        f"{100 * REPRODUCE_TARGET:.1f}%): {verdict(worst_reproduce, REPRODUCE_TARGET)}"
+    )
     print(f"slowest call {slowest:.2f} s")
     footer()
 

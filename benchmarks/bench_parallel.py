@@ -75,16 +75,20 @@ def main() -> None:
             seconds, result = render(jobs, args.quality, preset, Path(tmp))
             results[jobs] = (seconds, result)
             counting = f", counting pass {result.count_seconds:.1f} s" if result.count_seconds else ""
-            print(f"\n{jobs} job(s): {seconds:.1f} s wall, {result.frames} frames, "
-                  f"{result.frames / seconds:.1f} frames/s overall{counting}")
+            print(
+                f"\n{jobs} job(s): {seconds:.1f} s wall, {result.frames} frames, "
+                f"{result.frames / seconds:.1f} frames/s overall{counting}"
+            )
             print("  chunk  animations  frames   wall s  set-up s  start-up s  frames/s once started")
             for k, chunk in enumerate(result.chunks):
                 span = "all" if chunk.animations is None else f"{chunk.animations[0]}-{chunk.animations[1]}"
                 rate = chunk.frames / max(chunk.seconds - (chunk.startup_seconds or 0), 1e-9)
                 startup = chunk.startup_seconds or 0
-                print(f"  {k:5d}  {span:>10}  {chunk.frames:6d}  {chunk.seconds:7.1f}  {chunk.setup_seconds or 0:8.2f}"
-                      f"  {startup:10.2f}  {rate:8.1f}   {verdict(startup, STARTUP_TARGET_S)}"
-                      f" (start-up < {STARTUP_TARGET_S:g} s)")
+                print(
+                    f"  {k:5d}  {span:>10}  {chunk.frames:6d}  {chunk.seconds:7.1f}  {chunk.setup_seconds or 0:8.2f}"
+                    f"  {startup:10.2f}  {rate:8.1f}   {verdict(startup, STARTUP_TARGET_S)}"
+                    f" (start-up < {STARTUP_TARGET_S:g} s)"
+                )
         counting_pass(args.quality, preset, Path(tmp))  # typesets the captions into its folder,
         counted = counting_pass(args.quality, preset, Path(tmp))  # so this one runs warm, as chunks do
 
@@ -109,14 +113,16 @@ def main() -> None:
     chunked = [result for jobs, (_, result) in results.items() if jobs > 1]
     count = max(result.count_seconds for result in chunked) if chunked else counted["seconds"]
     join = max(result.join_seconds for result in chunked) if chunked else 0.0
-    print(f"model: set-up {setup:.2f} s + {skip * 1000:.0f} ms per skipped animation + frames x {t_frame * 1000:.1f} ms"
-          f" per chunk; counting pass {count:.1f} s; joining {join:.2f} s")
+    print(
+        f"model: set-up {setup:.2f} s + {skip * 1000:.0f} ms per skipped animation + frames x {t_frame * 1000:.1f} ms"
+        f" per chunk; counting pass {count:.1f} s; joining {join:.2f} s"
+    )
     print("  cores  chunks  largest chunk (frames)  estimated s  speed-up over 1 process")
     for cores in (2, 4, 8, 16):
         plan = plan_chunks(frames, cores)
-        longest = max(setup + skip * first + sum(frames[first:last + 1]) * t_frame for first, last in plan)
+        longest = max(setup + skip * first + sum(frames[first : last + 1]) * t_frame for first, last in plan)
         estimate = count + longest + join
-        largest = max(sum(frames[first:last + 1]) for first, last in plan)
+        largest = max(sum(frames[first : last + 1]) for first, last in plan)
         print(f"  {cores:5d}  {len(plan):6d}  {largest:22d}  {estimate:11.1f}  {one_seconds / estimate:8.2f}x")
     footer()
 

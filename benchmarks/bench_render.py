@@ -44,8 +44,11 @@ def scene_default_preset() -> str:
     spec = importlib.util.spec_from_file_location("bench_render_scene", ROOT / SCENE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    scenes = [value for value in vars(module).values()
-              if isinstance(value, type) and issubclass(value, Scene) and value.__module__ == module.__name__]
+    scenes = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, Scene) and value.__module__ == module.__name__
+    ]
     return getattr(scenes[0], "default_preset", DEFAULT_PRESET) if len(scenes) == 1 else DEFAULT_PRESET
 
 

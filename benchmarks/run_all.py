@@ -24,8 +24,10 @@ def main() -> int:
         print(flush=True)
         begun = time.perf_counter()
         code = subprocess.run([sys.executable, str(HERE / name)], cwd=HERE.parent).returncode
-        print(f"[{name}: {time.perf_counter() - begun:.0f} s{'' if code == 0 else f', FAILED with exit {code}'}]",
-              flush=True)
+        print(
+            f"[{name}: {time.perf_counter() - begun:.0f} s{'' if code == 0 else f', FAILED with exit {code}'}]",
+            flush=True,
+        )
         if code != 0:
             failed.append(name)
     outcome = f"; failed: {', '.join(failed)}" if failed else ""

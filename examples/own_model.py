@@ -26,8 +26,17 @@ import riemann_nn as rn
 def train_my_network(x: np.ndarray, labels: np.ndarray, *, steps: int = 300) -> nn.Module:
     """Any training loop of yours: here four tanh layers of width 2 and a two-logit head, full batch Adam."""
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2), nn.Tanh(),
-                          nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2))
+    model = nn.Sequential(
+        nn.Linear(2, 2),
+        nn.Tanh(),
+        nn.Linear(2, 2),
+        nn.Tanh(),
+        nn.Linear(2, 2),
+        nn.Tanh(),
+        nn.Linear(2, 2),
+        nn.Tanh(),
+        nn.Linear(2, 2),
+    )
     inputs = torch.tensor(x, dtype=torch.float32)
     targets = torch.tensor(labels == "upper", dtype=torch.long)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
@@ -57,8 +66,10 @@ def main(output_dir: Path, *, video: bool = True, fps: int | None = None) -> rn.
     print("mean step per layer:", " ".join(f"{step:.2f}" for step in steps))
     largest = np.linalg.eigvalsh(run.metric[0])[:, -1]  # (M,) the input metric's larger eigenvalue per site
     site = int(np.argmax(largest))
-    print(f"the network is most sensitive near {run.sites[0, site].round(2)}: a step there grows "
-          f"{np.sqrt(largest[site]):.1f}-fold on its way to the last layer")
+    print(
+        f"the network is most sensitive near {run.sites[0, site].round(2)}: a step there grows "
+        f"{np.sqrt(largest[site]):.1f}-fold on its way to the last layer"
+    )
     with torch.no_grad():  # the Run's last layer and head agree with the module itself
         logits = model.double()(torch.as_tensor(x)).numpy()  # (N, 2)
     difference = np.abs(run.logits(run.x[-1]) - (logits[:, 1] - logits[:, 0])).max()

@@ -33,15 +33,46 @@ if TYPE_CHECKING:
     from .modules import Residual, SecondOrder
     from .user_model import run_from_callables, run_from_module
 
-_LAZY = {"build_run": "export", "load_or_train": "cache", "shortest_path": "geodesic", "run_from_arrays": "export",
-         "run_from_module": "user_model", "run_from_callables": "user_model", "Residual": "modules",
-         "SecondOrder": "modules", "make_video": "jobs"}
+_LAZY = {
+    "build_run": "export",
+    "load_or_train": "cache",
+    "shortest_path": "geodesic",
+    "run_from_arrays": "export",
+    "run_from_module": "user_model",
+    "run_from_callables": "user_model",
+    "Residual": "modules",
+    "SecondOrder": "modules",
+    "make_video": "jobs",
+}
 
 __all__ = [
-    "PRESETS", "ConfigError", "DataError", "DatasetConfig", "GeometryConfig", "ModelConfig", "Residual",
-    "RiemannNNError", "Run", "RunConfig", "RunFileError", "SecondOrder", "TrainConfig", "TrainingError",
-    "__version__", "build_run", "get_preset", "load_csv", "load_or_train", "load_run", "make_dataset", "make_video",
-    "run_from_arrays", "run_from_callables", "run_from_module", "save_run", "shortest_path",
+    "PRESETS",
+    "ConfigError",
+    "DataError",
+    "DatasetConfig",
+    "GeometryConfig",
+    "ModelConfig",
+    "Residual",
+    "RiemannNNError",
+    "Run",
+    "RunConfig",
+    "RunFileError",
+    "SecondOrder",
+    "TrainConfig",
+    "TrainingError",
+    "__version__",
+    "build_run",
+    "get_preset",
+    "load_csv",
+    "load_or_train",
+    "load_run",
+    "make_dataset",
+    "make_video",
+    "run_from_arrays",
+    "run_from_callables",
+    "run_from_module",
+    "save_run",
+    "shortest_path",
 ]
 
 

@@ -27,8 +27,12 @@ def default_cache_dir() -> Path:
 
 def cache_key(config: RunConfig) -> str:
     """A short digest of everything that determines the Run (a CSV's content included)."""
-    payload = {"config": config.to_dict(), "run_version": VERSION, "riemann_nn": __version__,
-               "export": EXPORT_GENERATION}
+    payload = {
+        "config": config.to_dict(),
+        "run_version": VERSION,
+        "riemann_nn": __version__,
+        "export": EXPORT_GENERATION,
+    }
     if config.dataset.csv is not None:
         payload["csv_sha256"] = file_digest(config.dataset.csv)
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]

@@ -114,12 +114,12 @@ class TrainingState:
         """The decision boundary ``logit = 0`` in the input box ``bounds`` [[xmin, ymin], [xmax, ymax]], as
         packed polylines: vertices (P, 2) and offsets (C+1,) (``level_sets.pack``). Newton steps use the exact
         gradient ``J_L^T w``."""
+
         def value_and_gradient(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             last = metric.in_plane(self.jacobians(points)[-1])  # (P, d, 2)
             return self.logits(points), np.einsum("pij,i->pj", last, self.head_weight)
 
-        return level_sets.trace_curve(self.logits, value_and_gradient, np.asarray(bounds, float),
-                                      resolution=resolution)
+        return level_sets.trace_curve(self.logits, value_and_gradient, np.asarray(bounds, float), resolution=resolution)
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,10 @@ class Checkpoints:
         """The snapshots a Run stores; ``ConfigError`` saying how to get them when it stores none."""
         arrays: dict[str, Any] = {name: getattr(run, key, None) for name, key in zip(ARRAY_FIELDS, RUN_KEYS)}
         if any(value is None for value in arrays.values()):
-            raise ConfigError(f"run {run.name!r} holds no training checkpoints; train it with --checkpoints K "
-                              "(e.g. riemann-nn train --preset NAME --checkpoints 24)")
+            raise ConfigError(
+                f"run {run.name!r} holds no training checkpoints; train it with --checkpoints K "
+                "(e.g. riemann-nn train --preset NAME --checkpoints 24)"
+            )
         return cls(**arrays, scheme=run.scheme, activation=run.activation, dt=run.dt)
 
     def __len__(self) -> int:
@@ -173,9 +175,14 @@ class Checkpoints:
             return values[k] if f == 0 else (1 - f) * values[k] + f * values[k + 1]
 
         return TrainingState(
-            iteration=float(blend(self.iteration.astype(float))), weight=blend(self.weight), bias=blend(self.bias),
-            head_weight=blend(self.head_weight), head_bias=float(blend(self.head_bias)),
-            scheme=self.scheme, activation=self.activation, dt=self.dt,
+            iteration=float(blend(self.iteration.astype(float))),
+            weight=blend(self.weight),
+            bias=blend(self.bias),
+            head_weight=blend(self.head_weight),
+            head_bias=float(blend(self.head_bias)),
+            scheme=self.scheme,
+            activation=self.activation,
+            dt=self.dt,
         )
 
     def position(self, iteration: float) -> float:

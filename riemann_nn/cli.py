@@ -36,6 +36,7 @@ def _fail(message: str, *, status: int = 1) -> None:
 
 def verbosity_options(command):
     """``--quiet`` and ``--verbose``, on every command: read them with ``verbosity()``."""
+
     def remember(ctx, param, value):
         if value:
             if ctx.meta.get("riemann_nn.verbosity", 0) not in (0, param.name):
@@ -43,10 +44,20 @@ def verbosity_options(command):
             ctx.meta["riemann_nn.verbosity"] = param.name
         return value
 
-    quiet = click.option("--quiet", is_flag=True, expose_value=False, callback=remember,
-                         help="No progress bars or notes: errors, warnings and the result only.")
-    verbose = click.option("--verbose", is_flag=True, expose_value=False, callback=remember,
-                           help="More detail: what is read and done, and Manim's own messages.")
+    quiet = click.option(
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="No progress bars or notes: errors, warnings and the result only.",
+    )
+    verbose = click.option(
+        "--verbose",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="More detail: what is read and done, and Manim's own messages.",
+    )
     return quiet(verbose(command))
 
 
@@ -170,8 +181,11 @@ DATASET_HELP = "spirals, circles, moons, xor, gaussians or rings [spirals, or th
 def word_options(command):
     """``--title`` and ``--classes``: the words the scenes, sheets and legends show."""
     title = click.option("--title", help="Title shown in the videos and stills [the run's name].")
-    classes = click.option("--classes", metavar="NAME0,NAME1",
-                           help="Names of class 0 and class 1, e.g. \"benign,malignant\" [your labels, or class 0/1].")
+    classes = click.option(
+        "--classes",
+        metavar="NAME0,NAME1",
+        help='Names of class 0 and class 1, e.g. "benign,malignant" [your labels, or class 0/1].',
+    )
     return title(classes(command))
 
 
@@ -196,27 +210,63 @@ def _checked_words(title: str | None, classes: str | None) -> None:
 @click.option("--activation", metavar="[tanh|sigmoid|relu|softplus|identity]", help=ACTIVATION_HELP)
 @click.option("--depth", type=int, help="Number of layers [10].")
 @click.option("--width", type=int, help="Neurons per layer: 2, or 3 (the input (x, y) enters as (x, y, 0)) [2].")
-@click.option("--step-lipschitz", type=float,
-              help="c1 only: keep dt*Lip(act)*||W_l|| at most this (below 1), so every step is invertible [none].")
+@click.option(
+    "--step-lipschitz",
+    type=float,
+    help="c1 only: keep dt*Lip(act)*||W_l|| at most this (below 1), so every step is invertible [none].",
+)
 @click.option("--dt", type=float, help="Step size of the c1/c2 schemes [1.0].")
 @click.option("--init-gain", type=float, help="Xavier-normal gain of every linear map [0.001].")
 @click.option("--iterations", type=int, help="Full-batch AdamW steps [200].")
 @click.option("--lr", type=float, help="Learning rate [0.005].")
 @click.option("--weight-decay", type=float, help="AdamW weight decay [0.05].")
 @click.option("--seed", type=int, help="Seed of the initial weights [0].")
-@click.option("--checkpoints", type=int,
-              help="Keep K parameter snapshots at log-spaced iterations, the first and the last included [0: none].")
-@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]),
-              help="How glyphs draw the metric [indicatrix].")
-@click.option("--standardize", is_flag=True,
-              help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.")
+@click.option(
+    "--checkpoints",
+    type=int,
+    help="Keep K parameter snapshots at log-spaced iterations, the first and the last included [0: none].",
+)
+@click.option(
+    "--convention", type=click.Choice(["indicatrix", "stretch"]), help="How glyphs draw the metric [indicatrix]."
+)
+@click.option(
+    "--standardize",
+    is_flag=True,
+    help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.",
+)
 @word_options
-@click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].",
+)
 @verbosity_options
-def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme, activation, depth, width,
-                  step_lipschitz, dt, init_gain, iterations, lr, weight_decay, seed, checkpoints, convention,
-                  standardize, title, classes, output) -> None:
+def train_command(
+    preset,
+    csv_path,
+    dataset,
+    n_points,
+    noise,
+    data_seed,
+    scheme,
+    activation,
+    depth,
+    width,
+    step_lipschitz,
+    dt,
+    init_gain,
+    iterations,
+    lr,
+    weight_decay,
+    seed,
+    checkpoints,
+    convention,
+    standardize,
+    title,
+    classes,
+    output,
+) -> None:
     """Train a network and write its Run file."""
     from .export import build_run
     from .outputs import check_output
@@ -226,14 +276,29 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
     if csv_path is not None and any(value is not None for value in (dataset, n_points, noise, data_seed)):
         from .errors import ConfigError
 
-        raise ConfigError("--csv reads your points, and --dataset, --n, --noise and --data-seed describe generated "
-                          "ones: give one or the other")
+        raise ConfigError(
+            "--csv reads your points, and --dataset, --n, --noise and --data-seed describe generated "
+            "ones: give one or the other"
+        )
     base = get_preset(preset) if preset is not None else RunConfig()
     config = base.replace(
-        dataset=given(name=dataset, n=n_points, noise=noise, seed=data_seed, csv=csv_path,
-                      standardize=True if standardize else None),
-        model=given(scheme=scheme, activation=activation, depth=depth, dt=dt, init_gain=init_gain, width=width,
-                    step_lipschitz=step_lipschitz),
+        dataset=given(
+            name=dataset,
+            n=n_points,
+            noise=noise,
+            seed=data_seed,
+            csv=csv_path,
+            standardize=True if standardize else None,
+        ),
+        model=given(
+            scheme=scheme,
+            activation=activation,
+            depth=depth,
+            dt=dt,
+            init_gain=init_gain,
+            width=width,
+            step_lipschitz=step_lipschitz,
+        ),
         training=given(iterations=iterations, lr=lr, weight_decay=weight_decay, seed=seed, checkpoints=checkpoints),
         geometry=given(convention=convention),
     )
@@ -251,24 +316,55 @@ def train_command(preset, csv_path, dataset, n_points, noise, data_seed, scheme,
 
 @main.command("import")
 @click.argument("model_file", type=click.Path(dir_okay=False))
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
-              help="The data, x,y,label rows with labels 0 and 1 (a header line is allowed).")
-@click.option("--dataset", metavar="[spirals|circles|moons|xor|gaussians|rings]",
-              help="Generated data instead of a CSV file.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False),
+    help="The data, x,y,label rows with labels 0 and 1 (a header line is allowed).",
+)
+@click.option(
+    "--dataset", metavar="[spirals|circles|moons|xor|gaussians|rings]", help="Generated data instead of a CSV file."
+)
 @click.option("--n", "n_points", type=int, default=1000, show_default=True, help="Points of --dataset.")
 @click.option("--noise", type=float, default=0.2, show_default=True, help="Noise of --dataset.")
 @click.option("--data-seed", type=int, default=0, show_default=True, help="Seed of --dataset.")
-@click.option("--positive", type=click.Choice(["0", "1"]), default="1", show_default=True,
-              help="The label your model gives a positive logit (the other is class 0).")
+@click.option(
+    "--positive",
+    type=click.Choice(["0", "1"]),
+    default="1",
+    show_default=True,
+    help="The label your model gives a positive logit (the other is class 0).",
+)
 @click.option("--name", "run_name_option", help="The run's name [the model file's name].")
-@click.option("--convention", type=click.Choice(["indicatrix", "stretch"]), default="indicatrix", show_default=True,
-              help="How glyphs draw the metric.")
+@click.option(
+    "--convention",
+    type=click.Choice(["indicatrix", "stretch"]),
+    default="indicatrix",
+    show_default=True,
+    help="How glyphs draw the metric.",
+)
 @word_options
-@click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].",
+)
 @verbosity_options
-def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, positive, run_name_option, convention,
-                   title, classes, output) -> None:
+def import_command(
+    model_file,
+    csv_path,
+    dataset,
+    n_points,
+    noise,
+    data_seed,
+    positive,
+    run_name_option,
+    convention,
+    title,
+    classes,
+    output,
+) -> None:
     """Make a Run of your own trained network, saved as TorchScript (torch.jit.save, .pt) or by torch.export
     (torch.export.save, .pt2), on your data.
 
@@ -287,10 +383,13 @@ def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, po
     if (csv_path is None) == (dataset is None):
         raise ConfigError("give the data: --csv FILE or --dataset NAME (one of them)")
     context = click.get_current_context()
-    if csv_path is not None and any(context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
-                                    for name in ("n_points", "noise", "data_seed")):
-        raise ConfigError("--csv reads your points, and --n, --noise and --data-seed describe --dataset's: give one "
-                          "or the other")
+    if csv_path is not None and any(
+        context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        for name in ("n_points", "noise", "data_seed")
+    ):
+        raise ConfigError(
+            "--csv reads your points, and --n, --noise and --data-seed describe --dataset's: give one or the other"
+        )
     name = check_name(run_name_option or _file_name_part(Path(model_file).stem), "--name")
     _checked_words(title, classes)
     geometry = GeometryConfig(convention=convention)
@@ -310,8 +409,18 @@ def import_command(model_file, csv_path, dataset, n_points, noise, data_seed, po
     from .user_model import run_from_module
 
     form = "TorchScript" if kind == "torchscript" else "torch.export"
-    run = run_from_module(model, x, y, positive=int(positive), name=name, title=title, classes=classes,
-                          geometry=geometry, data_source=source, source=f"{form} file {Path(model_file).name}")
+    run = run_from_module(
+        model,
+        x,
+        y,
+        positive=int(positive),
+        name=name,
+        title=title,
+        classes=classes,
+        geometry=geometry,
+        data_source=source,
+        source=f"{form} file {Path(model_file).name}",
+    )
     for number, layer in enumerate(run.meta["model"].get("layers", []), start=1):
         _detail(f"  layer {number}: {layer}")
     save_run(run, path)
@@ -325,8 +434,10 @@ def _check_run_suffix(path: Path) -> None:
     from .errors import OutputError
 
     if path.suffix.lower() != ".npz":
-        raise OutputError(f"cannot write {path}: a Run file's name must end in .npz (so that -o never replaces a "
-                          "file of another kind, such as your data)")
+        raise OutputError(
+            f"cannot write {path}: a Run file's name must end in .npz (so that -o never replaces a "
+            "file of another kind, such as your data)"
+        )
 
 
 def _import_size(points: int, geometry) -> int:
@@ -343,12 +454,24 @@ def given(**values) -> dict:
 
 # How a changed field shows in the name of a run made from a preset: "seed-spirals+dt0.1+lr0.01".
 CHANGE_LABELS = {
-    ("dataset", "name"): "", ("dataset", "n"): "n", ("dataset", "noise"): "noise", ("dataset", "seed"): "dataseed",
-    ("dataset", "csv"): "csv-", ("dataset", "standardize"): "standardized",
-    ("model", "scheme"): "", ("model", "activation"): "", ("model", "depth"): "depth", ("model", "dt"): "dt",
-    ("model", "init_gain"): "gain", ("model", "width"): "width", ("model", "step_lipschitz"): "lip",
-    ("training", "iterations"): "it", ("training", "lr"): "lr",
-    ("training", "weight_decay"): "wd", ("training", "seed"): "seed", ("training", "checkpoints"): "ckpt",
+    ("dataset", "name"): "",
+    ("dataset", "n"): "n",
+    ("dataset", "noise"): "noise",
+    ("dataset", "seed"): "dataseed",
+    ("dataset", "csv"): "csv-",
+    ("dataset", "standardize"): "standardized",
+    ("model", "scheme"): "",
+    ("model", "activation"): "",
+    ("model", "depth"): "depth",
+    ("model", "dt"): "dt",
+    ("model", "init_gain"): "gain",
+    ("model", "width"): "width",
+    ("model", "step_lipschitz"): "lip",
+    ("training", "iterations"): "it",
+    ("training", "lr"): "lr",
+    ("training", "weight_decay"): "wd",
+    ("training", "seed"): "seed",
+    ("training", "checkpoints"): "ckpt",
     ("geometry", "convention"): "",
 }
 
@@ -435,8 +558,10 @@ def info_command(run_file, as_json) -> None:
     for line in invertibility_lines(run):
         click.echo(f"  {line}")
     if t["iterations"]:
-        click.echo(f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, "
-                   f"seed {t['seed']}")
+        click.echo(
+            f"  training  accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}, {t['iterations']} iterations, "
+            f"seed {t['seed']}"
+        )
     else:
         click.echo(f"  trained   elsewhere; on this data accuracy {t['accuracy']:.4f}, loss {t['loss']:.4g}")
     if "display" in run.meta or "labels" in run.meta:
@@ -444,11 +569,15 @@ def info_command(run_file, as_json) -> None:
         click.echo(f"  words     {run.title!r}; classes 0 / 1: {names}")
     if "standardize" in run.meta:
         mean, scale = run.meta["standardize"]["mean"], run.meta["standardize"]["scale"]
-        click.echo(f"  inputs    trained standardised: (x - ({mean[0]:.4g}, {mean[1]:.4g})) / {scale:.4g}; "
-                   "the file is in the data's coordinates")
-    click.echo(f"  glyphs    {e['convention']}, scale {e['scale']:.4g}, {run.sites.shape[1]} sites, "
-               f"{int(run.clipped.sum())} clipped")
-    axes = "xyz"[:run.width]
+        click.echo(
+            f"  inputs    trained standardised: (x - ({mean[0]:.4g}, {mean[1]:.4g})) / {scale:.4g}; "
+            "the file is in the data's coordinates"
+        )
+    click.echo(
+        f"  glyphs    {e['convention']}, scale {e['scale']:.4g}, {run.sites.shape[1]} sites, "
+        f"{int(run.clipped.sum())} clipped"
+    )
+    axes = "xyz"[: run.width]
     click.echo("  layer  " + "".join(f"{axis + ' range':^22s}  " for axis in axes) + "degenerate sites")
     for layer in range(run.depth + 1):
         low, high = run.x[layer].min(axis=0), run.x[layer].max(axis=0)
@@ -467,14 +596,18 @@ def invertibility_lines(run) -> list[str]:
         enforced = run.meta["model"].get("step_lipschitz")
         how = f", enforced <= {enforced:g}" if enforced is not None else ""
         above = sum(bound >= 1 for bound in bounds)
-        verdict = ("every step invertible (a homeomorphism)" if not above else
-                   f"{above} of {len(bounds)} steps at or above 1 may fold")
+        verdict = (
+            "every step invertible (a homeomorphism)"
+            if not above
+            else f"{above} of {len(bounds)} steps at or above 1 may fold"
+        )
         lines.append(f"steps     dt*Lip(act)*||W_l|| up to {max(bounds):.3g}{how}: {verdict}")
     determinant = np.linalg.det(run.jacobian[-1])  # (M,) orientation of the chart of the last layer
     negative, sites = int((determinant < 0).sum()), determinant.size
     if 0 < negative < sites:
-        lines.append(f"folds     det J_L < 0 at {negative} of {sites} sites, > 0 elsewhere: the network folds its "
-                     "input")
+        lines.append(
+            f"folds     det J_L < 0 at {negative} of {sites} sites, > 0 elsewhere: the network folds its input"
+        )
     else:
         lines.append(f"folds     det J_L {'< 0' if negative else '>= 0'} at every site: no fold seen")
     return lines
@@ -504,14 +637,26 @@ def _network_words(run) -> str:
 
 @main.command("sheet")
 @click.argument("run_file", type=click.Path(dir_okay=False))
-@click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Image to write, .png or .jpg [media/images/NAME-sheet-THEME.png in the repository, else ./].")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Image to write, .png or .jpg [media/images/NAME-sheet-THEME.png in the repository, else ./].",
+)
 @click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme [$RIEMANN_NN_THEME or dark].")
 @click.option("--columns", type=int, help="Panels per row [a near-square grid: 4 for 11 panels].")
 @click.option("--width", type=int, default=2400, show_default=True, help="Image width in pixels.")
 @click.option("--no-glyphs", is_flag=True, help="Leave out the metric glyphs.")
-@click.option("--checkpoints", "checkpoint_panels", type=int, is_flag=False, flag_value=6, default=None,
-              metavar="[N]", help="Instead: the input plane at N of the run's training checkpoints [N: 6].")
+@click.option(
+    "--checkpoints",
+    "checkpoint_panels",
+    type=int,
+    is_flag=False,
+    flag_value=6,
+    default=None,
+    metavar="[N]",
+    help="Instead: the input plane at N of the run's training checkpoints [N: 6].",
+)
 @verbosity_options
 def sheet_command(run_file, output, theme, columns, width, no_glyphs, checkpoint_panels) -> None:
     """Draw a Run as one still: a panel per layer (data, warped grid, metric glyphs, the head's line), or with
@@ -532,8 +677,9 @@ def sheet_command(run_file, output, theme, columns, width, no_glyphs, checkpoint
     else:
         from .render.checkpoint_sheet import save_checkpoint_sheet
 
-        save_checkpoint_sheet(run, path, theme=chosen, panels=checkpoint_panels, columns=columns, width=width,
-                              glyphs=not no_glyphs)
+        save_checkpoint_sheet(
+            run, path, theme=chosen, panels=checkpoint_panels, columns=columns, width=width, glyphs=not no_glyphs
+        )
     click.echo(f"wrote {path}")
 
 
@@ -541,11 +687,21 @@ def sheet_command(run_file, output, theme, columns, width, no_glyphs, checkpoint
 @click.argument("run_file", type=click.Path(dir_okay=False))
 @click.option("--from", "start", required=True, metavar="X,Y", help="Start point, in input coordinates.")
 @click.option("--to", "end", required=True, metavar="X,Y", help="End point, in input coordinates.")
-@click.option("--points", type=int, default=64, show_default=True, callback=lambda _, __, value: _path_points(value),
-              help="Fewest points of the path, ends included; more are inserted where the net bends it.")
-@click.option("--method", default="auto", show_default=True,
-              help="auto (lift the last layer's chord, else graph), lift, graph (a grid search over the input, "
-                   "refined) or energy (a local minimum from the straight segment).")
+@click.option(
+    "--points",
+    type=int,
+    default=64,
+    show_default=True,
+    callback=lambda _, __, value: _path_points(value),
+    help="Fewest points of the path, ends included; more are inserted where the net bends it.",
+)
+@click.option(
+    "--method",
+    default="auto",
+    show_default=True,
+    help="auto (lift the last layer's chord, else graph), lift, graph (a grid search over the input, "
+    "refined) or energy (a local minimum from the straight segment).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the path and the lengths as JSON.")
 @verbosity_options
 def geodesic_command(run_file, start, end, points, method, as_json) -> None:
@@ -559,16 +715,29 @@ def geodesic_command(run_file, start, end, points, method, as_json) -> None:
     run.require_width(2, what="geodesic")
     path = shortest_path(run, a, b, points=points, method=method)
     if as_json:
-        click.echo(json.dumps({
-            "points": path.points.tolist(), "length": path.length, "euclidean": path.euclidean,
-            "output_distance": path.output_distance, "straight_length": path.straight_length,
-            "chord_length": path.chord_length, "method": path.method,
-        }, allow_nan=False))  # shortest_path refuses non-finite lengths; never print NaN or Infinity
+        click.echo(
+            json.dumps(
+                {
+                    "points": path.points.tolist(),
+                    "length": path.length,
+                    "euclidean": path.euclidean,
+                    "output_distance": path.output_distance,
+                    "straight_length": path.straight_length,
+                    "chord_length": path.chord_length,
+                    "method": path.method,
+                },
+                allow_nan=False,
+            )
+        )  # shortest_path refuses non-finite lengths; never print NaN or Infinity
         return
-    click.echo(f"{run_file}: shortest path under g_0 from ({a[0]:g}, {a[1]:g}) to ({b[0]:g}, {b[1]:g}), "
-               f"{len(path.points)} points, found by {path.method}")
-    click.echo(f"  Riemannian length   {path.length:.6g}   (the returned polyline's; "
-               f"straight input segment: {path.straight_length:.6g})")
+    click.echo(
+        f"{run_file}: shortest path under g_0 from ({a[0]:g}, {a[1]:g}) to ({b[0]:g}, {b[1]:g}), "
+        f"{len(path.points)} points, found by {path.method}"
+    )
+    click.echo(
+        f"  Riemannian length   {path.length:.6g}   (the returned polyline's; "
+        f"straight input segment: {path.straight_length:.6g})"
+    )
     click.echo(f"  output distance     {path.output_distance:.6g}   |x_L(to) - x_L(from)|: no path is shorter")
     click.echo(f"  Euclidean distance  {path.euclidean:.6g}   |to - from| in the input")
 
@@ -603,12 +772,25 @@ def _point_option(text: str, option: str) -> tuple[float, float]:
 
 def parallel_options(command):
     """``--jobs``, ``--dask`` and ``--scheduler``: how many processes, and where they run."""
-    scheduler = click.option("--scheduler", metavar="ADDRESS",
-                             help="Run on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; implies --dask).")
-    dask = click.option("--dask", "use_dask", is_flag=True,
-                        help="Run on Dask: a local cluster of --jobs worker processes unless --scheduler is given.")
-    jobs = click.option("--jobs", "-j", type=int, default=1, show_default=True,
-                        help="Processes at once (render: chunks of one scene; render-all: videos); 0 = one per core.")
+    scheduler = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Run on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; implies --dask).",
+    )
+    dask = click.option(
+        "--dask",
+        "use_dask",
+        is_flag=True,
+        help="Run on Dask: a local cluster of --jobs worker processes unless --scheduler is given.",
+    )
+    jobs = click.option(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        show_default=True,
+        help="Processes at once (render: chunks of one scene; render-all: videos); 0 = one per core.",
+    )
     return jobs(dask(scheduler(command)))
 
 
@@ -624,24 +806,49 @@ def _workers(jobs: int) -> int:
 @main.command("render", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--preset", help="Preset to show [the scene's default: seed-c2-sigmoid].")
 @click.option("--run", "run_file", type=click.Path(dir_okay=False), help="Run file to show instead of a preset.")
-@click.option("--quality", "-q", type=click.Choice(list(QUALITY_FOLDERS)), default="l", show_default=True,
-              help="l 480p15, m 720p30, h 1080p60, k 2160p60 (as Manim's -ql ... -qk).")
-@click.option("--aspect", type=click.Choice(list(ASPECTS)), default="16:9", show_default=True,
-              help="Shape of the frame: the scene lays itself out for it (4:3 and 1:1 for slides, 9:16 for phones).")
-@click.option("--path", "layer_path", type=click.Choice(["straight", "spline", "staged"]),
-              help="How points move between layers [per scheme: c0 staged, c1 straight, c2 spline, custom straight].")
+@click.option(
+    "--quality",
+    "-q",
+    type=click.Choice(list(QUALITY_FOLDERS)),
+    default="l",
+    show_default=True,
+    help="l 480p15, m 720p30, h 1080p60, k 2160p60 (as Manim's -ql ... -qk).",
+)
+@click.option(
+    "--aspect",
+    type=click.Choice(list(ASPECTS)),
+    default="16:9",
+    show_default=True,
+    help="Shape of the frame: the scene lays itself out for it (4:3 and 1:1 for slides, 9:16 for phones).",
+)
+@click.option(
+    "--path",
+    "layer_path",
+    type=click.Choice(["straight", "spline", "staged"]),
+    help="How points move between layers [per scheme: c0 staged, c1 straight, c2 spline, custom straight].",
+)
 @click.option("--theme", type=click.Choice(["dark", "light"]), help="Colour theme [dark].")
-@click.option("--scene", "scene_name", default="transform", show_default=True,
-              help="A scene of riemann-nn (see `riemann-nn scenes`), or the path of a .py scene file.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Video to write: .mp4, .webm or .gif, by its extension [SCENE-RUN-THEME-QUALITY.mp4, in "
-                   "media/videos inside the repository, else here].")
+@click.option(
+    "--scene",
+    "scene_name",
+    default="transform",
+    show_default=True,
+    help="A scene of riemann-nn (see `riemann-nn scenes`), or the path of a .py scene file.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Video to write: .mp4, .webm or .gif, by its extension [SCENE-RUN-THEME-QUALITY.mp4, in "
+    "media/videos inside the repository, else here].",
+)
 @click.option("--preview", "-p", is_flag=True, help="Open the video when it is done (as Manim's -p).")
 @parallel_options
 @verbosity_options
 @click.pass_context
-def render_command(ctx, preset, run_file, quality, aspect, layer_path, theme, scene_name, output, preview, jobs,
-                   use_dask, scheduler) -> None:
+def render_command(
+    ctx, preset, run_file, quality, aspect, layer_path, theme, scene_name, output, preview, jobs, use_dask, scheduler
+) -> None:
     """Render a scene (trains and caches the run first if needed) and say where the video is.
 
     Any other option is passed to Manim's render command as it is (e.g. --fps 24, -c WHITE, or the name of
@@ -658,9 +865,17 @@ def render_command(ctx, preset, run_file, quality, aspect, layer_path, theme, sc
     manim_args = tuple(ctx.args) + (("--verbosity", "INFO") if verbosity() == "verbose" else ())
     check_manim_args(tuple(ctx.args))
     check_render(preset=preset, run_file=run_file, layer_path=layer_path, theme=theme, scene_name=scene_name)
-    job = job_from_options(scene_name, quality=quality, preset=preset, run_file=run_file, theme=theme,
-                           layer_path=layer_path, output=output, aspect=aspect,
-                           manim_args=manim_args)  # scene, quality and output checked first
+    job = job_from_options(
+        scene_name,
+        quality=quality,
+        preset=preset,
+        run_file=run_file,
+        theme=theme,
+        layer_path=layer_path,
+        output=output,
+        aspect=aspect,
+        manim_args=manim_args,
+    )  # scene, quality and output checked first
     check_outputs(job)  # before a preset is trained
     workers = _workers(jobs)
     if run_file:
@@ -692,21 +907,33 @@ def _render(job, *, workers: int, use_dask: bool, scheduler: str | None) -> Path
 
 
 @main.command("render-all")
-@click.option("--file", "batch_file", type=click.Path(dir_okay=False),
-              help="TOML file of jobs ([defaults], [matrix], [[render]]; see the README).")
+@click.option(
+    "--file",
+    "batch_file",
+    type=click.Path(dir_okay=False),
+    help="TOML file of jobs ([defaults], [matrix], [[render]]; see the README).",
+)
 @click.option("--scene", "scenes", multiple=True, help="Scene (repeatable; 'all' = every scene) [transform].")
 @click.option("--preset", "presets", multiple=True, help="Preset (repeatable; 'all' = every preset) [scene's default].")
 @click.option("--run", "runs", multiple=True, type=click.Path(dir_okay=False), help="Run file (repeatable).")
-@click.option("--theme", "themes", multiple=True, type=click.Choice(["dark", "light"]),
-              help="Theme (repeatable) [dark].")
-@click.option("--quality", "-q", "qualities", multiple=True, type=click.Choice(list(QUALITY_FOLDERS)),
-              help="Quality (repeatable) [l].")
+@click.option(
+    "--theme", "themes", multiple=True, type=click.Choice(["dark", "light"]), help="Theme (repeatable) [dark]."
+)
+@click.option(
+    "--quality",
+    "-q",
+    "qualities",
+    multiple=True,
+    type=click.Choice(list(QUALITY_FOLDERS)),
+    help="Quality (repeatable) [l].",
+)
 @click.option("--output-dir", type=click.Path(file_okay=False), help="Folder of the videos [media/videos].")
 @click.option("--force", is_flag=True, help="Render every job, also those whose video is newer than its inputs.")
 @parallel_options
 @verbosity_options
-def render_all_command(batch_file, scenes, presets, runs, themes, qualities, output_dir, force, jobs, use_dask,
-                       scheduler) -> None:
+def render_all_command(
+    batch_file, scenes, presets, runs, themes, qualities, output_dir, force, jobs, use_dask, scheduler
+) -> None:
     """Render many videos: every combination of the options given (or the jobs of --file), several at once,
     with a progress bar across them. A job whose video is newer than its inputs is skipped (resume)."""
     from .jobs.batch import batch_jobs, expand, read_batch_file, render_batch
@@ -717,8 +944,11 @@ def render_all_command(batch_file, scenes, presets, runs, themes, qualities, out
     if batch_file:
         entries = read_batch_file(Path(batch_file))
     else:
-        matrix = {"scene": list(scenes) or ["transform"], "theme": list(themes) or [None],
-                  "quality": list(qualities) or ["l"]}
+        matrix = {
+            "scene": list(scenes) or ["transform"],
+            "theme": list(themes) or [None],
+            "quality": list(qualities) or ["l"],
+        }
         shown = [("preset", name) for name in presets] + [("run", path) for path in runs] or [("preset", None)]
         entries = [{**entry, key: value} for entry in expand(matrix) for key, value in shown]
         entries = [{key: value for key, value in entry.items() if value is not None} for entry in entries]
@@ -726,8 +956,13 @@ def render_all_command(batch_file, scenes, presets, runs, themes, qualities, out
     workers = _workers(jobs)
     for job in jobs_list:  # a batch file's paths are not click's choices: each job checked as render checks it
         try:
-            check_render(preset=job.preset, run_file=str(job.run_file) if job.run_file else None,
-                         layer_path=job.layer_path, theme=job.theme, scene_name=str(job.scene_file))
+            check_render(
+                preset=job.preset,
+                run_file=str(job.run_file) if job.run_file else None,
+                layer_path=job.layer_path,
+                theme=job.theme,
+                scene_name=str(job.scene_file),
+            )
         except RiemannNNError as error:
             raise type(error)(f"{job.describe()}: {error}") from None
     _prepare_runs(jobs_list)
@@ -738,8 +973,9 @@ def render_all_command(batch_file, scenes, presets, runs, themes, qualities, out
         click.echo(line, err=isinstance(outcome, Exception))
 
     try:
-        result = render_batch(jobs_list, executor=executor, force=force, on_done=report,
-                              progress=verbosity() != "quiet")
+        result = render_batch(
+            jobs_list, executor=executor, force=force, on_done=report, progress=verbosity() != "quiet"
+        )
     finally:
         executor.close()
     for job in result.skipped:
@@ -768,8 +1004,9 @@ def _prepare_runs(jobs) -> None:
             load_or_train(config)
 
 
-def check_render(*, preset: str | None, run_file: str | None, layer_path: str | None, theme: str | None,
-                 scene_name: str) -> None:
+def check_render(
+    *, preset: str | None, run_file: str | None, layer_path: str | None, theme: str | None, scene_name: str
+) -> None:
     """Everything ``render`` can check before Manim starts: the scene exists, the Run file loads (validated in
     full), the preset exists, the layer path fits the run's scheme, and the ``RIEMANN_NN_*`` variables the
     scene will read as well. Raises ``ConfigError``/``RunFileError``; trains and writes nothing."""
@@ -792,8 +1029,10 @@ def check_render(*, preset: str | None, run_file: str | None, layer_path: str | 
     scheme = run.scheme if run else get_preset(preset).model.scheme if preset is not None else None
     if layer_path == "staged" and scheme != "c0":
         shown = f"this run is {scheme}" if scheme else "give a c0 run with --run or --preset"
-        raise ConfigError(f"--path staged replays c0 layers (linear map, shift, activation); {shown}, or use "
-                          "--path straight or spline")
+        raise ConfigError(
+            f"--path staged replays c0 layers (linear map, shift, activation); {shown}, or use "
+            "--path straight or spline"
+        )
     environment = {**os.environ, **given(RIEMANN_NN_PATH=layer_path, RIEMANN_NN_THEME=theme)}
     if run_file or preset:  # the options say what to show; the shell's RIEMANN_NN_RUN/PRESET do not count
         environment.pop("RIEMANN_NN_RUN", None)

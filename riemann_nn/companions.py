@@ -26,18 +26,36 @@ def companion_run(run: Run, scheme: str, *, cache_dir: str | Path | None = None)
 
     check_choice(scheme, SCHEMES, "scheme")
     geometry = run.meta["geometry"]
-    config = GeometryConfig(sites_per_side=geometry["sites_per_side"], grid_lines=geometry["grid_lines"],
-                            grid_samples=geometry["grid_samples"], padding=geometry.get("padding", 0.08),
-                            convention=run.meta["ellipse"]["convention"])
+    config = GeometryConfig(
+        sites_per_side=geometry["sites_per_side"],
+        grid_lines=geometry["grid_lines"],
+        grid_samples=geometry["grid_samples"],
+        padding=geometry.get("padding", 0.08),
+        convention=run.meta["ellipse"]["convention"],
+    )
     model = ModelConfig(scheme, "tanh", depth=run.depth, dt=1.0, init_gain=COMPANION_GAIN[scheme])
     data = hashlib.sha256(np.ascontiguousarray(run.x[0]).tobytes() + np.asarray(run.y, np.int64).tobytes())
     name = f"{run.name}+{scheme}"[:120]
-    payload = {"data": data.hexdigest(), "model": model.__dict__, "training": COMPANION_TRAINING.__dict__,
-               "geometry": config.__dict__, "classes": list(run.class_names)}
+    payload = {
+        "data": data.hexdigest(),
+        "model": model.__dict__,
+        "training": COMPANION_TRAINING.__dict__,
+        "geometry": config.__dict__,
+        "classes": list(run.class_names),
+    }
 
     def build() -> Run:
-        return run_from_arrays(run.x[0], run.y, model=model, training=COMPANION_TRAINING, geometry=config,
-                               standardize=True, name=name, classes=run.class_names, progress=False,
-                               description=f"a {scheme} tanh network on the data of {run.name}")
+        return run_from_arrays(
+            run.x[0],
+            run.y,
+            model=model,
+            training=COMPANION_TRAINING,
+            geometry=config,
+            standardize=True,
+            name=name,
+            classes=run.class_names,
+            progress=False,
+            description=f"a {scheme} tanh network on the data of {run.name}",
+        )
 
     return load_or_build(name, payload, build, cache_dir=cache_dir)

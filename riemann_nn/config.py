@@ -58,8 +58,9 @@ def check_int(value: Any, what: str, *, low: int, high: int) -> int:
     return value
 
 
-def check_float(value: Any, what: str, *, low: float = -math.inf, high: float = math.inf,
-                low_open: bool = False) -> float:
+def check_float(
+    value: Any, what: str, *, low: float = -math.inf, high: float = math.inf, low_open: bool = False
+) -> float:
     """``value`` as a float if it is a finite real number in the range; ``ConfigError`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ConfigError(f"{what} must be a finite number, got {value!r}")
@@ -73,10 +74,16 @@ def check_float(value: Any, what: str, *, low: float = -math.inf, high: float = 
 def check_name(value: Any, what: str = "a run's name") -> str:
     """``value`` if it can be a file name on every system: 1 to 120 characters, no path separator, no control
     character, not starting with a dot or a dash; ``ConfigError`` otherwise."""
-    if (not isinstance(value, str) or not 0 < len(value) <= MAX_NAME_LENGTH or value[0] in ".-"
-            or any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in value)):
-        raise ConfigError(f"{what} must be a file name (1 to {MAX_NAME_LENGTH} characters, no '/' or control "
-                          f"characters, not starting with '.' or '-'), got {value!r:.80}")
+    if (
+        not isinstance(value, str)
+        or not 0 < len(value) <= MAX_NAME_LENGTH
+        or value[0] in ".-"
+        or any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
+        raise ConfigError(
+            f"{what} must be a file name (1 to {MAX_NAME_LENGTH} characters, no '/' or control "
+            f"characters, not starting with '.' or '-'), got {value!r:.80}"
+        )
     return value
 
 
@@ -134,8 +141,10 @@ class TrainConfig:
         check_int(self.seed, "seed", low=0, high=MAX_SEED)
         check_int(self.checkpoints, "checkpoints", low=0, high=MAX_CHECKPOINTS)
         if self.checkpoints == 1 or self.checkpoints > self.iterations + 1:
-            raise ConfigError(f"checkpoints must be 0 (none) or from 2 (the initial and the final parameters) to "
-                              f"iterations + 1 ({min(self.iterations + 1, MAX_CHECKPOINTS)}), got {self.checkpoints}")
+            raise ConfigError(
+                f"checkpoints must be 0 (none) or from 2 (the initial and the final parameters) to "
+                f"iterations + 1 ({min(self.iterations + 1, MAX_CHECKPOINTS)}), got {self.checkpoints}"
+            )
 
 
 @dataclass(frozen=True)
@@ -212,8 +221,12 @@ class RunConfig:
         check_name(self.name)
         if not isinstance(self.description, str):
             raise ConfigError(f"description must be a string, got {type(self.description).__name__}")
-        for section, kind in (("dataset", DatasetConfig), ("model", ModelConfig), ("training", TrainConfig),
-                              ("geometry", GeometryConfig)):
+        for section, kind in (
+            ("dataset", DatasetConfig),
+            ("model", ModelConfig),
+            ("training", TrainConfig),
+            ("geometry", GeometryConfig),
+        ):
             if not isinstance(getattr(self, section), kind):
                 raise ConfigError(f"{section} must be a {kind.__name__}, got {type(getattr(self, section)).__name__}")
 

@@ -146,8 +146,10 @@ def check_points(x, y, *, source: str = "the data") -> Dataset:
         raise DataError(f"{source}: coordinates must be finite numbers")
     largest = float(np.abs(x).max())
     if largest > MAX_COORDINATE:
-        raise DataError(f"{source}: a coordinate of {largest:.3g} is beyond +-{MAX_COORDINATE:g}, where the metric's "
-                        "arithmetic overflows; rescale the data")
+        raise DataError(
+            f"{source}: a coordinate of {largest:.3g} is beyond +-{MAX_COORDINATE:g}, where the metric's "
+            "arithmetic overflows; rescale the data"
+        )
     spread = float((x.max(axis=0) - x.min(axis=0)).max())
     if spread <= MIN_SPREAD:
         where = "all at one place" if spread == 0 else f"spread over only {spread:.3g}"
@@ -186,8 +188,10 @@ def _parse_row(path: Path, number: int, cells: list[str]) -> tuple[float, float,
     if not (math.isfinite(x) and math.isfinite(y)):
         raise DataError(f"{path}, line {number}: coordinates must be finite numbers")
     if max(abs(x), abs(y)) > MAX_COORDINATE:
-        raise DataError(f"{path}, line {number}: a coordinate beyond +-{MAX_COORDINATE:g} (where the metric's "
-                        "arithmetic overflows); rescale the data")
+        raise DataError(
+            f"{path}, line {number}: a coordinate beyond +-{MAX_COORDINATE:g} (where the metric's "
+            "arithmetic overflows); rescale the data"
+        )
     if label not in (0.0, 1.0):
         raise DataError(f"{path}, line {number}: label must be 0 or 1, found {cells[2]!r}")
     return x, y, label
@@ -213,8 +217,10 @@ def load_csv(path: str | os.PathLike) -> Dataset:
     if not stat.S_ISREG(status.st_mode):
         raise DataError(f"{path}: not a regular file (a directory, FIFO or device); give a CSV file")
     if status.st_size > MAX_CSV_BYTES:
-        raise DataError(f"{path}: {status.st_size:,} bytes is more than a CSV of {MAX_POINTS:,} points needs "
-                        f"(at most {MAX_CSV_BYTES:,})")
+        raise DataError(
+            f"{path}: {status.st_size:,} bytes is more than a CSV of {MAX_POINTS:,} points needs "
+            f"(at most {MAX_CSV_BYTES:,})"
+        )
     values = array("d")  # x, y, label of every data row, flat: 24 bytes a row however long the file
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: a leading byte-order mark is dropped
@@ -274,8 +280,9 @@ def encode_labels(y, *, positive=None) -> tuple[np.ndarray, list]:
     plain = [_plain(v) for v in values]
     if positive is not None:
         target = _plain(positive)
-        matches = [k for k, value in enumerate(plain)
-                   if isinstance(value, str) == isinstance(target, str) and value == target]
+        matches = [
+            k for k, value in enumerate(plain) if isinstance(value, str) == isinstance(target, str) and value == target
+        ]
         if not matches:
             raise DataError(f"positive label {positive!r} is not one of the labels {plain[0]!r} and {plain[1]!r}")
         if matches[0] == 0:

@@ -35,8 +35,9 @@ class SceneEnvironment:
     scheme: str | None  # the scheme of the run the scene will show, when known
 
 
-def check_environment(environ: Mapping[str, str] | None = None, *, default_preset: str | None = None
-                      ) -> SceneEnvironment:
+def check_environment(
+    environ: Mapping[str, str] | None = None, *, default_preset: str | None = None
+) -> SceneEnvironment:
     """Check ``RIEMANN_NN_RUN``, ``_PRESET``, ``_PATH`` and ``_THEME`` in ``environ`` (default ``os.environ``).
 
     Empty values count as unset, except ``RIEMANN_NN_THEME``, which the themes read as given. The run shown is
@@ -62,8 +63,10 @@ def check_environment(environ: Mapping[str, str] | None = None, *, default_prese
         scheme = get_preset(shown).model.scheme if shown else None
     if path == "staged" and scheme != "c0":
         shown = f"this run is {scheme}" if scheme else "name a c0 run (RIEMANN_NN_RUN or RIEMANN_NN_PRESET)"
-        raise ConfigError(f"RIEMANN_NN_PATH=staged replays c0 layers (linear map, shift, activation); {shown}, "
-                          "or use straight or spline")
+        raise ConfigError(
+            f"RIEMANN_NN_PATH=staged replays c0 layers (linear map, shift, activation); {shown}, "
+            "or use straight or spline"
+        )
     return SceneEnvironment(run=run_file, preset=preset, path=path, theme=theme, scheme=scheme)
 
 

@@ -70,8 +70,9 @@ def layer_extents(x: np.ndarray) -> np.ndarray:
     return np.maximum((x.max(axis=1) - x.min(axis=1)).max(axis=-1), 1e-12)
 
 
-def glyph_scale(to_last_input: np.ndarray, *, per_side: int, bounds: np.ndarray, last_extent: float,
-                geometry_config: GeometryConfig) -> float:
+def glyph_scale(
+    to_last_input: np.ndarray, *, per_side: int, bounds: np.ndarray, last_extent: float, geometry_config: GeometryConfig
+) -> float:
     """The glyph scale ``s``, the radius of the circles at the last layer.
 
     Chosen so that the median input glyph's major semi-axis is ``glyph_size`` site spacings, the median taken
@@ -90,13 +91,23 @@ def glyph_scale(to_last_input: np.ndarray, *, per_side: int, bounds: np.ndarray,
     return float(np.clip(g.glyph_size * spacing / float(np.median(unit[:, 0])), low, high))
 
 
-def trace_decision_boundary(weight: np.ndarray, bias: np.ndarray, head_weight: np.ndarray, head_bias: float,
-                            bounds: np.ndarray, *, scheme: str, activation: str, dt: float,
-                            resolution: int = 241) -> tuple[np.ndarray, np.ndarray]:
+def trace_decision_boundary(
+    weight: np.ndarray,
+    bias: np.ndarray,
+    head_weight: np.ndarray,
+    head_bias: float,
+    bounds: np.ndarray,
+    *,
+    scheme: str,
+    activation: str,
+    dt: float,
+    resolution: int = 241,
+) -> tuple[np.ndarray, np.ndarray]:
     """The curve ``logit = 0`` in the input box ``bounds``, every component, as packed polylines: vertices (P, 2)
     and offsets (K+1,) (see ``level_sets.pack``). Newton steps use the exact gradient ``J_L^T w``."""
-    network = builtin_network(weight, bias, head_weight, np.asarray(head_bias), scheme=scheme, activation=activation,
-                              dt=dt)
+    network = builtin_network(
+        weight, bias, head_weight, np.asarray(head_bias), scheme=scheme, activation=activation, dt=dt
+    )
     return trace_boundary(network, bounds, resolution=resolution)
 
 
@@ -135,8 +146,17 @@ class Network:
     parameters: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def builtin_network(weight: np.ndarray, bias: np.ndarray, head_weight: np.ndarray, head_bias: np.ndarray, *,
-                    scheme: str, activation: str, dt: float, model: dict | None = None) -> Network:
+def builtin_network(
+    weight: np.ndarray,
+    bias: np.ndarray,
+    head_weight: np.ndarray,
+    head_bias: np.ndarray,
+    *,
+    scheme: str,
+    activation: str,
+    dt: float,
+    model: dict | None = None,
+) -> Network:
     """The ``Network`` of DESIGN.md's form: layers ``act(W_l x + b_l)`` (``weight`` (L, 2, 2), ``bias`` (L, 2))
     stepped by ``scheme``. ``model`` adds fields to ``meta.model`` (``init_gain``, ``source``, ...)."""
     width = int(np.shape(weight)[-1])  # 2, or 3: the input (x, y) enters as (x, y, 0)
@@ -151,8 +171,16 @@ def builtin_network(weight: np.ndarray, bias: np.ndarray, head_weight: np.ndarra
     return Network(layers, jacobians, head_weight, head_bias, described, {"weight": weight, "bias": bias})
 
 
-def export_run(network: Network, x0: np.ndarray, y: np.ndarray, *, geometry: GeometryConfig, meta: dict,
-               loss: np.ndarray, accuracy: np.ndarray) -> Run:
+def export_run(
+    network: Network,
+    x0: np.ndarray,
+    y: np.ndarray,
+    *,
+    geometry: GeometryConfig,
+    meta: dict,
+    loss: np.ndarray,
+    accuracy: np.ndarray,
+) -> Run:
     """The Run of a trained ``network`` on data ``x0`` (N, 2) with labels ``y`` (N,) in {0, 1}: every layer's
     coordinates of the data, grid lines and glyph sites, the chart Jacobians, metrics and glyphs, the decision
     boundary (the geometry assembly, DESIGN.md).
@@ -170,33 +198,64 @@ def export_run(network: Network, x0: np.ndarray, y: np.ndarray, *, geometry: Geo
     x = network.layers(x0)  # (L+1, N, d)
     extents = layer_extents(x)  # (L+1,)
     # The input plane's factor J_L P (M, d, 2): its glyphs set the scale (at width 2, M_0 = J_L itself).
-    scale = glyph_scale(metric.in_plane(to_last[0]), per_side=g.sites_per_side, bounds=bounds,
-                        last_extent=float(extents[-1]), geometry_config=g)
+    scale = glyph_scale(
+        metric.in_plane(to_last[0]),
+        per_side=g.sites_per_side,
+        bounds=bounds,
+        last_extent=float(extents[-1]),
+        geometry_config=g,
+    )
     max_axis = g.max_axis * extents  # (L+1,)
     if x.shape[-1] == 2:
-        ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
-                                                       convention=g.convention)
+        ellipse, clipped = metric.ellipses_of_factor(
+            to_last, scale=scale, max_axis=max_axis[:, None], convention=g.convention
+        )
     else:
         ellipse, clipped = metric.plane_ellipses(jacobian, scale=scale, max_axis=max_axis[:, None])
     meta = {
-        "schema": SCHEMA, "version": VERSION, **meta, "model": network.model,
-        "ellipse": {"convention": g.convention, "scale": scale, "max_axis": max_axis.tolist(),
-                    "max_axis_fraction": g.max_axis, "glyph_size": g.glyph_size,
-                    "min_circle": g.min_circle, "max_circle": g.max_circle},
-        "geometry": {"bounds": bounds.tolist(), "sites_per_side": g.sites_per_side,
-                     "grid_lines": g.grid_lines, "grid_samples": g.grid_samples, "padding": g.padding},
+        "schema": SCHEMA,
+        "version": VERSION,
+        **meta,
+        "model": network.model,
+        "ellipse": {
+            "convention": g.convention,
+            "scale": scale,
+            "max_axis": max_axis.tolist(),
+            "max_axis_fraction": g.max_axis,
+            "glyph_size": g.glyph_size,
+            "min_circle": g.min_circle,
+            "max_circle": g.max_circle,
+        },
+        "geometry": {
+            "bounds": bounds.tolist(),
+            "sites_per_side": g.sites_per_side,
+            "grid_lines": g.grid_lines,
+            "grid_samples": g.grid_samples,
+            "padding": g.padding,
+        },
         "riemann_nn_version": __version__,
     }
     boundary, boundary_offsets = trace_boundary(network, bounds)
     return Run(
-        meta=meta, x=x, y=np.asarray(y, np.int64),
+        meta=meta,
+        x=x,
+        y=np.asarray(y, np.int64),
         grid=network.layers(grid_lines(bounds, lines=g.grid_lines, samples=g.grid_samples)),
-        sites=network.layers(sites0), jacobian=jacobian, metric=metric_l, ellipse=ellipse,
-        weight=network.parameters.get("weight"), bias=network.parameters.get("bias"),
-        head_weight=network.head_weight, head_bias=network.head_bias, loss=loss,
-        accuracy=accuracy, degenerate=metric.rank_deficient(metric.in_plane(jacobian)), clipped=clipped,
+        sites=network.layers(sites0),
+        jacobian=jacobian,
+        metric=metric_l,
+        ellipse=ellipse,
+        weight=network.parameters.get("weight"),
+        bias=network.parameters.get("bias"),
+        head_weight=network.head_weight,
+        head_bias=network.head_bias,
+        loss=loss,
+        accuracy=accuracy,
+        degenerate=metric.rank_deficient(metric.in_plane(jacobian)),
+        clipped=clipped,
         unbounded=metric.unbounded_glyphs(jacobian),
-        boundary=network.layers(boundary), boundary_offsets=boundary_offsets,
+        boundary=network.layers(boundary),
+        boundary_offsets=boundary_offsets,
     )
 
 
@@ -209,10 +268,21 @@ def build_run(config: RunConfig, *, progress: bool = True) -> Run:
     return _train_and_export(config, x0, y, dataset=_dataset_meta(config, n=len(y)), progress=progress)
 
 
-def run_from_arrays(x, y, *, model: ModelConfig | None = None, training: TrainConfig | None = None,
-                    geometry: GeometryConfig | None = None, standardize: bool = False, positive=None,
-                    name: str = "arrays", description: str = "", title: str | None = None, classes=None,
-                    progress: bool = True) -> Run:
+def run_from_arrays(
+    x,
+    y,
+    *,
+    model: ModelConfig | None = None,
+    training: TrainConfig | None = None,
+    geometry: GeometryConfig | None = None,
+    standardize: bool = False,
+    positive=None,
+    name: str = "arrays",
+    description: str = "",
+    title: str | None = None,
+    classes=None,
+    progress: bool = True,
+) -> Run:
     """Train a network on points ``x`` (N, 2) with labels ``y`` (N,) held in memory, and export its Run.
 
     ``y`` may hold any two different values (0/1, -1/1, strings, booleans): ``positive`` is the one of class 1
@@ -227,20 +297,40 @@ def run_from_arrays(x, y, *, model: ModelConfig | None = None, training: TrainCo
         check_class_names(classes)
     codes, values = encode_labels(y, positive=positive)
     x0, codes = check_points(x, codes, source="the arrays given")
-    config = RunConfig(name=name, description=description, model=model or ModelConfig(),
-                       training=training or TrainConfig(), geometry=geometry or GeometryConfig(),
-                       dataset=DatasetConfig(n=len(codes), standardize=standardize))
+    config = RunConfig(
+        name=name,
+        description=description,
+        model=model or ModelConfig(),
+        training=training or TrainConfig(),
+        geometry=geometry or GeometryConfig(),
+        dataset=DatasetConfig(n=len(codes), standardize=standardize),
+    )
     check_drawable(config)
     digest = hashlib.sha256(np.ascontiguousarray(x0).tobytes() + codes.tobytes()).hexdigest()
     dataset = {"source": "arrays", "n": len(codes), "sha256": digest}
     extra = {"labels": {"values": values}} if values != [0, 1] else {}
-    run = _train_and_export(config, x0, codes, dataset=dataset, progress=progress, extra=extra,
-                            config_dataset={"source": "arrays", "n": len(codes), "standardize": standardize})
+    run = _train_and_export(
+        config,
+        x0,
+        codes,
+        dataset=dataset,
+        progress=progress,
+        extra=extra,
+        config_dataset={"source": "arrays", "n": len(codes), "standardize": standardize},
+    )
     return run.with_words(title=title, classes=classes)
 
 
-def _train_and_export(config: RunConfig, x0: np.ndarray, y: np.ndarray, *, dataset: dict, progress: bool,
-                      extra: dict | None = None, config_dataset: dict | None = None) -> Run:
+def _train_and_export(
+    config: RunConfig,
+    x0: np.ndarray,
+    y: np.ndarray,
+    *,
+    dataset: dict,
+    progress: bool,
+    extra: dict | None = None,
+    config_dataset: dict | None = None,
+) -> Run:
     """Train ``config``'s network on ``x0`` (N, 2), ``y`` (N,) and export its Run (``meta.dataset`` = ``dataset``;
     ``config_dataset`` replaces the dataset section of ``meta.config`` when the data came from elsewhere)."""
     from .train import train  # torch: imported here so that loading a cached run never pays for it
@@ -256,13 +346,22 @@ def _train_and_export(config: RunConfig, x0: np.ndarray, y: np.ndarray, *, datas
     m = config.model
     checkpoints = result.checkpoints
     if standard is not None:  # the same network rewritten to act on the data's own coordinates
-        weight, bias, head_weight, head_bias, dt = standard.to_data_units(weight, bias, head_weight, head_bias,
-                                                                          scheme=m.scheme, dt=m.dt)
+        weight, bias, head_weight, head_bias, dt = standard.to_data_units(
+            weight, bias, head_weight, head_bias, scheme=m.scheme, dt=m.dt
+        )
         m = dataclasses.replace(m, dt=dt)
         if checkpoints is not None:
             checkpoints = _checkpoints_in_data_units(checkpoints, standard, dt=dt)
-    network = builtin_network(weight, bias, head_weight, head_bias, scheme=m.scheme, activation=m.activation,
-                              dt=m.dt, model={"init_gain": m.init_gain, **_width_meta(m, weight)})
+    network = builtin_network(
+        weight,
+        bias,
+        head_weight,
+        head_bias,
+        scheme=m.scheme,
+        activation=m.activation,
+        dt=m.dt,
+        model={"init_gain": m.init_gain, **_width_meta(m, weight)},
+    )
     config_meta = config.to_dict()
     if config_dataset is not None:
         config_meta["dataset"] = config_dataset
@@ -271,9 +370,13 @@ def _train_and_export(config: RunConfig, x0: np.ndarray, y: np.ndarray, *, datas
         "description": config.description,
         "dataset": dataset,
         "training": {
-            "accuracy": result.final_accuracy, "loss": result.final_loss,
-            "iterations": config.training.iterations, "seed": config.training.seed,
-            "optimizer": "AdamW", "lr": config.training.lr, "weight_decay": config.training.weight_decay,
+            "accuracy": result.final_accuracy,
+            "loss": result.final_loss,
+            "iterations": config.training.iterations,
+            "seed": config.training.seed,
+            "optimizer": "AdamW",
+            "lr": config.training.lr,
+            "weight_decay": config.training.weight_decay,
             "objective": "binary cross-entropy with logits, full batch",
         },
         "config": config_meta,
@@ -290,8 +393,10 @@ def check_drawable(config: RunConfig) -> None:
     """``ConfigError`` for a configuration whose glyphs cannot be drawn: width 3 draws indicatrix glyphs only
     (a ``stretch`` glyph of the input plane's metric has no image on the data's surface in 3-space)."""
     if config.model.width != 2 and config.geometry.convention != "indicatrix":
-        raise ConfigError(f"width-{config.model.width} networks draw indicatrix glyphs only; drop --convention "
-                          f"{config.geometry.convention} or use width 2")
+        raise ConfigError(
+            f"width-{config.model.width} networks draw indicatrix glyphs only; drop --convention "
+            f"{config.geometry.convention} or use width 2"
+        )
 
 
 def _width_meta(model: ModelConfig, weight: np.ndarray) -> dict:
@@ -304,12 +409,14 @@ def _width_meta(model: ModelConfig, weight: np.ndarray) -> dict:
         meta["step_lipschitz"] = model.step_lipschitz
     return meta
 
+
 def _checkpoints_in_data_units(checkpoints: Checkpoints, standard: Standardization, *, dt: float) -> Checkpoints:
     """Every snapshot rewritten as the final parameters are (``Standardization.to_data_units``), so that the
     last one stays equal to them and all of them act on the data's own coordinates with the step ``dt``."""
-    rewritten = [standard.to_data_units(*parameters, scheme=checkpoints.scheme, dt=checkpoints.dt)[:4]
-                 for parameters in zip(checkpoints.weight, checkpoints.bias, checkpoints.head_weight,
-                                       checkpoints.head_bias)]
+    rewritten = [
+        standard.to_data_units(*parameters, scheme=checkpoints.scheme, dt=checkpoints.dt)[:4]
+        for parameters in zip(checkpoints.weight, checkpoints.bias, checkpoints.head_weight, checkpoints.head_bias)
+    ]
     weight, bias, head_weight, head_bias = (np.stack(arrays) for arrays in zip(*rewritten))
     return checkpoints.replace(weight=weight, bias=bias, head_weight=head_weight, head_bias=head_bias, dt=dt)
 
@@ -332,22 +439,39 @@ def run_at_checkpoint(run: Run, position: float, *, scale: float | None = None) 
     x = state.layers(run.x[0])  # (L+1, N, 2)
     max_axis = e.get("max_axis_fraction", GeometryConfig().max_axis) * layer_extents(x)  # (L+1,)
     if run.width == 2:
-        ellipse, clipped = metric.ellipses_of_factor(to_last, scale=scale, max_axis=max_axis[:, None],
-                                                     convention=e["convention"])
+        ellipse, clipped = metric.ellipses_of_factor(
+            to_last, scale=scale, max_axis=max_axis[:, None], convention=e["convention"]
+        )
     else:
         ellipse, clipped = metric.plane_ellipses(jacobian, scale=scale, max_axis=max_axis[:, None])
     vertices, offsets = state.boundary(np.asarray(run.meta["geometry"]["bounds"], float))
     logits = x[-1] @ state.head_weight + state.head_bias  # (N,)
     meta = copy.deepcopy(run.meta)
-    meta["training"].update(loss=float(np.mean(np.logaddexp(0.0, logits) - run.y * logits)),
-                            accuracy=float(np.mean((logits > 0) == (run.y == 1))))
+    meta["training"].update(
+        loss=float(np.mean(np.logaddexp(0.0, logits) - run.y * logits)),
+        accuracy=float(np.mean((logits > 0) == (run.y == 1))),
+    )
     meta["ellipse"].update(scale=scale, max_axis=max_axis.tolist())
     return Run(
-        meta=meta, x=x, y=run.y, grid=state.layers(run.grid[0]), sites=state.layers(run.sites[0]),
-        jacobian=jacobian, metric=metric.metric_of_factor(to_last), ellipse=ellipse, weight=state.weight,
-        bias=state.bias, head_weight=state.head_weight, head_bias=np.array(state.head_bias), loss=run.loss,
-        accuracy=run.accuracy, degenerate=metric.rank_deficient(metric.in_plane(jacobian)), clipped=clipped,
-        unbounded=metric.unbounded_glyphs(jacobian), boundary=state.layers(vertices), boundary_offsets=offsets,
+        meta=meta,
+        x=x,
+        y=run.y,
+        grid=state.layers(run.grid[0]),
+        sites=state.layers(run.sites[0]),
+        jacobian=jacobian,
+        metric=metric.metric_of_factor(to_last),
+        ellipse=ellipse,
+        weight=state.weight,
+        bias=state.bias,
+        head_weight=state.head_weight,
+        head_bias=np.array(state.head_bias),
+        loss=run.loss,
+        accuracy=run.accuracy,
+        degenerate=metric.rank_deficient(metric.in_plane(jacobian)),
+        clipped=clipped,
+        unbounded=metric.unbounded_glyphs(jacobian),
+        boundary=state.layers(vertices),
+        boundary_offsets=offsets,
     )
 
 
@@ -357,13 +481,15 @@ def input_glyph_scale(run: Run, positions: Sequence[float]) -> float:
     ``glyph_scale`` chooses it for one network), so that the glyphs of different moments compare."""
     checkpoints = Checkpoints.of_run(run)
     sites = run.sites[0]  # (M, 2)
-    factors = np.concatenate([metric.in_plane(checkpoints.at(p).jacobians(sites)[-1])
-                              for p in positions])  # (P*M, d, 2) J_L P = M_0 P
+    factors = np.concatenate(
+        [metric.in_plane(checkpoints.at(p).jacobians(sites)[-1]) for p in positions]
+    )  # (P*M, d, 2) J_L P = M_0 P
     sound = ~metric.rank_deficient(factors)
     if not sound.any():
         return float(run.meta["ellipse"]["scale"])
-    unit, _ = metric.ellipses_of_factor(factors[sound], scale=1.0, max_axis=np.inf,
-                                        convention=run.meta["ellipse"]["convention"])
+    unit, _ = metric.ellipses_of_factor(
+        factors[sound], scale=1.0, max_axis=np.inf, convention=run.meta["ellipse"]["convention"]
+    )
     bounds = np.asarray(run.meta["geometry"]["bounds"], float)
     spacing = float((bounds[1] - bounds[0]).min()) / run.meta["geometry"]["sites_per_side"]
     glyph_size = run.meta["ellipse"].get("glyph_size", GeometryConfig().glyph_size)

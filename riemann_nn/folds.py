@@ -25,8 +25,9 @@ def last_determinants(run: Run, points: np.ndarray) -> np.ndarray:
     """``det J_L`` at input points (..., 2): (...,). Its sign is the last chart's orientation there."""
     flat = np.asarray(points, float).reshape(-1, 2)
     weight, bias = run.network_parameters("the fold curves")
-    jacobian = chart_jacobians(weight, bias, lift(flat, run.width), scheme=run.scheme,
-                               activation=run.activation, dt=run.dt)[-1]  # (K, d, d)
+    jacobian = chart_jacobians(
+        weight, bias, lift(flat, run.width), scheme=run.scheme, activation=run.activation, dt=run.dt
+    )[-1]  # (K, d, d)
     return np.linalg.det(jacobian).reshape(np.shape(points)[:-1])
 
 
@@ -43,8 +44,14 @@ def fold_curve(run: Run, *, resolution: int = 241) -> tuple[np.ndarray, np.ndarr
 
 def carry(run: Run, points: np.ndarray) -> np.ndarray:
     """Input points (P, 2) in every layer's coordinates: (L+1, P, d), by the Run's own network."""
-    return propagate(run.weight, run.bias, lift(np.asarray(points, float), run.width), scheme=run.scheme,
-                     activation=run.activation, dt=run.dt)
+    return propagate(
+        run.weight,
+        run.bias,
+        lift(np.asarray(points, float), run.width),
+        scheme=run.scheme,
+        activation=run.activation,
+        dt=run.dt,
+    )
 
 
 def circle(radius: float, *, centre: tuple[float, float] = (0.0, 0.0), samples: int = 241) -> np.ndarray:

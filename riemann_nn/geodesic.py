@@ -86,9 +86,19 @@ class Geodesic:
     #   least this, so ``length / chord_length - 1`` bounds how much the polyline loses to that curve
 
 
-def shortest_path(run: Run, start, end, *, points: int = 64, method: str = "auto", tolerance: float = 0.002,
-                  refine: int = 8, initial: np.ndarray | None = None, max_iterations: int = 1000,
-                  max_points: int = 2048) -> Geodesic:
+def shortest_path(
+    run: Run,
+    start,
+    end,
+    *,
+    points: int = 64,
+    method: str = "auto",
+    tolerance: float = 0.002,
+    refine: int = 8,
+    initial: np.ndarray | None = None,
+    max_iterations: int = 1000,
+    max_points: int = 2048,
+) -> Geodesic:
     """The shortest path from ``start`` (2,) to ``end`` (2,) in the input under ``g_0 = J_L^T J_L``.
 
     Parameters
@@ -144,8 +154,21 @@ def shortest_path(run: Run, start, end, *, points: int = 64, method: str = "auto
 
     from .model import single_thread
 
-    problem = _Problem(run, a, b, qa, qb, last_layer, _TorchNetwork(run), points=points, tolerance=tolerance,
-                       refine=refine, max_iterations=max_iterations, max_points=max_points, initial=initial)
+    problem = _Problem(
+        run,
+        a,
+        b,
+        qa,
+        qb,
+        last_layer,
+        _TorchNetwork(run),
+        points=points,
+        tolerance=tolerance,
+        refine=refine,
+        max_iterations=max_iterations,
+        max_points=max_points,
+        initial=initial,
+    )
     straight = problem.straight_path()  # (K, 2)
     straight_length = riemann_length(run, straight)
     with single_thread():
@@ -290,9 +313,23 @@ class _TorchNetwork:
 class _Problem:
     """One shortest-path problem: the ends, their images, the network in numpy and torch, the options."""
 
-    def __init__(self, run: Run, a: np.ndarray, b: np.ndarray, qa: np.ndarray, qb: np.ndarray,
-                 last_layer: Callable, network: _TorchNetwork, *, points: int, tolerance: float, refine: int,
-                 max_iterations: int, max_points: int, initial: np.ndarray | None):
+    def __init__(
+        self,
+        run: Run,
+        a: np.ndarray,
+        b: np.ndarray,
+        qa: np.ndarray,
+        qb: np.ndarray,
+        last_layer: Callable,
+        network: _TorchNetwork,
+        *,
+        points: int,
+        tolerance: float,
+        refine: int,
+        max_iterations: int,
+        max_points: int,
+        initial: np.ndarray | None,
+    ):
         self.run, self.a, self.b, self.qa, self.qb = run, a, b, qa, qb
         self.last_layer, self.network = last_layer, network
         self.points, self.tolerance, self.refine = points, tolerance, refine
@@ -421,13 +458,14 @@ def _find_by_lift(problem: _Problem) -> tuple[np.ndarray, str] | None:
         middle_s = 0.5 * (s[split] + s[split + 1])  # (P,)
         # The cubic Hermite midpoint from the ends and their tangents: Newton then starts on the curve, to O(h^4).
         tangent = lifter.tangents(path)  # (K, 2)
-        guess = (0.5 * (path[split] + path[split + 1])
-                 + (s[split + 1] - s[split])[:, None] / 8 * (tangent[split] - tangent[split + 1]))  # (P, 2)
+        guess = 0.5 * (path[split] + path[split + 1]) + (s[split + 1] - s[split])[:, None] / 8 * (
+            tangent[split] - tangent[split + 1]
+        )  # (P, 2)
         middle, ok = lifter.newton(guess, middle_s)  # (P, 2), (P,)
         # On the lift's sheet Newton moves the guess a little; a solution far from it is on another sheet.
         ok &= np.linalg.norm(middle - guess, axis=1) <= 0.25 * np.linalg.norm(path[split + 1] - path[split], axis=1)
         for i in np.nonzero(~ok)[0]:  # rare: Newton from the guess reached another sheet, or did not converge
-            followed = lifter.follow(path[split[i]], s[split[i]], middle_s[i:i + 1])
+            followed = lifter.follow(path[split[i]], s[split[i]], middle_s[i : i + 1])
             if followed is not None:
                 middle[i], ok[i] = followed[0], True
         if not ok.any():
@@ -472,8 +510,9 @@ def _minimise_energy(problem: _Problem, initial: np.ndarray, mesh: np.ndarray) -
         start_start = np.einsum("srij,srik->sjk", by_start, by_start)  # (S, 2, 2)
         end_end = np.einsum("srij,srik->sjk", by_end, by_end)
         start_end = np.einsum("srij,srik->sjk", by_start, by_end)
-        gradient = (np.einsum("srij,sri->sj", by_start, residual)[1:]
-                    + np.einsum("srij,sri->sj", by_end, residual)[:-1]).ravel()  # (2(K-2),)
+        gradient = (
+            np.einsum("srij,sri->sj", by_start, residual)[1:] + np.einsum("srij,sri->sj", by_end, residual)[:-1]
+        ).ravel()  # (2(K-2),)
         diagonal = start_start[1:] + end_end[:-1]  # (K-2, 2, 2): a point starts one segment and ends another
         coupling = start_end[1:-1]  # (K-3, 2, 2): between interior points m and m+1
         banded = np.zeros((4, 2 * (count - 2)))
@@ -509,8 +548,9 @@ def _minimise_energy(problem: _Problem, initial: np.ndarray, mesh: np.ndarray) -
         history.append(current)
         # Converged, or crawling: where the metric nearly degenerates, points drift along almost free directions
         # for thousands of steps that change the length by less than 1e-6 in all.
-        if decrease <= 1e-13 * current or (len(history) > _CRAWL_WINDOW
-                                           and history[-_CRAWL_WINDOW - 1] - current <= _CRAWL_DECREASE * current):
+        if decrease <= 1e-13 * current or (
+            len(history) > _CRAWL_WINDOW and history[-_CRAWL_WINDOW - 1] - current <= _CRAWL_DECREASE * current
+        ):
             break
     return path
 
@@ -584,8 +624,9 @@ def _grid_path(problem: _Problem) -> np.ndarray:
         near = np.nonzero(np.linalg.norm(nodes - end, axis=1) <= _ENDPOINT_REACH * cell)[0]  # (P,)
         rows.append(np.full(len(near), len(nodes) + k))
         cols.append(near)
-        weights.append(_image_lengths(problem.last_layer, np.repeat(end[None], len(near), axis=0), nodes[near],
-                                      rtol=1e-3))
+        weights.append(
+            _image_lengths(problem.last_layer, np.repeat(end[None], len(near), axis=0), nodes[near], rtol=1e-3)
+        )
     rows.append([len(nodes)])
     cols.append([len(nodes) + 1])
     weights.append(_segment_lengths(problem.last_layer, ends, rtol=1e-3))
@@ -593,8 +634,9 @@ def _grid_path(problem: _Problem) -> np.ndarray:
     # A sparse matrix drops zero entries, and a dead ReLU can make an edge's image a point: keep it an edge.
     # Where the map overflows, the edge is impassable.
     weight = np.where(np.isfinite(weight), np.maximum(weight, 1e-300), np.inf)
-    graph = coo_matrix((weight, (np.concatenate(rows), np.concatenate(cols))),
-                       shape=(len(nodes) + 2, len(nodes) + 2)).tocsr()
+    graph = coo_matrix(
+        (weight, (np.concatenate(rows), np.concatenate(cols))), shape=(len(nodes) + 2, len(nodes) + 2)
+    ).tocsr()
     distance, predecessor = dijkstra(graph, directed=False, indices=len(nodes), return_predecessors=True)
     if not np.isfinite(distance[-1]):  # every way overflows: shortest_path reports the straight segment's length
         return ends
@@ -617,9 +659,11 @@ def _find_automatically(problem: _Problem) -> tuple[np.ndarray, str]:
 def _find_by_lift_only(problem: _Problem) -> tuple[np.ndarray, str]:
     found = _find_by_lift(problem)
     if found is None:
-        raise ConfigError("the straight chord in the last layer does not lift to a path from start to end (it "
-                          "leaves the image, meets a fold or reaches another preimage); use method 'graph' or "
-                          "'auto'")
+        raise ConfigError(
+            "the straight chord in the last layer does not lift to a path from start to end (it "
+            "leaves the image, meets a fold or reaches another preimage); use method 'graph' or "
+            "'auto'"
+        )
     return found
 
 

@@ -24,9 +24,11 @@ from .errors import ConfigError
 MAX_MODEL_BYTES = 2 * 2**30  # a width-2 network is kilobytes; this only keeps a wrong file from being read
 PICKLE_MAGIC = b"\x80"  # pickle protocols 2 and later start with PROTO
 ZIP_MAGIC = b"PK\x03\x04"
-HOW_TO_EXPORT = ("save the model as TorchScript, torch.jit.save(torch.jit.script(model), 'model.pt'), or with "
-                 "torch.export, torch.export.save(torch.export.export(model, (x,)), 'model.pt2'); or pass the module "
-                 "to riemann_nn.run_from_module in Python")
+HOW_TO_EXPORT = (
+    "save the model as TorchScript, torch.jit.save(torch.jit.script(model), 'model.pt'), or with "
+    "torch.export, torch.export.save(torch.export.export(model, (x,)), 'model.pt2'); or pass the module "
+    "to riemann_nn.run_from_module in Python"
+)
 COMPILED_FOLDERS = ("aotinductor", "executorch", "mtia")
 
 
@@ -45,8 +47,10 @@ def load_model_file(path: str | os.PathLike):
             return torch.export.load(str(path))
     except Exception as error:  # a damaged archive or one of a newer torch: one line, no traceback
         words = str(error).strip().splitlines()
-        raise ConfigError(f"{path}: torch cannot load this {'TorchScript' if kind == 'torchscript' else '.pt2'} file "
-                          f"({type(error).__name__}{': ' + words[0][:160] if words else ''})") from None
+        raise ConfigError(
+            f"{path}: torch cannot load this {'TorchScript' if kind == 'torchscript' else '.pt2'} file "
+            f"({type(error).__name__}{': ' + words[0][:160] if words else ''})"
+        ) from None
 
 
 def model_file_kind(path: Path) -> str:
@@ -64,8 +68,10 @@ def model_file_kind(path: Path) -> str:
     with path.open("rb") as handle:
         magic = handle.read(4)
         if magic.startswith(PICKLE_MAGIC):
-            raise ConfigError(f"{path} is a pickle (torch.save or pickle.dump), which riemann-nn never loads because "
-                              f"unpickling can run any code; {HOW_TO_EXPORT}")
+            raise ConfigError(
+                f"{path} is a pickle (torch.save or pickle.dump), which riemann-nn never loads because "
+                f"unpickling can run any code; {HOW_TO_EXPORT}"
+            )
         if magic != ZIP_MAGIC:
             raise ConfigError(f"{path}: not a TorchScript or torch.export file (no zip archive); {HOW_TO_EXPORT}")
         try:
@@ -79,8 +85,10 @@ def model_file_kind(path: Path) -> str:
     if _is_torchscript(names):
         return "torchscript"
     if any(name.endswith("/data.pkl") or name == "data.pkl" for name in names):
-        raise ConfigError(f"{path} was written by torch.save: a pickle, which riemann-nn never loads because "
-                          f"unpickling can run any code; {HOW_TO_EXPORT}")
+        raise ConfigError(
+            f"{path} was written by torch.save: a pickle, which riemann-nn never loads because "
+            f"unpickling can run any code; {HOW_TO_EXPORT}"
+        )
     raise ConfigError(f"{path}: a zip archive, but neither TorchScript nor torch.export; {HOW_TO_EXPORT}")
 
 
@@ -90,8 +98,9 @@ def _parts(name: str) -> list[str]:
 
 def _is_torchscript(names: list[str]) -> bool:
     """TorchScript archives hold the model's code (``<root>/code/...``) and ``<root>/constants.pkl``."""
-    return (any(len(p := _parts(name)) >= 3 and p[1] == "code" for name in names)
-            and any(_parts(name)[1:] == ["constants.pkl"] for name in names))
+    return any(len(p := _parts(name)) >= 3 and p[1] == "code" for name in names) and any(
+        _parts(name)[1:] == ["constants.pkl"] for name in names
+    )
 
 
 def _is_export_archive(names: list[str]) -> bool:
@@ -104,14 +113,15 @@ def _check_export_archive(archive: zipfile.ZipFile, names: list[str], path: Path
     from torch.export.pt2_archive import constants as layout
 
     root = next(_parts(name)[0] for name in names if _parts(name)[1:] == [layout.ARCHIVE_FORMAT_PATH])
-    inside = {name[len(root) + 1:]: name for name in names if name.startswith(root + "/")}
+    inside = {name[len(root) + 1 :]: name for name in names if name.startswith(root + "/")}
     if archive.read(inside[layout.ARCHIVE_FORMAT_PATH]).strip() != layout.ARCHIVE_FORMAT_VALUE.encode():
         raise ConfigError(f"{path}: not a torch.export archive of a format this torch reads")
     if any(name.split("/")[0] in COMPILED_FOLDERS for name in inside):
-        raise ConfigError(f"{path} holds compiled code (AOTInductor, ExecuTorch); give the file torch.export.save "
-                          "writes")
+        raise ConfigError(
+            f"{path} holds compiled code (AOTInductor, ExecuTorch); give the file torch.export.save writes"
+        )
     prefix, suffix = layout.MODELS_FILENAME_FORMAT.split("{}")
-    models = [name[len(prefix):-len(suffix)] for name in inside if name.startswith(prefix) and name.endswith(suffix)]
+    models = [name[len(prefix) : -len(suffix)] for name in inside if name.startswith(prefix) and name.endswith(suffix)]
     if not models:
         raise ConfigError(f"{path}: a torch.export archive without a model")
     refused = f"{path}: this .pt2 archive stores pickles, which riemann-nn never loads; {HOW_TO_EXPORT}"
@@ -128,8 +138,11 @@ def _check_export_archive(archive: zipfile.ZipFile, names: list[str], path: Path
             except (ValueError, KeyError, TypeError, AttributeError):
                 raise ConfigError(f"{path}: {config_name} is not the JSON torch.export writes") from None
             for entry in entries:
-                if not isinstance(entry, dict) or entry.get("use_pickle") is not False or str(
-                        entry.get("path_name", "")).startswith(layout.OPAQUE_OBJ_FILENAME_PREFIX):
+                if (
+                    not isinstance(entry, dict)
+                    or entry.get("use_pickle") is not False
+                    or str(entry.get("path_name", "")).startswith(layout.OPAQUE_OBJ_FILENAME_PREFIX)
+                ):
                     raise ConfigError(refused)
         sample = inside.get(layout.SAMPLE_INPUTS_FILENAME_FORMAT.format(model))
         payload = archive.read(sample) if sample is not None else b""

@@ -70,8 +70,10 @@ class LayerMotion:
         if method not in METHODS:
             raise ConfigError(f"unknown layer path {method!r}; choose one of: {', '.join(METHODS)}")
         if method == "staged" and run.scheme != "c0":
-            raise ConfigError("the staged path replays one c0 layer (linear map, shift, activation); "
-                              f"this run is {run.scheme}: use straight or spline")
+            raise ConfigError(
+                "the staged path replays one c0 layer (linear map, shift, activation); "
+                f"this run is {run.scheme}: use straight or spline"
+            )
         self.run, self.method, self.depth = run, method, run.depth
         ellipse = run.meta["ellipse"]
         self.scale = float(ellipse["scale"])
@@ -81,8 +83,9 @@ class LayerMotion:
         jac = run.jacobian  # (L+1, M, d, d)
         if run.width != 2:
             if self.convention != "indicatrix":
-                raise ConfigError(f"width-{run.width} runs draw indicatrix glyphs only; this one says "
-                                  f"{self.convention}")
+                raise ConfigError(
+                    f"width-{run.width} runs draw indicatrix glyphs only; this one says {self.convention}"
+                )
             # The input plane's glyphs on the data's surface: E_l = s J_l P V S^{-1} (M, 3, 2), J_L P = U S V^T.
             self._pushed = plane_glyph_maps(jac)  # (L+1, M, 3, 2)
         elif self.convention == "indicatrix":

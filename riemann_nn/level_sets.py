@@ -16,8 +16,18 @@ from .network import chart_jacobians, propagate
 # 2 top-right, 3 top-left), the pairs of cell edges the level set joins. Edges: 0 bottom, 1 right, 2 top,
 # 3 left. The saddles 5 and 10 have two readings, chosen by the sign at the cell's centre.
 _SEGMENTS = {
-    1: [(0, 3)], 2: [(0, 1)], 3: [(3, 1)], 4: [(1, 2)], 6: [(0, 2)], 7: [(3, 2)], 8: [(3, 2)],
-    9: [(0, 2)], 11: [(1, 2)], 12: [(3, 1)], 13: [(0, 1)], 14: [(0, 3)],
+    1: [(0, 3)],
+    2: [(0, 1)],
+    3: [(3, 1)],
+    4: [(1, 2)],
+    6: [(0, 2)],
+    7: [(3, 2)],
+    8: [(3, 2)],
+    9: [(0, 2)],
+    11: [(1, 2)],
+    12: [(3, 1)],
+    13: [(0, 1)],
+    14: [(0, 3)],
 }
 _SADDLES = {  # case: (segments when the centre is positive, segments when it is not)
     5: ([(0, 1), (3, 2)], [(0, 3), (1, 2)]),
@@ -43,7 +53,7 @@ def trace_level_set(values: np.ndarray, xs: np.ndarray, ys: np.ndarray, *, level
         return n_horizontal + j * nx + i
 
     j, i = np.meshgrid(np.arange(ny - 1), np.arange(nx - 1), indexing="ij")  # (ny-1, nx-1)
-    case = (positive[:-1, :-1] * 1 + positive[:-1, 1:] * 2 + positive[1:, 1:] * 4 + positive[1:, :-1] * 8)
+    case = positive[:-1, :-1] * 1 + positive[:-1, 1:] * 2 + positive[1:, 1:] * 4 + positive[1:, :-1] * 8
     centre_positive = (f[:-1, :-1] + f[:-1, 1:] + f[1:, 1:] + f[1:, :-1]) > 0
     cell_edges = np.stack([horizontal(j, i), vertical(j, i + 1), horizontal(j + 1, i), vertical(j, i)], axis=-1)
 
@@ -101,8 +111,14 @@ def _edge_points(chain, f, xs, ys, nx, n_horizontal) -> np.ndarray:
     return np.column_stack([x, y])
 
 
-def refine(points: np.ndarray, value_and_gradient: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-           *, max_step: float, iterations: int = 3, level: float = 0.0) -> np.ndarray:
+def refine(
+    points: np.ndarray,
+    value_and_gradient: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    *,
+    max_step: float,
+    iterations: int = 3,
+    level: float = 0.0,
+) -> np.ndarray:
     """Newton steps ``p -= (f(p) - level) grad f / |grad f|^2`` pulling points (K, 2) onto the level set.
 
     Steps are capped at ``max_step`` (about a grid cell) so a point never jumps to another branch; points
@@ -123,9 +139,14 @@ def refine(points: np.ndarray, value_and_gradient: Callable[[np.ndarray], tuple[
     return p
 
 
-def trace_curve(values_of: Callable[[np.ndarray], np.ndarray],
-                value_and_gradient: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], bounds: np.ndarray,
-                *, resolution: int = 241, level: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def trace_curve(
+    values_of: Callable[[np.ndarray], np.ndarray],
+    value_and_gradient: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    bounds: np.ndarray,
+    *,
+    resolution: int = 241,
+    level: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """The curve ``f = level`` inside ``bounds`` [[xmin, ymin], [xmax, ymax]], every component, as packed
     polylines (vertices (P, 2), offsets (K+1,)): marching squares on a ``resolution``-square grid of
     ``values_of`` (K, 2) -> (K,), then Newton steps with ``value_and_gradient`` put every vertex on the curve."""
@@ -149,7 +170,7 @@ def pack(polylines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def unpack(vertices: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
     """The inverse of ``pack`` (works on (..., P, 2) vertices, splitting the second-to-last axis)."""
-    return [vertices[..., offsets[k]:offsets[k + 1], :] for k in range(len(offsets) - 1)]
+    return [vertices[..., offsets[k] : offsets[k + 1], :] for k in range(len(offsets) - 1)]
 
 
 def layered_level_sets(run, levels, *, resolution: int = 201) -> list[tuple[float, np.ndarray, np.ndarray]]:

@@ -114,8 +114,9 @@ def plane_glyph_maps(jacobian: np.ndarray) -> np.ndarray:
     return maps
 
 
-def plane_ellipses(jacobian: np.ndarray, *, scale: float,
-                   max_axis: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def plane_ellipses(
+    jacobian: np.ndarray, *, scale: float, max_axis: float | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The input plane's indicatrix glyphs in every layer as ``(major, minor, angle)`` (L+1, M, 3) and a clipped
     flag (L+1, M): the semi-axes of ``scale * plane_glyph_maps`` (clipped to ``max_axis``, broadcastable to
     (L+1, M); unbounded glyphs always clipped), and the angle in the input plane of the points that the major
@@ -225,8 +226,9 @@ def kernel_directions(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     to the largest (0 for a metric with a kernel, 1 for a round one). The directions a degenerate metric cannot
     see."""
     lam, q = np.linalg.eigh(metric)  # ascending
-    ratio = np.where(lam[..., -1] > 0, np.maximum(lam[..., 0], 0.0) / np.where(lam[..., -1] > 0, lam[..., -1], 1.0),
-                     1.0)
+    ratio = np.where(
+        lam[..., -1] > 0, np.maximum(lam[..., 0], 0.0) / np.where(lam[..., -1] > 0, lam[..., -1], 1.0), 1.0
+    )
     return q[..., :, 0], ratio
 
 

@@ -59,8 +59,9 @@ class Width2Net(nn.Module):
     def layers(self, x0: Tensor) -> Tensor:
         """Coordinates of ``x0`` (N, 2) in every layer: (L+1, N, d), layer 0 being ``x0`` lifted to width d."""
         c = self.config
-        return propagate(self.layer_weights(), self.bias, lift(x0, c.width), scheme=c.scheme,
-                         activation=c.activation, dt=c.dt)
+        return propagate(
+            self.layer_weights(), self.bias, lift(x0, c.width), scheme=c.scheme, activation=c.activation, dt=c.dt
+        )
 
     def head(self, x_last: Tensor) -> Tensor:
         """Logits (N,) of last-layer coordinates (N, d)."""

@@ -37,8 +37,10 @@ def _step_size(dt, owner: str) -> float:
 
 def _block(block, owner: str) -> nn.Module:
     if not isinstance(block, nn.Module):
-        raise ConfigError(f"{owner} needs torch modules mapping points (N, 2) to (N, 2), got a {type(block).__name__}"
-                          "; for other callables use riemann_nn.run_from_callables")
+        raise ConfigError(
+            f"{owner} needs torch modules mapping points (N, 2) to (N, 2), got a {type(block).__name__}"
+            "; for other callables use riemann_nn.run_from_callables"
+        )
     return block
 
 
@@ -70,8 +72,9 @@ class SecondOrder(nn.Module):
         try:
             listed = list(blocks)
         except TypeError:
-            raise ConfigError(f"SecondOrder needs a list of blocks, one per layer, got {type(blocks).__name__}"
-                              ) from None
+            raise ConfigError(
+                f"SecondOrder needs a list of blocks, one per layer, got {type(blocks).__name__}"
+            ) from None
         if not listed:
             raise ConfigError("SecondOrder needs at least one block (one per layer)")
         self.blocks = nn.ModuleList([_block(block, "SecondOrder") for block in listed])

@@ -75,6 +75,7 @@ class Activation:
 
 def _torch(name: str) -> Callable[[Any], Any]:
     """``torch.<name>``, imported when first called so that numpy users never load torch."""
+
     def call(z):
         import torch
 
@@ -159,8 +160,9 @@ def propagate(weight: Array, bias: Array, x0: Array, *, scheme: str, activation:
     return torch.stack(cast("list[torch.Tensor]", layers))  # (L+1, ..., 2)
 
 
-def chart_jacobians(weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, scheme: str, activation: str,
-                    dt: float) -> np.ndarray:
+def chart_jacobians(
+    weight: np.ndarray, bias: np.ndarray, sites: np.ndarray, *, scheme: str, activation: str, dt: float
+) -> np.ndarray:
     """Exact chart Jacobians ``J_l = d x_l / d x_0`` at ``sites`` (M, d) for every layer: (L+1, M, d, d), ``d`` the
     width (2; or 3 with sites already lifted by ``lift``, whose restriction to the input plane is ``J[..., :2]``).
 

@@ -23,8 +23,9 @@ from .errors import OutputError
 PathLike = str | os.PathLike
 
 
-def check_output(path: PathLike, *, inputs: Iterable[PathLike | None] = (), needed_bytes: int = 0,
-                 create_parent: bool = False) -> Path:
+def check_output(
+    path: PathLike, *, inputs: Iterable[PathLike | None] = (), needed_bytes: int = 0, create_parent: bool = False
+) -> Path:
     """The file that writing ``path`` will replace or create (symbolic links followed), once it is sure that
     writing it destroys nothing it should not and will not fail for want of a folder, permission or space.
 
@@ -45,8 +46,10 @@ def check_output(path: PathLike, *, inputs: Iterable[PathLike | None] = (), need
         if stat.S_ISDIR(status.st_mode):
             raise OutputError(f"cannot write {path}: it is a directory; give a file name")
         if not stat.S_ISREG(status.st_mode):
-            raise OutputError(f"cannot write {path}: it is a {_kind(status.st_mode)}, not a regular file; "
-                              "riemann-nn only replaces regular files")
+            raise OutputError(
+                f"cannot write {path}: it is a {_kind(status.st_mode)}, not a regular file; "
+                "riemann-nn only replaces regular files"
+            )
         for source in inputs:
             if source is not None and _same_file(status, source):
                 raise OutputError(f"cannot write {path}: it is the input {source}; choose another output name")
@@ -58,13 +61,13 @@ def check_output(path: PathLike, *, inputs: Iterable[PathLike | None] = (), need
     if needed_bytes > 0:
         free = shutil.disk_usage(folder).free
         if free < needed_bytes:
-            raise OutputError(f"cannot write {path}: it needs about {_size(needed_bytes)} and {folder} has "
-                              f"{_size(free)} free")
+            raise OutputError(
+                f"cannot write {path}: it needs about {_size(needed_bytes)} and {folder} has {_size(free)} free"
+            )
     return target
 
 
-def atomic_write(path: PathLike, write: Callable[[BinaryIO], None], *, inputs: Iterable[PathLike | None] = ()
-                 ) -> Path:
+def atomic_write(path: PathLike, write: Callable[[BinaryIO], None], *, inputs: Iterable[PathLike | None] = ()) -> Path:
     """Write ``path`` through ``write(handle)`` atomically (a temporary file in the same folder, renamed into
     place); missing folders are made. The place is checked again (``check_output``) first: it may have changed
     since the command started. On any exception, also KeyboardInterrupt, the temporary file is removed and the
@@ -112,8 +115,12 @@ def _same_file(status: os.stat_result, other: PathLike) -> bool:
     return (status.st_dev, status.st_ino) == (theirs.st_dev, theirs.st_ino)
 
 
-_KINDS = {stat.S_ISFIFO: "FIFO (named pipe)", stat.S_ISCHR: "character device", stat.S_ISBLK: "block device",
-          stat.S_ISSOCK: "socket"}
+_KINDS = {
+    stat.S_ISFIFO: "FIFO (named pipe)",
+    stat.S_ISCHR: "character device",
+    stat.S_ISBLK: "block device",
+    stat.S_ISSOCK: "socket",
+}
 
 
 def _kind(mode: int) -> str:

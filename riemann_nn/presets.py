@@ -31,8 +31,7 @@ PRESETS: dict[str, RunConfig] = {
             name="seed-spirals-film",
             dataset=_SPIRALS,
             model=_SEED_MODEL,
-            training=TrainConfig(iterations=200, lr=0.005, weight_decay=0.05, seed=0,
-                                 checkpoints=FILM_CHECKPOINTS),
+            training=TrainConfig(iterations=200, lr=0.005, weight_decay=0.05, seed=0, checkpoints=FILM_CHECKPOINTS),
             description="seed-spirals with 40 snapshots of its training (scenes/training.py)",
         ),
         RunConfig(

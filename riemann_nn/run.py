@@ -45,8 +45,20 @@ NETWORK_KEYS = ("weight", "bias")  # the built-in layers' parameters: in every R
 MAX_TITLE_LENGTH = 200
 MAX_CLASS_NAME_LENGTH = 60
 
-FLOAT_KEYS = ("x", "grid", "sites", "jacobian", "metric", "ellipse", "weight", "bias",
-              "head_weight", "head_bias", "loss", "accuracy")
+FLOAT_KEYS = (
+    "x",
+    "grid",
+    "sites",
+    "jacobian",
+    "metric",
+    "ellipse",
+    "weight",
+    "bias",
+    "head_weight",
+    "head_bias",
+    "loss",
+    "accuracy",
+)
 
 # What a file may claim before we read it. Any file may expand to SMALL_FILE_BUDGET bytes; beyond that, its
 # members may declare at most MAX_EXPANSION times the file's size (float data compresses about 1.1x; even a
@@ -168,9 +180,11 @@ class Run:
         """``weight`` (L, 2, 2) and ``bias`` (L, 2), which ``purpose`` needs; a one-line ``ConfigError`` for a
         custom network, whose file does not hold the network."""
         if self.weight is None or self.bias is None:
-            raise ConfigError(f"{purpose} needs the network itself, and {self.name} is a custom network (scheme "
-                              "'custom'): its file holds what was exported when it was made, not the network; "
-                              "compute it in Python from your module")
+            raise ConfigError(
+                f"{purpose} needs the network itself, and {self.name} is a custom network (scheme "
+                "'custom'): its file holds what was exported when it was made, not the network; "
+                "compute it in Python from your module"
+            )
         return self.weight, self.bias
 
     @property
@@ -209,10 +223,19 @@ def _expected_shapes(run_arrays: dict, width: int) -> dict[str, tuple]:
     i = run_arrays["loss"].shape[0]
     d = width
     return {
-        "x": (depth + 1, n, d), "y": (n,), "grid": (depth + 1, r, s, d), "sites": (depth + 1, m, d),
-        "jacobian": (depth + 1, m, d, d), "metric": (depth + 1, m, d, d), "ellipse": (depth + 1, m, 3),
-        "head_weight": (d,), "head_bias": (),
-        "loss": (i,), "accuracy": (i,), "degenerate": (depth + 1, m), "clipped": (depth + 1, m),
+        "x": (depth + 1, n, d),
+        "y": (n,),
+        "grid": (depth + 1, r, s, d),
+        "sites": (depth + 1, m, d),
+        "jacobian": (depth + 1, m, d, d),
+        "metric": (depth + 1, m, d, d),
+        "ellipse": (depth + 1, m, 3),
+        "head_weight": (d,),
+        "head_bias": (),
+        "loss": (i,),
+        "accuracy": (i,),
+        "degenerate": (depth + 1, m),
+        "clipped": (depth + 1, m),
         **{key: shape for key, shape in (("weight", (depth, d, d)), ("bias", (depth, d))) if key in run_arrays},
     }
 
@@ -220,13 +243,22 @@ def _expected_shapes(run_arrays: dict, width: int) -> dict[str, tuple]:
 _RANKS = {"x": 3, "y": 1, "grid": 4, "sites": 3, "loss": 1}
 OPTIONAL_KEYS = ("boundary", "boundary_offsets")
 DERIVED_KEYS = ("unbounded",)  # stored, but derivable when a file lacks them
-ARRAY_KEYS = tuple(f.name for f in fields(Run)
-                   if f.name not in ("meta", *OPTIONAL_KEYS, *DERIVED_KEYS, *CHECKPOINT_KEYS))
+ARRAY_KEYS = tuple(
+    f.name for f in fields(Run) if f.name not in ("meta", *OPTIONAL_KEYS, *DERIVED_KEYS, *CHECKPOINT_KEYS)
+)
 
 
-_KINDS = {**{key: "f" for key in (*FLOAT_KEYS, "boundary")}, "y": "iu", "boundary_offsets": "iu",
-          "degenerate": "b", "clipped": "b", "unbounded": "b", "meta": "U",
-          **{key: "f" for key in CHECKPOINT_KEYS}, "checkpoint_iteration": "iu"}
+_KINDS = {
+    **{key: "f" for key in (*FLOAT_KEYS, "boundary")},
+    "y": "iu",
+    "boundary_offsets": "iu",
+    "degenerate": "b",
+    "clipped": "b",
+    "unbounded": "b",
+    "meta": "U",
+    **{key: "f" for key in CHECKPOINT_KEYS},
+    "checkpoint_iteration": "iu",
+}
 _KIND_NAMES = {"f": "a float dtype", "iu": "an integer dtype", "b": "bool", "U": "a string"}
 
 
@@ -239,8 +271,10 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
         raise RunFileError(f"{source}: not a riemann-nn Run file (schema {_short(meta.get('schema'))})")
     version = meta.get("version")
     if isinstance(version, bool) or version not in READABLE_VERSIONS:
-        raise RunFileError(f"{source}: Run file version {_short(version)}; this riemann-nn reads versions "
-                           f"{', '.join(map(str, READABLE_VERSIONS))}")
+        raise RunFileError(
+            f"{source}: Run file version {_short(version)}; this riemann-nn reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
+        )
     _check_json(meta, "meta", source, depth=0)
     exempt = _network_keys_exempt(arrays, meta, source)
     missing = [key for key in ARRAY_KEYS if key not in arrays and key not in exempt]
@@ -264,14 +298,17 @@ def validate(arrays: dict, meta: dict, *, source: str = "run") -> None:
     if arrays["y"].dtype.kind not in "iu" or not np.isin(arrays["y"], (0, 1)).all():
         raise RunFileError(f"{source}: key 'y' must hold integer labels 0 and 1")
     if np.unique(arrays["y"]).size != 2:  # as data.check_points: at least two points, of both classes
-        raise RunFileError(f"{source}: key 'y' must hold points of both classes 0 and 1, at least one of each; it "
-                           f"holds {arrays['y'].size} points, {int(arrays['y'].sum())} of class 1")
+        raise RunFileError(
+            f"{source}: key 'y' must hold points of both classes 0 and 1, at least one of each; it "
+            f"holds {arrays['y'].size} points, {int(arrays['y'].sum())} of class 1"
+        )
     if (arrays["ellipse"][..., :2] < 0).any():
         raise RunFileError(f"{source}: key 'ellipse' holds a negative semi-axis")
     for key in ("degenerate", "clipped", *(k for k in DERIVED_KEYS if k in arrays)):
         if arrays[key].shape != arrays["degenerate"].shape:
-            raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, "
-                               f"expected {arrays['degenerate'].shape}")
+            raise RunFileError(
+                f"{source}: key {key!r} has shape {arrays[key].shape}, expected {arrays['degenerate'].shape}"
+            )
         if arrays[key].dtype != bool:
             raise RunFileError(f"{source}: key {key!r} has dtype {arrays[key].dtype}, expected bool")
     if ((arrays["accuracy"] < 0) | (arrays["accuracy"] > 1)).any() or (arrays["loss"] < 0).any():
@@ -307,8 +344,14 @@ def _validate_boundary(arrays: dict, source: str) -> None:
         raise RunFileError(f"{source}: key 'boundary' has shape {boundary.shape}, expected ({depth + 1}, P, {width})")
     if boundary.dtype.kind != "f" or not np.isfinite(boundary).all():
         raise RunFileError(f"{source}: key 'boundary' must hold finite floats")
-    if (offsets.ndim != 1 or offsets.dtype.kind not in "iu" or len(offsets) < 1 or offsets[0] != 0
-            or offsets[-1] != boundary.shape[1] or (np.diff(offsets) < 0).any()):
+    if (
+        offsets.ndim != 1
+        or offsets.dtype.kind not in "iu"
+        or len(offsets) < 1
+        or offsets[0] != 0
+        or offsets[-1] != boundary.shape[1]
+        or (np.diff(offsets) < 0).any()
+    ):
         raise RunFileError(f"{source}: key 'boundary_offsets' must rise from 0 to {boundary.shape[1]}")
 
 
@@ -332,8 +375,9 @@ def _validate_width(arrays: dict, meta: dict, source: str) -> int:
     model = meta.get("model")
     declared = model.get("width", 2) if isinstance(model, dict) else 2
     if declared != width:
-        raise RunFileError(f"{source}: meta.model.width is {_short(declared)} but 'weight' holds layers of width "
-                           f"{width}")
+        raise RunFileError(
+            f"{source}: meta.model.width is {_short(declared)} but 'weight' holds layers of width {width}"
+        )
     return width
 
 
@@ -361,12 +405,16 @@ def _validate_checkpoints(arrays: dict, meta: dict, source: str) -> None:
         raise RunFileError(f"{source}: key 'checkpoint_iteration' must hold at least 2 integer iterations")
     final = meta["training"]["iterations"]
     if iteration[0] != 0 or iteration[-1] != final or (np.diff(iteration) <= 0).any():
-        raise RunFileError(f"{source}: key 'checkpoint_iteration' must rise strictly from 0 to {final} "
-                           "(meta.training.iterations)")
+        raise RunFileError(
+            f"{source}: key 'checkpoint_iteration' must rise strictly from 0 to {final} (meta.training.iterations)"
+        )
     count = len(iteration)
     parameters = ("weight", "bias", "head_weight", "head_bias")
-    shapes = {**{f"checkpoint_{name}": (count, *arrays[name].shape) for name in parameters},
-              "checkpoint_loss": (count,), "checkpoint_accuracy": (count,)}
+    shapes = {
+        **{f"checkpoint_{name}": (count, *arrays[name].shape) for name in parameters},
+        "checkpoint_loss": (count,),
+        "checkpoint_accuracy": (count,),
+    }
     for key, shape in shapes.items():
         if arrays[key].shape != shape:
             raise RunFileError(f"{source}: key {key!r} has shape {arrays[key].shape}, expected {shape}")
@@ -374,8 +422,9 @@ def _validate_checkpoints(arrays: dict, meta: dict, source: str) -> None:
             raise RunFileError(f"{source}: key {key!r} must hold finite floats")
     for name in parameters:
         if not np.array_equal(arrays[f"checkpoint_{name}"][-1], arrays[name]):
-            raise RunFileError(f"{source}: the last checkpoint's {name.replace('_', ' ')} differs from the final "
-                               f"{name!r}")
+            raise RunFileError(
+                f"{source}: the last checkpoint's {name.replace('_', ' ')} differs from the final {name!r}"
+            )
     losses, accuracies = arrays["checkpoint_loss"], arrays["checkpoint_accuracy"]
     if (losses < 0).any() or ((accuracies < 0) | (accuracies > 1)).any():
         raise RunFileError(f"{source}: the checkpoints must hold losses >= 0 and accuracies in [0, 1]")
@@ -419,8 +468,13 @@ def _is_point(value: Any) -> bool:
 
 
 def _is_box(value: Any) -> bool:
-    return (isinstance(value, list) and len(value) == 2 and all(_is_point(v) for v in value)
-            and value[0][0] < value[1][0] and value[0][1] < value[1][1])
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(_is_point(v) for v in value)
+        and value[0][0] < value[1][0]
+        and value[0][1] < value[1][1]
+    )
 
 
 def _is_positive_list(value: Any) -> bool:
@@ -433,19 +487,32 @@ def _is_non_negative_list(value: Any) -> bool:
 
 def _is_line(limit: int) -> Check:
     """Text of 1 to ``limit`` characters without control characters (line breaks allowed)."""
-    return lambda value: (isinstance(value, str) and 0 < len(value) <= limit and value.strip() != ""
-                          and not any((ord(c) < 32 and c != "\n") or ord(c) == 127 for c in value))
+    return lambda value: (
+        isinstance(value, str)
+        and 0 < len(value) <= limit
+        and value.strip() != ""
+        and not any((ord(c) < 32 and c != "\n") or ord(c) == 127 for c in value)
+    )
 
 
 def _is_class_names(value: Any) -> bool:
-    return (isinstance(value, list) and len(value) == 2 and all(_is_line(MAX_CLASS_NAME_LENGTH)(v) for v in value)
-            and "\n" not in "".join(value) and value[0] != value[1])
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(_is_line(MAX_CLASS_NAME_LENGTH)(v) for v in value)
+        and "\n" not in "".join(value)
+        and value[0] != value[1]
+    )
 
 
 def _is_label_pair(value: Any) -> bool:
     """The user's labels of class 0 and class 1: two different numbers, strings or booleans."""
-    return (isinstance(value, list) and len(value) == 2 and value[0] != value[1]
-            and all(isinstance(v, (str, bool)) or _is_number(v) for v in value))
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and value[0] != value[1]
+        and all(isinstance(v, (str, bool)) or _is_number(v) for v in value)
+    )
 
 
 def _is_text_list(value: Any) -> bool:
@@ -480,8 +547,10 @@ META_FIELDS: dict[str, dict[str, tuple[Check, str, Required]]] = {
         "layers": (_is_text_list, "a list of strings", False),
     },
     "dataset": {
-        "source": (_is_text, "a string", False), "name": (_is_text, "a string", False),
-        "path": (_is_text, "a string", False), "sha256": (_is_text, "a string", False),
+        "source": (_is_text, "a string", False),
+        "name": (_is_text, "a string", False),
+        "path": (_is_text, "a string", False),
+        "sha256": (_is_text, "a string", False),
         "n": (_is_integer(0), "a non-negative integer", False),
         "noise": (_is_non_negative, "a finite number >= 0", False),
         "seed": (_is_integer(0), f"an integer from 0 to {MAX_SEED}", False),
@@ -493,7 +562,8 @@ META_FIELDS: dict[str, dict[str, tuple[Check, str, Required]]] = {
         "seed": (_is_integer(0), f"an integer from 0 to {MAX_SEED}", _trained_here),
         "lr": (_is_positive, "a finite positive number", False),
         "weight_decay": (_is_non_negative, "a finite number >= 0", False),
-        "optimizer": (_is_text, "a string", False), "objective": (_is_text, "a string", False),
+        "optimizer": (_is_text, "a string", False),
+        "objective": (_is_text, "a string", False),
     },
     "ellipse": {
         "convention": (_is_choice(CONVENTIONS), f"one of {', '.join(CONVENTIONS)}", True),
@@ -521,13 +591,13 @@ META_FIELDS: dict[str, dict[str, tuple[Check, str, Required]]] = {
     # the user's words on screen (--title, --classes)
     "display": {
         "title": (_is_line(MAX_TITLE_LENGTH), f"text of 1 to {MAX_TITLE_LENGTH} characters", False),
-        "classes": (_is_class_names, f"two different one-line names of 1 to {MAX_CLASS_NAME_LENGTH} characters",
-                    False),
+        "classes": (_is_class_names, f"two different one-line names of 1 to {MAX_CLASS_NAME_LENGTH} characters", False),
     },
 }
 OPTIONAL_SECTIONS = ("standardize", "labels", "display")
 TOP_FIELDS: dict[str, tuple[Check, str]] = {
-    "description": (_is_text, "a string"), "riemann_nn_version": (_is_text, "a string"),
+    "description": (_is_text, "a string"),
+    "riemann_nn_version": (_is_text, "a string"),
     "config": (lambda value: isinstance(value, dict), "a JSON object"),
 }
 
@@ -553,25 +623,34 @@ def _validate_meta(meta: dict, arrays: dict, source: str) -> None:
                     raise RunFileError(f"{source}: meta is missing {section}.{key}")
                 continue
             if not check(meta[section][key]):
-                raise RunFileError(f"{source}: meta.{section}.{key} must be {wanted}, got "
-                                   f"{_short(meta[section][key])}")
+                raise RunFileError(f"{source}: meta.{section}.{key} must be {wanted}, got {_short(meta[section][key])}")
     depth, (_, lines, samples, _) = arrays["x"].shape[0] - 1, arrays["grid"].shape
     model, training, ellipse, geometry = meta["model"], meta["training"], meta["ellipse"], meta["geometry"]
     sites, history = arrays["sites"].shape[1], len(arrays["loss"])
     agreements = [
         (model["depth"] == depth, f"meta says depth {model['depth']} but 'x' holds {depth} layers"),
-        (len(model.get("residual_lipschitz", [0] * depth)) == depth,
-         f"meta.model.residual_lipschitz holds {len(model.get('residual_lipschitz', []))} bounds, expected one "
-         f"per layer ({depth})"),
-        (training["iterations"] == history,
-         f"meta says {training['iterations']} iterations but the history holds {history}"),
-        (len(ellipse["max_axis"]) == depth + 1,
-         f"meta.ellipse.max_axis holds {len(ellipse['max_axis'])} lengths, expected one per layer ({depth + 1})"),
-        (geometry["sites_per_side"] ** 2 == sites,
-         f"meta.geometry.sites_per_side {geometry['sites_per_side']} does not give the {sites} sites"),
-        ((2 * geometry["grid_lines"], geometry["grid_samples"]) == (lines, samples),
-         f"meta.geometry says {geometry['grid_lines']} lines of {geometry['grid_samples']} samples per direction "
-         f"but 'grid' holds {lines} lines of {samples}"),
+        (
+            len(model.get("residual_lipschitz", [0] * depth)) == depth,
+            f"meta.model.residual_lipschitz holds {len(model.get('residual_lipschitz', []))} bounds, expected one "
+            f"per layer ({depth})",
+        ),
+        (
+            training["iterations"] == history,
+            f"meta says {training['iterations']} iterations but the history holds {history}",
+        ),
+        (
+            len(ellipse["max_axis"]) == depth + 1,
+            f"meta.ellipse.max_axis holds {len(ellipse['max_axis'])} lengths, expected one per layer ({depth + 1})",
+        ),
+        (
+            geometry["sites_per_side"] ** 2 == sites,
+            f"meta.geometry.sites_per_side {geometry['sites_per_side']} does not give the {sites} sites",
+        ),
+        (
+            (2 * geometry["grid_lines"], geometry["grid_samples"]) == (lines, samples),
+            f"meta.geometry says {geometry['grid_lines']} lines of {geometry['grid_samples']} samples per direction "
+            f"but 'grid' holds {lines} lines of {samples}",
+        ),
     ]
     for agrees, message in agreements:
         if not agrees:
@@ -581,8 +660,10 @@ def _validate_meta(meta: dict, arrays: dict, source: str) -> None:
 def check_title(title: Any) -> str:
     """``title`` if a scene can show it (``meta.display.title``); ``ConfigError`` otherwise."""
     if not _is_line(MAX_TITLE_LENGTH)(title):
-        raise ConfigError(f"a title must be text of 1 to {MAX_TITLE_LENGTH} characters without control characters "
-                          f"(line breaks allowed), got {title!r:.80}")
+        raise ConfigError(
+            f"a title must be text of 1 to {MAX_TITLE_LENGTH} characters without control characters "
+            f"(line breaks allowed), got {title!r:.80}"
+        )
     return title
 
 
@@ -593,8 +674,10 @@ def check_class_names(classes: Any) -> tuple[str, str]:
     if isinstance(names, Sequence) and not isinstance(names, str):
         names = [name.strip() if isinstance(name, str) else name for name in names]
     if not (isinstance(names, list | tuple) and _is_class_names(list(names))):
-        raise ConfigError(f"class names must be two different names of 1 to {MAX_CLASS_NAME_LENGTH} characters "
-                          f"(\"benign,malignant\"), got {classes!r:.80}")
+        raise ConfigError(
+            f"class names must be two different names of 1 to {MAX_CLASS_NAME_LENGTH} characters "
+            f'("benign,malignant"), got {classes!r:.80}'
+        )
     return names[0], names[1]
 
 
@@ -608,7 +691,7 @@ def _label_name(value: Any) -> str:
     ``class -1``. A label is the user's data, so anything may be in it; a class name (``--classes``) is checked."""
     text = value if isinstance(value, str) else f"class {_label_text(value)}"
     text = " ".join("".join(c for c in text if c.isspace() or (ord(c) >= 32 and ord(c) != 127)).split())
-    return text if len(text) <= MAX_CLASS_NAME_LENGTH else text[:MAX_CLASS_NAME_LENGTH - 1] + "\u2026"
+    return text if len(text) <= MAX_CLASS_NAME_LENGTH else text[: MAX_CLASS_NAME_LENGTH - 1] + "\u2026"
 
 
 def _check_json(value: Any, where: str, source: str, *, depth: int) -> None:
@@ -648,8 +731,11 @@ def save_run(run: Run, path: str | os.PathLike) -> Path:
         raise ConfigError(f"save_run needs a Run, got {type(run).__name__}")
     if not isinstance(path, (str, os.PathLike)):
         raise ConfigError(f"save_run needs a file path, got {type(path).__name__}")
-    arrays = {key: np.asarray(getattr(run, key)) for key in ARRAY_KEYS + OPTIONAL_KEYS + DERIVED_KEYS + CHECKPOINT_KEYS
-              if getattr(run, key) is not None}  # weight and bias are None in a custom network's Run
+    arrays = {
+        key: np.asarray(getattr(run, key))
+        for key in ARRAY_KEYS + OPTIONAL_KEYS + DERIVED_KEYS + CHECKPOINT_KEYS
+        if getattr(run, key) is not None
+    }  # weight and bias are None in a custom network's Run
     validate(arrays, run.meta, source=str(path))
     members: dict[str, Any] = {"meta": np.array(json.dumps(run.meta, sort_keys=True, allow_nan=False)), **arrays}
     atomic_write(path, lambda handle: np.savez_compressed(handle, **members))
@@ -675,8 +761,17 @@ def load_run(path: str | os.PathLike) -> Run:
                 arrays = _read_members(archive, size, str(path))
     except RunFileError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
-            RuntimeError, NotImplementedError) as error:  # RuntimeError: encrypted; NotImplementedError: compression
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        KeyError,
+        RuntimeError,
+        NotImplementedError,
+    ) as error:  # RuntimeError: encrypted; NotImplementedError: compression
         raise RunFileError(f"{path}: not a readable .npz Run file ({type(error).__name__}: {error})") from None
     meta = _parse_meta(arrays.pop("meta"), str(path))
     validate(arrays, meta, source=str(path))
@@ -699,8 +794,10 @@ def _read_members(archive: zipfile.ZipFile, size: int, source: str) -> dict[str,
         raise RunFileError(f"{source}: missing key 'meta'; not a riemann-nn Run file")
     declared = sum(info.file_size for info in chosen.values())
     if declared > max(SMALL_FILE_BUDGET, MAX_EXPANSION * size):
-        raise RunFileError(f"{source}: its members claim {declared:,} bytes once decompressed, far more than a "
-                           f"Run file of {size:,} bytes holds; refused (a zip bomb?)")
+        raise RunFileError(
+            f"{source}: its members claim {declared:,} bytes once decompressed, far more than a "
+            f"Run file of {size:,} bytes holds; refused (a zip bomb?)"
+        )
     headers = {key: _member_header(archive, info, key, source) for key, info in chosen.items()}
     arrays = {}
     for key, info in chosen.items():
@@ -722,14 +819,18 @@ def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, so
         shape, _, dtype = read_header(handle)
         header_size = handle.tell()
     if dtype.hasobject:
-        raise RunFileError(f"{source}: not a readable .npz Run file (member {key!r} holds pickled Python objects, "
-                           "which are never loaded)")
+        raise RunFileError(
+            f"{source}: not a readable .npz Run file (member {key!r} holds pickled Python objects, "
+            "which are never loaded)"
+        )
     if dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in _KINDS[key]:
         raise RunFileError(f"{source}: key {key!r} has dtype {dtype}, expected {_KIND_NAMES[_KINDS[key]]}")
     data_size = math.prod(shape) * dtype.itemsize
     if header_size + data_size != info.file_size:
-        raise RunFileError(f"{source}: member {key!r} declares shape {shape} of {dtype} ({data_size:,} bytes) but "
-                           f"holds {info.file_size - header_size:,} bytes")
+        raise RunFileError(
+            f"{source}: member {key!r} declares shape {shape} of {dtype} ({data_size:,} bytes) but "
+            f"holds {info.file_size - header_size:,} bytes"
+        )
     if key == "meta" and (shape != () or data_size > 4 * MAX_META_CHARACTERS):
         raise RunFileError(f"{source}: 'meta' must be one JSON string of at most {MAX_META_CHARACTERS:,} characters")
     return shape
@@ -737,6 +838,7 @@ def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, so
 
 def _parse_meta(array: np.ndarray, source: str) -> dict:
     """The JSON object in ``meta``: strict JSON (no NaN or Infinity, no overflowing numbers)."""
+
     def finite(text: str) -> float:
         value = float(text)
         if not math.isfinite(value):

@@ -54,8 +54,16 @@ class Standardization:
         """Points (..., 2) in standardised coordinates."""
         return (x - self.mean) / self.scale
 
-    def to_data_units(self, weight: np.ndarray, bias: np.ndarray, head_weight: np.ndarray, head_bias: np.ndarray,
-                      *, scheme: str, dt: float) -> Parameters:
+    def to_data_units(
+        self,
+        weight: np.ndarray,
+        bias: np.ndarray,
+        head_weight: np.ndarray,
+        head_bias: np.ndarray,
+        *,
+        scheme: str,
+        dt: float,
+    ) -> Parameters:
         """The parameters (L, d, d), (L, d), (d,), (), and dt of the same network acting on data coordinates."""
         if scheme not in FOLDS:
             raise ConfigError(f"--standardize is not available for scheme {scheme!r}; it is for {', '.join(FOLDS)}")
@@ -80,6 +88,7 @@ def _fold_first_layer(standard: Standardization, weight, bias, head_weight, head
 
 def _fold_every_layer(power: float) -> Callable[..., Parameters]:
     """Conjugating by ``x = s z + mean`` scales the step ``dt`` by ``s ** power``."""
+
     def fold(standard: Standardization, weight, bias, head_weight, head_bias, dt) -> Parameters:
         s, mean = standard.scale, _lifted_mean(standard, weight)  # (d,)
         folded = weight / s  # (L, d, d)

@@ -43,8 +43,10 @@ def metric_change(a: Run, b: Run) -> float:
     metrics, about 1 for unrelated ones. Both runs must have their sites at the same input points
     (``ConfigError``)."""
     if a.sites.shape[1:] != b.sites.shape[1:] or not np.allclose(a.sites[0], b.sites[0], rtol=1e-12, atol=0):
-        raise ConfigError(f"runs {a.name!r} and {b.name!r} have their glyph sites at different input points; "
-                          "compare runs of the same data and geometry")
+        raise ConfigError(
+            f"runs {a.name!r} and {b.name!r} have their glyph sites at different input points; "
+            "compare runs of the same data and geometry"
+        )
     return relative_metric_difference(a.metric[0], b.metric[0])
 
 
@@ -65,6 +67,13 @@ def sweep_rows(runs: list[Run]) -> list[SweepRow]:
     rows = []
     for index, run in enumerate(runs):
         change = metric_change(runs[index - 1], run) if index else None
-        rows.append(SweepRow(depth=run.depth, dt=run.dt, accuracy=float(run.meta["training"]["accuracy"]),
-                             mean_step=mean_step(run), metric_change=change))
+        rows.append(
+            SweepRow(
+                depth=run.depth,
+                dt=run.dt,
+                accuracy=float(run.meta["training"]["accuracy"]),
+                mean_step=mean_step(run),
+                metric_change=change,
+            )
+        )
     return rows

@@ -58,8 +58,10 @@ def train(
     training blows up (see the module's docstring); warns ``RiemannNNWarning`` below ``LOW_ACCURACY``.
     """
     if not isinstance(model_config, ModelConfig) or not isinstance(train_config, TrainConfig):
-        raise ConfigError(f"train needs a ModelConfig and a TrainConfig, got {type(model_config).__name__} and "
-                          f"{type(train_config).__name__}")
+        raise ConfigError(
+            f"train needs a ModelConfig and a TrainConfig, got {type(model_config).__name__} and "
+            f"{type(train_config).__name__}"
+        )
     x, y = check_points(x, y, source="training data")
     inputs = torch.as_tensor(x)  # (N, 2)
     targets = torch.as_tensor(y.astype(np.float64))  # (N,)
@@ -91,9 +93,12 @@ def train(
         raise TrainingError(f"the loss became non-finite after the last step; {HINT}")
     _check_blow_up(model, inputs, first_loss=float(losses[0]), final_loss=final_loss)
     if final_accuracy < LOW_ACCURACY:
-        warnings.warn(f"training reached accuracy {final_accuracy:.3f} only (below {LOW_ACCURACY}); try more "
-                      f"iterations (--iterations), {HINT.removeprefix('try ')}",
-                      RiemannNNWarning, stacklevel=2)
+        warnings.warn(
+            f"training reached accuracy {final_accuracy:.3f} only (below {LOW_ACCURACY}); try more "
+            f"iterations (--iterations), {HINT.removeprefix('try ')}",
+            RiemannNNWarning,
+            stacklevel=2,
+        )
     snapshots.keep(train_config.iterations, model, final_loss, final_accuracy)
     return TrainResult(model, losses, accuracies, final_loss, final_accuracy, snapshots.result())
 
@@ -111,8 +116,10 @@ class _Snapshots:
 
     def keep(self, iteration: int, model: Width2Net, loss: float, accuracy: float) -> None:
         if iteration in self.wanted:
-            parameters = [p.detach().numpy().copy() for p in (model.layer_weights(), model.bias, model.head_weight,
-                                                               model.head_bias)]  # the weights the layers use
+            parameters = [
+                p.detach().numpy().copy()
+                for p in (model.layer_weights(), model.bias, model.head_weight, model.head_bias)
+            ]  # the weights the layers use
             self.kept.append((parameters, float(loss), float(accuracy)))
 
     def result(self) -> Checkpoints | None:
@@ -120,10 +127,18 @@ class _Snapshots:
             return None
         weight, bias, head_weight, head_bias = (np.stack(arrays) for arrays in zip(*(p for p, _, _ in self.kept)))
         m = self.model_config
-        return Checkpoints(iteration=self.schedule, weight=weight, bias=bias, head_weight=head_weight,
-                           head_bias=head_bias, loss=np.array([loss for _, loss, _ in self.kept]),
-                           accuracy=np.array([accuracy for _, _, accuracy in self.kept]),
-                           scheme=m.scheme, activation=m.activation, dt=m.dt)
+        return Checkpoints(
+            iteration=self.schedule,
+            weight=weight,
+            bias=bias,
+            head_weight=head_weight,
+            head_bias=head_bias,
+            loss=np.array([loss for _, loss, _ in self.kept]),
+            accuracy=np.array([accuracy for _, _, accuracy in self.kept]),
+            scheme=m.scheme,
+            activation=m.activation,
+            dt=m.dt,
+        )
 
 
 def _check_blow_up(model: Width2Net, inputs: torch.Tensor, *, first_loss: float, final_loss: float) -> None:
@@ -137,13 +152,16 @@ def _check_blow_up(model: Width2Net, inputs: torch.Tensor, *, first_loss: float,
         beyond = torch.nonzero(~(reach <= limit)).flatten()
         if len(beyond):
             layer = int(beyond[0])
-            raise TrainingError(f"training blew up: layer {layer}'s coordinates reach {float(reach[layer]):.3g}, more "
-                                f"than {MAX_GROWTH:g} times the input's; {HINT}")
+            raise TrainingError(
+                f"training blew up: layer {layer}'s coordinates reach {float(reach[layer]):.3g}, more "
+                f"than {MAX_GROWTH:g} times the input's; {HINT}"
+            )
         if final_loss > max(LOSS_GROWTH * first_loss, CHANCE_LOSS):
             raise TrainingError(f"training blew up: the loss rose from {first_loss:.4g} to {final_loss:.4g}; {HINT}")
         if final_loss > MAX_LOSS:
-            raise TrainingError(f"training blew up: the loss ended at {final_loss:.4g} (logits far beyond any sane "
-                                f"range); {HINT}")
+            raise TrainingError(
+                f"training blew up: the loss ended at {final_loss:.4g} (logits far beyond any sane range); {HINT}"
+            )
 
 
 class _progress_bar:
@@ -159,9 +177,13 @@ class _progress_bar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
-            TextColumn("training"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4g}  acc {task.fields[acc]:.3f}"), TimeElapsedColumn(),
-            transient=False, console=Console(stderr=True),  # stdout keeps the command's result alone
+            TextColumn("training"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]:.4g}  acc {task.fields[acc]:.3f}"),
+            TimeElapsedColumn(),
+            transient=False,
+            console=Console(stderr=True),  # stdout keeps the command's result alone
         )
         self.progress.__enter__()
         task = self.progress.add_task("train", total=self.total, loss=math.nan, acc=math.nan)

@@ -47,13 +47,37 @@ from .run import CUSTOM_SCHEME, Run
 
 Step = Callable[[Tensor, Tensor], Tensor]  # (x_{l-1}, x_{l-2}) (K, 2) each -> x_l (K, 2)
 
-BUILT_IN_ACTIVATIONS = {"Tanh": "tanh", "Sigmoid": "sigmoid", "ReLU": "relu", "Softplus": "softplus",
-                        "Identity": "identity"}
+BUILT_IN_ACTIVATIONS = {
+    "Tanh": "tanh",
+    "Sigmoid": "sigmoid",
+    "ReLU": "relu",
+    "Softplus": "softplus",
+    "Identity": "identity",
+}
 # torch's other elementwise activation modules: a layer with one of them is a layer, of the custom kind
-OTHER_ACTIVATIONS = frozenset({
-    "CELU", "ELU", "GELU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid",
-    "Mish", "PReLU", "ReLU6", "RReLU", "SELU", "SiLU", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
-})
+OTHER_ACTIVATIONS = frozenset(
+    {
+        "CELU",
+        "ELU",
+        "GELU",
+        "Hardshrink",
+        "Hardsigmoid",
+        "Hardswish",
+        "Hardtanh",
+        "LeakyReLU",
+        "LogSigmoid",
+        "Mish",
+        "PReLU",
+        "ReLU6",
+        "RReLU",
+        "SELU",
+        "SiLU",
+        "Softshrink",
+        "Softsign",
+        "Tanhshrink",
+        "Threshold",
+    }
+)
 SKIPPED = frozenset({"Dropout", "Dropout1d", "AlphaDropout", "FeatureAlphaDropout", "Identity"})
 PROBABILITY_OUTPUTS = {"Sigmoid": 1, "Softmax": 2, "LogSoftmax": 2}  # -> the width of the head they follow
 SAME = 1e-9  # relative: the layers in order and the module agree to rounding (both run in float64)
@@ -92,9 +116,20 @@ class Head:
     description: str
 
 
-def run_from_module(model, x, y, *, positive=None, name: str | None = None, description: str = "",
-                    title: str | None = None, classes=None, geometry: GeometryConfig | None = None,
-                    data_source: dict | None = None, source: str | None = None) -> Run:
+def run_from_module(
+    model,
+    x,
+    y,
+    *,
+    positive=None,
+    name: str | None = None,
+    description: str = "",
+    title: str | None = None,
+    classes=None,
+    geometry: GeometryConfig | None = None,
+    data_source: dict | None = None,
+    source: str | None = None,
+) -> Run:
     """The Run of your trained ``model`` on points ``x`` (N, 2) with labels ``y`` (N,).
 
     ``model`` is an ``nn.Module`` whose children run in order (an ``nn.Sequential``), a TorchScript module
@@ -109,8 +144,9 @@ def run_from_module(model, x, y, *, positive=None, name: str | None = None, desc
     data. Warns (``RiemannNNWarning``) when the model classifies fewer than half of the points correctly:
     the labels are then probably the other way round (``positive``).
     """
-    _check_options(name=name, description=description, title=title, classes=classes, geometry=geometry,
-                   data_source=data_source)
+    _check_options(
+        name=name, description=description, title=title, classes=classes, geometry=geometry, data_source=data_source
+    )
     types: Mapping[str, str] = {}
     batch = None
     if isinstance(model, torch.export.ExportedProgram):
@@ -125,32 +161,59 @@ def run_from_module(model, x, y, *, positive=None, name: str | None = None, desc
         kind = _kind(model, "", types)
         module = _float64_copy(model)
     else:
-        raise ConfigError(f"run_from_module needs a torch.nn.Module or an ExportedProgram, got {type(model).__name__}"
-                          "; for other callables use run_from_callables(layers, head, x, y)")
+        raise ConfigError(
+            f"run_from_module needs a torch.nn.Module or an ExportedProgram, got {type(model).__name__}"
+            "; for other callables use run_from_callables(layers, head, x, y)"
+        )
     x0, codes, labels = _data(x, y, positive)
     with single_thread(), torch.no_grad():
         children = _children(module, "", types)
         if not children:
-            raise ConfigError(f"this {kind} has no submodules to read as layers; give its layers and head to "
-                              "run_from_callables(layers, head, x, y)")
+            raise ConfigError(
+                f"this {kind} has no submodules to read as layers; give its layers and head to "
+                "run_from_callables(layers, head, x, y)"
+            )
         _check_input_width(_Reader(types).flatten(children), kind, types)
         _check_forward(module, children, x0, kind, batch=batch)
         layers, head = _Reader(types).network(children)
-    return _export(layers, head, x0, codes, labels, name=name or _file_name(kind), description=description,
-                   title=title, classes=classes, geometry=geometry, data_source=data_source,
-                   source=source or f"{origin} {kind}")
+    return _export(
+        layers,
+        head,
+        x0,
+        codes,
+        labels,
+        name=name or _file_name(kind),
+        description=description,
+        title=title,
+        classes=classes,
+        geometry=geometry,
+        data_source=data_source,
+        source=source or f"{origin} {kind}",
+    )
 
 
-def run_from_callables(layers: Sequence[Callable], head: Callable, x, y, *, positive=None, name: str = "callables",
-                       description: str = "", title: str | None = None, classes=None,
-                       geometry: GeometryConfig | None = None, data_source: dict | None = None) -> Run:
+def run_from_callables(
+    layers: Sequence[Callable],
+    head: Callable,
+    x,
+    y,
+    *,
+    positive=None,
+    name: str = "callables",
+    description: str = "",
+    title: str | None = None,
+    classes=None,
+    geometry: GeometryConfig | None = None,
+    data_source: dict | None = None,
+) -> Run:
     """The Run of any network given as ``layers``, callables mapping points (K, 2) to (K, 2) (torch tensors,
     float64), applied in order, and ``head``, an affine callable mapping last-layer points (K, 2) to logits
     (K,) or (K, 1), or to two logits (K, 2) whose difference is the logit. Coordinates come from the callables,
     chart Jacobians from ``torch.func`` on them; the Run's scheme is ``custom``. Options as ``run_from_module``.
     """
-    _check_options(name=name, description=description, title=title, classes=classes, geometry=geometry,
-                   data_source=data_source)
+    _check_options(
+        name=name, description=description, title=title, classes=classes, geometry=geometry, data_source=data_source
+    )
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
         raise ConfigError("layers must be a non-empty list of callables, each mapping points (K, 2) to (K, 2)")
     for index, layer in enumerate(layers, start=1):
@@ -164,8 +227,20 @@ def run_from_callables(layers: Sequence[Callable], head: Callable, x, y, *, posi
         coordinates = _chain(steps, torch.as_tensor(x0))  # (L+1, N, 2)
         _check_finite(coordinates, steps)  # before the head is fitted to the last layer's points
         fitted = _affine_head(_float64_copy(head), coordinates[-1])
-    return _export(steps, fitted, x0, codes, labels, name=name, description=description, title=title,
-                   classes=classes, geometry=geometry, data_source=data_source, source="callables")
+    return _export(
+        steps,
+        fitted,
+        x0,
+        codes,
+        labels,
+        name=name,
+        description=description,
+        title=title,
+        classes=classes,
+        geometry=geometry,
+        data_source=data_source,
+        source="callables",
+    )
 
 
 # ---- reading a module -------------------------------------------------------------------------------------
@@ -183,8 +258,11 @@ class _Reader:
         flat = [pair for k, pair in enumerate(flat) if k == len(flat) - 1 or _kind(*pair, self.types) not in SKIPPED]
         head_index = len(flat) - 1
         last_kind = _kind(*flat[-1], self.types)
-        if last_kind in PROBABILITY_OUTPUTS and len(flat) >= 2 and _linear_shape(*flat[-2], self.types) == (
-                PROBABILITY_OUTPUTS[last_kind], 2):
+        if (
+            last_kind in PROBABILITY_OUTPUTS
+            and len(flat) >= 2
+            and _linear_shape(*flat[-2], self.types) == (PROBABILITY_OUTPUTS[last_kind], 2)
+        ):
             head_index -= 1  # a probability output after the head: the logits are what the boundary is made of
         layers: list[Layer] = []
         body = flat[:head_index]
@@ -199,8 +277,10 @@ class _Reader:
                 continue
             kind = _kind(module, path, self.types)
             if kind == "Linear":
-                raise ConfigError(f"every layer of a width-2 network maps the plane to the plane; "
-                                  f"{_linear_words(module)} ({path}) does not")
+                raise ConfigError(
+                    f"every layer of a width-2 network maps the plane to the plane; "
+                    f"{_linear_words(module)} ({path}) does not"
+                )
             if kind == "Residual":
                 layers.append(self.residual(module, path))
             elif kind == "SecondOrder":
@@ -210,8 +290,10 @@ class _Reader:
             index += 1
         head = self.head(*flat[head_index])
         if not layers:
-            raise ConfigError("the module has a head but no layers before it; a width-2 network needs at least one "
-                              "Linear(2, 2) layer (or another map R^2 -> R^2) before its head")
+            raise ConfigError(
+                "the module has a head but no layers before it; a width-2 network needs at least one "
+                "Linear(2, 2) layer (or another map R^2 -> R^2) before its head"
+            )
         return layers, head
 
     def flatten(self, children: list[tuple[nn.Module, str]]) -> list[tuple[nn.Module, str]]:
@@ -228,23 +310,29 @@ class _Reader:
         kind = _kind(module, path, self.types)
         if kind in BUILT_IN_ACTIVATIONS or kind in OTHER_ACTIVATIONS:
             return True
-        return kind not in ("Residual", "SecondOrder", "Sequential") and _linear_shape(
-            module, path, self.types) is None and _is_elementwise(module)
+        return (
+            kind not in ("Residual", "SecondOrder", "Sequential")
+            and _linear_shape(module, path, self.types) is None
+            and _is_elementwise(module)
+        )
 
     def head(self, module: nn.Module, path: str) -> Head:
         shape = _linear_shape(module, path, self.types)
         if shape not in ((1, 2), (2, 2)):
             kind = _kind(module, path, self.types)
-            raise ConfigError(f"the last module must be the head, Linear(2, 1) or Linear(2, 2) (two logits), "
-                              f"got {_linear_words(module) if kind == 'Linear' else kind}; or give layers and head "
-                              "to run_from_callables")
+            raise ConfigError(
+                f"the last module must be the head, Linear(2, 1) or Linear(2, 2) (two logits), "
+                f"got {_linear_words(module) if kind == 'Linear' else kind}; or give layers and head "
+                "to run_from_callables"
+            )
         weight, bias = _linear_parameters(module)  # (K, 2), (K,)
         if shape == (1, 2):
             return Head(weight[0], float(bias[0]), "Linear(2, 1)")
         return Head(weight[1] - weight[0], float(bias[1] - bias[0]), "Linear(2, 2), logit 1 minus logit 0")
 
-    def linear_layer(self, linear: nn.Module, activation: tuple[nn.Module, str] | None, *, scheme: str,
-                     dt: float) -> Layer:
+    def linear_layer(
+        self, linear: nn.Module, activation: tuple[nn.Module, str] | None, *, scheme: str, dt: float
+    ) -> Layer:
         """``act(W x + b)`` as a layer of ``scheme``; of the built-in form when the activation is built in."""
         weight, bias = _linear_parameters(linear)
         name: str | None
@@ -272,8 +360,11 @@ class _Reader:
         """``block`` stepped by ``scheme``: of the built-in form when it is Linear(2, 2) [+ activation]."""
         parts = self.flatten([(block, path)])
         parts = [(m, p) for m, p in parts if _kind(m, p, self.types) not in SKIPPED or len(parts) == 1]
-        if (1 <= len(parts) <= 2 and _linear_shape(*parts[0], self.types) == (2, 2)
-                and (len(parts) == 1 or self.is_activation(*parts[1]))):
+        if (
+            1 <= len(parts) <= 2
+            and _linear_shape(*parts[0], self.types) == (2, 2)
+            and (len(parts) == 1 or self.is_activation(*parts[1]))
+        ):
             layer = self.linear_layer(parts[0][0], parts[1] if len(parts) == 2 else None, scheme=scheme, dt=dt)
             return Layer(layer.step, f"{wrapper}: {layer.description}", form=layer.form)
         return Layer(_scheme_step(scheme, _plain_map(block), dt), f"{wrapper}: {_kind(block, path, self.types)}")
@@ -289,9 +380,12 @@ class _Reader:
         blocks = _children(_child(module, path, "blocks", self.types), blocks_path, self.types)
         if not blocks:
             raise ConfigError(f"SecondOrder at {path or 'the top'} holds no blocks")
-        layers = [self.block_layer(block, block_path, scheme="c2", dt=dt,
-                                   wrapper=f"SecondOrder(dt={dt:g}) {k + 1}/{len(blocks)}")
-                  for k, (block, block_path) in enumerate(blocks)]
+        layers = [
+            self.block_layer(
+                block, block_path, scheme="c2", dt=dt, wrapper=f"SecondOrder(dt={dt:g}) {k + 1}/{len(blocks)}"
+            )
+            for k, (block, block_path) in enumerate(blocks)
+        ]
         return [Layer(layer.step, layer.description, at_rest=k == 0, form=layer.form) for k, layer in enumerate(layers)]
 
 
@@ -362,8 +456,12 @@ def _is_elementwise(module: nn.Module) -> bool:
         second_moved = module(torch.stack([z[:, 0], other[:, 1]], dim=1))
     except Exception:  # not a map of points at all: then it is not an activation either
         return False
-    return (isinstance(out, Tensor) and out.shape == z.shape and torch.equal(first_moved[:, 1], out[:, 1])
-            and torch.equal(second_moved[:, 0], out[:, 0]))
+    return (
+        isinstance(out, Tensor)
+        and out.shape == z.shape
+        and torch.equal(first_moved[:, 1], out[:, 1])
+        and torch.equal(second_moved[:, 0], out[:, 0])
+    )
 
 
 # ---- steps ------------------------------------------------------------------------------------------------
@@ -422,12 +520,15 @@ def _scheme_step(scheme: str, f: Callable[[Tensor], Tensor], dt: float) -> Step:
 
 def _plain_map(module: Callable) -> Callable[[Tensor], Tensor]:
     """A module or callable as a map of points (K, 2) -> (K, 2), its output checked once it is called."""
+
     def f(current: Tensor) -> Tensor:
         out = module(current)
         if not isinstance(out, Tensor) or out.shape != current.shape:
             shape = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
-            raise ConfigError(f"{_describe(module)} maps points of shape {tuple(current.shape)} to {shape}; every "
-                              "layer must map the plane to the plane (K, 2) -> (K, 2)")
+            raise ConfigError(
+                f"{_describe(module)} maps points of shape {tuple(current.shape)} to {shape}; every "
+                "layer must map the plane to the plane (K, 2) -> (K, 2)"
+            )
         return out
 
     return f
@@ -451,8 +552,10 @@ def _chain(layers: Sequence[Layer], x0: Tensor) -> Tensor:
         except ConfigError:
             raise
         except Exception as error:  # the user's code: say which layer, in one line
-            raise ConfigError(f"layer {number} ({layer.description}) failed on float64 points {tuple(current.shape)}"
-                              f": {_error_words(error)}") from None
+            raise ConfigError(
+                f"layer {number} ({layer.description}) failed on float64 points {tuple(current.shape)}"
+                f": {_error_words(error)}"
+            ) from None
         previous = current
     return torch.stack(values)
 
@@ -499,12 +602,15 @@ def _check_input_width(flat: list[tuple[nn.Module, str]], kind: str, types: Mapp
     TorchScript or exported module would fail with an opaque error of its own)."""
     shape = _linear_shape(*flat[0], types) if flat else None
     if shape is not None and shape[1] != 2:
-        raise ConfigError(f"the {kind}'s first layer, {_linear_words(flat[0][0])}, takes points of {shape[1]} "
-                          "coordinates; riemann-nn reads networks of the plane, whose layers take points (N, 2)")
+        raise ConfigError(
+            f"the {kind}'s first layer, {_linear_words(flat[0][0])}, takes points of {shape[1]} "
+            "coordinates; riemann-nn reads networks of the plane, whose layers take points (N, 2)"
+        )
 
 
-def _check_forward(module: nn.Module, children: list[tuple[nn.Module, str]], x0: np.ndarray, kind: str, *,
-                   batch: int | None = None) -> None:
+def _check_forward(
+    module: nn.Module, children: list[tuple[nn.Module, str]], x0: np.ndarray, kind: str, *, batch: int | None = None
+) -> None:
     """The children in order must compute what the module computes, else it is not read as a chain. ``batch``:
     the module takes exactly that many points at once (an export without dynamic shapes)."""
     points = torch.as_tensor(x0)  # (N, 2)
@@ -514,15 +620,25 @@ def _check_forward(module: nn.Module, children: list[tuple[nn.Module, str]], x0:
         for child, _ in children:
             chained = child(chained)
     except Exception as error:  # a module that cannot run on (N, 2) points: say so in one line
-        raise ConfigError(f"the {kind} cannot be run on points (N, 2) as a chain of its children "
-                          f"({_error_words(error)}); give its layers and head to run_from_callables") from None
+        raise ConfigError(
+            f"the {kind} cannot be run on points (N, 2) as a chain of its children "
+            f"({_error_words(error)}); give its layers and head to run_from_callables"
+        ) from None
     if isinstance(expected, Tensor) and expected.is_floating_point() and not bool(torch.isfinite(expected).all()):
-        raise ConfigError(f"the {kind} gives NaN or infinite outputs on the data: are its weights finite, and the "
-                          "data within the range it was trained on?")
-    if not (isinstance(expected, Tensor) and isinstance(chained, Tensor) and expected.shape == chained.shape
-            and _close(chained, expected, SAME)):
-        raise ConfigError(f"the {kind}'s forward does not run its children in order, so it cannot be read as a "
-                          "chain of layers; give its layers and head to run_from_callables(layers, head, x, y)")
+        raise ConfigError(
+            f"the {kind} gives NaN or infinite outputs on the data: are its weights finite, and the "
+            "data within the range it was trained on?"
+        )
+    if not (
+        isinstance(expected, Tensor)
+        and isinstance(chained, Tensor)
+        and expected.shape == chained.shape
+        and _close(chained, expected, SAME)
+    ):
+        raise ConfigError(
+            f"the {kind}'s forward does not run its children in order, so it cannot be read as a "
+            "chain of layers; give its layers and head to run_from_callables(layers, head, x, y)"
+        )
 
 
 def _in_batches(module: nn.Module, points: Tensor, batch: int | None) -> Tensor:
@@ -531,7 +647,7 @@ def _in_batches(module: nn.Module, points: Tensor, batch: int | None) -> Tensor:
         return module(points)
     pieces = []
     for start in range(0, len(points), batch):
-        piece = points[start:start + batch]  # (<= B, 2)
+        piece = points[start : start + batch]  # (<= B, 2)
         padded = torch.cat([piece, piece[:1].expand(batch - len(piece), 2)])  # (B, 2)
         pieces.append(module(padded)[: len(piece)])
     return torch.cat(pieces)
@@ -541,9 +657,13 @@ def _example_batch(program) -> int | None:
     """The batch size a ``torch.export`` program was exported with, when it is fixed (no dynamic shapes)."""
     try:
         (example,), _ = program.example_inputs
-        placeholder = next(node for node in program.graph.nodes if node.op == "placeholder"
-                           and node.name not in program.graph_signature.inputs_to_parameters
-                           and node.name not in program.graph_signature.inputs_to_buffers)
+        placeholder = next(
+            node
+            for node in program.graph.nodes
+            if node.op == "placeholder"
+            and node.name not in program.graph_signature.inputs_to_parameters
+            and node.name not in program.graph_signature.inputs_to_buffers
+        )
         size = placeholder.meta["val"].shape[0]
     except (TypeError, ValueError, AttributeError, KeyError, StopIteration):
         return None
@@ -563,8 +683,10 @@ def _check_pointwise(layers: Sequence[Layer], x0: Tensor, coordinates: Tensor) -
     few = min(len(x0), 7)
     alone = _chain(layers, x0[:few])  # (L+1, few, 2)
     if not _close(alone, coordinates[:, :few], SAME):
-        raise ConfigError("a layer moves a point differently depending on the other points given with it (batch "
-                          "statistics?): every layer must map each point on its own")
+        raise ConfigError(
+            "a layer moves a point differently depending on the other points given with it (batch "
+            "statistics?): every layer must map each point on its own"
+        )
 
 
 def _check_differentiable(layers: Sequence[Layer], x0: Tensor) -> None:
@@ -579,13 +701,17 @@ def _check_differentiable(layers: Sequence[Layer], x0: Tensor) -> None:
             try:
                 out = layer.step(given, given if layer.at_rest else previous)
             except Exception as error:  # e.g. .numpy() of a tensor that requires grad
-                raise ConfigError(f"layer {number} ({layer.description}) cannot be differentiated by torch "
-                                  f"({_error_words(error)}); chart Jacobians need layers made of torch "
-                                  "operations") from None
+                raise ConfigError(
+                    f"layer {number} ({layer.description}) cannot be differentiated by torch "
+                    f"({_error_words(error)}); chart Jacobians need layers made of torch "
+                    "operations"
+                ) from None
             if not out.requires_grad and not bool((out == out[:1]).all()):
-                raise ConfigError(f"layer {number} ({layer.description}) does not depend on its input through torch "
-                                  "(computed with numpy, detached, or rounded to integers), so torch cannot give its "
-                                  "derivative; chart Jacobians need layers made of torch operations")
+                raise ConfigError(
+                    f"layer {number} ({layer.description}) does not depend on its input through torch "
+                    "(computed with numpy, detached, or rounded to integers), so torch cannot give its "
+                    "derivative; chart Jacobians need layers made of torch operations"
+                )
             previous, current = current, out
 
 
@@ -599,26 +725,32 @@ def _check_finite(coordinates: Tensor, layers: Sequence[Layer]) -> None:
 def _affine_head(head: Callable, last: Tensor) -> Head:
     """A callable head as ``w . x + c``: its value and gradient at the centre of the last layer's points, then
     checked against its values at every point (a head that is not affine is refused)."""
+
     def logit(points: Tensor) -> Tensor:  # (K, 2) -> (K,)
         try:
             out = head(points.clone())  # a copy: a head that changes its input in place leaves the points alone
         except Exception as error:  # the user's code: in one line
-            raise ConfigError(f"the head ({_describe(head)}) failed on float64 points {tuple(points.shape)}: "
-                              f"{_error_words(error)}") from None
+            raise ConfigError(
+                f"the head ({_describe(head)}) failed on float64 points {tuple(points.shape)}: {_error_words(error)}"
+            ) from None
         if not isinstance(out, Tensor):
             raise ConfigError(f"the head returned a {type(out).__name__}, not a tensor of logits")
         if out.ndim == 2 and out.shape[1] == 2:
             return out[:, 1] - out[:, 0]  # two logits: class 1 minus class 0
         if out.shape in ((len(points),), (len(points), 1)):
             return out.reshape(-1)
-        raise ConfigError(f"the head maps points {tuple(points.shape)} to shape {tuple(out.shape)}; it must give "
-                          "one logit per point (K,) or (K, 1), or two logits (K, 2)")
+        raise ConfigError(
+            f"the head maps points {tuple(points.shape)} to shape {tuple(out.shape)}; it must give "
+            "one logit per point (K,) or (K, 1), or two logits (K, 2)"
+        )
 
     centre = last.mean(dim=0, keepdim=True).detach().requires_grad_(True)  # (1, 2)
     value = logit(centre)
     if not value.requires_grad:
-        raise ConfigError("the head's logits do not depend on its input through torch (computed with numpy, "
-                          "detached, or integers): the head must be an affine map in torch operations")
+        raise ConfigError(
+            "the head's logits do not depend on its input through torch (computed with numpy, "
+            "detached, or integers): the head must be an affine map in torch operations"
+        )
     (gradient,) = torch.autograd.grad(value.sum(), centre)
     weight = gradient[0].detach().numpy().copy()  # (2,)
     bias = float(value.detach()[0]) - float(weight @ centre.detach().numpy()[0])
@@ -635,9 +767,21 @@ def _affine_head(head: Callable, last: Tensor) -> Head:
 # ---- export ----------------------------------------------------------------------------------------------
 
 
-def _export(layers: list[Layer], head: Head, x0: np.ndarray, codes: np.ndarray, labels: list, *, name: str,
-            description: str, title, classes, geometry: GeometryConfig | None, data_source: dict | None,
-            source: str) -> Run:
+def _export(
+    layers: list[Layer],
+    head: Head,
+    x0: np.ndarray,
+    codes: np.ndarray,
+    labels: list,
+    *,
+    name: str,
+    description: str,
+    title,
+    classes,
+    geometry: GeometryConfig | None,
+    data_source: dict | None,
+    source: str,
+) -> Run:
     """Check the layers on the data, pick the built-in form if they have it, and export the Run."""
     with single_thread(), torch.no_grad():
         points = torch.as_tensor(x0)
@@ -652,19 +796,28 @@ def _export(layers: list[Layer], head: Head, x0: np.ndarray, codes: np.ndarray, 
     accuracy = float(np.mean((logits > 0) == (codes == 1)))
     loss = float(np.mean(np.logaddexp(0.0, logits) - codes * logits))  # binary cross-entropy with logits
     if accuracy < ZERO_LOGIT_WARNING:
-        warnings.warn(f"the model classifies only {accuracy:.1%} of the points as labelled: are the labels the "
-                      f"other way round? (say which is class 1 with positive=..., --positive)", RiemannNNWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"the model classifies only {accuracy:.1%} of the points as labelled: are the labels the "
+            f"other way round? (say which is class 1 with positive=..., --positive)",
+            RiemannNNWarning,
+            stacklevel=3,
+        )
     digest = hashlib.sha256(np.ascontiguousarray(x0).tobytes() + codes.tobytes()).hexdigest()
     meta = {
-        "name": name, "description": description,
+        "name": name,
+        "description": description,
         "dataset": data_source or {"source": "arrays", "n": len(codes), "sha256": digest},
-        "training": {"accuracy": accuracy, "loss": loss, "iterations": 0,
-                     "objective": "binary cross-entropy with logits, measured on the data given (trained elsewhere)"},
+        "training": {
+            "accuracy": accuracy,
+            "loss": loss,
+            "iterations": 0,
+            "objective": "binary cross-entropy with logits, measured on the data given (trained elsewhere)",
+        },
         **({"labels": {"values": labels}} if labels != [0, 1] else {}),
     }
-    run = export_run(network, x0, codes, geometry=geometry or GeometryConfig(), meta=meta, loss=np.zeros(0),
-                     accuracy=np.zeros(0))
+    run = export_run(
+        network, x0, codes, geometry=geometry or GeometryConfig(), meta=meta, loss=np.zeros(0), accuracy=np.zeros(0)
+    )
     return run.with_words(title=title, classes=classes)
 
 
@@ -682,15 +835,23 @@ def _builtin(layers: list[Layer], head: Head, coordinates: Tensor, source: str) 
         return None
     weight = np.stack([f.weight for f in forms if f])  # (L, 2, 2)
     bias = np.stack([f.bias for f in forms if f])  # (L, 2)
-    network = builtin_network(weight, bias, head.weight, np.array(head.bias), scheme=first.scheme,
-                              activation=first.activation, dt=first.dt,
-                              model={"source": source, "layers": [layer.description for layer in layers]})
+    network = builtin_network(
+        weight,
+        bias,
+        head.weight,
+        np.array(head.bias),
+        scheme=first.scheme,
+        activation=first.activation,
+        dt=first.dt,
+        model={"source": source, "layers": [layer.description for layer in layers]},
+    )
     recomputed = torch.as_tensor(network.layers(coordinates[0].numpy()))  # (L+1, N, 2)
     return network if _close(recomputed, coordinates, NUMPY_AGREES) else None
 
 
 def _custom(layers: list[Layer], head: Head, source: str) -> Network:
     """A ``Network`` whose coordinates come from the layers and Jacobians from ``torch.func`` on them."""
+
     def coordinates(points: np.ndarray) -> np.ndarray:  # (..., 2) -> (L+1, ..., 2)
         flat = np.asarray(points, np.float64).reshape(-1, 2)  # (K, 2)
         if len(flat) == 0:
@@ -703,12 +864,18 @@ def _custom(layers: list[Layer], head: Head, source: str) -> Network:
         with single_thread():
             jac = _chart_jacobians(layers, torch.as_tensor(np.asarray(sites, np.float64)))
         if not np.isfinite(jac).all():
-            raise ConfigError("a layer's derivative is NaN or infinite at a glyph site: chart Jacobians need "
-                              "layers differentiable where the data lie")
+            raise ConfigError(
+                "a layer's derivative is NaN or infinite at a glyph site: chart Jacobians need "
+                "layers differentiable where the data lie"
+            )
         return jac
 
-    model = {"scheme": CUSTOM_SCHEME, "depth": len(layers), "source": source,
-             "layers": [layer.description for layer in layers]}
+    model = {
+        "scheme": CUSTOM_SCHEME,
+        "depth": len(layers),
+        "source": source,
+        "layers": [layer.description for layer in layers],
+    }
     return Network(coordinates, jacobians, head.weight, np.array(head.bias), model)
 
 
@@ -739,8 +906,9 @@ def _reverse_mode_jacobians(layers: Sequence[Layer], sites: Tensor) -> Tensor:
         rows = []
         for layer in range(len(layers) + 1):
             for i in range(2):
-                (gradient,) = torch.autograd.grad(values[layer, :, i].sum(), points, retain_graph=True,
-                                                  allow_unused=True)
+                (gradient,) = torch.autograd.grad(
+                    values[layer, :, i].sum(), points, retain_graph=True, allow_unused=True
+                )
                 rows.append(torch.zeros_like(points) if gradient is None else gradient)  # (M, 2)
     return torch.stack(rows, dim=1).reshape(len(sites), len(layers) + 1, 2, 2)
 

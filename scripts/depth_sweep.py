@@ -26,13 +26,17 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|---:|")
     for row in sweep_rows(runs):
         change = "" if row.metric_change is None else f"{100 * row.metric_change:.1f} %"
-        print(f"| {row.depth} | {row.dt:g} | {row.accuracy:.3f} | {row.mean_step:.3f} | "
-              f"{row.mean_step * row.depth:.2f} | {change} |")
+        print(
+            f"| {row.depth} | {row.dt:g} | {row.accuracy:.3f} | {row.mean_step:.3f} | "
+            f"{row.mean_step * row.depth:.2f} | {change} |"
+        )
     base = get_preset(f"depth-{SEED_DEPTH}")
     other = load_or_train(base.replace(training={"seed": 1}, name=f"{base.name}+seed1"), progress=False)
     same_depth = runs[DEPTH_SWEEP.index(SEED_DEPTH)]
-    print(f"\ng_0 change between initial seeds 0 and 1 at depth {SEED_DEPTH}: "
-          f"{100 * metric_change(other, same_depth):.1f} %")
+    print(
+        f"\ng_0 change between initial seeds 0 and 1 at depth {SEED_DEPTH}: "
+        f"{100 * metric_change(other, same_depth):.1f} %"
+    )
 
 
 if __name__ == "__main__":

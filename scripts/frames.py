@@ -12,8 +12,10 @@ def main(video: str, out_dir: str, *times: str) -> None:
     wanted = sorted(float(t) for t in times)
     with av.open(video) as container:
         stream = container.streams.video[0]
-        print(f"{video}: {stream.frames} frames, {float(stream.duration * stream.time_base):.2f} s, "
-              f"{stream.average_rate} fps, {stream.width}x{stream.height}")
+        print(
+            f"{video}: {stream.frames} frames, {float(stream.duration * stream.time_base):.2f} s, "
+            f"{stream.average_rate} fps, {stream.width}x{stream.height}"
+        )
         for frame in container.decode(stream):
             while wanted and frame.time >= wanted[0] - 1e-6:
                 path = out / f"frame_{wanted.pop(0):06.2f}.png"

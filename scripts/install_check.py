@@ -59,10 +59,27 @@ def run(command: list[str], *, cwd: Path | None = None, env: dict | None = None)
 def build_wheel(folder: Path) -> Path:
     """The wheel, built from a copy of the source (setuptools writes build/ and *.egg-info beside the source)."""
     source = folder / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "media", "build", "dist",
-                                                                "*.egg-info", "__pycache__", ".pytest_cache"))
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(folder),
-         str(source)])
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "media", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"
+        ),
+    )
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(folder),
+            str(source),
+        ]
+    )
     wheels = sorted(folder.glob("riemann_nn-*.whl"))
     if len(wheels) != 1:
         raise CheckFailed(f"pip wheel made {len(wheels)} wheels")
@@ -76,8 +93,20 @@ def make_venv(folder: Path, wheel: Path, *, full: bool, find_links: str | None) 
     python = folder / "bin" / "python"
     if full:
         links = ["--find-links", find_links] if find_links else []
-        run([str(python), "-m", "pip", "install", "--quiet", *links, "--extra-index-url", CPU_TORCH_INDEX, TORCH,
-             str(wheel)])
+        run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                *links,
+                "--extra-index-url",
+                CPU_TORCH_INDEX,
+                TORCH,
+                str(wheel),
+            ]
+        )
     else:
         site = run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip()
         Path(site, "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
@@ -97,18 +126,39 @@ def check(work: Path, *, full: bool, find_links: str | None, scene: str = "trans
     here, elsewhere = work / "here", work / "elsewhere"
     here.mkdir()
     elsewhere.mkdir()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("RIEMANN_NN_") and key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(HOME=str(work / "home"), XDG_CACHE_HOME=str(work / "cache"), PATH=f"{bin_folder}{os.pathsep}"
-               f"{env.get('PATH', '')}")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("RIEMANN_NN_") and key not in ("PYTHONPATH", "VIRTUAL_ENV")
+    }
+    env.update(
+        HOME=str(work / "home"),
+        XDG_CACHE_HOME=str(work / "cache"),
+        PATH=f"{bin_folder}{os.pathsep}{env.get('PATH', '')}",
+    )
     start = time.perf_counter()
     origin = run([str(bin_folder / "python"), "-c", TINY_RUN, str(elsewhere / "run.npz")], cwd=here, env=env).strip()
     if not origin.startswith(str(work / "venv")):
         raise CheckFailed(f"riemann_nn was imported from {origin}, not from the new venv")
     times["run"] = time.perf_counter() - start
     start = time.perf_counter()
-    run([str(bin_folder / "riemann-nn"), "render", "--scene", scene, "--run", str(elsewhere / "run.npz"),
-         "-o", "talk/video.mp4", "--fps", "2", "--quiet"], cwd=here, env=env)
+    run(
+        [
+            str(bin_folder / "riemann-nn"),
+            "render",
+            "--scene",
+            scene,
+            "--run",
+            str(elsewhere / "run.npz"),
+            "-o",
+            "talk/video.mp4",
+            "--fps",
+            "2",
+            "--quiet",
+        ],
+        cwd=here,
+        env=env,
+    )
     times["render"] = time.perf_counter() - start
     written = sorted(str(path.relative_to(here)) for path in here.rglob("*"))
     allowed = {"talk", "talk/video.mp4", "talk/video.srt", "talk/video.vtt"}
@@ -135,8 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     mode = "full install" if args.full else "wheel alone, dependencies borrowed"
-    print(f"install check ({mode}): " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in times.items())
-          + " (measured under whatever load the machine has)")
+    print(
+        f"install check ({mode}): "
+        + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in times.items())
+        + " (measured under whatever load the machine has)"
+    )
     return 0
 
 

@@ -95,8 +95,22 @@ def default_output(example: str | None) -> Path:
 def render(quality: str, *, env: dict[str, str] | None = None) -> Path:
     """Render the lecture (a video and its slides) in ``env``; the slides' JSON file."""
     print(f"slides: rendering {SCENE_FILE} at -q{quality} ...", flush=True)
-    done = subprocess.run([sys.executable, "-m", "manim", "render", f"-q{quality}", "--progress_bar", "none",
-                           str(SCENE_FILE), SCENE_NAME], cwd=ROOT, check=False, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "manim",
+            "render",
+            f"-q{quality}",
+            "--progress_bar",
+            "none",
+            str(SCENE_FILE),
+            SCENE_NAME,
+        ],
+        cwd=ROOT,
+        check=False,
+        env=env,
+    )
     presentation = ROOT / SLIDES_DIR / f"{SCENE_NAME}.json"
     if done.returncode != 0 or not presentation.is_file():
         raise BuildError(f"manim could not render {SCENE_FILE} (exit {done.returncode})")
@@ -128,8 +142,13 @@ def fill_revealjs_cache() -> None:
         return
     print(f"slides: fetching reveal.js {version} with npm for offline use ...", flush=True)
     with tempfile.TemporaryDirectory() as folder:
-        done = subprocess.run([npm, "pack", f"reveal.js@{version}", "--pack-destination", folder, "--silent"],
-                              cwd=folder, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [npm, "pack", f"reveal.js@{version}", "--pack-destination", folder, "--silent"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         tarballs = list(Path(folder).glob("*.tgz"))
         if done.returncode != 0 or not tarballs:
             print(f"slides: npm pack failed ({done.stderr.strip()[:200]}); trying manim-slides' CDN", flush=True)
@@ -155,9 +174,24 @@ def convert(output: Path, *, background: str, folder: Path = ROOT / SLIDES_DIR, 
     """
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.stem}.partial.html")
-    command = [sys.executable, "-m", "manim_slides", "convert", "--folder", str(folder), "--to", "html",
-               "--one-file", "--offline", "-ctitle=Layers as coordinate systems", f"-cbackground_color={background}",
-               "-cslide_number=true", "-chash=true", scene, str(partial)]
+    command = [
+        sys.executable,
+        "-m",
+        "manim_slides",
+        "convert",
+        "--folder",
+        str(folder),
+        "--to",
+        "html",
+        "--one-file",
+        "--offline",
+        "-ctitle=Layers as coordinate systems",
+        f"-cbackground_color={background}",
+        "-cslide_number=true",
+        "-chash=true",
+        scene,
+        str(partial),
+    ]
     done = subprocess.run(command, cwd=ROOT, check=False, capture_output=True, text=True)
     if done.returncode != 0:
         print(done.stdout + done.stderr, file=sys.stderr)

@@ -93,9 +93,9 @@ def break_deflate_stream(data: bytes, member: str = "x.npy") -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         info = archive.getinfo(member)
     assert info.compress_type == zipfile.ZIP_DEFLATED, "the member must be compressed"
-    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
     start = info.header_offset + 30 + name_length + extra_length  # first byte of the compressed data
-    return data[:start] + b"\x07" + data[start + 1:]
+    return data[:start] + b"\x07" + data[start + 1 :]
 
 
 def reference_layers(weight, bias, x0, *, scheme, act, dt):

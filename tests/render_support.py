@@ -23,8 +23,9 @@ def capture(mobjects, *, width: int = 320, height: int = 180, background: str = 
         return np.asarray(camera.get_image().convert("RGB"))
 
 
-def assert_matches_control(image: np.ndarray, name: str, *, mean_tolerance: float = 1.5,
-                           pixel_fraction: float = 0.01) -> None:
+def assert_matches_control(
+    image: np.ndarray, name: str, *, mean_tolerance: float = 1.5, pixel_fraction: float = 0.01
+) -> None:
     """Compare with ``tests/control/NAME.png``: mean absolute difference under ``mean_tolerance`` (0-255) and
     fewer than ``pixel_fraction`` of pixels off by more than 48. ``RIEMANN_NN_UPDATE_CONTROLS=1`` rewrites
     the control (look at it before committing)."""
@@ -67,8 +68,14 @@ def render_scene(scene_class, media_dir: Path, **settings):
     (the scene, its movie's path, its duration in seconds)."""
     from manim import tempconfig
 
-    config = {**TINY, "media_dir": str(media_dir), "disable_caching": True, "progress_bar": "none",
-              "verbosity": "WARNING", **settings}
+    config = {
+        **TINY,
+        "media_dir": str(media_dir),
+        "disable_caching": True,
+        "progress_bar": "none",
+        "verbosity": "WARNING",
+        **settings,
+    }
     with tempconfig(config):
         scene = scene_class()
         scene.render()
@@ -126,8 +133,12 @@ def smallest_letter_pixels(mobject, *, pixel_height: int = 480) -> float:
         for path in part.get_subpaths():
             boxes.append(np.concatenate([path[:, :2].min(axis=0), path[:, :2].max(axis=0)]))
     boxes = np.array(boxes)  # (B, 4): x0, y0, x1, y1
-    inside = ((boxes[:, None, 0] >= boxes[None, :, 0] - 1e-9) & (boxes[:, None, 1] >= boxes[None, :, 1] - 1e-9)
-              & (boxes[:, None, 2] <= boxes[None, :, 2] + 1e-9) & (boxes[:, None, 3] <= boxes[None, :, 3] + 1e-9))
+    inside = (
+        (boxes[:, None, 0] >= boxes[None, :, 0] - 1e-9)
+        & (boxes[:, None, 1] >= boxes[None, :, 1] - 1e-9)
+        & (boxes[:, None, 2] <= boxes[None, :, 2] + 1e-9)
+        & (boxes[:, None, 3] <= boxes[None, :, 3] + 1e-9)
+    )
     np.fill_diagonal(inside, False)
     glyphs = boxes[~inside.any(axis=1)]
     heights = glyphs[:, 3] - glyphs[:, 1]
@@ -143,4 +154,3 @@ def fade_to(animation, alpha: float):
     animation.update_mobjects(0.1)
     animation.interpolate(alpha)
     return animation.mobject
-

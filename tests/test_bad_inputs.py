@@ -216,8 +216,11 @@ GENERATED = [["--dataset", "moons"], ["--n", "500"], ["--noise", "0.3"], ["--dat
 @pytest.mark.parametrize("generated", GENERATED)
 def test_train_refuses_a_csv_with_options_of_generated_data(place, generated):
     """They were silently ignored: the run trained on the CSV."""
-    refused(place, ["train", "--csv", place / "data.csv", *generated, "--iterations", "5", "-o", place / "out.npz"],
-            "--csv reads your points")
+    refused(
+        place,
+        ["train", "--csv", place / "data.csv", *generated, "--iterations", "5", "-o", place / "out.npz"],
+        "--csv reads your points",
+    )
 
 
 def test_bare_command_still_prints_the_help():
@@ -251,8 +254,12 @@ def test_render_refuses_a_bad_environment_before_manim(place, env, fragment):
 
 
 def test_sheet_refuses_a_bad_theme_in_the_environment(place):
-    refused(place, ["sheet", place / "run.npz", "-o", place / "s.png"], "unknown theme 'sepia'",
-            env={"RIEMANN_NN_THEME": "sepia"})
+    refused(
+        place,
+        ["sheet", place / "run.npz", "-o", place / "s.png"],
+        "unknown theme 'sepia'",
+        env={"RIEMANN_NN_THEME": "sepia"},
+    )
 
 
 def test_render_options_override_the_shells_run_and_preset(place):
@@ -266,8 +273,9 @@ def test_render_options_override_the_shells_run_and_preset(place):
         check_render(preset="seed-spirals", run_file=None, layer_path="straight", theme=None, scene_name="transform")
     finally:
         del os.environ["RIEMANN_NN_RUN"]
-    refused(place, ["render", "--run", place / "nope.npz"], "no such Run file",
-            env={"RIEMANN_NN_PRESET": "seed-spirals"})
+    refused(
+        place, ["render", "--run", place / "nope.npz"], "no such Run file", env={"RIEMANN_NN_PRESET": "seed-spirals"}
+    )
 
 
 # ---- item 6 (inputs) and 8: CSV files that cannot be trained on, refused before training ------------------
@@ -312,8 +320,11 @@ def test_train_refuses_a_bad_csv(place, text, fragment):
     refused(place, ["train", "--csv", csv, "--iterations", "5", "--quiet", "-o", place / "out.npz"], str(csv), fragment)
 
 
-@pytest.mark.parametrize("content", [b"\xff\xfe\x00\x81\x92" * 20, bytes(range(256)) * 8, b"PK\x03\x04" + b"\0" * 64],
-                         ids=["invalid-utf8", "all-bytes", "zip-header"])
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe\x00\x81\x92" * 20, bytes(range(256)) * 8, b"PK\x03\x04" + b"\0" * 64],
+    ids=["invalid-utf8", "all-bytes", "zip-header"],
+)
 def test_train_refuses_binary_garbage_as_csv(place, content):
     csv = place / "garbage.csv"
     csv.write_bytes(content)
@@ -337,6 +348,7 @@ def test_train_refuses_a_csv_too_large_to_be_one(place, monkeypatch):
 
 def _unblock_later(fifo: Path) -> threading.Thread:
     """Should a regression open ``fifo`` for reading, a writer arrives after 5 s so the test fails, not hangs."""
+
     def write():
         time.sleep(5)
         with open(fifo, "wb"):
@@ -378,6 +390,7 @@ def test_train_refuses_a_missing_csv_and_a_directory(place):
 
 # ---- item 5: never destroy a user's file; the output's place is checked before any training -------------
 
+
 def _output_cases(place: Path) -> dict[str, tuple[Path, str]]:
     """Outputs that must be refused, made in ``place``: name -> (the -o path, a fragment of the error)."""
     (place / "folder").mkdir()
@@ -415,9 +428,21 @@ def _output_cases(place: Path) -> dict[str, tuple[Path, str]]:
     return cases
 
 
-OUTPUT_CASES = ["the csv itself", "a hard link to the csv", "a symbolic link to the csv", "a directory",
-                "a link to a directory", "a fifo", "a read-only file", "a read-only folder", "a file as folder",
-                "a symbolic link loop", "an empty name", "a character device", "a socket"]
+OUTPUT_CASES = [
+    "the csv itself",
+    "a hard link to the csv",
+    "a symbolic link to the csv",
+    "a directory",
+    "a link to a directory",
+    "a fifo",
+    "a read-only file",
+    "a read-only folder",
+    "a file as folder",
+    "a symbolic link loop",
+    "an empty name",
+    "a character device",
+    "a socket",
+]
 
 
 @pytest.mark.parametrize("case", OUTPUT_CASES)
@@ -432,8 +457,9 @@ def test_train_refuses_an_output_that_would_destroy_or_fail(place, case):
         (place / "locked").chmod(0o755)
 
 
-@pytest.mark.parametrize("case", ["a fifo", "a read-only file", "a read-only folder", "a character device",
-                                  "a link to a directory"])
+@pytest.mark.parametrize(
+    "case", ["a fifo", "a read-only file", "a read-only folder", "a character device", "a link to a directory"]
+)
 def test_sheet_refuses_an_output_that_would_destroy_or_fail(place, case):
     cases = _output_cases(place)
     if case not in cases:
@@ -468,8 +494,17 @@ def _video_output_cases(place: Path) -> dict[str, tuple[Path, str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["a read-only video", "subtitles onto a folder", "subtitles onto a read-only file",
-                                  "the run file", "a fifo", "a read-only folder"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "a read-only video",
+        "subtitles onto a folder",
+        "subtitles onto a read-only file",
+        "the run file",
+        "a fifo",
+        "a read-only folder",
+    ],
+)
 def test_render_refuses_a_video_output_that_would_destroy_or_fail_before_rendering(place, case, monkeypatch):
     import riemann_nn.cli
     import riemann_nn.jobs.render
@@ -499,8 +534,9 @@ def test_a_run_is_written_only_under_a_npz_name(place, command, name):
     """``-o points.csv`` (meant as ``--csv points.csv``) replaced the user's file with a Run file."""
     import torch
 
-    torch.jit.save(torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))),
-                   str(place / "net.pt"))
+    torch.jit.save(
+        torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))), str(place / "net.pt")
+    )
     (place / "other.csv").write_text("0,0,0\n1,1,1\n")
     (place / "model.pt").write_bytes(b"a model of the user's own")
     args = ["train", *TINY] if command == "train" else ["import", place / "net.pt", "--dataset", "moons"]
@@ -565,8 +601,14 @@ def test_sigterm_mid_write_leaves_the_old_file_and_no_temporary(tmp_path):
     output = tmp_path / "out.npz"
     output.write_bytes(b"the previous run")
     env = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
-    process = subprocess.Popen([sys.executable, "-c", SIGTERM_SCRIPT, "train", *TINY, "-o", str(output)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SIGTERM_SCRIPT, "train", *TINY, "-o", str(output)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     try:
         assert process.stdout.readline().strip() == "writing"
         assert any(p.name.endswith(".tmp") for p in tmp_path.iterdir())  # the write is under way
@@ -581,8 +623,13 @@ def test_sigterm_mid_write_leaves_the_old_file_and_no_temporary(tmp_path):
 
 
 def test_python_dash_m_runs_the_command(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "riemann_nn.cli", "info", str(tmp_path / "none.npz")],
-                          capture_output=True, text=True, timeout=60, cwd=REPOSITORY)
+    done = subprocess.run(
+        [sys.executable, "-m", "riemann_nn.cli", "info", str(tmp_path / "none.npz")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPOSITORY,
+    )
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.splitlines() == [f"error: {tmp_path / 'none.npz'}: no such Run file"]
 
@@ -594,22 +641,77 @@ def test_an_error_naming_a_file_with_a_line_break_stays_one_line(place):
 # ---- item 6: training that blows up is an error; low accuracy a warning ---------------------------------
 
 BLOW_UPS = [
-    (["--activation", "identity", "--scheme", "c0", "--init-gain", "1", "--weight-decay", "0", "--lr", "10",
-      "--iterations", "10", "--depth", "3"], "the loss rose from"),
-    (["--activation", "identity", "--scheme", "c1", "--init-gain", "1", "--weight-decay", "0", "--lr", "30",
-      "--iterations", "10", "--depth", "3"], "coordinates reach"),
+    (
+        [
+            "--activation",
+            "identity",
+            "--scheme",
+            "c0",
+            "--init-gain",
+            "1",
+            "--weight-decay",
+            "0",
+            "--lr",
+            "10",
+            "--iterations",
+            "10",
+            "--depth",
+            "3",
+        ],
+        "the loss rose from",
+    ),
+    (
+        [
+            "--activation",
+            "identity",
+            "--scheme",
+            "c1",
+            "--init-gain",
+            "1",
+            "--weight-decay",
+            "0",
+            "--lr",
+            "30",
+            "--iterations",
+            "10",
+            "--depth",
+            "3",
+        ],
+        "coordinates reach",
+    ),
     (["--weight-decay", "1e10"], "weights reached"),
     (["--init-gain", "1e300"], "weights reached"),
     (["--dt", "1e300"], "coordinates reach"),
-    (["--activation", "identity", "--init-gain", "1", "--lr", "1e30", "--iterations", "20", "--depth", "4"],
-     "the loss became nan"),
+    (
+        ["--activation", "identity", "--init-gain", "1", "--lr", "1e30", "--iterations", "20", "--depth", "4"],
+        "the loss became nan",
+    ),
 ]
 
 
 @pytest.mark.parametrize("args, fragment", BLOW_UPS, ids=[" ".join(a) for a, _ in BLOW_UPS])
 def test_training_that_blows_up_is_one_error_with_a_hint(place, args, fragment):
-    line = refused(place, ["train", "--dataset", "gaussians", "--n", "100", "--noise", "0.4", "--depth", "2",
-                           "--iterations", "5", "--quiet", *args, "-o", place / "out.npz"], fragment)
+    line = refused(
+        place,
+        [
+            "train",
+            "--dataset",
+            "gaussians",
+            "--n",
+            "100",
+            "--noise",
+            "0.4",
+            "--depth",
+            "2",
+            "--iterations",
+            "5",
+            "--quiet",
+            *args,
+            "-o",
+            place / "out.npz",
+        ],
+        fragment,
+    )
     assert line.endswith("try a smaller learning rate (--lr) or standardised data (--standardize)")
 
 
@@ -619,21 +721,55 @@ def test_logits_of_the_datas_size_are_a_blow_up(place):
     x, y = data_module.make_dataset("moons", n=100, noise=0.08, seed=0)
     csv = place / "huge.csv"
     np.savetxt(csv, np.column_stack([x * 1e20, y]), delimiter=",", fmt="%.17g")
-    line = refused(place, ["train", "--csv", csv, "--scheme", "c1", "--init-gain", "1", "--depth", "3",
-                           "--iterations", "20", "--quiet", "-o", place / "out.npz"], "the loss ended at")
+    line = refused(
+        place,
+        [
+            "train",
+            "--csv",
+            csv,
+            "--scheme",
+            "c1",
+            "--init-gain",
+            "1",
+            "--depth",
+            "3",
+            "--iterations",
+            "20",
+            "--quiet",
+            "-o",
+            place / "out.npz",
+        ],
+        "the loss ended at",
+    )
     assert line.endswith("--standardize)")
 
 
 def test_low_accuracy_is_a_warning_with_a_hint(place):
     """Five steps on spirals: the file is written, and one warning line says why it may be poor."""
-    result = runner().invoke(main, ["train", "--dataset", "spirals", "--n", "100", "--depth", "2",
-                                    "--iterations", "5", "--quiet", "-o", str(place / "weak.npz")])
+    result = runner().invoke(
+        main,
+        [
+            "train",
+            "--dataset",
+            "spirals",
+            "--n",
+            "100",
+            "--depth",
+            "2",
+            "--iterations",
+            "5",
+            "--quiet",
+            "-o",
+            str(place / "weak.npz"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     accuracy = load_run(place / "weak.npz").meta["training"]["accuracy"]
     assert accuracy < 0.9
     assert result.stderr.splitlines() == [
         f"warning: training reached accuracy {accuracy:.3f} only (below 0.9); try more iterations (--iterations), "
-        "a smaller learning rate (--lr) or standardised data (--standardize)"]
+        "a smaller learning rate (--lr) or standardised data (--standardize)"
+    ]
 
 
 def test_standardize_rescues_data_in_millions(place):
@@ -642,8 +778,22 @@ def test_standardize_rescues_data_in_millions(place):
     x, y = data_module.make_dataset("moons", n=120, noise=0.08, seed=0)
     csv = place / "millions.csv"
     np.savetxt(csv, np.column_stack([x * 1e6 + 3e6, y]), delimiter=",", fmt="%.17g")
-    args = ["train", "--csv", str(csv), "--scheme", "c0", "--init-gain", "1", "--depth", "3", "--iterations", "150",
-            "--lr", "0.05", "--quiet"]
+    args = [
+        "train",
+        "--csv",
+        str(csv),
+        "--scheme",
+        "c0",
+        "--init-gain",
+        "1",
+        "--depth",
+        "3",
+        "--iterations",
+        "150",
+        "--lr",
+        "0.05",
+        "--quiet",
+    ]
     plain = runner().invoke(main, [*args, "-o", str(place / "plain.npz")])
     assert "--standardize" in plain.stderr
     result = runner().invoke(main, [*args, "--standardize", "-o", str(place / "std.npz")])
@@ -657,6 +807,7 @@ def test_standardize_rescues_data_in_millions(place):
 
 
 # ---- item 7 through the CLI: Run files that must not be read, one line each ------------------------------
+
 
 def _npz_bytes(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
@@ -684,6 +835,7 @@ def _meta_text(path: Path) -> str:
 
 def _with_meta(edit):
     """A maker of a copy of the good file whose meta dict went through ``edit``."""
+
     def make(good: Path) -> bytes:
         meta = json.loads(_meta_text(good))
         edit(meta)
@@ -730,8 +882,10 @@ BROKEN_RUNS = {  # name -> (maker of the file's bytes from the good file, a frag
     "an empty zip": (lambda good: _npz_bytes({}), ""),
     "no meta": (lambda good: _npz_bytes({k: v for k, v in _members(good).items() if k != "meta.npy"}), "'meta'"),
     "meta NaN": (_with_meta_text(lambda t: t.replace('"schema":', '"loss": NaN, "schema":')), "NaN is not JSON"),
-    "meta Infinity": (_with_meta_text(lambda t: t.replace('"schema":', '"dt": -Infinity, "schema":')),
-                      "-Infinity is not JSON"),
+    "meta Infinity": (
+        _with_meta_text(lambda t: t.replace('"schema":', '"dt": -Infinity, "schema":')),
+        "-Infinity is not JSON",
+    ),
     "meta 1e999": (_with_meta_text(lambda t: t.replace('"schema":', '"dt": 1e999, "schema":')), "overflows"),
     "meta nested 5000 deep": (_with_meta_text(lambda t: '{"a": ' + "[" * 5000 + "]" * 5000 + "}"), "nested"),
     "meta nested 12 deep": (_with_meta(lambda m: m.update(extra=json.loads("[" * 12 + "]" * 12))), "nested more"),
@@ -771,11 +925,15 @@ BROKEN_RUNS = {  # name -> (maker of the file's bytes from the good file, a frag
     "a zip bomb": (_swap("x.npy", lambda good: _header((3, 1_500_000, 2), data=72_000_000)), "zip bomb"),
     "a huge declared shape": (_swap("x.npy", lambda good: _header((3, 10**9, 2))), "declares shape"),
     "an object array": (_swap("x.npy", lambda good: _npy(np.array([{"a": 1}], dtype=object))), "never loaded"),
-    "a complex jacobian": (_swap("jacobian.npy", lambda good: _npy(_load(good, "jacobian").astype(complex))),
-                           "'jacobian'"),
+    "a complex jacobian": (
+        _swap("jacobian.npy", lambda good: _npy(_load(good, "jacobian").astype(complex))),
+        "'jacobian'",
+    ),
     "a structured y": (_swap("y.npy", lambda good: _npy(np.zeros(3, dtype=[("a", "i8")]))), "'y'"),
-    "npy version 3": (_swap("x.npy", lambda good: b"\x93NUMPY\x03\x00" + _members(good)["x.npy"][8:]),
-                      "version (3, 0)"),
+    "npy version 3": (
+        _swap("x.npy", lambda good: b"\x93NUMPY\x03\x00" + _members(good)["x.npy"][8:]),
+        "version (3, 0)",
+    ),
 }
 
 
@@ -792,9 +950,11 @@ def test_info_refuses_a_broken_run_file(place, name, command):
 def test_every_command_refuses_a_broken_run_file(place, command):
     broken = place / "broken.npz"
     broken.write_bytes(BROKEN_RUNS["meta NaN"][0](place / "run.npz"))
-    args = {"sheet": ["sheet", broken, "-o", place / "s.png"],
-            "geodesic": ["geodesic", broken, "--from", "0,0", "--to", "1,1"],
-            "render": ["render", "--run", broken]}[command]
+    args = {
+        "sheet": ["sheet", broken, "-o", place / "s.png"],
+        "geodesic": ["geodesic", broken, "--from", "0,0", "--to", "1,1"],
+        "render": ["render", "--run", broken],
+    }[command]
     refused(place, args, "NaN is not JSON")
 
 
@@ -818,6 +978,7 @@ def test_info_json_never_prints_nan_or_infinity(place):
 
 # ---- item 10: a preset with overrides is not titled as the preset ---------------------------------------
 
+
 def test_an_overridden_preset_is_named_for_its_changes():
     preset = get_preset("seed-spirals")
     assert run_name(preset, preset.replace(model={"dt": 0.1})) == "seed-spirals+dt0.1"
@@ -839,8 +1000,9 @@ def test_an_overridden_name_is_always_a_file_name():
 
 def test_train_names_the_run_after_the_preset_and_its_changes(place, monkeypatch):
     monkeypatch.chdir(place)  # outside the repository the default output is NAME.npz in the working directory
-    result = runner().invoke(main, ["train", "--preset", "seed-spirals", "--n", "60", "--dt", "0.1",
-                                    "--iterations", "5", "--quiet"])
+    result = runner().invoke(
+        main, ["train", "--preset", "seed-spirals", "--n", "60", "--dt", "0.1", "--iterations", "5", "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     written = place / "seed-spirals+n60+dt0.1+it5.npz"
     assert result.stdout.startswith(f"wrote {written.relative_to(place)}")
@@ -849,11 +1011,17 @@ def test_train_names_the_run_after_the_preset_and_its_changes(place, monkeypatch
 
 # ---- item 8: the Python API raises the package's own errors for wrong types ----------------------------
 
+
 def _train_with(x, y, model_config=None, train_config=None):
     from riemann_nn.train import train
 
-    return train(x, y, model_config=model_config or ModelConfig(depth=2),
-                 train_config=train_config or TrainConfig(iterations=2), progress=False)
+    return train(
+        x,
+        y,
+        model_config=model_config or ModelConfig(depth=2),
+        train_config=train_config or TrainConfig(iterations=2),
+        progress=False,
+    )
 
 
 import riemann_nn as rn  # noqa: E402  (the public verbs, as a user calls them)
@@ -901,8 +1069,9 @@ API_CASES = {
     "make_video staged for c1": lambda run, path: make_video(path, path.parent / "v.mp4", layer_path="staged"),
     "make_video with jobs -1": lambda run, path: make_video(run, path.parent / "v.mp4", jobs=-1),
     "make_video with jobs a string": lambda run, path: make_video(run, path.parent / "v.mp4", jobs="2"),
-    "make_video with manim_args a string": lambda run, path: make_video(run, path.parent / "v.mp4",
-                                                                        manim_args="-c RED"),
+    "make_video with manim_args a string": lambda run, path: make_video(
+        run, path.parent / "v.mp4", manim_args="-c RED"
+    ),
     "shortest_path of a string": lambda run, path: rn.shortest_path("run.npz", (0, 0), (1, 1)),
 }
 

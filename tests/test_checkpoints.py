@@ -39,6 +39,7 @@ def run_with_checkpoints(scheme: str, standardize: bool = False):
 
 # ---- the schedule ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("iterations", [1, 2, 7, 50, 200, 1000, 12345])
 def test_schedule_rises_strictly_from_zero_to_the_end(iterations):
     """Every count from 2 to iterations + 1 (a sample for long trainings) gives that many distinct iterations,
@@ -70,6 +71,7 @@ def test_config_refuses_impossible_counts(count):
 
 
 # ---- snapshots against a training stopped there ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("scheme", ["c0", "c1", "c2"])
 def test_a_checkpoint_reproduces_the_network_trained_to_its_iteration(scheme):
@@ -135,6 +137,7 @@ def test_checkpoints_leave_the_training_unchanged(c1_run):
 
 # ---- recomputation at and between snapshots -------------------------------------------------------------
 
+
 def test_the_last_state_recomputes_every_exported_number():
     """At the last snapshot the numpy state gives the Run's coordinates, Jacobians, metrics, decision boundary
     and accuracy (which build_run computed from the final parameters)."""
@@ -177,8 +180,20 @@ def test_a_run_at_a_checkpoint_is_the_run_trained_to_its_iteration(scheme):
     k = 5
     short = quiet_build(small_config(scheme, training={"iterations": int(run.checkpoint_iteration[k])}))
     at = run_at_checkpoint(run, k, scale=short.meta["ellipse"]["scale"])
-    for key in ("x", "grid", "sites", "jacobian", "weight", "bias", "head_weight", "head_bias", "degenerate",
-                "clipped", "unbounded", "boundary_offsets"):
+    for key in (
+        "x",
+        "grid",
+        "sites",
+        "jacobian",
+        "weight",
+        "bias",
+        "head_weight",
+        "head_bias",
+        "degenerate",
+        "clipped",
+        "unbounded",
+        "boundary_offsets",
+    ):
         assert np.array_equal(getattr(at, key), getattr(short, key)), key
     for key in ("metric", "ellipse", "boundary"):
         assert np.allclose(getattr(at, key), getattr(short, key), rtol=1e-12, atol=1e-12), key
@@ -213,6 +228,7 @@ def test_a_run_without_checkpoints_says_how_to_get_them(c1_run):
 
 # ---- --standardize ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("scheme", ["c0", "c1", "c2"])
 def test_standardised_checkpoints_are_the_trained_snapshots_in_data_units(scheme):
     """Every snapshot of a standardised run acts on the data's coordinates as the snapshot trained on
@@ -224,8 +240,9 @@ def test_standardised_checkpoints_are_the_trained_snapshots_in_data_units(scheme
     standard = Standardization.of(x0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        trained = train(standard.apply(x0), y, model_config=config.model, train_config=config.training,
-                        progress=False).checkpoints
+        trained = train(
+            standard.apply(x0), y, model_config=config.model, train_config=config.training, progress=False
+        ).checkpoints
     for k in (0, 4, COUNT - 1):
         data_state, trained_state = run.checkpoints.at(k), trained.at(k)
         data_layers, trained_layers = data_state.layers(x0), trained_state.layers(standard.apply(x0))
@@ -238,6 +255,7 @@ def test_standardised_checkpoints_are_the_trained_snapshots_in_data_units(scheme
 
 
 # ---- the Run file --------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
@@ -258,8 +276,11 @@ def test_checkpoints_survive_the_file(saved):
 def _file_arrays(run):
     from riemann_nn.run import ARRAY_KEYS, DERIVED_KEYS, OPTIONAL_KEYS
 
-    arrays = {key: np.asarray(getattr(run, key)) for key in (*ARRAY_KEYS, *OPTIONAL_KEYS, *DERIVED_KEYS, *RUN_KEYS)
-              if getattr(run, key) is not None}
+    arrays = {
+        key: np.asarray(getattr(run, key))
+        for key in (*ARRAY_KEYS, *OPTIONAL_KEYS, *DERIVED_KEYS, *RUN_KEYS)
+        if getattr(run, key) is not None
+    }
     return arrays, run.meta
 
 
@@ -270,18 +291,27 @@ def _drop_last(arrays):
 SWAPPED = [0, 2, 1, *range(3, COUNT)]  # the second and third snapshots' iterations swapped
 BROKEN = {
     "a key alone": (lambda a: {k: v for k, v in a.items() if k != "checkpoint_loss"}, "come together"),
-    "one snapshot": (lambda a: {k: (v[-1:] if k.startswith("checkpoint_") else v) for k, v in a.items()},
-                     "at least 2"),
+    "one snapshot": (lambda a: {k: (v[-1:] if k.startswith("checkpoint_") else v) for k, v in a.items()}, "at least 2"),
     "not ending at the last iteration": (_drop_last, "rise strictly from 0 to 50"),
-    "falling iterations": (lambda a: {**a, "checkpoint_iteration": a["checkpoint_iteration"][SWAPPED]},
-                           "rise strictly"),
-    "float iterations": (lambda a: {**a, "checkpoint_iteration": a["checkpoint_iteration"].astype(float)},
-                         "integer"),
+    "falling iterations": (
+        lambda a: {**a, "checkpoint_iteration": a["checkpoint_iteration"][SWAPPED]},
+        "rise strictly",
+    ),
+    "float iterations": (lambda a: {**a, "checkpoint_iteration": a["checkpoint_iteration"].astype(float)}, "integer"),
     "a wrong shape": (lambda a: {**a, "checkpoint_bias": a["checkpoint_bias"][:, :-1]}, "checkpoint_bias"),
-    "NaN": (lambda a: {**a, "checkpoint_weight": np.where(a["checkpoint_weight"] == a["checkpoint_weight"][2],
-                                                           np.nan, a["checkpoint_weight"])}, "finite"),
-    "a last snapshot unlike the net": (lambda a: {**a, "checkpoint_head_bias": a["checkpoint_head_bias"] + 1.0},
-                                       "differs from the final"),
+    "NaN": (
+        lambda a: {
+            **a,
+            "checkpoint_weight": np.where(
+                a["checkpoint_weight"] == a["checkpoint_weight"][2], np.nan, a["checkpoint_weight"]
+            ),
+        },
+        "finite",
+    ),
+    "a last snapshot unlike the net": (
+        lambda a: {**a, "checkpoint_head_bias": a["checkpoint_head_bias"] + 1.0},
+        "differs from the final",
+    ),
     "a negative loss": (lambda a: {**a, "checkpoint_loss": -a["checkpoint_loss"]}, "losses >= 0"),
 }
 
@@ -298,12 +328,28 @@ def test_broken_checkpoints_are_refused(case):
 
 # ---- the CLI ------------------------------------------------------------------------------------------
 
+
 def test_cli_trains_with_checkpoints_and_info_lists_them(tmp_path):
     """``train --checkpoints 5`` names the run after the change and stores 5 snapshots; ``info`` prints one line
     per snapshot with its iteration, loss and accuracy; a run without says how to get them."""
     path = tmp_path / "ck.npz"
-    result = runner().invoke(main, ["train", "--preset", "moons-c1-tanh", "--iterations", "20", "--n", "100",
-                                    "--checkpoints", "5", "--quiet", "-o", str(path)])
+    result = runner().invoke(
+        main,
+        [
+            "train",
+            "--preset",
+            "moons-c1-tanh",
+            "--iterations",
+            "20",
+            "--n",
+            "100",
+            "--checkpoints",
+            "5",
+            "--quiet",
+            "-o",
+            str(path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     run = load_run(path)
     assert run.name == "moons-c1-tanh+n100+it20+ckpt5"
@@ -313,7 +359,7 @@ def test_cli_trains_with_checkpoints_and_info_lists_them(tmp_path):
     lines = info.stdout.splitlines()
     start = next(n for n, line in enumerate(lines) if "checkpoints" in line)
     assert "5 snapshots" in lines[start]
-    rows = [line.split() for line in lines[start + 2:start + 7]]
+    rows = [line.split() for line in lines[start + 2 : start + 7]]
     assert [int(row[0]) for row in rows] == run.checkpoint_iteration.tolist()
     assert np.allclose([float(row[1]) for row in rows], run.checkpoint_loss, rtol=1e-3)
     assert np.allclose([float(row[2]) for row in rows], run.checkpoint_accuracy, atol=1e-4)
@@ -322,7 +368,20 @@ def test_cli_trains_with_checkpoints_and_info_lists_them(tmp_path):
 @pytest.mark.parametrize("count, fragment", [("1", "from 2"), ("22", "iterations + 1 (21)"), ("x", "integer")])
 def test_cli_refuses_impossible_counts_and_writes_nothing(tmp_path, count, fragment):
     path = tmp_path / "ck.npz"
-    result = runner().invoke(main, ["train", "--preset", "moons-c1-tanh", "--iterations", "20", "--checkpoints",
-                                    count, "--quiet", "-o", str(path)])
+    result = runner().invoke(
+        main,
+        [
+            "train",
+            "--preset",
+            "moons-c1-tanh",
+            "--iterations",
+            "20",
+            "--checkpoints",
+            count,
+            "--quiet",
+            "-o",
+            str(path),
+        ],
+    )
     assert result.exit_code != 0 and result.stderr.startswith("error:") and fragment in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not path.exists()

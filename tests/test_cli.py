@@ -18,8 +18,25 @@ from riemann_nn.run import load_run
 
 from conftest import break_deflate_stream
 
-TINY = ["--dataset", "gaussians", "--n", "120", "--noise", "0.4", "--scheme", "c1", "--activation", "tanh",
-        "--depth", "3", "--iterations", "30", "--lr", "0.05", "--quiet"]
+TINY = [
+    "--dataset",
+    "gaussians",
+    "--n",
+    "120",
+    "--noise",
+    "0.4",
+    "--scheme",
+    "c1",
+    "--activation",
+    "tanh",
+    "--depth",
+    "3",
+    "--iterations",
+    "30",
+    "--lr",
+    "0.05",
+    "--quiet",
+]
 SCRIPT = Path(sys.executable).parent / "riemann-nn"
 
 
@@ -168,8 +185,25 @@ def test_train_with_bad_options(tmp_path, args, fragments):
 def test_train_that_diverges(tmp_path):
     """A NaN loss is one error line, and no Run file."""
     output = tmp_path / "out.npz"
-    args = ["--dataset", "gaussians", "--n", "100", "--activation", "identity", "--depth", "4", "--init-gain", "1",
-            "--lr", "1e30", "--iterations", "20", "--quiet", "-o", str(output)]
+    args = [
+        "--dataset",
+        "gaussians",
+        "--n",
+        "100",
+        "--activation",
+        "identity",
+        "--depth",
+        "4",
+        "--init-gain",
+        "1",
+        "--lr",
+        "1e30",
+        "--iterations",
+        "20",
+        "--quiet",
+        "-o",
+        str(output),
+    ]
     result = runner().invoke(main, ["train", *args])
     assert_one_error_line(result, "the loss became nan")
     assert list(tmp_path.iterdir()) == []

@@ -29,8 +29,12 @@ def sweep():
     """Tiny c1 nets of depth 2, 4, 8, 16 and 32 with dt = 4 / depth (the last as the flow)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return [build_run(small_config("c1", model={"depth": d, "dt": 4.0 / d}, training={"iterations": 30}),
-                          progress=False) for d in (*DEPTHS, 32)]
+        return [
+            build_run(
+                small_config("c1", model={"depth": d, "dt": 4.0 / d}, training={"iterations": 30}), progress=False
+            )
+            for d in (*DEPTHS, 32)
+        ]
 
 
 def test_resampled_paths_pass_through_every_layer_and_are_straight_between():
@@ -85,8 +89,9 @@ def test_metric_glyphs_at_a_net_are_its_input_glyphs():
     metric = MetricMorph(runs, position=ValueTracker(2.0), framing=framing, theme=THEME, scale=scale, cap=10.0)
     from riemann_nn.metric import ellipses_of_factor
 
-    expected, _ = ellipses_of_factor(runs[2].jacobian[-1], scale=scale * framing.zoom, max_axis=np.inf,
-                                     convention="indicatrix")
+    expected, _ = ellipses_of_factor(
+        runs[2].jacobian[-1], scale=scale * framing.zoom, max_axis=np.inf, convention="indicatrix"
+    )
     outlines = metric.glyphs.points[:, :2].reshape(-1, 16, 2)  # 16 control points per closed ellipse
     centres = framing.to_screen(runs[2].sites[0])
     radii = np.linalg.norm(outlines[:, ::4] - centres[:, None], axis=-1)  # (M, 4) anchors on the ellipse

@@ -48,31 +48,43 @@ def test_what_a_scene_will_show(run_files):
     assert check_environment(both).scheme == "c1"
 
 
-@pytest.mark.parametrize("environment, default", [
-    ({"RIEMANN_NN_PATH": "staged", "RIEMANN_NN_PRESET": "moons-c0-tanh"}, None),
-    ({"RIEMANN_NN_PATH": "staged", "RIEMANN_NN_RUN": "C0"}, None),
-    ({"RIEMANN_NN_PATH": "staged"}, "compare-c0"),
-    ({"RIEMANN_NN_PATH": "spline", "RIEMANN_NN_THEME": "light", "RIEMANN_NN_RUN": "C1"}, None),
-])
+@pytest.mark.parametrize(
+    "environment, default",
+    [
+        ({"RIEMANN_NN_PATH": "staged", "RIEMANN_NN_PRESET": "moons-c0-tanh"}, None),
+        ({"RIEMANN_NN_PATH": "staged", "RIEMANN_NN_RUN": "C0"}, None),
+        ({"RIEMANN_NN_PATH": "staged"}, "compare-c0"),
+        ({"RIEMANN_NN_PATH": "spline", "RIEMANN_NN_THEME": "light", "RIEMANN_NN_RUN": "C1"}, None),
+    ],
+)
 def test_paths_that_fit_the_run(run_files, environment, default):
-    environment = {key: str(run_files[value.lower()]) if value in ("C0", "C1") else value
-                   for key, value in environment.items()}
+    environment = {
+        key: str(run_files[value.lower()]) if value in ("C0", "C1") else value for key, value in environment.items()
+    }
     assert check_environment(environment, default_preset=default).path == environment["RIEMANN_NN_PATH"]
 
 
-@pytest.mark.parametrize("environment, default, error, fragment", [
-    ({"RIEMANN_NN_PATH": "staged"}, "seed-c2-sigmoid", ConfigError, "this run is c2"),
-    ({"RIEMANN_NN_PATH": "staged"}, None, ConfigError, "name a c0 run"),
-    ({"RIEMANN_NN_PATH": "staged", "RIEMANN_NN_RUN": "C1", "RIEMANN_NN_PRESET": "moons-c0-tanh"}, None, ConfigError,
-     "this run is c1"),
-    ({"RIEMANN_NN_RUN": "/no/such.npz"}, None, RunFileError, "RIEMANN_NN_RUN: /no/such.npz: no such Run file"),
-    ({"RIEMANN_NN_PRESET": "seed"}, None, ConfigError, "RIEMANN_NN_PRESET: unknown preset 'seed'"),
-    ({"RIEMANN_NN_PATH": "Staged"}, None, ConfigError, "RIEMANN_NN_PATH: unknown layer path 'Staged'"),
-    ({"RIEMANN_NN_THEME": "blue"}, None, ConfigError, "RIEMANN_NN_THEME: unknown theme 'blue'"),
-])
+@pytest.mark.parametrize(
+    "environment, default, error, fragment",
+    [
+        ({"RIEMANN_NN_PATH": "staged"}, "seed-c2-sigmoid", ConfigError, "this run is c2"),
+        ({"RIEMANN_NN_PATH": "staged"}, None, ConfigError, "name a c0 run"),
+        (
+            {"RIEMANN_NN_PATH": "staged", "RIEMANN_NN_RUN": "C1", "RIEMANN_NN_PRESET": "moons-c0-tanh"},
+            None,
+            ConfigError,
+            "this run is c1",
+        ),
+        ({"RIEMANN_NN_RUN": "/no/such.npz"}, None, RunFileError, "RIEMANN_NN_RUN: /no/such.npz: no such Run file"),
+        ({"RIEMANN_NN_PRESET": "seed"}, None, ConfigError, "RIEMANN_NN_PRESET: unknown preset 'seed'"),
+        ({"RIEMANN_NN_PATH": "Staged"}, None, ConfigError, "RIEMANN_NN_PATH: unknown layer path 'Staged'"),
+        ({"RIEMANN_NN_THEME": "blue"}, None, ConfigError, "RIEMANN_NN_THEME: unknown theme 'blue'"),
+    ],
+)
 def test_what_does_not_fit_is_one_error_naming_the_variable(run_files, environment, default, error, fragment):
-    environment = {key: str(run_files[value.lower()]) if value in ("C0", "C1") else value
-                   for key, value in environment.items()}
+    environment = {
+        key: str(run_files[value.lower()]) if value in ("C0", "C1") else value for key, value in environment.items()
+    }
     with pytest.raises(error, match=fragment.replace(".", r"\.")):
         check_environment(environment, default_preset=default)
 

@@ -19,7 +19,10 @@ def test_the_own_model_walk_through_runs(tmp_path, capsys):
     run = example.main(tmp_path, video=True, fps=2)
     printed = capsys.readouterr().out
     assert sorted(path.name for path in tmp_path.iterdir() if path.suffix != ".vtt" and path.suffix != ".srt") == [
-        "mine-sheet.png", "mine.mp4", "mine.npz"]
+        "mine-sheet.png",
+        "mine.mp4",
+        "mine.npz",
+    ]
     assert run.scheme == "c0" and run.class_names == ("lower", "upper")
     difference = float(printed.split("largest logit difference from the module: ")[1].split()[0])
     assert difference < 1e-9  # the Run's head on its last layer is the module's output

@@ -34,11 +34,16 @@ def closed_form_c0_factors(run) -> tuple[np.ndarray, np.ndarray]:
 def relu_run():
     """A c0 ReLU net on moons (gain 1) where g_0 is exactly rank one at most sites (some unit is off) and of
     full rank at a few: width-2 ReLU nets lose a unit almost everywhere."""
-    return build_run(RunConfig(
-        name="relu", dataset=DatasetConfig("moons", n=300, noise=0.08, seed=0),
-        model=ModelConfig("c0", "relu", depth=3, init_gain=1.0),
-        training=TrainConfig(iterations=100, lr=0.005, weight_decay=0.05, seed=3),
-        geometry=GeometryConfig(sites_per_side=15)), progress=False)
+    return build_run(
+        RunConfig(
+            name="relu",
+            dataset=DatasetConfig("moons", n=300, noise=0.08, seed=0),
+            model=ModelConfig("c0", "relu", depth=3, init_gain=1.0),
+            training=TrainConfig(iterations=100, lr=0.005, weight_decay=0.05, seed=3),
+            geometry=GeometryConfig(sites_per_side=15),
+        ),
+        progress=False,
+    )
 
 
 def test_relu_input_glyphs_are_unbounded_exactly_where_a_unit_is_dead(relu_run):
@@ -70,11 +75,16 @@ def test_relu_glyph_scale_comes_from_the_well_conditioned_sites_only(relu_run):
 def saturated_run():
     """A c0 sigmoid net trained with a large learning rate from a large gain: its units saturate at most sites,
     so J_L is tiny there, and at some sites flatter than 1e-10 (yet nowhere exactly singular)."""
-    return build_run(RunConfig(
-        name="saturated", dataset=DatasetConfig("gaussians", n=200, noise=0.6, seed=1),
-        model=ModelConfig("c0", "sigmoid", depth=3, init_gain=30.0),
-        training=TrainConfig(iterations=20, lr=0.05, weight_decay=0.0, seed=0),
-        geometry=GeometryConfig(sites_per_side=12)), progress=False)
+    return build_run(
+        RunConfig(
+            name="saturated",
+            dataset=DatasetConfig("gaussians", n=200, noise=0.6, seed=1),
+            model=ModelConfig("c0", "sigmoid", depth=3, init_gain=30.0),
+            training=TrainConfig(iterations=20, lr=0.05, weight_decay=0.0, seed=0),
+            geometry=GeometryConfig(sites_per_side=12),
+        ),
+        progress=False,
+    )
 
 
 def test_saturated_sigmoid_flags_agree_with_log_determinants(saturated_run):

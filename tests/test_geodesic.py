@@ -31,8 +31,7 @@ def with_network(base, *, scheme: str, activation: str, weight, bias, dt: float 
 
 
 def last_layer(run, points: np.ndarray) -> np.ndarray:
-    return propagate(run.weight, run.bias, points, scheme=run.scheme, activation=run.activation,
-                           dt=run.dt)[-1]
+    return propagate(run.weight, run.bias, points, scheme=run.scheme, activation=run.activation, dt=run.dt)[-1]
 
 
 def brute_length(run, points: np.ndarray, pieces: int = 2048) -> float:
@@ -100,8 +99,10 @@ A, B = np.array([-1.5, 0.5]), np.array([2.0, -1.0])
 def identity_runs(c1_run):
     """Two networks that map every point to itself: c1 with zero layers, c0 with W = I, b = 0, no activation."""
     zeros, eye = np.zeros((3, 2, 2)), np.repeat(np.eye(2)[None], 3, axis=0)
-    return [with_network(c1_run, scheme="c1", activation="tanh", weight=zeros, bias=np.zeros((3, 2))),
-            with_network(c1_run, scheme="c0", activation="identity", weight=eye, bias=np.zeros((3, 2)))]
+    return [
+        with_network(c1_run, scheme="c1", activation="tanh", weight=zeros, bias=np.zeros((3, 2))),
+        with_network(c1_run, scheme="c0", activation="identity", weight=eye, bias=np.zeros((3, 2))),
+    ]
 
 
 @pytest.mark.parametrize("which", [0, 1], ids=["c1-zero", "c0-identity"])
@@ -159,8 +160,9 @@ def test_linear_network_gives_the_straight_segment(linear_runs, which, method):
     assert path.straight_length == pytest.approx(expected, rel=1e-12)
     assert path.euclidean == pytest.approx(np.hypot(*(B - A)), rel=1e-12)
     # Straight and evenly spaced: for a linear map even in the last layer is even in the input.
-    np.testing.assert_allclose(path.points, A + np.linspace(0, 1, 17)[:, None] * (B - A),
-                               atol=1e-9 if method == "lift" else 1e-5)
+    np.testing.assert_allclose(
+        path.points, A + np.linspace(0, 1, 17)[:, None] * (B - A), atol=1e-9 if method == "lift" else 1e-5
+    )
 
 
 def test_riemann_length_closed_forms(identity_runs, linear_runs):
@@ -252,9 +254,12 @@ def folding_run():
     """A c2 sigmoid net like seed-c2-sigmoid but smaller (300 points, 10 layers, about a second to train). It
     folds the input: between (-15, 5) and (15, -5) the chord does not lift, and the energy minimised from the
     straight segment stops in a local minimum a fifth longer than the shortest path."""
-    config = small_config("c2", model=ModelConfig("c2", "sigmoid", depth=10, dt=1.0, init_gain=1e-3),
-                          training=TrainConfig(iterations=600, lr=0.005, weight_decay=0.05, seed=0),
-                          dataset=DatasetConfig("spirals", n=300, noise=0.2, seed=0))
+    config = small_config(
+        "c2",
+        model=ModelConfig("c2", "sigmoid", depth=10, dt=1.0, init_gain=1e-3),
+        training=TrainConfig(iterations=600, lr=0.005, weight_decay=0.05, seed=0),
+        dataset=DatasetConfig("spirals", n=300, noise=0.2, seed=0),
+    )
     return build_run(config, progress=False)
 
 
@@ -297,22 +302,25 @@ def test_start_equal_to_end_is_the_trivial_path(c1_run):
     assert path.length == path.straight_length == path.euclidean == path.output_distance == 0.0
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"start": (np.nan, 0.0)}, "start must be finite"),
-    ({"end": (0.0, np.inf)}, "end must be finite"),
-    ({"start": (1.0, 2.0, 3.0)}, "start must be two numbers"),
-    ({"end": "ab"}, "end must be two numbers"),
-    ({"points": 1}, "points must be an integer >= 2"),
-    ({"points": True}, "points must be an integer >= 2"),
-    ({"refine": 0}, "refine must be an integer >= 1"),
-    ({"max_iterations": 0}, "max_iterations must be an integer >= 1"),
-    ({"max_points": 4}, "max_points must be an integer >= 8"),
-    ({"tolerance": 0.0}, "tolerance must be a number in (0, 1)"),
-    ({"tolerance": "0.1"}, "tolerance must be a number in (0, 1)"),
-    ({"method": "shoot"}, "choose one of: auto, lift, graph, energy"),
-    ({"method": "energy", "initial": np.zeros((3, 2))}, "initial must be a finite (8, 2) array"),
-    ({"initial": np.zeros((8, 2))}, "use it with method='energy'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"start": (np.nan, 0.0)}, "start must be finite"),
+        ({"end": (0.0, np.inf)}, "end must be finite"),
+        ({"start": (1.0, 2.0, 3.0)}, "start must be two numbers"),
+        ({"end": "ab"}, "end must be two numbers"),
+        ({"points": 1}, "points must be an integer >= 2"),
+        ({"points": True}, "points must be an integer >= 2"),
+        ({"refine": 0}, "refine must be an integer >= 1"),
+        ({"max_iterations": 0}, "max_iterations must be an integer >= 1"),
+        ({"max_points": 4}, "max_points must be an integer >= 8"),
+        ({"tolerance": 0.0}, "tolerance must be a number in (0, 1)"),
+        ({"tolerance": "0.1"}, "tolerance must be a number in (0, 1)"),
+        ({"method": "shoot"}, "choose one of: auto, lift, graph, energy"),
+        ({"method": "energy", "initial": np.zeros((3, 2))}, "initial must be a finite (8, 2) array"),
+        ({"initial": np.zeros((8, 2))}, "use it with method='energy'"),
+    ],
+)
 def test_bad_arguments_are_config_errors(c1_run, kwargs, fragment):
     arguments = {"start": (0.0, 0.0), "end": (1.0, 1.0), "points": 8, **kwargs}
     start, end = arguments.pop("start"), arguments.pop("end")
@@ -351,8 +359,20 @@ def c1_run_file(c1_run, tmp_path_factory):
 
 def test_cli_json_matches_the_function(c1_run, c1_run_file):
     a, b = far_pair(c1_run, 1)
-    result = runner().invoke(main, ["geodesic", str(c1_run_file), "--from", f"{float(a[0])!r},{float(a[1])!r}",
-                                    "--to", f"{float(b[0])!r},{float(b[1])!r}", "--points", "12", "--json"])
+    result = runner().invoke(
+        main,
+        [
+            "geodesic",
+            str(c1_run_file),
+            "--from",
+            f"{float(a[0])!r},{float(a[1])!r}",
+            "--to",
+            f"{float(b[0])!r},{float(b[1])!r}",
+            "--points",
+            "12",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
     path = shortest_path(c1_run, a, b, points=12)
@@ -373,13 +393,16 @@ def test_cli_prints_the_lengths(c1_run_file):
     assert float(lines[3].split()[2]) == pytest.approx(np.hypot(6, 0.5), rel=1e-5)
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--from", "1;2", "--to", "3,4"], "--from needs X,Y"),
-    (["--from", "1,2", "--to", "3,4,5"], "--to needs X,Y"),
-    (["--from", "nan,2", "--to", "3,4"], "--from needs finite numbers"),
-    (["--from", "1,2", "--to", "3,4", "--points", "1"], "points must be an integer >= 2"),
-    (["--from", "1,2", "--to", "3,4", "--method", "shoot"], "unknown geodesic method"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--from", "1;2", "--to", "3,4"], "--from needs X,Y"),
+        (["--from", "1,2", "--to", "3,4,5"], "--to needs X,Y"),
+        (["--from", "nan,2", "--to", "3,4"], "--from needs finite numbers"),
+        (["--from", "1,2", "--to", "3,4", "--points", "1"], "points must be an integer >= 2"),
+        (["--from", "1,2", "--to", "3,4", "--method", "shoot"], "unknown geodesic method"),
+    ],
+)
 def test_cli_bad_input_is_one_error_line(c1_run_file, args, fragment):
     result = runner().invoke(main, ["geodesic", str(c1_run_file), *args])
     assert result.exit_code == 1

@@ -29,15 +29,24 @@ def write_package(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-@pytest.mark.parametrize("files, problem", [
-    ({"config.py": "from .errors import X\n", "errors.py": "def f():\n    from .config import Y\n"},
-     "import cycle: config -> errors -> config"),
-    ({"errors.py": "", "metric.py": "from .export import build_run\n", "export.py": ""},
-     "metric imports export, which is in a later layer"),
-    ({"metric.py": "import torch\n"}, "metric imports torch at module level"),
-    ({"run.py": "from riemann_nn.render.marks import X\n", "render/__init__.py": "", "render/marks.py": ""},
-     "run imports render.marks, which is in a later layer"),
-])
+@pytest.mark.parametrize(
+    "files, problem",
+    [
+        (
+            {"config.py": "from .errors import X\n", "errors.py": "def f():\n    from .config import Y\n"},
+            "import cycle: config -> errors -> config",
+        ),
+        (
+            {"errors.py": "", "metric.py": "from .export import build_run\n", "export.py": ""},
+            "metric imports export, which is in a later layer",
+        ),
+        ({"metric.py": "import torch\n"}, "metric imports torch at module level"),
+        (
+            {"run.py": "from riemann_nn.render.marks import X\n", "render/__init__.py": "", "render/marks.py": ""},
+            "run imports render.marks, which is in a later layer",
+        ),
+    ],
+)
 def test_the_checker_reports_cycles_upward_imports_and_torch(import_graph, tmp_path, capsys, files, problem):
     package = write_package(tmp_path / "riemann_nn", files)
     assert import_graph.main(package) == 1

@@ -72,10 +72,16 @@ def test_torchscript_and_export_files_load(files):
     assert isinstance(load_model_file(paths["export"]), torch.export.ExportedProgram)
 
 
-@pytest.mark.parametrize("kind, fragment", [
-    ("torch-save", "written by torch.save"), ("legacy", "is a pickle"), ("pickle", "is a pickle"),
-    ("pt2-with-pickle", "stores pickles"), ("text", "not a TorchScript or torch.export file"),
-])
+@pytest.mark.parametrize(
+    "kind, fragment",
+    [
+        ("torch-save", "written by torch.save"),
+        ("legacy", "is a pickle"),
+        ("pickle", "is a pickle"),
+        ("pt2-with-pickle", "stores pickles"),
+        ("text", "not a TorchScript or torch.export file"),
+    ],
+)
 def test_pickles_are_refused_unloaded_with_a_way_out(files, kind, fragment):
     paths, marker = files
     with pytest.raises(ConfigError, match=fragment) as info:
@@ -86,15 +92,18 @@ def test_pickles_are_refused_unloaded_with_a_way_out(files, kind, fragment):
     assert not marker.exists()  # nothing was unpickled
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--dataset", "moons", "--csv", "data.csv"], "--csv FILE or --dataset NAME"),
-    (["--csv", "data.csv", "--n", "500"], "--csv reads your points"),  # ignored silently
-    (["--csv", "data.csv", "--data-seed", "3"], "--csv reads your points"),
-    ([], "--csv FILE or --dataset NAME"),
-    (["--dataset", "moons", "--classes", "one"], "class names"),
-    (["--dataset", "moons", "--name", "-bad"], "--name must be a file name"),
-    (["--dataset", "moons", "--positive", "2"], "'2' is not one of"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--dataset", "moons", "--csv", "data.csv"], "--csv FILE or --dataset NAME"),
+        (["--csv", "data.csv", "--n", "500"], "--csv reads your points"),  # ignored silently
+        (["--csv", "data.csv", "--data-seed", "3"], "--csv reads your points"),
+        ([], "--csv FILE or --dataset NAME"),
+        (["--dataset", "moons", "--classes", "one"], "class names"),
+        (["--dataset", "moons", "--name", "-bad"], "--name must be a file name"),
+        (["--dataset", "moons", "--positive", "2"], "'2' is not one of"),
+    ],
+)
 def test_import_refuses_bad_options_before_reading_the_model(files, tmp_path, args, fragment):
     paths, _ = files
     result = CliRunner().invoke(main, ["import", str(paths["script"]), *args, "-o", str(tmp_path / "out.npz")])
@@ -107,16 +116,18 @@ def test_import_refuses_bad_options_before_reading_the_model(files, tmp_path, ar
 def test_import_of_a_pickle_writes_nothing(files, tmp_path):
     paths, marker = files
     before = sorted(os.listdir(tmp_path))
-    result = CliRunner().invoke(main, ["import", str(paths["torch-save"]), "--dataset", "moons", "-o",
-                                       str(tmp_path / "out.npz")])
+    result = CliRunner().invoke(
+        main, ["import", str(paths["torch-save"]), "--dataset", "moons", "-o", str(tmp_path / "out.npz")]
+    )
     assert result.exit_code != 0 and result.output.startswith("error:") and result.output.count("\n") == 1
     assert sorted(os.listdir(tmp_path)) == before and not marker.exists()
 
 
 def test_import_writes_a_run_of_the_scripted_module(files, tmp_path):
     paths, _ = files
-    result = CliRunner().invoke(main, ["import", str(paths["script"]), "--dataset", "moons", "--n", "100",
-                                       "-o", str(tmp_path / "net.npz")])
+    result = CliRunner().invoke(
+        main, ["import", str(paths["script"]), "--dataset", "moons", "--n", "100", "-o", str(tmp_path / "net.npz")]
+    )
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and "c0 tanh" in result.output
     from riemann_nn.run import load_run

@@ -117,12 +117,28 @@ def test_glyphs_stay_finite_where_charts_collapse():
     x = propagate(weight, bias, sites, scheme="c0", activation="relu", dt=1.0)
     jac = np.stack([np.eye(2)] * 2 + [np.zeros((2, 2))])[:, None].repeat(2, axis=1)  # (3, 2, 2, 2)
     jac[2, 1] = np.diag([0.0, 1.0])  # the second site keeps one direction alive
-    meta = {"model": {"scheme": "c0", "activation": "relu", "depth": depth, "dt": 1.0},
-            "ellipse": {"convention": "indicatrix", "scale": 0.1, "max_axis": [0.5, 0.5, 0.5]}}
-    run = Run(meta=meta, x=x, y=np.array([0, 1]), grid=x[:, None], sites=x, jacobian=jac,
-              metric=np.zeros_like(jac), ellipse=np.zeros((3, 2, 3)), weight=weight, bias=bias,
-              head_weight=np.ones(2), head_bias=np.array(0.0), loss=np.zeros(1), accuracy=np.zeros(1),
-              degenerate=np.zeros((3, 2), bool), clipped=np.zeros((3, 2), bool))
+    meta = {
+        "model": {"scheme": "c0", "activation": "relu", "depth": depth, "dt": 1.0},
+        "ellipse": {"convention": "indicatrix", "scale": 0.1, "max_axis": [0.5, 0.5, 0.5]},
+    }
+    run = Run(
+        meta=meta,
+        x=x,
+        y=np.array([0, 1]),
+        grid=x[:, None],
+        sites=x,
+        jacobian=jac,
+        metric=np.zeros_like(jac),
+        ellipse=np.zeros((3, 2, 3)),
+        weight=weight,
+        bias=bias,
+        head_weight=np.ones(2),
+        head_bias=np.array(0.0),
+        loss=np.zeros(1),
+        accuracy=np.zeros(1),
+        degenerate=np.zeros((3, 2), bool),
+        clipped=np.zeros((3, 2), bool),
+    )
     motion = LayerMotion(run, method="straight")
     for t in (0.0, 0.5, 1.0, 1.5):
         _, maps, clipped = motion.glyphs(t)

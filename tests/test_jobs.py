@@ -32,7 +32,7 @@ SCRIPT = Path(sys.executable).parent / "riemann-nn"
 # Eight plays of every kind the renderer treats differently: animations, a wait with updaters, a frozen
 # wait, subtitles given to play() and added between plays. The theme picks the colour, so two renders of
 # different "runs" differ; RIEMANN_NN_TEST_SLOW makes every frame take that many seconds (to interrupt it).
-TINY_SCENE = '''
+TINY_SCENE = """
 import os
 import time
 
@@ -61,7 +61,7 @@ class Tiny(Scene):
         self.play(shift.animate.set_value(-1.0), run_time=0.9, subcaption="three")
         self.play(shift.animate.set_value(0.5), run_time=0.35)
         self.wait(0.25, frozen_frame=True)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_plan_chunks_is_optimal_and_contiguous(seed):
     assert all(b + 1 == c for (_, b), (c, _) in itertools.pairwise(plan))  # contiguous, no gap, no overlap
     assert all(a <= b for a, b in plan)
     assert len(plan) <= parts
-    assert max(sum(frames[a:b + 1]) for a, b in plan) == best_split(frames, parts)
+    assert max(sum(frames[a : b + 1]) for a, b in plan) == best_split(frames, parts)
 
 
 def test_plan_chunks_balances_frames_not_animations():
@@ -142,16 +142,23 @@ def test_join_subtitles_keeps_each_cue_once_on_the_joined_clock(tmp_path):
     predecessor's frames); it also holds the cue of a play it skipped, which must not appear twice."""
     first, second = tmp_path / "a.vtt", tmp_path / "b.vtt"
     first.write_text(format_subtitles("WEBVTT", [Cue(0.5, 1.5, "a"), Cue(3.2, 4.0, "at the boundary")], suffix=".vtt"))
-    second.write_text(format_subtitles("WEBVTT", [Cue(0.5, 1.5, "a"), Cue(3.0, 4.0, "at the boundary"),
-                                                  Cue(4.5, 5.0, "b")], suffix=".vtt"))
+    second.write_text(
+        format_subtitles(
+            "WEBVTT", [Cue(0.5, 1.5, "a"), Cue(3.0, 4.0, "at the boundary"), Cue(4.5, 5.0, "b")], suffix=".vtt"
+        )
+    )
     output = tmp_path / "joined.vtt"
-    count = join_subtitles([Piece(first, scene_start=0.0, video_start=0.0, duration=3.2),
-                            Piece(None, scene_start=1.0, video_start=3.2, duration=0.0),
-                            Piece(second, scene_start=3.0, video_start=3.2, duration=2.0)], output)
+    count = join_subtitles(
+        [
+            Piece(first, scene_start=0.0, video_start=0.0, duration=3.2),
+            Piece(None, scene_start=1.0, video_start=3.2, duration=0.0),
+            Piece(second, scene_start=3.0, video_start=3.2, duration=2.0),
+        ],
+        output,
+    )
     _, cues = parse_subtitles(output.read_text())
     assert count == 3
-    assert [(c.start, c.end, c.text) for c in cues] == [(0.5, 1.5, "a"), (3.2, 4.2, "at the boundary"),
-                                                         (4.7, 5.2, "b")]
+    assert [(c.start, c.end, c.text) for c in cues] == [(0.5, 1.5, "a"), (3.2, 4.2, "at the boundary"), (4.7, 5.2, "b")]
 
 
 # ---- chunked renders ---------------------------------------------------------------------------------
@@ -166,7 +173,7 @@ def test_three_chunks_give_the_frames_of_one_process(tiny_scene, tmp_path):
     # (no updater runs in it), and int(0.3 / 0.1) = int(2.9999999999999996) = 2.
     predicted = [5, 2, 7, 4, 5, 9, 4, 2]
     assert [chunk.animations for chunk in three.chunks] == plan_chunks(predicted, 3)
-    assert [chunk.frames for chunk in three.chunks] == [sum(predicted[a:b + 1]) for a, b in plan_chunks(predicted, 3)]
+    assert [chunk.frames for chunk in three.chunks] == [sum(predicted[a : b + 1]) for a, b in plan_chunks(predicted, 3)]
     frames_one, frames_three = decode(one.video), decode(three.video)
     assert frames_one.shape == frames_three.shape == (sum(predicted), 36, 64, 3)
     assert np.array_equal(frames_one, frames_three)  # measured: 0 of 0-255 at every pixel, joins included
@@ -191,23 +198,32 @@ def test_default_scene_in_two_chunks(tmp_path, c1_run):
     same scene rendered to PNG gave one hash in 8 runs): it is the H.264 encoder's. So this allows differences
     of that size and extent and no more; the tiny scene above, which never showed it, must match exactly."""
     run_file = save_run(c1_run, tmp_path / "tiny-c1.npz")
-    settings = {"scene_file": ROOT / "scenes" / "transform.py", "run_file": run_file,
-                "manim_args": ("-r", "64,36", "--frame_rate", "5")}
+    settings = {
+        "scene_file": ROOT / "scenes" / "transform.py",
+        "run_file": run_file,
+        "manim_args": ("-r", "64,36", "--frame_rate", "5"),
+    }
     one = render_video(RenderJob(output=tmp_path / "one.mp4", **settings), jobs=1, progress=False)
     two = render_video(RenderJob(output=tmp_path / "two.mp4", **settings), jobs=2, progress=False)
     assert len(two.chunks) == 2 and one.frames == two.frames > 50
     difference = np.abs(decode(one.video).astype(int) - decode(two.video)).max(axis=-1)  # (T, 36, 64)
     changed = np.flatnonzero(difference.max(axis=(1, 2)))
-    assert difference.max() <= 8 and (difference > 0).mean() < 0.01, \
+    assert difference.max() <= 8 and (difference > 0).mean() < 0.01, (
         f"frames {changed} differ by up to {difference.max()} at {(difference > 0).sum()} pixels"
+    )
 
 
 # ---- concurrent and interrupted renders ----------------------------------------------------------------
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([str(SCRIPT), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        [str(SCRIPT), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def blue_minus_red(frames: np.ndarray) -> float:
@@ -220,32 +236,43 @@ def test_renders_at_once_each_report_their_own_video(tiny_scene, tmp_path):
     """Two runs (themes) into one folder, one in two chunks, and a third render onto the first's output,
     all at the same time: all succeed and each reports and gets its own video."""
     first, second = tmp_path / "first.mp4", tmp_path / "second.mp4"
-    started = [cli("render", "--scene", str(tiny_scene), "--theme", "dark", "-o", str(first)),
-               cli("render", "--scene", str(tiny_scene), "--theme", "light", "-o", str(second), "-j", "2"),
-               cli("render", "--scene", str(tiny_scene), "--theme", "dark", "-o", str(first))]
+    started = [
+        cli("render", "--scene", str(tiny_scene), "--theme", "dark", "-o", str(first)),
+        cli("render", "--scene", str(tiny_scene), "--theme", "light", "-o", str(second), "-j", "2"),
+        cli("render", "--scene", str(tiny_scene), "--theme", "dark", "-o", str(first)),
+    ]
     results = [process.communicate(timeout=300) for process in started]
     for process, (_, stderr) in zip(started, results):
         assert process.returncode == 0, stderr
-    reported = [line.split(": ", 1)[1] for stdout, _ in results for line in stdout.splitlines()
-                if line.startswith("video:")]
+    reported = [
+        line.split(": ", 1)[1] for stdout, _ in results for line in stdout.splitlines() if line.startswith("video:")
+    ]
     assert reported == [str(first), str(second), str(first)]
     dark, light = decode(first), decode(second)
     assert len(dark) == len(light) == 38
     assert blue_minus_red(dark[5:10]) > 20 and blue_minus_red(light[5:10]) < -20  # each got its own colours
     assert sorted(path.name for path in tmp_path.iterdir()) == [
-        "first.mp4", "first.srt", "second.mp4", "second.srt"]  # and no private folder is left
+        "first.mp4",
+        "first.srt",
+        "second.mp4",
+        "second.srt",
+    ]  # and no private folder is left
 
 
-@pytest.mark.parametrize("signal_number, jobs, started", [
-    (signal.SIGINT, "2", ".video.*/chunk-*/manim.log"),  # the chunks are rendering
-    (signal.SIGTERM, "2", ".video.*/chunk-*/manim.log"),
-    (signal.SIGINT, "1", ".video.*/media"),  # the one process has started
-])
+@pytest.mark.parametrize(
+    "signal_number, jobs, started",
+    [
+        (signal.SIGINT, "2", ".video.*/chunk-*/manim.log"),  # the chunks are rendering
+        (signal.SIGTERM, "2", ".video.*/chunk-*/manim.log"),
+        (signal.SIGINT, "1", ".video.*/media"),  # the one process has started
+    ],
+)
 def test_an_interrupted_render_leaves_the_previous_video(tiny_scene, tmp_path, signal_number, jobs, started):
     output = tmp_path / "video.mp4"
     output.write_bytes(b"the previous video")
-    process = cli("render", "--scene", str(tiny_scene), "-o", str(output), "-j", jobs,
-                  env={"RIEMANN_NN_TEST_SLOW": "0.2"})  # about 8 s of frames
+    process = cli(
+        "render", "--scene", str(tiny_scene), "-o", str(output), "-j", jobs, env={"RIEMANN_NN_TEST_SLOW": "0.2"}
+    )  # about 8 s of frames
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob(started)) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -275,9 +302,11 @@ def processes_mentioning(text: str) -> list[str]:
 def test_processes_training_one_preset_at_once_leave_a_sound_cache(tmp_path):
     """Two processes train the same configuration into one cache at once while this one keeps reading it:
     every read sees a whole, valid Run (atomic save), and no temporary file is left."""
-    code = ("import sys; sys.path.insert(0, sys.argv[2]); from conftest import small_config; "
-            "from riemann_nn.cache import load_or_train; "
-            "load_or_train(small_config('c1'), cache_dir=sys.argv[1], progress=False)")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[2]); from conftest import small_config; "
+        "from riemann_nn.cache import load_or_train; "
+        "load_or_train(small_config('c1'), cache_dir=sys.argv[1], progress=False)"
+    )
     tests = str(Path(__file__).parent)
     trainers = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), tests]) for _ in range(2)]
     while any(process.poll() is None for process in trainers):
@@ -295,12 +324,18 @@ def test_processes_training_one_preset_at_once_leave_a_sound_cache(tmp_path):
 
 def test_default_names_differ_by_everything_that_changes_the_picture(tmp_path):
     scene = ROOT / "scenes" / "transform.py"
-    names = {default_output(scene, run_name=run, theme=theme, quality=quality, layer_path=path, folder=tmp_path)
-             for run in ("seed-spirals", "mine") for theme in ("dark", "light") for quality in ("l", "h")
-             for path in (None, "spline")}
+    names = {
+        default_output(scene, run_name=run, theme=theme, quality=quality, layer_path=path, folder=tmp_path)
+        for run in ("seed-spirals", "mine")
+        for theme in ("dark", "light")
+        for quality in ("l", "h")
+        for path in (None, "spline")
+    }
     assert len(names) == 16
-    assert default_output(scene, run_name="mine", theme="dark", quality="h", folder=tmp_path).name == \
-        "transform-mine-dark-1080p60.mp4"
+    assert (
+        default_output(scene, run_name="mine", theme="dark", quality="h", folder=tmp_path).name
+        == "transform-mine-dark-1080p60.mp4"
+    )
     assert declared_default_preset(scene) == "seed-c2-sigmoid"
 
 
@@ -309,8 +344,11 @@ def test_options_win_over_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("RIEMANN_NN_THEME", "light")
     job = job_from_options("transform", preset="seed-spirals", output_folder=tmp_path)
     assert job.run_file is None and job.preset == "seed-spirals" and job.theme == "light"
-    assert job.settings() == {"RIEMANN_NN_PRESET": "seed-spirals", "RIEMANN_NN_THEME": "light",
-                              "RIEMANN_NN_CACHE": str(job.run_cache)}
+    assert job.settings() == {
+        "RIEMANN_NN_PRESET": "seed-spirals",
+        "RIEMANN_NN_THEME": "light",
+        "RIEMANN_NN_CACHE": str(job.run_cache),
+    }
     assert job.output == tmp_path / "transform-seed-spirals-light-480p15.mp4"
     from_env = job_from_options("transform", output_folder=tmp_path)
     assert from_env.run_file == tmp_path / "from-env.npz"
@@ -320,9 +358,11 @@ def test_options_win_over_the_environment(monkeypatch, tmp_path):
 def test_batch_file_matrix_and_single_jobs(tmp_path):
     (tmp_path / "talk").mkdir()
     path = tmp_path / "jobs.toml"
-    path.write_text('[defaults]\nquality = "m"\n\n[matrix]\nscene = ["transform", "volume"]\n'
-                    'preset = ["seed-spirals", "seed-c2-sigmoid"]\ntheme = ["dark", "light"]\n\n'
-                    '[[render]]\nscene = "pullback"\nrun = "mine.npz"\noutput = "talk/pullback.mp4"\nquality = "l"\n')
+    path.write_text(
+        '[defaults]\nquality = "m"\n\n[matrix]\nscene = ["transform", "volume"]\n'
+        'preset = ["seed-spirals", "seed-c2-sigmoid"]\ntheme = ["dark", "light"]\n\n'
+        '[[render]]\nscene = "pullback"\nrun = "mine.npz"\noutput = "talk/pullback.mp4"\nquality = "l"\n'
+    )
     jobs = batch_jobs(read_batch_file(path), output_folder=tmp_path)
     assert len(jobs) == 9 and len({job.output for job in jobs}) == 9
     assert {job.quality for job in jobs[:8]} == {"m"}
@@ -330,24 +370,32 @@ def test_batch_file_matrix_and_single_jobs(tmp_path):
     assert jobs[8].quality == "l" and jobs[8].preset is None
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("[matrix\n", "not valid TOML"),
-    ("[matrix]\nscene = ['transform']\ncolour = ['red']\n", "unknown key(s) colour"),
-    ("[jobs]\nscene = 'transform'\n", "unknown section(s) jobs"),
-    ("[defaults]\nquality = 'l'\n", "holds no job"),
-    ("[matrix]\nscene = []\n", "non-empty string"),
-    ("[matrix]\ntheme = ['all']\n", "'all' is only understood"),
-    ("[[render]]\nscene = 'transform'\noutput = 'a.mp4'\n[[render]]\nscene = 'volume'\noutput = 'a.mp4'\n",
-     "two jobs of the batch write"),
-    ("[[render]]\nscene = 'transform'\nquality = 'x'\n", "unknown quality"),
-    ("[[render]]\nscene = 'nope'\n", "no scene file"),
-    ("[[render]]\nscene = 'transform'\noutput = 'a.avi'\n", "must end in .mp4, .webm, .gif"),
-    ("[[render]]\nscene = ['transform', 'volume']\n", "[[render]] #1: scene must be a non-empty string"),  # a traceback
-    ("[defaults]\ntheme = ['dark']\n[[render]]\nscene = 'transform'\n", "[defaults]: theme must be"),
-    ("[[render]]\nscene = 'transform'\ntheme = 'sepia'\n", "unknown theme 'sepia'"),  # failed in Manim, trained
-    ("[matrix]\nscene = ['transform']\npath = ['spline', 'wobbly']\n", "unknown path 'wobbly'"),
-    ("[[render]]\nscene = 'transform'\npreset = 'seed-spirals'\npath = 'staged'\n", "this run is c1"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("[matrix\n", "not valid TOML"),
+        ("[matrix]\nscene = ['transform']\ncolour = ['red']\n", "unknown key(s) colour"),
+        ("[jobs]\nscene = 'transform'\n", "unknown section(s) jobs"),
+        ("[defaults]\nquality = 'l'\n", "holds no job"),
+        ("[matrix]\nscene = []\n", "non-empty string"),
+        ("[matrix]\ntheme = ['all']\n", "'all' is only understood"),
+        (
+            "[[render]]\nscene = 'transform'\noutput = 'a.mp4'\n[[render]]\nscene = 'volume'\noutput = 'a.mp4'\n",
+            "two jobs of the batch write",
+        ),
+        ("[[render]]\nscene = 'transform'\nquality = 'x'\n", "unknown quality"),
+        ("[[render]]\nscene = 'nope'\n", "no scene file"),
+        ("[[render]]\nscene = 'transform'\noutput = 'a.avi'\n", "must end in .mp4, .webm, .gif"),
+        (
+            "[[render]]\nscene = ['transform', 'volume']\n",
+            "[[render]] #1: scene must be a non-empty string",
+        ),  # a traceback
+        ("[defaults]\ntheme = ['dark']\n[[render]]\nscene = 'transform'\n", "[defaults]: theme must be"),
+        ("[[render]]\nscene = 'transform'\ntheme = 'sepia'\n", "unknown theme 'sepia'"),  # failed in Manim, trained
+        ("[matrix]\nscene = ['transform']\npath = ['spline', 'wobbly']\n", "unknown path 'wobbly'"),
+        ("[[render]]\nscene = 'transform'\npreset = 'seed-spirals'\npath = 'staged'\n", "this run is c1"),
+    ],
+)
 def test_bad_batch_files_end_in_one_line(tmp_path, text, fragment):
     path = tmp_path / "jobs.toml"
     path.write_text(text)
@@ -358,14 +406,17 @@ def test_bad_batch_files_end_in_one_line(tmp_path, text, fragment):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["jobs.toml"]
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["render", "--jobs", "-2"], "--jobs must be 0"),
-    (["render", "-o", "video.avi"], "must end in .mp4, .webm, .gif"),
-    (["render", "--scene", "missing/scene.py"], "no scene file"),
-    (["render-all", "--preset", "no-such-preset", "--scene", "transform"], "unknown preset"),
-    (["render-all", "--file", "jobs.toml", "--scene", "transform"], "not both"),
-    (["render", "--scheduler", "no-port-here"], "cannot reach the Dask scheduler"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["render", "--jobs", "-2"], "--jobs must be 0"),
+        (["render", "-o", "video.avi"], "must end in .mp4, .webm, .gif"),
+        (["render", "--scene", "missing/scene.py"], "no scene file"),
+        (["render-all", "--preset", "no-such-preset", "--scene", "transform"], "unknown preset"),
+        (["render-all", "--file", "jobs.toml", "--scene", "transform"], "not both"),
+        (["render", "--scheduler", "no-port-here"], "cannot reach the Dask scheduler"),
+    ],
+)
 def test_bad_render_options_end_in_one_line(tmp_path, monkeypatch, args, fragment):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, args)
@@ -380,8 +431,17 @@ def test_a_batch_on_a_two_worker_dask_cluster_then_resumed(tiny_scene, tmp_path)
     then the same batch here skips both as up to date, and a newer scene file makes them stale."""
     pytest.importorskip("distributed")
     folder = tmp_path / "videos"
-    args = ["render-all", "--scene", str(tiny_scene), "--theme", "dark", "--theme", "light",
-            "--output-dir", str(folder)]
+    args = [
+        "render-all",
+        "--scene",
+        str(tiny_scene),
+        "--theme",
+        "dark",
+        "--theme",
+        "light",
+        "--output-dir",
+        str(folder),
+    ]
     result = CliRunner().invoke(main, [*args, "--dask", "--jobs", "2"])
     assert result.exit_code == 0, result.output
     videos = sorted(folder.glob("*.mp4"))
@@ -400,8 +460,9 @@ def test_a_batch_on_a_two_worker_dask_cluster_then_resumed(tiny_scene, tmp_path)
 def test_a_batch_writes_each_video_in_the_format_of_its_extension(tiny_scene, tmp_path):
     """A batch's .gif and .webm were MP4 files under those names, with subtitle files beside the GIF."""
     path = tmp_path / "jobs.toml"
-    path.write_text("".join(f'[[render]]\nscene = "{tiny_scene}"\noutput = "{name}"\n'
-                            for name in ("a.gif", "b.webm", "c.mp4")))
+    path.write_text(
+        "".join(f'[[render]]\nscene = "{tiny_scene}"\noutput = "{name}"\n' for name in ("a.gif", "b.webm", "c.mp4"))
+    )
     result = CliRunner().invoke(main, ["render-all", "--file", str(path), "--jobs", "2", "--quiet"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "a.gif").read_bytes()[:6] == b"GIF89a"
@@ -423,8 +484,9 @@ def test_a_batch_keeps_a_read_only_video_up_to_date_and_force_refuses_it(tiny_sc
     result = CliRunner().invoke(main, ["render-all", "--file", str(path), "--quiet"])
     assert result.exit_code == 0 and "0 written, 1 up to date" in result.stdout, result.output
     forced = CliRunner().invoke(main, ["render-all", "--file", str(path), "--force", "--quiet"])
-    assert forced.exit_code == 1 and forced.stderr.splitlines() == [f"error: cannot write {video}: the file is "
-                                                                     "read-only; riemann-nn does not replace it"]
+    assert forced.exit_code == 1 and forced.stderr.splitlines() == [
+        f"error: cannot write {video}: the file is read-only; riemann-nn does not replace it"
+    ]
     assert video.read_bytes() == b"finished earlier"
 
 
@@ -434,8 +496,20 @@ def test_chunks_on_a_dask_scheduler_match_one_process(tiny_scene, tmp_path):
     frames of a one-process render here."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = CliRunner().invoke(main, ["render", "--scene", str(tiny_scene), "-j", "3", "--scheduler",
-                                           cluster.scheduler_address, "-o", str(tmp_path / "cluster.mp4")])
+        result = CliRunner().invoke(
+            main,
+            [
+                "render",
+                "--scene",
+                str(tiny_scene),
+                "-j",
+                "3",
+                "--scheduler",
+                cluster.scheduler_address,
+                "-o",
+                str(tmp_path / "cluster.mp4"),
+            ],
+        )
     assert result.exit_code == 0, result.output
     assert f"video: {tmp_path / 'cluster.mp4'}" in result.stdout
     one = render_video(tiny_job(tiny_scene, tmp_path / "one.mp4"), jobs=1, progress=False)

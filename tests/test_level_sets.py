@@ -70,8 +70,14 @@ def test_decision_boundary_lies_on_logit_zero_in_every_layer(small_run):
     assert boundary.shape[1] > 0
     scale = np.abs(small_run.x[-1] @ small_run.head_weight).max()
     np.testing.assert_allclose(logits(small_run, boundary[0]), 0, atol=1e-7 * scale)
-    mapped = propagate(small_run.weight, small_run.bias, boundary[0], scheme=small_run.scheme,
-                             activation=small_run.activation, dt=small_run.dt)
+    mapped = propagate(
+        small_run.weight,
+        small_run.bias,
+        boundary[0],
+        scheme=small_run.scheme,
+        activation=small_run.activation,
+        dt=small_run.dt,
+    )
     np.testing.assert_allclose(boundary, mapped, atol=1e-12)
     np.testing.assert_allclose(boundary[-1] @ small_run.head_weight + small_run.head_bias, 0, atol=1e-7 * scale)
 
@@ -100,9 +106,11 @@ def test_boundary_keys_round_trip_and_are_validated(c1_run, tmp_path):
     old = {k: v for k, v in arrays.items() if not k.startswith("boundary")}
     np.savez(tmp_path / "old.npz", **old)
     assert load_run(tmp_path / "old.npz").boundary is None
-    for name, change in [("only-one", {"boundary_offsets": None}),
-                         ("bad-offsets", {"boundary_offsets": arrays["boundary_offsets"][::-1].copy()}),
-                         ("bad-shape", {"boundary": arrays["boundary"][:-1]})]:
+    for name, change in [
+        ("only-one", {"boundary_offsets": None}),
+        ("bad-offsets", {"boundary_offsets": arrays["boundary_offsets"][::-1].copy()}),
+        ("bad-shape", {"boundary": arrays["boundary"][:-1]}),
+    ]:
         broken = {k: v for k, v in {**arrays, **change}.items() if v is not None}
         np.savez(tmp_path / f"{name}.npz", **broken)
         with pytest.raises(RunFileError, match="boundary"):

@@ -274,8 +274,9 @@ def test_ellipses_of_factor_equal_ellipses_of_the_metric(convention):
     factor = rng.normal(size=(200, 2, 2))
     sigma = np.linalg.svd(factor, compute_uv=False)
     factor = factor[(sigma[:, 1] > 0.05 * sigma[:, 0]) & (sigma[:, 1] < 0.95 * sigma[:, 0])]  # no circles
-    expected, expected_clipped = metric.ellipses(metric.metric_of_factor(factor), scale=0.5, max_axis=3.0,
-                                                   convention=convention)
+    expected, expected_clipped = metric.ellipses(
+        metric.metric_of_factor(factor), scale=0.5, max_axis=3.0, convention=convention
+    )
     got, clipped = metric.ellipses_of_factor(factor, scale=0.5, max_axis=3.0, convention=convention)
     np.testing.assert_allclose(got[:, :2], expected[:, :2], rtol=1e-10)
     assert_same_axis_angle(got[:, 2], expected[:, 2])
@@ -307,12 +308,14 @@ def test_unknown_convention_is_rejected():
 def test_singular_and_huge_metrics_are_clipped_and_finite(convention):
     """A singular metric (or a slightly negative eigenvalue from rounding, or a huge one) gives finite axes,
     clipped to max_axis and flagged; an ordinary metric is left alone."""
-    metrics = np.array([
-        [[0.0, 0.0], [0.0, 1.0]],  # singular: indicatrix major = s / 0
-        [[-1e-17, 0.0], [0.0, 1.0]],  # rounding below zero
-        [[1e12, 0.0], [0.0, 1e12]],  # huge: stretch major = s * 1e6
-        [[1.0, 0.0], [0.0, 4.0]],  # ordinary
-    ])
+    metrics = np.array(
+        [
+            [[0.0, 0.0], [0.0, 1.0]],  # singular: indicatrix major = s / 0
+            [[-1e-17, 0.0], [0.0, 1.0]],  # rounding below zero
+            [[1e12, 0.0], [0.0, 1e12]],  # huge: stretch major = s * 1e6
+            [[1.0, 0.0], [0.0, 4.0]],  # ordinary
+        ]
+    )
     params, clipped = metric.ellipses(metrics, scale=1.0, max_axis=3.0, convention=convention)
     assert_finite_shape(params, (4, 3), "f")
     assert (params[:, :2] <= 3.0).all()
@@ -431,8 +434,9 @@ def test_logit_gradient_at_the_input_is_the_gradient_of_the_logit(small_run):
     """n_0 = J_L^T w equals central finite differences of the logit (computed anew with numpy)."""
     h = 1e-6
     sites = small_run.sites[0]
-    fd = np.column_stack([(logit(small_run, sites + h * e) - logit(small_run, sites - h * e)) / (2 * h)
-                          for e in np.eye(2)])
+    fd = np.column_stack(
+        [(logit(small_run, sites + h * e) - logit(small_run, sites - h * e)) / (2 * h) for e in np.eye(2)]
+    )
     n = metric.logit_gradients(small_run.jacobian, small_run.head_weight)
     np.testing.assert_allclose(n[0], fd, atol=1e-6 * max(np.abs(fd).max(), 1.0))
     np.testing.assert_allclose(n[-1], np.broadcast_to(small_run.head_weight, n[-1].shape), atol=1e-12)
@@ -452,8 +456,9 @@ def test_logit_metric_has_rank_one_and_its_kernel_runs_along_level_sets(c1_run):
     sites = c1_run.sites[0]
     for h in (1e-2, 5e-3):
         along = np.abs(logit(c1_run, sites + h * kernel[0]) - logit(c1_run, sites)).max()
-        across = np.abs(logit(c1_run, sites + h * n[0] / np.linalg.norm(n[0], axis=1, keepdims=True))
-                        - logit(c1_run, sites)).max()
+        across = np.abs(
+            logit(c1_run, sites + h * n[0] / np.linalg.norm(n[0], axis=1, keepdims=True)) - logit(c1_run, sites)
+        ).max()
         assert along < 0.05 * across
     # second order: halving h quarters the change along the kernel
     d1 = np.abs(logit(c1_run, sites + 1e-2 * kernel[0]) - logit(c1_run, sites))

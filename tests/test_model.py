@@ -72,5 +72,3 @@ def test_forward_is_head_of_last_layer():
     expected = last @ net.head_weight.detach().numpy() + 0.25
     with torch.no_grad():
         np.testing.assert_allclose(net(torch.tensor(x0)).numpy(), expected, rtol=1e-13, atol=1e-13)
-
-

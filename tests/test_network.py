@@ -175,11 +175,16 @@ def test_chart_jacobians_equal_torch_forward_mode(scheme, name):
     np.testing.assert_allclose(ours, theirs.permute(1, 0, 2, 3).numpy(), rtol=1e-11, atol=1e-13)
 
 
-@pytest.mark.parametrize("name, z, slope", [
-    ("tanh", 25.0, 4 * np.exp(-50.0)), ("tanh", -40.0, 4 * np.exp(-80.0)),
-    ("sigmoid", 45.0, np.exp(-45.0)), ("sigmoid", -60.0, np.exp(-60.0)),
-    ("softplus", -50.0, np.exp(-50.0)),
-])
+@pytest.mark.parametrize(
+    "name, z, slope",
+    [
+        ("tanh", 25.0, 4 * np.exp(-50.0)),
+        ("tanh", -40.0, 4 * np.exp(-80.0)),
+        ("sigmoid", 45.0, np.exp(-45.0)),
+        ("sigmoid", -60.0, np.exp(-60.0)),
+        ("softplus", -50.0, np.exp(-50.0)),
+    ],
+)
 def test_saturated_slopes_keep_their_relative_precision(name, z, slope):
     """Far out on the flat parts the slopes are tiny but not zero (1 - tanh^2 and s(1 - s) round to 0 there):
     each equals its asymptote 4 e^{-2|z|}, e^{-|z|}, e^{z} to 1e-12 relative."""

@@ -59,13 +59,16 @@ def test_labels_of_any_two_values_are_recorded_and_named():
     assert turned.meta["labels"]["values"] == ["malignant", "benign"] and turned.class_names == ("bad", "good")
 
 
-@pytest.mark.parametrize("labels, fragment", [
-    ([0, 1, 2, 1], "exactly two different values, got 3"),
-    ([1, 1, 1, 1], "got 1"),
-    ([0.0, np.nan, 1.0, 0.0], "NaN"),
-    ([[0, 1], [1, 0]], "one-dimensional"),
-    ([0j, 1j, 0j, 1j], "numbers, strings or booleans"),
-])
+@pytest.mark.parametrize(
+    "labels, fragment",
+    [
+        ([0, 1, 2, 1], "exactly two different values, got 3"),
+        ([1, 1, 1, 1], "got 1"),
+        ([0.0, np.nan, 1.0, 0.0], "NaN"),
+        ([[0, 1], [1, 0]], "one-dimensional"),
+        ([0j, 1j, 0j, 1j], "numbers, strings or booleans"),
+    ],
+)
 def test_labels_that_are_not_two_classes_are_refused(labels, fragment):
     with pytest.raises(DataError, match=fragment):
         encode_labels(labels)
@@ -83,14 +86,17 @@ def test_labels_as_bytes_are_text_and_masked_arrays_are_refused(tmp_path):
             run_from_arrays(points, labels, progress=False, **small_sections())
 
 
-@pytest.mark.parametrize("labels, names", [
-    (["a" * 500, "b"], ("a" * 59 + "\u2026", "b")),  # cut to a class name's length
-    (["first\nsecond", "b"], ("first second", "b")),  # on one line
-    (["x\x00y", "z"], ("xy", "z")),  # a control character, which Pango refused with a ValueError
-    (["", "b"], ("class 0", "class 1")),  # nothing to show
-    (["a", "a "], ("class 0", "class 1")),  # read alike
-    ([10**30, -1], ("class " + "1" + "0" * 30, "class -1")),
-])
+@pytest.mark.parametrize(
+    "labels, names",
+    [
+        (["a" * 500, "b"], ("a" * 59 + "\u2026", "b")),  # cut to a class name's length
+        (["first\nsecond", "b"], ("first second", "b")),  # on one line
+        (["x\x00y", "z"], ("xy", "z")),  # a control character, which Pango refused with a ValueError
+        (["", "b"], ("class 0", "class 1")),  # nothing to show
+        (["a", "a "], ("class 0", "class 1")),  # read alike
+        ([10**30, -1], ("class " + "1" + "0" * 30, "class -1")),
+    ],
+)
 def test_labels_shown_as_class_names_fit_a_legend(c1_run, labels, names):
     run = dataclasses.replace(c1_run, meta={**c1_run.meta, "labels": {"values": labels}})
     assert run.class_names == names
@@ -123,8 +129,9 @@ def test_words_are_checked_and_survive_the_file(c1_run, tmp_path):
 
 def test_train_takes_the_words_and_refuses_bad_ones_before_training(tmp_path):
     tiny = ["train", "--dataset", "gaussians", "--n", "60", "--depth", "2", "--iterations", "5", "--quiet"]
-    result = CliRunner().invoke(main, [*tiny, "--classes", "cats,dogs", "--title", "Pets", "-o",
-                                       str(tmp_path / "pets.npz")])
+    result = CliRunner().invoke(
+        main, [*tiny, "--classes", "cats,dogs", "--title", "Pets", "-o", str(tmp_path / "pets.npz")]
+    )
     assert result.exit_code == 0, result.output
     run = load_run(tmp_path / "pets.npz")
     assert run.class_names == ("cats", "dogs") and run.title == "Pets"
@@ -140,8 +147,9 @@ def test_train_takes_the_words_and_refuses_bad_ones_before_training(tmp_path):
 def custom_file(tmp_path_factory):
     x, y = make_dataset("moons", n=80, noise=0.1, seed=0)
     torch.manual_seed(0)
-    run = rn.run_from_callables([torch.sin, torch.tanh], nn.Linear(2, 1).double(), x, y,
-                                geometry=small_config("c1").geometry)
+    run = rn.run_from_callables(
+        [torch.sin, torch.tanh], nn.Linear(2, 1).double(), x, y, geometry=small_config("c1").geometry
+    )
     return save_run(run, tmp_path_factory.mktemp("custom") / "custom.npz")
 
 
@@ -178,8 +186,13 @@ def test_a_custom_run_file_holds_no_network_and_a_built_in_one_must(custom_file,
     with pytest.raises(RunFileError, match="custom network's Run holds no 'weight'"):
         load_run(rewritten(custom_file, tmp_path / "a.npz", extra={"weight": np.zeros((depth, 2, 2))}))
     with pytest.raises(RunFileError, match="missing key"):
-        load_run(rewritten(custom_file, tmp_path / "b.npz", meta_edit=lambda m: m["model"].update(
-            scheme="c1", activation="tanh", dt=1.0)))
+        load_run(
+            rewritten(
+                custom_file,
+                tmp_path / "b.npz",
+                meta_edit=lambda m: m["model"].update(scheme="c1", activation="tanh", dt=1.0),
+            )
+        )
     built_in = save_run(c1_run, tmp_path / "c1.npz")
     with pytest.raises(RunFileError, match=r"missing key.*weight"):
         load_run(rewritten(built_in, tmp_path / "c.npz", drop=("weight", "bias")))
@@ -187,17 +200,20 @@ def test_a_custom_run_file_holds_no_network_and_a_built_in_one_must(custom_file,
         load_run(rewritten(built_in, tmp_path / "d.npz", meta_edit=lambda m: m["model"].pop("activation")))
 
 
-@pytest.mark.parametrize("edit, fragment", [
-    (lambda m: m.update(labels={"values": ["a"]}), "meta.labels.values"),
-    (lambda m: m.update(labels={"values": [1, 1]}), "meta.labels.values"),
-    (lambda m: m.update(labels={}), "missing labels.values"),
-    (lambda m: m.update(display={"title": ""}), "meta.display.title"),
-    (lambda m: m.update(display={"classes": ["a"]}), "meta.display.classes"),
-    (lambda m: m.update(display={"classes": ["a", "a"]}), "meta.display.classes"),
-    (lambda m: m.update(display=[1]), "meta.display must be a JSON object"),
-    (lambda m: m["model"].update(layers="Linear"), "meta.model.layers"),
-    (lambda m: m["training"].update(iterations=-1), "meta.training.iterations"),
-])
+@pytest.mark.parametrize(
+    "edit, fragment",
+    [
+        (lambda m: m.update(labels={"values": ["a"]}), "meta.labels.values"),
+        (lambda m: m.update(labels={"values": [1, 1]}), "meta.labels.values"),
+        (lambda m: m.update(labels={}), "missing labels.values"),
+        (lambda m: m.update(display={"title": ""}), "meta.display.title"),
+        (lambda m: m.update(display={"classes": ["a"]}), "meta.display.classes"),
+        (lambda m: m.update(display={"classes": ["a", "a"]}), "meta.display.classes"),
+        (lambda m: m.update(display=[1]), "meta.display must be a JSON object"),
+        (lambda m: m["model"].update(layers="Linear"), "meta.model.layers"),
+        (lambda m: m["training"].update(iterations=-1), "meta.training.iterations"),
+    ],
+)
 def test_bad_words_labels_and_models_in_a_file_are_refused(custom_file, tmp_path, edit, fragment):
     with pytest.raises(RunFileError, match=fragment):
         load_run(rewritten(custom_file, tmp_path / "bad.npz", meta_edit=edit))

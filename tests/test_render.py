@@ -45,7 +45,6 @@ def bezier_samples(points: np.ndarray, n: int = 25) -> np.ndarray:
     return np.einsum("nj,kjd->knd", basis, curves).reshape(-1, 2)
 
 
-
 def test_unit_circle_curves_lie_on_the_circle():
     """The glyphs' four cubic arcs stay within 3e-4 of the unit circle."""
     radius = np.linalg.norm(bezier_samples(np.column_stack([UNIT_CIRCLE, np.zeros(len(UNIT_CIRCLE))])), axis=1)
@@ -143,12 +142,14 @@ def test_path_text_places_cached_glyphs():
     cache = OutlineCache(THEME, font_size=20)
     text = PathText(cache, color=THEME.text).place(["12", "-3.5"], np.array([[0.0, 0.0], [2.0, 1.0]]))
     assert len(text.points) == len(cache.points("12")) + len(cache.points("-3.5"))
-    second = text.points[len(cache.points("12")):, :2]
+    second = text.points[len(cache.points("12")) :, :2]
     np.testing.assert_allclose((second.max(axis=0) + second.min(axis=0)) / 2, [2.0, 1.0], atol=1e-9)
 
 
-@pytest.mark.parametrize("words", ["\u05e9\u05dc\u05d5\u05dd", "\u0645\u0631\u062d\u0628\u0627 x",
-                                   "\u05de\u05e8\u05d7\u05d1 abc\nsecond line"])
+@pytest.mark.parametrize(
+    "words",
+    ["\u05e9\u05dc\u05d5\u05dd", "\u0645\u0631\u062d\u0628\u0627 x", "\u05de\u05e8\u05d7\u05d1 abc\nsecond line"],
+)
 def test_right_to_left_words_are_drawn(words):
     """A title or class name starting with a Hebrew or Arabic letter is drawn (it vanished, and the legend's
     one-line label raised an IndexError), as wide as the same letters after a Latin one."""
@@ -161,16 +162,19 @@ def test_right_to_left_words_are_drawn(words):
     assert len(PathText(OutlineCache(THEME, font_size=20), color=THEME.text).place([words], np.zeros((1, 2))).points)
 
 
-@pytest.mark.parametrize("question", ["What does a 10-layer network do to the plane?",
-                                      "Can two neurons per layer pull a disc out of a ring today?"])
+@pytest.mark.parametrize(
+    "question",
+    ["What does a 10-layer network do to the plane?", "Can two neurons per layer pull a disc out of a ring today?"],
+)
 def test_balanced_lines_keep_the_words_and_even_out_the_widths(question):
     """Two lines of a question without pauses: the words in order, and the wider line as narrow as any break
     of the words could make it (brute force)."""
     lines = balanced_lines(question, 2, font_size=40)
     assert len(lines) == 2 and " ".join(lines) == question
     words = question.split()
-    narrowest = min(max(line_width(" ".join(words[:k]), 40), line_width(" ".join(words[k:]), 40))
-                    for k in range(1, len(words)))
+    narrowest = min(
+        max(line_width(" ".join(words[:k]), 40), line_width(" ".join(words[k:]), 40)) for k in range(1, len(words))
+    )
     assert max(line_width(line, 40) for line in lines) == pytest.approx(narrowest)
 
 
@@ -204,12 +208,16 @@ def control_mobjects():
     angle = np.linspace(0, 2 * np.pi, 40, endpoint=False)
     points = np.column_stack([np.cos(angle) * (2 + angle / 3), np.sin(angle) * (2 + angle / 3)])
     framing = Framing.fit(points, region)
-    lines = np.stack([np.column_stack([np.full(30, x), np.linspace(-5, 5, 30)]) for x in np.linspace(-5, 5, 9)]
-                     + [np.column_stack([np.linspace(-5, 5, 30), np.full(30, y)]) for y in np.linspace(-5, 5, 9)])
+    lines = np.stack(
+        [np.column_stack([np.full(30, x), np.linspace(-5, 5, 30)]) for x in np.linspace(-5, 5, 9)]
+        + [np.column_stack([np.linspace(-5, 5, 30), np.full(30, y)]) for y in np.linspace(-5, 5, 9)]
+    )
     lines = lines + 0.3 * np.sin(lines[..., ::-1])  # a gentle warp
     grid = WarpedGrid(color=THEME.grid, opacity=THEME.grid_opacity).set_lines(framing.to_screen(lines), region=region)
-    clouds = [PointCloud(color=THEME.classes[k], radius=0.06).set_positions(framing.to_screen(points[k::2]),
-                                                                             region=region) for k in (0, 1)]
+    clouds = [
+        PointCloud(color=THEME.classes[k], radius=0.06).set_positions(framing.to_screen(points[k::2]), region=region)
+        for k in (0, 1)
+    ]
     sites = np.array([[-2.0, -2.0], [0.0, 0.0], [2.5, 1.5]])
     maps = np.array([[[0.5, 0.0], [0.0, 0.2]], [[0.3, 0.3], [-0.1, 0.1]], [[0.2, 0.0], [0.0, 0.2]]])
     glyphs = EllipseField(color=THEME.glyph).set_glyphs(framing.to_screen(sites), framing.zoom * maps, region=region)
@@ -228,10 +236,13 @@ def test_layer_view_matches_its_control_frame():
     from riemann_nn.config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
     from riemann_nn.export import build_run
 
-    config = RunConfig(name="control", dataset=DatasetConfig("moons", n=120, noise=0.05, seed=4),
-                       model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),
-                       training=TrainConfig(iterations=30, lr=0.05, weight_decay=0.0, seed=4),
-                       geometry=GeometryConfig(sites_per_side=6, grid_lines=6, grid_samples=25))
+    config = RunConfig(
+        name="control",
+        dataset=DatasetConfig("moons", n=120, noise=0.05, seed=4),
+        model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),
+        training=TrainConfig(iterations=30, lr=0.05, weight_decay=0.0, seed=4),
+        geometry=GeometryConfig(sites_per_side=6, grid_lines=6, grid_samples=25),
+    )
     view = LayerView(build_run(config, progress=False), theme=THEME)
     view.time.set_value(1.5)
     view.glyph_size.set_value(1.0)
@@ -246,8 +257,12 @@ def test_decision_line_spans_an_off_centre_region():
     framing = Framing.fit(points, region)
     planes = DecisionHalfPlanes(np.array([1.0, -2.0]), 1.0, framing, THEME)
     ends = planes.line.points[[0, -1], :2]
-    on_border = (np.isclose(ends[:, 0], region.left) | np.isclose(ends[:, 0], region.right)
-                 | np.isclose(ends[:, 1], region.bottom) | np.isclose(ends[:, 1], region.top))
+    on_border = (
+        np.isclose(ends[:, 0], region.left)
+        | np.isclose(ends[:, 0], region.right)
+        | np.isclose(ends[:, 1], region.bottom)
+        | np.isclose(ends[:, 1], region.top)
+    )
     assert on_border.all()
     screen_to_layer = (ends - region.centre) / framing.zoom + framing.centre
     np.testing.assert_allclose(screen_to_layer @ np.array([1.0, -2.0]) + 1.0, 0, atol=1e-9)
@@ -255,13 +270,15 @@ def test_decision_line_spans_an_off_centre_region():
 
 # -- glyphs never blink: cut at the border, never dropped ------------------------------------------------------
 
+
 def polygon_area(polygon: np.ndarray) -> float:
     x, y = polygon[:, 0], polygon[:, 1]
     return 0.5 * abs(float(x[:-1] @ y[1:] - y[:-1] @ x[1:]))
 
 
-@pytest.mark.parametrize("shape, norm", [("circle", lambda v: np.linalg.norm(v, axis=-1)),
-                                         ("square", lambda v: np.abs(v).max(axis=-1))])
+@pytest.mark.parametrize(
+    "shape, norm", [("circle", lambda v: np.linalg.norm(v, axis=-1)), ("square", lambda v: np.abs(v).max(axis=-1))]
+)
 def test_clipped_outlines_are_the_shapes_cut_by_the_box(shape, norm):
     """Each polygon lies in the box, its vertices on the border of shape-and-box (the box's border or the
     shape's), and its area is the area of shape-and-box measured on a fine grid (a 48-gon loses 0.3 % of a
@@ -354,9 +371,15 @@ def test_layer_counter_names_the_layer_a_sweep_moves_into(small_run):
     counter = LayerCounter(view, anchor=[3.0, 1.0])
     readings = [counter.text_at(t) for t in (0.0, 0.2, 0.5, 0.9, 1.0, 0.6, 0.0)]
     depth = small_run.depth
-    assert [r[0] for r in readings] == ["Layer 0 (input)", f"Layer 1 of {depth}", f"Layer 1 of {depth}",
-                                        f"Layer 1 of {depth}", f"Layer 1 of {depth}", "Layer 0 (input)",
-                                        "Layer 0 (input)"]
+    assert [r[0] for r in readings] == [
+        "Layer 0 (input)",
+        f"Layer 1 of {depth}",
+        f"Layer 1 of {depth}",
+        f"Layer 1 of {depth}",
+        f"Layer 1 of {depth}",
+        "Layer 0 (input)",
+        "Layer 0 (input)",
+    ]
     stages = [r[1] for r in readings]
     if view.motion.method == "staged":
         assert stages == [None, "step: W x", "step: + b", f"step: {small_run.activation}", None, "step: + b", None]
@@ -364,8 +387,16 @@ def test_layer_counter_names_the_layer_a_sweep_moves_into(small_run):
         assert stages == [None] * 7
 
 
-@pytest.mark.parametrize("ratio, note", [(1.0, None), (1.2, None), (93.0, "zoom \u00d7100 of the input"),
-                                         (0.31, "zoom \u00d70.3 of the input"), (2.3, "zoom \u00d72.5 of the input")])
+@pytest.mark.parametrize(
+    "ratio, note",
+    [
+        (1.0, None),
+        (1.2, None),
+        (93.0, "zoom \u00d7100 of the input"),
+        (0.31, "zoom \u00d70.3 of the input"),
+        (2.3, "zoom \u00d72.5 of the input"),
+    ],
+)
 def test_zoom_notes(ratio, note):
     assert zoom_note(ratio) == note
 

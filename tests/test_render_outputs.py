@@ -19,7 +19,7 @@ from riemann_nn.cli import main
 from riemann_nn.jobs.formats import GIF_COLORS, GIF_FPS
 from riemann_nn.jobs.job import frame_geometry
 
-SHAPE_SCENE = '''
+SHAPE_SCENE = """
 import json
 import os
 from pathlib import Path
@@ -37,7 +37,7 @@ class Shape(Scene):
     def construct(self):
         self.play(FadeIn(Square(fill_opacity=1.0)), run_time=1.0, subcaption="a square")
         self.wait(0.5)
-'''
+"""
 
 
 @pytest.fixture
@@ -67,8 +67,13 @@ def video_facts(path: Path) -> tuple[str, int, int, int, Fraction]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
-        return container.format.name, stream.codec_context.width, stream.codec_context.height, frames, \
-            stream.average_rate
+        return (
+            container.format.name,
+            stream.codec_context.width,
+            stream.codec_context.height,
+            frames,
+            stream.average_rate,
+        )
 
 
 @pytest.mark.parametrize("name, container", [("video.mp4", "mp4"), ("video.webm", "webm"), ("video.gif", "gif")])
@@ -107,15 +112,18 @@ def test_manim_options_are_passed_through_after_ours(place):
     assert rate == 5 and frames == pytest.approx(1.5 * 5, abs=1)
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--bogus"], "No such option: --bogus"),
-    (["-s"], "-s is not for riemann-nn render"),
-    (["--format", "gif"], "from -o's extension"),
-    (["-r", "64,36"], "use --quality and --aspect"),
-    (["--media_dir", "x"], "riemann-nn sets it"),
-    (["--aspect", "2:1"], "'2:1' is not one of"),
-    (["-o", "video.avi"], "must end in .mp4, .webm, .gif"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--bogus"], "No such option: --bogus"),
+        (["-s"], "-s is not for riemann-nn render"),
+        (["--format", "gif"], "from -o's extension"),
+        (["-r", "64,36"], "use --quality and --aspect"),
+        (["--media_dir", "x"], "riemann-nn sets it"),
+        (["--aspect", "2:1"], "'2:1' is not one of"),
+        (["-o", "video.avi"], "must end in .mp4, .webm, .gif"),
+    ],
+)
 def test_options_that_cannot_work_are_refused_before_manim(place, args, fragment):
     result, report = render(place, *args)
     assert result.exit_code != 0 and report is None  # Manim never started

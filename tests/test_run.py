@@ -66,11 +66,21 @@ def test_documented_shapes_and_dtypes(small_run):
     """Every key has the shape and dtype of DESIGN.md's table (L=4, N=200, R=2*4 lines of S=9, M=25, I=50)."""
     L, N, M, I = 4, 200, 25, 50
     expected = {
-        "x": ((L + 1, N, 2), "f"), "y": ((N,), "i"), "grid": ((L + 1, 8, 9, 2), "f"),
-        "sites": ((L + 1, M, 2), "f"), "jacobian": ((L + 1, M, 2, 2), "f"), "metric": ((L + 1, M, 2, 2), "f"),
-        "ellipse": ((L + 1, M, 3), "f"), "weight": ((L, 2, 2), "f"), "bias": ((L, 2), "f"),
-        "head_weight": ((2,), "f"), "head_bias": ((), "f"), "loss": ((I,), "f"), "accuracy": ((I,), "f"),
-        "degenerate": ((L + 1, M), "b"), "clipped": ((L + 1, M), "b"),
+        "x": ((L + 1, N, 2), "f"),
+        "y": ((N,), "i"),
+        "grid": ((L + 1, 8, 9, 2), "f"),
+        "sites": ((L + 1, M, 2), "f"),
+        "jacobian": ((L + 1, M, 2, 2), "f"),
+        "metric": ((L + 1, M, 2, 2), "f"),
+        "ellipse": ((L + 1, M, 3), "f"),
+        "weight": ((L, 2, 2), "f"),
+        "bias": ((L, 2), "f"),
+        "head_weight": ((2,), "f"),
+        "head_bias": ((), "f"),
+        "loss": ((I,), "f"),
+        "accuracy": ((I,), "f"),
+        "degenerate": ((L + 1, M), "b"),
+        "clipped": ((L + 1, M), "b"),
     }
     assert set(expected) == set(ARRAY_KEYS)
     for key, (shape, kind) in expected.items():
@@ -152,7 +162,7 @@ def test_corrupted_member_crc(c1_run, tmp_path):
     path = write_npz(tmp_path / "stored.npz", arrays_of(c1_run))  # np.savez stores without compression
     data = bytearray(path.read_bytes())
     middle = len(data) // 2
-    data[middle:middle + 40] = bytes(b ^ 0xFF for b in data[middle:middle + 40])
+    data[middle : middle + 40] = bytes(b ^ 0xFF for b in data[middle : middle + 40])
     path.write_bytes(bytes(data))
     _reject(path, "not a readable .npz")
 
@@ -209,8 +219,15 @@ def test_wrong_shape(c1_run, tmp_path, key, change):
 
 @pytest.mark.parametrize(
     "key, dtype",
-    [("x", np.int64), ("jacobian", np.complex128), ("y", np.float64), ("y", bool), ("degenerate", np.int8),
-     ("clipped", np.float64), ("loss", "U8")],
+    [
+        ("x", np.int64),
+        ("jacobian", np.complex128),
+        ("y", np.float64),
+        ("y", bool),
+        ("degenerate", np.int8),
+        ("clipped", np.float64),
+        ("loss", "U8"),
+    ],
 )
 def test_wrong_dtype(c1_run, tmp_path, key, dtype):
     """A key of the wrong dtype is rejected, naming the key."""
@@ -226,8 +243,9 @@ def test_labels_other_than_zero_and_one(c1_run, tmp_path):
     _reject(write_npz(tmp_path / "labels.npz", arrays), "'y'")
 
 
-@pytest.mark.parametrize("key, value",
-                         [("metric", np.nan), ("sites", np.inf), ("head_bias", -np.inf), ("loss", np.nan)])
+@pytest.mark.parametrize(
+    "key, value", [("metric", np.nan), ("sites", np.inf), ("head_bias", -np.inf), ("loss", np.nan)]
+)
 def test_non_finite_values(c1_run, tmp_path, key, value):
     """NaN or infinity anywhere in a float key is rejected, naming the key."""
     arrays = arrays_of(c1_run)
@@ -326,8 +344,9 @@ def test_run_is_reproducible_with_plain_numpy(small_run, tmp_path):
     conditioned = lam[..., 0] > 1e-6 * lam[..., 1]
     assert conditioned[-1].mean() > 0.4
     for axis in (0, 1):
-        np.testing.assert_allclose(run.ellipse[..., axis][conditioned],
-                                   np.minimum(unclipped[..., axis], limit)[conditioned], rtol=1e-8)
+        np.testing.assert_allclose(
+            run.ellipse[..., axis][conditioned], np.minimum(unclipped[..., axis], limit)[conditioned], rtol=1e-8
+        )
     decided = conditioned & (np.abs(unclipped[..., 0] / limit - 1) > 1e-6)
     np.testing.assert_array_equal(run.clipped[decided], (unclipped[..., 0] > limit)[decided])
     assert (run.ellipse[..., :2] <= limit[..., None] * (1 + 1e-12)).all()
@@ -336,8 +355,9 @@ def test_run_is_reproducible_with_plain_numpy(small_run, tmp_path):
     elongated = conditioned & (lam[..., 0] < (1 - 1e-3) * lam[..., 1])
     assert elongated[0].any()
     direction = q[..., :, 0][elongated]  # the major axis of an indicatrix: the small eigenvalue's eigenvector
-    np.testing.assert_allclose(np.cos(angle[elongated]) * direction[:, 1] - np.sin(angle[elongated]) * direction[:, 0],
-                               0, atol=1e-8)
+    np.testing.assert_allclose(
+        np.cos(angle[elongated]) * direction[:, 1] - np.sin(angle[elongated]) * direction[:, 0], 0, atol=1e-8
+    )
     # every glyph in the last layer is the circle of radius s (g_L = I) where that chart is well conditioned
     np.testing.assert_allclose(run.ellipse[-1, ok[-1], :2], e["scale"], rtol=1e-8)
 

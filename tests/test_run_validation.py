@@ -64,6 +64,7 @@ def with_meta(path, target, meta: dict):
 @pytest.fixture
 def no_array_reads(monkeypatch):
     """Fails the test if any member's data (beyond its header) is decompressed."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("an array was read")
 
@@ -84,8 +85,9 @@ def test_a_zip_bomb_is_refused_without_decompressing(good_file, tmp_path, no_arr
 
 
 @pytest.mark.parametrize("shape", [(3, 10**9, 2), (10**6, 10**6, 10**6, 2), (3, 2**62, 2)])
-def test_a_declared_shape_larger_than_the_member_is_refused_before_allocating(good_file, tmp_path, shape,
-                                                                             no_array_reads):
+def test_a_declared_shape_larger_than_the_member_is_refused_before_allocating(
+    good_file, tmp_path, shape, no_array_reads
+):
     members = members_of(good_file)
     members["x.npy"] = npy_header(shape) + bytes(64)
     with pytest.raises(RunFileError, match="'x' declares shape"):
@@ -99,17 +101,22 @@ def test_a_declared_shape_smaller_than_the_member_is_refused(good_file, tmp_path
         load_run(write_zip(tmp_path / "short.npz", list(members.items())))
 
 
-@pytest.mark.parametrize("key, array, fragment", [
-    ("x", np.array([{"a": 1}], dtype=object), "never loaded"),
-    ("x", np.zeros(3, dtype=[("a", "<f8")]), "'x' has dtype"),
-    ("x", np.zeros((3, 2), dtype="<U4"), "'x' has dtype"),
-    ("degenerate", np.zeros(3, dtype=np.int8), "'degenerate' has dtype"),
-    ("y", np.zeros(3, dtype=np.float64), "'y' has dtype"),
-    ("meta", np.array(["{}", "{}"]), "one JSON string"),
-    ("meta", np.array("x" * (run_module.MAX_META_CHARACTERS + 1)), "at most"),
-], ids=["object", "structured", "strings", "int8 flags", "float labels", "meta array", "meta too long"])
-def test_a_dtype_that_cannot_be_the_keys_is_refused_from_its_header(good_file, tmp_path, key, array, fragment,
-                                                                   no_array_reads):
+@pytest.mark.parametrize(
+    "key, array, fragment",
+    [
+        ("x", np.array([{"a": 1}], dtype=object), "never loaded"),
+        ("x", np.zeros(3, dtype=[("a", "<f8")]), "'x' has dtype"),
+        ("x", np.zeros((3, 2), dtype="<U4"), "'x' has dtype"),
+        ("degenerate", np.zeros(3, dtype=np.int8), "'degenerate' has dtype"),
+        ("y", np.zeros(3, dtype=np.float64), "'y' has dtype"),
+        ("meta", np.array(["{}", "{}"]), "one JSON string"),
+        ("meta", np.array("x" * (run_module.MAX_META_CHARACTERS + 1)), "at most"),
+    ],
+    ids=["object", "structured", "strings", "int8 flags", "float labels", "meta array", "meta too long"],
+)
+def test_a_dtype_that_cannot_be_the_keys_is_refused_from_its_header(
+    good_file, tmp_path, key, array, fragment, no_array_reads
+):
     members = members_of(good_file)
     members[f"{key}.npy"] = npy(array)
     with pytest.raises(RunFileError, match=fragment):
@@ -119,9 +126,11 @@ def test_a_dtype_that_cannot_be_the_keys_is_refused_from_its_header(good_file, t
 def test_unknown_members_are_never_read(good_file, tmp_path):
     """A file with extra members loads, even when those would be refused or huge: they are not opened."""
     members = list(members_of(good_file).items())
-    members += [("evil.npy", npy(np.array([{"a": 1}], dtype=object))),
-                ("notes.txt", b"\xff" * 100),
-                ("x.npy.bak", npy_header((10**9,)) + bytes(8))]
+    members += [
+        ("evil.npy", npy(np.array([{"a": 1}], dtype=object))),
+        ("notes.txt", b"\xff" * 100),
+        ("x.npy.bak", npy_header((10**9,)) + bytes(8)),
+    ]
     run = load_run(write_zip(tmp_path / "extra.npz", members))
     np.testing.assert_array_equal(run.x, load_run(good_file).x)
 
@@ -146,7 +155,7 @@ def test_an_unknown_compression_method_is_refused(good_file, tmp_path):
     start = data.find(b"PK\x01\x02")
     while start >= 0:  # the central directory entry's method, at +10 of the entry naming x.npy
         name_length = struct.unpack_from("<H", data, start + 28)[0]
-        if data[start + 46:start + 46 + name_length] == b"x.npy":
+        if data[start + 46 : start + 46 + name_length] == b"x.npy":
             struct.pack_into("<H", data, start + 10, 99)
         start = data.find(b"PK\x01\x02", start + 4)
     path = tmp_path / "method.npz"
@@ -157,8 +166,13 @@ def test_an_unknown_compression_method_is_refused(good_file, tmp_path):
 
 # ---- meta: every field the code reads -------------------------------------------------------------------
 
-REQUIRED = [(section, key) for section, spec in META_FIELDS.items() if section not in OPTIONAL_SECTIONS
-            for key, (_, _, required) in spec.items() if required]
+REQUIRED = [
+    (section, key)
+    for section, spec in META_FIELDS.items()
+    if section not in OPTIONAL_SECTIONS
+    for key, (_, _, required) in spec.items()
+    if required
+]
 WRONG_VALUES = [None, "text", True, -1, [1], {"a": 1}]  # wrong for every required field
 
 
@@ -196,19 +210,22 @@ def test_meta_nested_deeper_than_allowed_is_refused(good_file, tmp_path):
     assert load_run(with_meta(good_file, tmp_path / "ok.npz", meta)).meta["notes"]
 
 
-@pytest.mark.parametrize("edit, fragment", [
-    (lambda m: m["ellipse"].update(max_axis=m["ellipse"]["max_axis"][:-1]), "one per layer"),
-    (lambda m: m["geometry"].update(grid_lines=m["geometry"]["grid_lines"] + 1), "'grid' holds"),
-    (lambda m: m["geometry"].update(grid_samples=3), "'grid' holds"),
-    (lambda m: m["training"].update(iterations=m["training"]["iterations"] + 1), "iterations but the history"),
-    (lambda m: m.update(standardize={"mean": [0.0], "scale": 1.0}), "standardize.mean"),
-    (lambda m: m.update(standardize={"mean": [0.0, 0.0], "scale": 0}), "standardize.scale"),
-    (lambda m: m.update(config="x"), "meta.config"),
-    (lambda m: m.update(riemann_nn_version=1), "meta.riemann_nn_version"),
-    (lambda m: m.update(name=""), "meta.name"),
-    (lambda m: m.update(name="-rf"), "meta.name"),
-    (lambda m: m.update(name="a\nb"), "meta.name"),
-])
+@pytest.mark.parametrize(
+    "edit, fragment",
+    [
+        (lambda m: m["ellipse"].update(max_axis=m["ellipse"]["max_axis"][:-1]), "one per layer"),
+        (lambda m: m["geometry"].update(grid_lines=m["geometry"]["grid_lines"] + 1), "'grid' holds"),
+        (lambda m: m["geometry"].update(grid_samples=3), "'grid' holds"),
+        (lambda m: m["training"].update(iterations=m["training"]["iterations"] + 1), "iterations but the history"),
+        (lambda m: m.update(standardize={"mean": [0.0], "scale": 1.0}), "standardize.mean"),
+        (lambda m: m.update(standardize={"mean": [0.0, 0.0], "scale": 0}), "standardize.scale"),
+        (lambda m: m.update(config="x"), "meta.config"),
+        (lambda m: m.update(riemann_nn_version=1), "meta.riemann_nn_version"),
+        (lambda m: m.update(name=""), "meta.name"),
+        (lambda m: m.update(name="-rf"), "meta.name"),
+        (lambda m: m.update(name="a\nb"), "meta.name"),
+    ],
+)
 def test_meta_that_disagrees_with_the_arrays_or_itself_is_refused(good_file, tmp_path, edit, fragment):
     meta = meta_of(good_file)
     edit(meta)
@@ -227,11 +244,14 @@ def test_history_and_coordinates_must_be_finite_and_in_range(good_file, tmp_path
         load_run(write_zip(tmp_path / "values.npz", list(members.items())))
 
 
-@pytest.mark.parametrize("edit, fragment", [
-    (lambda a: a.update(x=a["x"][:, :0], y=a["y"][:0]), "both classes"),  # no points: info raised a ValueError
-    (lambda a: a.update(y=np.zeros_like(a["y"])), "both classes"),
-    (lambda a: a.update(ellipse=-a["ellipse"]), "negative semi-axis"),
-])
+@pytest.mark.parametrize(
+    "edit, fragment",
+    [
+        (lambda a: a.update(x=a["x"][:, :0], y=a["y"][:0]), "both classes"),  # no points: info raised a ValueError
+        (lambda a: a.update(y=np.zeros_like(a["y"])), "both classes"),
+        (lambda a: a.update(ellipse=-a["ellipse"]), "negative semi-axis"),
+    ],
+)
 def test_points_of_one_class_or_none_and_negative_glyphs_are_refused(good_file, tmp_path, edit, fragment):
     with np.load(good_file) as npz:
         arrays = dict(npz)
@@ -254,8 +274,11 @@ def test_save_refuses_meta_that_is_not_plain_json(c1_run, tmp_path):
 # ---- a damaged cache entry is trained again ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("damage", [lambda data: data[: len(data) // 3], lambda data: b"",
-                                    lambda data: b"PK\x03\x04junk"], ids=["truncated", "empty", "junk"])
+@pytest.mark.parametrize(
+    "damage",
+    [lambda data: data[: len(data) // 3], lambda data: b"", lambda data: b"PK\x03\x04junk"],
+    ids=["truncated", "empty", "junk"],
+)
 def test_a_corrupt_cached_run_is_trained_again_with_one_warning(tmp_path, damage):
     config = small_config("c1", training={"iterations": 5})
     first = load_or_train(config, cache_dir=tmp_path, progress=False)

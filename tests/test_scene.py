@@ -12,10 +12,13 @@ from riemann_nn.run import save_run
 
 @pytest.fixture(scope="module")
 def tiny_run_file(tmp_path_factory):
-    config = RunConfig(name="tiny", dataset=DatasetConfig("circles", n=80, noise=0.05, seed=1),
-                       model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),
-                       training=TrainConfig(iterations=40, lr=0.05, weight_decay=0.0, seed=1),
-                       geometry=GeometryConfig(sites_per_side=4, grid_lines=4, grid_samples=12))
+    config = RunConfig(
+        name="tiny",
+        dataset=DatasetConfig("circles", n=80, noise=0.05, seed=1),
+        model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),
+        training=TrainConfig(iterations=40, lr=0.05, weight_decay=0.0, seed=1),
+        geometry=GeometryConfig(sites_per_side=4, grid_lines=4, grid_samples=12),
+    )
     return save_run(build_run(config, progress=False), tmp_path_factory.mktemp("run") / "tiny.npz")
 
 
@@ -37,12 +40,16 @@ def test_scene_run_reads_the_named_file(tiny_run_file, monkeypatch):
     assert scene_run().name == "tiny"
 
 
-@pytest.mark.parametrize("variable, value, fragment", [
-    ("RIEMANN_NN_THEME", "sepia", "riemann-nn: unknown theme 'sepia'"),
-    ("RIEMANN_NN_PATH", "staged", "riemann-nn: the staged path replays one c0 layer"),
-])
-def test_a_bad_variable_ends_a_scene_run_by_manim_in_one_line(tiny_run_file, tmp_path, monkeypatch, variable, value,
-                                                              fragment):
+@pytest.mark.parametrize(
+    "variable, value, fragment",
+    [
+        ("RIEMANN_NN_THEME", "sepia", "riemann-nn: unknown theme 'sepia'"),
+        ("RIEMANN_NN_PATH", "staged", "riemann-nn: the staged path replays one c0 layer"),
+    ],
+)
+def test_a_bad_variable_ends_a_scene_run_by_manim_in_one_line(
+    tiny_run_file, tmp_path, monkeypatch, variable, value, fragment
+):
     """``manim scenes/transform.py`` with a bad theme or path: one line (it was a traceback from the scene's setup)."""
     from manim import tempconfig
 

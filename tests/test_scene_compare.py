@@ -48,18 +48,23 @@ from render_support import (
 
 def tiny_config(scheme: str, *, depth: int = 2, name: str | None = None) -> RunConfig:
     gain = 1.0 if scheme == "c0" else 1e-3
-    return RunConfig(name=name or f"tiny-{scheme}", dataset=DatasetConfig("moons", n=60, noise=0.08, seed=1),
-                     model=ModelConfig(scheme, "tanh", depth=depth, dt=1.0, init_gain=gain),
-                     training=TrainConfig(iterations=30, lr=0.05, weight_decay=0.0, seed=1),
-                     geometry=GeometryConfig(sites_per_side=3, grid_lines=4, grid_samples=9))
+    return RunConfig(
+        name=name or f"tiny-{scheme}",
+        dataset=DatasetConfig("moons", n=60, noise=0.08, seed=1),
+        model=ModelConfig(scheme, "tanh", depth=depth, dt=1.0, init_gain=gain),
+        training=TrainConfig(iterations=30, lr=0.05, weight_decay=0.0, seed=1),
+        geometry=GeometryConfig(sites_per_side=3, grid_lines=4, grid_samples=9),
+    )
 
 
 @pytest.fixture(scope="module")
 def tiny_run_files(tmp_path_factory):
     """Three tiny Run files of depth 2 on the same moons, one per scheme (c0, c1, c2)."""
     folder = tmp_path_factory.mktemp("compare")
-    return [save_run(build_run(tiny_config(scheme), progress=False), folder / f"{scheme}.npz")
-            for scheme in ("c0", "c1", "c2")]
+    return [
+        save_run(build_run(tiny_config(scheme), progress=False), folder / f"{scheme}.npz")
+        for scheme in ("c0", "c1", "c2")
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +75,13 @@ def tiny_presets(tiny_run_files):
 
 def test_mean_step_lengths_by_hand():
     """Two points over two layers, worked out on paper."""
-    x = np.array([
-        [[0.0, 0.0], [2.0, 1.0]],  # layer 0: box 2 x 1, extent 2
-        [[3.0, 4.0], [2.0, 1.0]],  # steps 5 and 0 -> mean 2.5 / 2; box 1 x 3, extent 3
-        [[3.0, 4.0], [2.0, -2.0]],  # steps 0 and 3 -> mean 1.5 / 3
-    ])
+    x = np.array(
+        [
+            [[0.0, 0.0], [2.0, 1.0]],  # layer 0: box 2 x 1, extent 2
+            [[3.0, 4.0], [2.0, 1.0]],  # steps 5 and 0 -> mean 2.5 / 2; box 1 x 3, extent 3
+            [[3.0, 4.0], [2.0, -2.0]],  # steps 0 and 3 -> mean 1.5 / 3
+        ]
+    )
     np.testing.assert_allclose(mean_step_lengths(x), [1.25, 0.5], rtol=0, atol=1e-12)
 
 
@@ -137,12 +144,16 @@ def test_your_run_is_compared_with_companions_trained_on_its_data(tiny_run_files
     custom = replace(yours, meta={**yours.meta, "model": {**yours.meta["model"], "scheme": "custom"}})
     placed = with_companions(custom, ["c0", "c1", "c2"])
     assert placed[0] is custom and [run.scheme for run in placed[1:]] == ["c1", "c2"]
-    assert runs_in_words(placed).split("  \u00b7  ")[1] == "your own network, residual (C1) tanh network and " \
-                                                            "second-order (C2) tanh network"
+    assert (
+        runs_in_words(placed).split("  \u00b7  ")[1] == "your own network, residual (C1) tanh network and "
+        "second-order (C2) tanh network"
+    )
     assert panel_titles(placed, THEMES["dark"])[0].height > 0
     steps = [np.array([0.5]), np.array([0.1]), np.array([0.1])]
-    assert steps_in_words(placed, steps) == ("The residual (C1) and second-order (C2) networks move the data in small "
-                                             "steps, like a flow; your own network jumps.")
+    assert steps_in_words(placed, steps) == (
+        "The residual (C1) and second-order (C2) networks move the data in small "
+        "steps, like a flow; your own network jumps."
+    )
 
 
 def test_compare_runs_rejects_bad_lists_files_and_presets(tiny_presets, tiny_run_files, tmp_path, monkeypatch):
@@ -183,20 +194,26 @@ def test_step_readout_names_the_step_being_taken():
 
 def test_the_runs_and_the_outcome_in_words(tiny_run_files):
     runs = [load_run(f) for f in tiny_run_files]
-    assert runs_in_words(runs) == ("Two moons  \u00b7  ordinary (C0), residual (C1) and second-order (C2) tanh "
-                                   "networks  \u00b7  2 layers of two neurons")
+    assert runs_in_words(runs) == (
+        "Two moons  \u00b7  ordinary (C0), residual (C1) and second-order (C2) tanh "
+        "networks  \u00b7  2 layers of two neurons"
+    )
     assert same_data(runs) and opening_words(runs).startswith("The same points, two moons,")
     assert sweep_words(runs).startswith("Layer by layer, in sync.")
     deeper = build_run(tiny_config("c1", depth=3), progress=False)  # the same moons, but 3 layers
-    assert sweep_words([runs[0], deeper, runs[2]]).startswith("Layer by layer; with 2 or 3 layers, each network "
-                                                              "reaches its last one at the same time.")
-    other = build_run(tiny_config("c1").replace(dataset=DatasetConfig("moons", n=50, noise=0.08, seed=2)),
-                      progress=False)
+    assert sweep_words([runs[0], deeper, runs[2]]).startswith(
+        "Layer by layer; with 2 or 3 layers, each network reaches its last one at the same time."
+    )
+    other = build_run(
+        tiny_config("c1").replace(dataset=DatasetConfig("moons", n=50, noise=0.08, seed=2)), progress=False
+    )
     assert not same_data([runs[0], other, runs[2]])
     assert opening_words([runs[0], other, runs[2]]).startswith("Three networks, each with its own sample of two moons")
     steps = [np.array([0.5, 0.7]), np.array([0.1, 0.2]), np.array([0.2, 0.1])]
-    assert steps_in_words(runs, steps) == ("The residual (C1) and second-order (C2) networks move the data in small "
-                                           "steps, like a flow; the ordinary (C0) network jumps.")
+    assert steps_in_words(runs, steps) == (
+        "The residual (C1) and second-order (C2) networks move the data in small "
+        "steps, like a flow; the ordinary (C0) network jumps."
+    )
     alike = [np.array([0.2]), np.array([0.3]), np.array([0.25])]
     assert steps_in_words(runs, alike).startswith("Here the three networks move the data by steps of a similar size")
     assert steps_in_words(runs, [steps[1], steps[0], steps[2]]).endswith("the residual (C1) network jumps.")
@@ -219,8 +236,10 @@ def test_panel_words_are_legible_at_480p_and_captions_clear_the_legend(tiny_run_
     theme = THEMES[theme]
     runs = [load_run(f) for f in tiny_run_files]
     # The longest titles a run can have: the longest activation's name, a dt of three digits.
-    runs = [replace(run, meta={**run.meta, "model": {**run.meta["model"], "activation": "softplus", "dt": 0.125}})
-            for run in runs]
+    runs = [
+        replace(run, meta={**run.meta, "model": {**run.meta["model"], "activation": "softplus", "dt": 0.125}})
+        for run in runs
+    ]
     titles = panel_titles(runs, theme)
     readout = StepReadout(np.array([0.123]), ValueTracker(1.0), theme=theme, anchor=(0, 0))
     for words in (*titles, readout, step_summary(np.array([0.5, 0.25]), theme)):
@@ -229,9 +248,13 @@ def test_panel_words_are_legible_at_480p_and_captions_clear_the_legend(tiny_run_
         assert region.left - 0.35 <= title.get_left()[0] and title.get_right()[0] <= region.right + 0.35
     assert all(left.get_right()[0] + 0.05 < right.get_left()[0] for left, right in itertools.pairwise(titles))
     legend = comparison_legend(theme)
-    words = caption("The residual (C1) and second-order (C2) networks move the data in small steps, like a flow; "
-                    "the ordinary (C0) network jumps.", theme, font_size=ComparisonStory.caption_font_size,
-                    width=ComparisonStory.caption_width)
+    words = caption(
+        "The residual (C1) and second-order (C2) networks move the data in small steps, like a flow; "
+        "the ordinary (C0) network jumps.",
+        theme,
+        font_size=ComparisonStory.caption_font_size,
+        width=ComparisonStory.caption_width,
+    )
     words.move_to((*ComparisonStory.caption_corner, 0), aligned_edge=ComparisonStory.caption_edge)
     assert words.get_right()[0] < legend.get_left()[0] - 0.2
 

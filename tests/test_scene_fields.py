@@ -71,8 +71,9 @@ def test_glyph_palette_cuts_shapes_at_the_region_border():
     region = PlotRegion(left=-1, right=1, bottom=-1, top=1)
     centres = np.array([[0.0, 0.0], [0.95, 0.0], [0.5, 0.5]])
     maps = np.tile(0.1 * np.eye(2), (3, 1, 1))
-    palette = GlyphPalette(["#FF0000", "#00FF00"], shape="square").set_glyphs(centres, maps, np.array([0, 0, 1]),
-                                                                             region=region)
+    palette = GlyphPalette(["#FF0000", "#00FF00"], shape="square").set_glyphs(
+        centres, maps, np.array([0, 0, 1]), region=region
+    )
     whole, cut = palette.fields[0].get_subpaths()
     assert len(whole) == 16 and palette.fields[0].shapes_drawn == 2
     np.testing.assert_allclose(cut[:, :2].min(axis=0), [0.85, -0.1])
@@ -127,8 +128,9 @@ def test_log_colour_scale_is_robust_monotone_and_clipped():
     assert scale.bins(np.array([-1e9, 1e9]), 25).tolist() == [0, 24]
     calm = LogColourScale.robust(rng.uniform(-0.5, 0.5, size=500), percentiles=(0, 100))
     assert not calm.clipped_low and not calm.clipped_high
-    excluded = LogColourScale.robust(np.array([-1.0, 1.0, LOG_FLOOR]), exclude=np.array([False, False, True]),
-                                     percentiles=(0, 100))
+    excluded = LogColourScale.robust(
+        np.array([-1.0, 1.0, LOG_FLOOR]), exclude=np.array([False, False, True]), percentiles=(0, 100)
+    )
     assert excluded.low == -1.0 and excluded.clipped_low, "excluded values do not stretch the scale but are clipped"
 
 
@@ -249,18 +251,22 @@ def test_unknown_shade_is_one_clear_line(monkeypatch):
 # -- tiny real renders -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def field_run_file(tmp_path_factory):
-    config = RunConfig(name="tiny-fields", dataset=DatasetConfig("circles", n=80, noise=0.05, seed=1),
-                       model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),
-                       training=TrainConfig(iterations=40, lr=0.05, weight_decay=0.0, seed=1),
-                       geometry=GeometryConfig(sites_per_side=6, grid_lines=4, grid_samples=12))
+    config = RunConfig(
+        name="tiny-fields",
+        dataset=DatasetConfig("circles", n=80, noise=0.05, seed=1),
+        model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),
+        training=TrainConfig(iterations=40, lr=0.05, weight_decay=0.0, seed=1),
+        geometry=GeometryConfig(sites_per_side=6, grid_lines=4, grid_samples=12),
+    )
     return save_run(build_run(config, progress=False), tmp_path_factory.mktemp("run") / "tiny-fields.npz")
 
 
 @pytest.mark.render
-@pytest.mark.parametrize("scene, class_name, shade, opening", [("pullback", "MetricField", "position", 6.5),
-                                                               ("pullback", "MetricField", "volume", 6.5)])
-def test_field_scenes_render_changing_videos(scene, class_name, shade, opening, field_run_file, tmp_path,
-                                            monkeypatch):
+@pytest.mark.parametrize(
+    "scene, class_name, shade, opening",
+    [("pullback", "MetricField", "position", 6.5), ("pullback", "MetricField", "volume", 6.5)],
+)
+def test_field_scenes_render_changing_videos(scene, class_name, shade, opening, field_run_file, tmp_path, monkeypatch):
     """Each scene renders a tiny run at 128x72, 5 fps: frames match the scene's duration, are not blank after
     its opening (a fade-in, or a title card crossing into the picture) and change over time."""
     monkeypatch.setenv("RIEMANN_NN_RUN", str(field_run_file))
@@ -269,5 +275,5 @@ def test_field_scenes_render_changing_videos(scene, class_name, shade, opening, 
         monkeypatch.setenv("RIEMANN_NN_SHADE", shade)
     frames, duration = render_tiny(getattr(load_scene_module(scene), class_name), tmp_path)
     assert 10 <= duration <= 45
-    assert (lit_fraction(frames)[round(opening * 5) + 1:] > 0.02).all(), "some frames after the opening are blank"
+    assert (lit_fraction(frames)[round(opening * 5) + 1 :] > 0.02).all(), "some frames after the opening are blank"
     assert (mean_change(frames) > 0.05).mean() > 0.2, "the video barely changes (holds to read captions aside)"

@@ -82,8 +82,13 @@ def test_polyline_bezier_draws_by_length_on_screen_and_dashes_evenly():
 
 
 def test_lengths_are_printed_with_three_digits():
-    assert [format_length(v) for v in (10.306, 0.0120, 37.689, 0.875, 1234.5)] == ["10.3", "0.012", "37.7",
-                                                                                  "0.875", "1.23e+03"]
+    assert [format_length(v) for v in (10.306, 0.0120, 37.689, 0.875, 1234.5)] == [
+        "10.3",
+        "0.012",
+        "37.7",
+        "0.875",
+        "1.23e+03",
+    ]
 
 
 def _pair(name: str, length: float, straight: float) -> GeodesicPair:
@@ -94,9 +99,11 @@ def _pair(name: str, length: float, straight: float) -> GeodesicPair:
 def test_length_notes_comment_on_numbers_that_read_the_same():
     assert length_notes([_pair("A", 1.0, 2.0), _pair("B", 3.0, 4.0)]) == []
     assert length_notes([_pair("A", 2.0001, 2.0002), _pair("B", 3.0, 4.0)]) == [
-        "A: the straight line is already a shortest path"]
+        "A: the straight line is already a shortest path"
+    ]
     assert length_notes([_pair("A", 1.0, 2.0), _pair("B", 1.0001, 2.0001)]) == [
-        "A and B: the same lengths, to three digits"]
+        "A and B: the same lengths, to three digits"
+    ]
 
 
 def _simulated(colour: str, matrix: np.ndarray | None) -> np.ndarray:
@@ -110,12 +117,15 @@ def _simulated(colour: str, matrix: np.ndarray | None) -> np.ndarray:
 
 MACHADO = {
     "normal": None,
-    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                              [-0.011820, 0.042940, 0.968881]]),
-    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-                            [-0.003882, -0.048116, 1.051998]]),
-    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
-                            [0.004733, 0.691367, 0.303900]]),
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
+    ),
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]]
+    ),
+    "tritanopia": np.array(
+        [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]]
+    ),
 }
 
 
@@ -144,7 +154,8 @@ def _on_polyline_or_border(drawn: np.ndarray, polyline: np.ndarray, region: Plot
     """Which points (P, 2) are vertices of the polyline (K, 2) or lie on the region's border: (P,) bool."""
     nearest = np.linalg.norm(drawn[:, None] - polyline[None], axis=-1).min(axis=1)  # (P,)
     border = np.isclose(drawn, [region.left, region.bottom]).any(axis=1) | np.isclose(
-        drawn, [region.right, region.top]).any(axis=1)
+        drawn, [region.right, region.top]
+    ).any(axis=1)
     return (nearest < 1e-6) | border
 
 
@@ -173,15 +184,15 @@ def test_overlay_is_exact_at_every_layer(spiral_run, spiral_pairs):
             assert _on_polyline_or_border(drawn, screen, view.region).all()
         ends = np.concatenate([disc.points.reshape(-1, 4, 3)[:, 0, :2] for disc in overlay.discs])
         expected = np.concatenate([image(pair.path.points[[0, -1]], layer) for pair in spiral_pairs])  # (4, 2)
-        np.testing.assert_allclose(ends, expected[view.region.contains(expected, margin=overlay.discs[0].radius)],
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            ends, expected[view.region.contains(expected, margin=overlay.discs[0].radius)], atol=1e-6
+        )
 
 
 def test_length_table_has_one_number_per_path(spiral_pairs):
     """Two rows (A, B), each with the shortest path's length and the straight segment's, as printed."""
     table = LengthTable(spiral_pairs, THEME)
-    assert table.cells == [[format_length(p.path.length), format_length(p.path.straight_length)]
-                           for p in spiral_pairs]
+    assert table.cells == [[format_length(p.path.length), format_length(p.path.straight_length)] for p in spiral_pairs]
     assert [pair.name for pair in spiral_pairs] == ["A", "B"]
     assert len({pair.colour for pair in spiral_pairs}) == 2
     for pair in spiral_pairs:  # the straight segment is never shorter than the shortest path
@@ -215,8 +226,9 @@ def test_geodesics_story_shows_the_input_first_then_the_last_layer(spiral_run_fi
             super().play(*animations, **kwargs)
             overlay = next((m for m in self.mobjects if isinstance(m, GeodesicOverlay)), None)
             if overlay is not None:
-                states.append((self.view.time.get_value(), overlay.segment_drawn.get_value(),
-                               overlay.geodesic_drawn.get_value()))
+                states.append(
+                    (self.view.time.get_value(), overlay.segment_drawn.get_value(), overlay.geodesic_drawn.get_value())
+                )
 
     scene, movie, duration = render_scene(Logged, tmp_path)
     depth = scene.depth

@@ -95,8 +95,9 @@ def test_moving_along_a_stroke_leaves_the_logit_unchanged(c1_run):
     across = np.column_stack([-along[:, 1], along[:, 0]])
 
     def logit(points):
-        layers = propagate(c1_run.weight, c1_run.bias, points, scheme=c1_run.scheme, activation=c1_run.activation,
-                           dt=c1_run.dt)
+        layers = propagate(
+            c1_run.weight, c1_run.bias, points, scheme=c1_run.scheme, activation=c1_run.activation, dt=c1_run.dt
+        )
         return c1_run.logits(layers[-1])
 
     sites, h = c1_run.sites[0], 1e-4 * float(np.ptp(c1_run.sites[0]))
@@ -167,8 +168,9 @@ def test_squeeze_order_is_the_typical_condition_number_of_the_last_chart(small_r
 
 # -- the scene, rendered -------------------------------------------------------------------------------------
 def opacity(mobject) -> float:
-    return max((max(m.get_fill_opacity(), m.get_stroke_opacity()) for m in mobject.family_members_with_points()),
-               default=0.0)
+    return max(
+        (max(m.get_fill_opacity(), m.get_stroke_opacity()) for m in mobject.family_members_with_points()), default=0.0
+    )
 
 
 @pytest.mark.render

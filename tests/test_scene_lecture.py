@@ -99,9 +99,17 @@ def tex_dir(tmp_path_factory):
 def render(scene_class, media_dir: Path, tex_dir: Path, example: Path, **settings):
     from manim import tempconfig
 
-    config = {"pixel_width": 128, "pixel_height": 72, "frame_rate": FPS, "media_dir": str(media_dir),
-              "tex_dir": str(tex_dir), "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING",
-              **settings}
+    config = {
+        "pixel_width": 128,
+        "pixel_height": 72,
+        "frame_rate": FPS,
+        "media_dir": str(media_dir),
+        "tex_dir": str(tex_dir),
+        "disable_caching": True,
+        "progress_bar": "none",
+        "verbosity": "WARNING",
+        **settings,
+    }
     with pytest.MonkeyPatch.context() as patch, tempconfig(config):
         patch.setenv("RIEMANN_NN_RUN", str(example))
         patch.delenv("RIEMANN_NN_PRESET", raising=False)
@@ -111,7 +119,7 @@ def render(scene_class, media_dir: Path, tex_dir: Path, example: Path, **setting
 
 
 def background_of(theme) -> np.ndarray:
-    return np.array([int(theme.background[i:i + 2], 16) for i in (1, 3, 5)])
+    return np.array([int(theme.background[i : i + 2], 16) for i in (1, 3, 5)])
 
 
 def lit(frames: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -122,7 +130,7 @@ def lit(frames: np.ndarray, background: np.ndarray) -> np.ndarray:
 def note_pixels(frame: np.ndarray) -> int:
     """Reddish pixels (the no-LaTeX note is in the theme's red) in the bottom left quarter of a frame, where the
     title slide has only text in grey and white."""
-    corner = frame[frame.shape[0] // 2:, : frame.shape[1] // 2].astype(int)  # (H/2, W/2, 3)
+    corner = frame[frame.shape[0] // 2 :, : frame.shape[1] // 2].astype(int)  # (H/2, W/2, 3)
     return int(((corner[..., 0] - corner[..., 1] > 25) & (corner[..., 0] - corner[..., 2] > 15)).sum())
 
 
@@ -164,8 +172,10 @@ def test_the_schemes_slide_keeps_heading_rows_and_caption_apart():
     theme = current_theme("dark")
     heading = slide_heading("Three schemes: finite differences", theme, layer_map(theme))
     title, (formula_line, symbols) = heading[0], heading[1]
-    rows = [SchemeRow(_small_run(scheme), SCHEME_TEXTS[scheme], theme, centre_y=y)
-            for scheme, y in zip(("c0", "c1", "c2"), ROWS_Y)]
+    rows = [
+        SchemeRow(_small_run(scheme), SCHEME_TEXTS[scheme], theme, centre_y=y)
+        for scheme, y in zip(("c0", "c1", "c2"), ROWS_Y)
+    ]
     longest = max((text.caption for text in SCHEME_TEXTS.values()), key=len)
     words = caption(longest, theme, font_size=LectureStory.caption_font_size, width=2 * EDGE)
     words.move_to((*BOTTOM_CAPTION, 0), aligned_edge=UP + LEFT)
@@ -173,8 +183,12 @@ def test_the_schemes_slide_keeps_heading_rows_and_caption_apart():
     boxes = np.array([[*part.get_corner(DL)[:2], *part.get_corner(UR)[:2]] for part in parts])  # (P, 4)
     for i in range(len(parts)):
         for j in range(i + 1, len(parts)):
-            apart = (boxes[i, 2] <= boxes[j, 0] or boxes[j, 2] <= boxes[i, 0] or boxes[i, 3] <= boxes[j, 1]
-                     or boxes[j, 3] <= boxes[i, 1])
+            apart = (
+                boxes[i, 2] <= boxes[j, 0]
+                or boxes[j, 2] <= boxes[i, 0]
+                or boxes[i, 3] <= boxes[j, 1]
+                or boxes[j, 3] <= boxes[i, 1]
+            )
             assert apart, f"parts {i} and {j} overlap"
     half_width, half_height = config.frame_width / 2, config.frame_height / 2
     assert (np.abs(boxes[:, [0, 2]]) <= half_width).all() and (np.abs(boxes[:, [1, 3]]) <= half_height).all()
@@ -224,12 +238,23 @@ def test_lecture_without_latex_says_so_and_draws_plain_text(monkeypatch, tmp_pat
     monkeypatch.setattr(text, "MathTex", no_tex)
     theme = current_theme()
     for block in [scheme_block(t, theme, width=6) for t in SCHEME_TEXTS.values()] + [
-            layer_map(theme), change_formula(theme), euclid_formula(theme), pullback_formula(theme),
-            chart_formulas(theme)]:
+        layer_map(theme),
+        change_formula(theme),
+        euclid_formula(theme),
+        pullback_formula(theme),
+        chart_formulas(theme),
+    ]:
         assert len(block.family_members_with_points()) > 0
     module = load_lecture_module(monkeypatch, slides=False)
-    _, movie, _ = render(tiny_lecture(module), tmp_path, tex_dir, example_file, upto_animation_number=1,
-                         pixel_width=320, pixel_height=180)  # the title slide only, large enough to see the note
+    _, movie, _ = render(
+        tiny_lecture(module),
+        tmp_path,
+        tex_dir,
+        example_file,
+        upto_animation_number=1,
+        pixel_width=320,
+        pixel_height=180,
+    )  # the title slide only, large enough to see the note
     first = decode(movie)[0]
     assert note_pixels(first) >= 10, "no 'LaTeX not installed' note on the title slide"
 
@@ -274,15 +299,30 @@ def test_slides_html_opens_offline_in_chromium(slide_render, tmp_path):
     if not all((cache / Path(p).name).is_file() for p in paths):
         pytest.skip("reveal.js is not in manim-slides' cache (scripts/slides.py fills it)")
     media, movie, _ = slide_render
-    html = script.convert(tmp_path / "lecture.html", background=current_theme().background,
-                          folder=media / "slides", scene="TinyLecture")
+    html = script.convert(
+        tmp_path / "lecture.html", background=current_theme().background, folder=media / "slides", scene="TinyLecture"
+    )
     text = html.read_text()
     assert text.count("data:video/mp4;base64,") == len(SLIDES)
     assert not re.search(r"(src|href)=\"https?://", text), "the page still loads something from the network"
     shot = tmp_path / "shot.png"
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--no-first-run", f"--screenshot={shot}", "--window-size=1280,720",
-                    html.as_uri()], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            f"--screenshot={shot}",
+            "--window-size=1280,720",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     from PIL import Image
 
     # The page fills the window with the first slide's video; scaled back to the render's size, what is drawn
@@ -317,8 +357,11 @@ def test_slides_script_tells_the_lecture_on_a_chosen_run(example_file, tmp_path,
     assert script.default_output(None) == ROOT / "media" / "slides" / "lecture.html"
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a run")
-    for run_file, preset, message in ((example_file, "seed-spirals", "not both"), (bad, None, "bad.npz"),
-                                      (None, "no-such-preset", "no-such-preset")):
+    for run_file, preset, message in (
+        (example_file, "seed-spirals", "not both"),
+        (bad, None, "bad.npz"),
+        (None, "no-such-preset", "no-such-preset"),
+    ):
         with pytest.raises(script.BuildError, match=message):
             script.check_example(run_file, preset)
     rendered = []

@@ -62,8 +62,9 @@ def test_a_mirror_folds_nothing_and_a_tie_keeps_the_inputs_orientation():
     tie = np.stack([np.eye(2)] * 3 + [np.diag([1.0, -1.0])] * 3)
     np.testing.assert_array_equal(folded_cells(tie), [False] * 3 + [True] * 3)
     layers = np.stack([tie, mirror, np.eye(2)[None].repeat(6, 0)])  # (3, 6, 2, 2): each layer on its own
-    np.testing.assert_array_equal(folded_cells(layers), np.stack([folded_cells(tie), np.zeros(6, bool),
-                                                                  np.zeros(6, bool)]))
+    np.testing.assert_array_equal(
+        folded_cells(layers), np.stack([folded_cells(tie), np.zeros(6, bool), np.zeros(6, bool)])
+    )
 
 
 def test_the_fold_is_named_where_it_is_plain_to_see():
@@ -161,16 +162,16 @@ def test_capped_cells_keep_shape_and_orientation_and_at_most_cap_times_the_media
 @pytest.fixture(scope="module")
 def folding_run():
     """A small c1 tanh run whose steps start large (init gain 2): its map folds a few cells."""
-    run = build_run(small_config("c1", model=ModelConfig("c1", "tanh", depth=4, dt=1.0, init_gain=2.0)),
-                    progress=False)
+    run = build_run(small_config("c1", model=ModelConfig("c1", "tanh", depth=4, dt=1.0, init_gain=2.0)), progress=False)
     assert folded_cells(run.jacobian).any()
     return run
 
 
 def affine_run():
     """A net with the identity activation: an affine map, whose secant over a cell is its tangent."""
-    return build_run(small_config("c1", model=ModelConfig("c1", "identity", depth=3, dt=0.5, init_gain=0.5)),
-                     progress=False)
+    return build_run(
+        small_config("c1", model=ModelConfig("c1", "identity", depth=3, dt=0.5, init_gain=0.5)), progress=False
+    )
 
 
 def test_cells_through_their_carried_corners_are_the_tangent_cells_of_an_affine_map():
@@ -208,8 +209,15 @@ def test_a_sweep_draws_every_cell_in_every_frame(folding_run):
     scale = LogColourScale.robust(volume.at_layers()[0])
     cells = VolumeCells.of_run(volume, scale, count, fill=0.9, folds=True)
     assert cells.corners is not None
-    view = LayerView(folding_run, theme=THEME, motion=motion, glyphs=cells, glyph_size=1.0, fit_sites=1.0,
-                     glyph_colours=fold_colours(scale.colours(THEME, count), THEME))
+    view = LayerView(
+        folding_run,
+        theme=THEME,
+        motion=motion,
+        glyphs=cells,
+        glyph_size=1.0,
+        fit_sites=1.0,
+        glyph_colours=fold_colours(scale.colours(THEME, count), THEME),
+    )
     sites = folding_run.sites.shape[1]
     folds_seen = 0
     for t in np.linspace(0.0, folding_run.depth, 15 * folding_run.depth + 1):
@@ -240,8 +248,16 @@ def test_colour_bar_rows_stack_without_overlap_at_a_larger_size():
     without the clip note nothing is under the words."""
     scale = LogColourScale(-1.2, 1.1, clipped_low=True, clipped_high=True, percentiles=(2.0, 98.0))
     for font_size in (17, 19, 24):
-        bar = ColourBar(scale, THEME, count=25, title="growth", ends=("shrinks", "grows"), clip_note=False,
-                        font_size=font_size, height=0.28)
+        bar = ColourBar(
+            scale,
+            THEME,
+            count=25,
+            title="growth",
+            ends=("shrinks", "grows"),
+            clip_note=False,
+            font_size=font_size,
+            height=0.28,
+        )
         *_, words = bar.submobjects
         assert bar.title.get_bottom()[1] > bar.bar.get_top()[1]
         assert bar.bar.get_bottom()[1] > bar.tick_labels.get_top()[1]
@@ -286,8 +302,11 @@ def volume_video(folding_run, tmp_path_factory):
 
     class Counted(load_scene_module("volume").VolumeElement):
         def construct(self):  # a scene updater runs after every mobject's own, each frame
-            self.add_updater(lambda dt: counted.append(
-                (self.view.time.get_value(), sum(field.shapes_drawn for field in self.view.glyphs.fields))))
+            self.add_updater(
+                lambda dt: counted.append(
+                    (self.view.time.get_value(), sum(field.shapes_drawn for field in self.view.glyphs.fields))
+                )
+            )
             super().construct()
 
     patch = pytest.MonkeyPatch()
@@ -351,8 +370,13 @@ def test_a_custom_network_gets_tangent_cells_and_the_kernels_scene_refuses_it_in
     from riemann_nn.data import make_dataset
 
     x, y = make_dataset("moons", n=120, noise=0.1, seed=0)
-    run = rn.run_from_callables([torch.sin, torch.tanh], nn.Linear(2, 1).double(), x, y,
-                                geometry=GeometryConfig(sites_per_side=5, grid_lines=4, grid_samples=9))
+    run = rn.run_from_callables(
+        [torch.sin, torch.tanh],
+        nn.Linear(2, 1).double(),
+        x,
+        y,
+        geometry=GeometryConfig(sites_per_side=5, grid_lines=4, grid_samples=9),
+    )
     assert run.is_custom and cell_corners(run) is None
     cells = VolumeCells.of_run(VolumeField(LayerMotion(run)), LogColourScale(-1.0, 1.0), 5, fill=0.9)
     centres, maps = cells.cells(1.0)

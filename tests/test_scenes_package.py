@@ -35,7 +35,12 @@ def test_a_thin_file_renders_exactly_the_package_scene(name):
     found = get_scene_classes_from_module(thin)  # what `manim scenes/NAME.py` renders
     assert [cls.__name__ for cls in found] == [scene_class]
     assert issubclass(found[0], getattr(shipped, scene_class)) and found[0].__dict__.keys() <= {
-        "__module__", "__doc__", "__qualname__", "__firstlineno__", "__static_attributes__"}
+        "__module__",
+        "__doc__",
+        "__qualname__",
+        "__firstlineno__",
+        "__static_attributes__",
+    }
     thin_file, package_file = ROOT / "scenes" / f"{name}.py", SCENES_DIR / f"{name}.py"
     assert declared_default_preset(thin_file) == declared_default_preset(package_file)
     assert declared_needs_network(thin_file) == declared_needs_network(package_file)

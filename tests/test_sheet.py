@@ -22,7 +22,7 @@ WIDTH = 480  # pixels: small and fast, large enough for every panel to hold real
 
 
 def rgb(colour: str) -> np.ndarray:
-    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], float)
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], float)
 
 
 def blend(colour: str, background: str, alpha: float) -> np.ndarray:
@@ -51,8 +51,10 @@ def pixel_box(region: PlotRegion, layout, width: int, *, inset: int = 2) -> tupl
     height = layout.pixel_height(width)
     left, right = (np.array([region.left, region.right]) + layout.frame_width / 2) * scale
     top, bottom = height / 2 - np.array([region.top, region.bottom]) * scale
-    return (slice(math.ceil(top) + inset, math.floor(bottom) - inset),
-            slice(math.ceil(left) + inset, math.floor(right) - inset))
+    return (
+        slice(math.ceil(top) + inset, math.floor(bottom) - inset),
+        slice(math.ceil(left) + inset, math.floor(right) - inset),
+    )
 
 
 @pytest.fixture(scope="module", params=["dark", "light"])
@@ -60,8 +62,13 @@ def drawn(request, c1_run):
     """The tiny c1 run (4 layers: 5 panels, 3 columns, one empty cell) drawn in each theme."""
     theme = current_theme(request.param)
     layout, mobjects = build_sheet(c1_run, theme=theme)
-    image = capture_frame(mobjects, width=WIDTH, height=layout.pixel_height(WIDTH), frame_width=layout.frame_width,
-                          background=theme.background)
+    image = capture_frame(
+        mobjects,
+        width=WIDTH,
+        height=layout.pixel_height(WIDTH),
+        frame_width=layout.frame_width,
+        background=theme.background,
+    )
     return theme, layout, np.asarray(image)
 
 
@@ -101,11 +108,12 @@ def test_every_panel_shows_both_classes_and_the_border_where_the_layout_puts_it(
         for colour in theme.classes:
             assert near(panel, blend(colour, theme.background, 0.9), 24).sum() >= 10, (index, colour)
         # The border line (0.015 units, under a pixel here) lies on the box's top edge, within a pixel.
-        border = mixed_with(image[rows.start - 4:rows.start, columns], theme.muted, theme.background, at_least=0.15)
+        border = mixed_with(image[rows.start - 4 : rows.start, columns], theme.muted, theme.background, at_least=0.15)
         assert border.any(axis=0).mean() > 0.95
     empty = layout.region(5)
-    rows, columns = pixel_box(PlotRegion(empty.left - 0.6, empty.right, empty.bottom - 0.3, empty.top + 0.4),
-                              layout, WIDTH, inset=0)
+    rows, columns = pixel_box(
+        PlotRegion(empty.left - 0.6, empty.right, empty.bottom - 0.3, empty.top + 0.4), layout, WIDTH, inset=0
+    )
     assert near(image[rows, columns], rgb(theme.background), 0).all()
 
 
@@ -174,8 +182,12 @@ def test_the_heads_line_crosses_the_whole_last_panel(c1_run):
     parts = layer_panel(c1_run, LayerMotion(c1_run), c1_run.depth, region, current_theme("light"))
     line = parts[0].line.points[:, :2]  # (4, 2): one straight cubic
     ends = line[[0, -1]]
-    on_border = (np.isclose(ends[:, 0], region.left) | np.isclose(ends[:, 0], region.right)
-                 | np.isclose(ends[:, 1], region.bottom) | np.isclose(ends[:, 1], region.top))
+    on_border = (
+        np.isclose(ends[:, 0], region.left)
+        | np.isclose(ends[:, 0], region.right)
+        | np.isclose(ends[:, 1], region.bottom)
+        | np.isclose(ends[:, 1], region.top)
+    )
     assert on_border.all()
     framing = panel_view(parts).current_framing
     layer_points = (ends - region.centre) / framing.zoom + framing.centre  # back to last-layer coordinates
@@ -190,6 +202,7 @@ def test_sheet_matches_its_control_image(c1_run):
 
 
 # -- the command --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture()
 def run_file(tmp_path, c1_run):
@@ -211,11 +224,14 @@ def test_cli_writes_the_sheet(run_file, tmp_path):
     assert sorted(p.name for p in out.parent.iterdir()) == ["sheet.png"]
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--columns", "0"], "columns must be a whole number from 1 to 5"),
-    (["--columns", "6"], "columns must be a whole number from 1 to 5"),
-    (["--width", "10"], "width must be a whole number of pixels"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--columns", "0"], "columns must be a whole number from 1 to 5"),
+        (["--columns", "6"], "columns must be a whole number from 1 to 5"),
+        (["--width", "10"], "width must be a whole number of pixels"),
+    ],
+)
 def test_cli_rejects_bad_options_and_writes_nothing(run_file, tmp_path, args, fragment):
     out = tmp_path / "new-folder" / "sheet.png"  # not even the folder may appear
     result = invoke(run_file, "-o", out, *args)

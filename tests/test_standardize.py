@@ -71,9 +71,13 @@ def _run(tmp_path, x, y, scheme, *, standardize=True, name="data"):
     path = tmp_path / f"{name}.csv"
     np.savetxt(path, np.column_stack([x, y]), delimiter=",", fmt="%.17g")
     model = ModelConfig(scheme, "tanh", depth=3, dt=0.8, init_gain=1.0 if scheme == "c0" else 1e-3)
-    config = RunConfig(name=name, dataset=DatasetConfig(csv=str(path), standardize=standardize), model=model,
-                       training=TrainConfig(iterations=60, lr=0.05, weight_decay=0.0),
-                       geometry=GeometryConfig(sites_per_side=5, grid_lines=4, grid_samples=9))
+    config = RunConfig(
+        name=name,
+        dataset=DatasetConfig(csv=str(path), standardize=standardize),
+        model=model,
+        training=TrainConfig(iterations=60, lr=0.05, weight_decay=0.0),
+        geometry=GeometryConfig(sites_per_side=5, grid_lines=4, grid_samples=9),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RiemannNNWarning)  # 60 steps may end below 0.9: not what is tested
         return build_run(config, progress=False)
@@ -92,17 +96,23 @@ def test_a_standardised_run_scales_with_its_data(tmp_path, scheme):
     layers = slice(0, None) if scheme != "c0" else slice(1, None)
     shift = 3e6 if scheme != "c0" else 0.0
     factor = 1e6 if scheme != "c0" else 1.0
-    np.testing.assert_allclose(big.x[layers], small.x[layers] * factor + shift, rtol=1e-6,
-                               atol=1e-6 * factor * np.abs(small.x).max())
+    np.testing.assert_allclose(
+        big.x[layers], small.x[layers] * factor + shift, rtol=1e-6, atol=1e-6 * factor * np.abs(small.x).max()
+    )
     np.testing.assert_allclose(big.loss, small.loss, rtol=1e-6)
     assert big.meta["training"]["accuracy"] == small.meta["training"]["accuracy"]
     metric_factor = 1e-12 if scheme == "c0" else 1.0
-    np.testing.assert_allclose(big.metric[0], small.metric[0] * metric_factor, rtol=1e-5,
-                               atol=1e-8 * metric_factor * np.abs(small.metric[0]).max())
+    np.testing.assert_allclose(
+        big.metric[0],
+        small.metric[0] * metric_factor,
+        rtol=1e-5,
+        atol=1e-8 * metric_factor * np.abs(small.metric[0]).max(),
+    )
     np.testing.assert_allclose(big.ellipse[0, :, :2], small.ellipse[0, :, :2] * 1e6, rtol=1e-5)
     assert big.meta["standardize"]["scale"] == pytest.approx(small.meta["standardize"]["scale"] * 1e6, rel=1e-12)
-    np.testing.assert_allclose(big.meta["standardize"]["mean"],
-                               np.array(small.meta["standardize"]["mean"]) * 1e6 + 3e6, rtol=1e-12)
+    np.testing.assert_allclose(
+        big.meta["standardize"]["mean"], np.array(small.meta["standardize"]["mean"]) * 1e6 + 3e6, rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("scheme", ["c0", "c1", "c2"])

@@ -37,6 +37,7 @@ FPS = 5  # the tiny renders'
 
 # -- the cue clock, by hand --------------------------------------------------------------------------------
 
+
 def test_reading_time_is_two_and_a_half_seconds_or_a_third_of_a_second_per_word():
     assert reading_seconds("Short.") == 2.5
     assert reading_seconds(" ".join(["word"] * 12)) == pytest.approx(3.96)
@@ -91,12 +92,16 @@ def test_layer_by_layer_eases_at_every_layer(count):
 
 # -- a tiny story, rendered ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def tiny_run_file(tmp_path_factory):
-    config = RunConfig(name="tiny", dataset=DatasetConfig("circles", n=80, noise=0.05, seed=1),
-                       model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),
-                       training=TrainConfig(iterations=40, lr=0.05, weight_decay=0.0, seed=1),
-                       geometry=GeometryConfig(sites_per_side=4, grid_lines=4, grid_samples=12))
+    config = RunConfig(
+        name="tiny",
+        dataset=DatasetConfig("circles", n=80, noise=0.05, seed=1),
+        model=ModelConfig("c1", "tanh", depth=2, init_gain=0.5),
+        training=TrainConfig(iterations=40, lr=0.05, weight_decay=0.0, seed=1),
+        geometry=GeometryConfig(sites_per_side=4, grid_lines=4, grid_samples=12),
+    )
     return save_run(build_run(config, progress=False), tmp_path_factory.mktemp("run") / "tiny.npz")
 
 
@@ -161,8 +166,11 @@ def test_a_chunk_render_gets_cues_relative_to_its_own_video(tiny_story, tiny_run
     offset = sum(scene.subtitles.frames[:2]) / FPS  # 0: plays 0 and 1 were skipped
     assert offset == 0.0
     start = sum(tiny_story[0].subtitles.frames[:2]) / FPS  # where play 2 begins in the full video
-    expected = [(max(s - start, 0.0), min(e - start, chunk_length), text) for s, e, text in full
-                if e > start and s < start + chunk_length]
+    expected = [
+        (max(s - start, 0.0), min(e - start, chunk_length), text)
+        for s, e, text in full
+        if e > start and s < start + chunk_length
+    ]
     got = read_cues(movie.with_suffix(".vtt"))
     assert [text for *_, text in got] == [text for *_, text in expected]
     for (s, e, _), (es, ee, _) in zip(got, expected):
@@ -212,8 +220,11 @@ def test_half_planes_appear_only_after_the_caption_on_screen_is_read(tiny_run_fi
         scene = LayerStory()
         scene.setup()
     planes_during_holds = []
-    monkeypatch.setattr(scene, "hold", lambda seconds=1.0: planes_during_holds.append(
-        any(isinstance(m, DecisionHalfPlanes) for m in scene.mobjects)))
+    monkeypatch.setattr(
+        scene,
+        "hold",
+        lambda seconds=1.0: planes_during_holds.append(any(isinstance(m, DecisionHalfPlanes) for m in scene.mobjects)),
+    )
     monkeypatch.setattr(scene, "play", lambda *animations, **kwargs: None)
     scene.read_until = scene.clock + 3.0  # the caption on screen still wants 3 s
     scene.half_planes("The classes, either side of a line.")
@@ -222,6 +233,7 @@ def test_half_planes_appear_only_after_the_caption_on_screen_is_read(tiny_run_fi
 
 
 # -- the stage's pieces ----------------------------------------------------------------------------------
+
 
 def with_boundary_piece(run, piece: np.ndarray):
     """A copy of ``run`` whose decision boundary gains ``piece`` (K, 2) as one more polyline, the same in every
@@ -266,8 +278,11 @@ def test_stray_outlines_box_the_stray_piece_where_it_shows(c1_run):
     assert np.all(screen >= low - 1e-6) and np.all(screen <= high + 1e-6)
     assert low[0] >= region.left - 1e-6 and low[1] >= region.bottom - 1e-6
     assert high[0] <= region.right + 1e-6 and high[1] <= region.top + 1e-6
-    expected = np.clip(np.concatenate([screen.min(axis=0) - 0.1, screen.max(axis=0) + 0.1]),
-                       [region.left, region.bottom] * 2, [region.right, region.top] * 2)
+    expected = np.clip(
+        np.concatenate([screen.min(axis=0) - 0.1, screen.max(axis=0) + 0.1]),
+        [region.left, region.bottom] * 2,
+        [region.right, region.top] * 2,
+    )
     np.testing.assert_allclose(np.concatenate([low, high]), expected, atol=1e-6)
     beyond = data.max(axis=0) + (data.max(axis=0) - data.min(axis=0))  # a data extent beyond the input box
     out_of_sight = with_boundary_piece(c1_run, np.stack([beyond, beyond + 0.1]))
@@ -373,6 +388,7 @@ def test_legend_promises_only_what_the_view_draws(small_run):
 
 # -- the default video -----------------------------------------------------------------------------------
 
+
 @pytest.mark.render
 def test_default_video_subtitles_are_readable(tiny_run_file, tmp_path, monkeypatch):
     """The default video of a tiny run: at most 75 s; a cue per caption, none overlapping, each at least its
@@ -396,6 +412,7 @@ def test_default_video_subtitles_are_readable(tiny_run_file, tmp_path, monkeypat
 
 # -- the stage in frames of every shape (riemann-nn render --aspect) ---------------------------------------
 
+
 @pytest.mark.parametrize("aspect", ["16:9", "4:3", "1:1", "9:16"])
 def test_the_stage_lays_out_for_the_frame_it_gets(aspect, tiny_run_file, monkeypatch):
     """Every part of the stage inside the frame, the panel's parts clear of the plot and of each other, the plot
@@ -407,17 +424,23 @@ def test_the_stage_lays_out_for_the_frame_it_gets(aspect, tiny_run_file, monkeyp
 
     (pixels_w, pixels_h), (width, height) = frame_geometry("l", aspect)
     monkeypatch.setenv("RIEMANN_NN_RUN", str(tiny_run_file))
-    with tempconfig({"frame_width": width, "frame_height": height, "pixel_width": pixels_w,
-                     "pixel_height": pixels_h}):
+    with tempconfig({"frame_width": width, "frame_height": height, "pixel_width": pixels_w, "pixel_height": pixels_h}):
         story = LayerStory()
         story.setup()
         story.say("A caption of some length, to see where its lines go in this frame.")
         layout = story.layout
     assert layout == StageLayout.for_frame(width, height)
     plot = layout.plot
-    boxes = {name: (mobject.get_corner(np.array([-1, -1, 0]))[:2], mobject.get_corner(np.array([1, 1, 0]))[:2])
-             for name, mobject in [("header", story.header), ("diagram", story.diagram), ("counter", story.counter),
-                                   ("caption", story.caption), ("legend", story.legend)]}
+    boxes = {
+        name: (mobject.get_corner(np.array([-1, -1, 0]))[:2], mobject.get_corner(np.array([1, 1, 0]))[:2])
+        for name, mobject in [
+            ("header", story.header),
+            ("diagram", story.diagram),
+            ("counter", story.counter),
+            ("caption", story.caption),
+            ("legend", story.legend),
+        ]
+    }
     boxes["plot"] = (np.array([plot.left, plot.bottom]), np.array([plot.right, plot.top]))
     for name, (low, high) in boxes.items():
         assert (low >= [-width / 2, -height / 2]).all() and (high <= [width / 2, height / 2]).all(), name
@@ -430,9 +453,24 @@ def test_the_stage_lays_out_for_the_frame_it_gets(aspect, tiny_run_file, monkeyp
         assert (layout.panel_left, layout.panel_width) == pytest.approx((2.95, 3.95))
 
 
-@pytest.mark.parametrize(("depth", "article"), [(1, "a"), (8, "an"), (10, "a"), (11, "an"), (12, "a"), (18, "an"),
-                                                (80, "an"), (88, "an"), (100, "a"), (118, "a"), (800, "an"),
-                                                (11000, "an"), (1100, "a")])
+@pytest.mark.parametrize(
+    ("depth", "article"),
+    [
+        (1, "a"),
+        (8, "an"),
+        (10, "a"),
+        (11, "an"),
+        (12, "a"),
+        (18, "an"),
+        (80, "an"),
+        (88, "an"),
+        (100, "a"),
+        (118, "a"),
+        (800, "an"),
+        (11000, "an"),
+        (1100, "a"),
+    ],
+)
 def test_the_question_says_a_or_an_as_the_number_is_spoken(depth, article):
     assert with_article(f"{depth}-layer") == f"{article} {depth}-layer"
 

@@ -78,9 +78,13 @@ def trained_sweep():
     """c1 tanh nets of depth 2 to 32, dt = 4 / depth, trained alike on 200 spiral points (60 steps)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # 60 steps leave these nets near 75 %
-        return [build_run(small_config("c1", model={"depth": d, "dt": 4.0 / d}, training={"lr": 0.005,
-                                                                                           "iterations": 60}),
-                          progress=False) for d in (2, 4, 8, 16, 32)]
+        return [
+            build_run(
+                small_config("c1", model={"depth": d, "dt": 4.0 / d}, training={"lr": 0.005, "iterations": 60}),
+                progress=False,
+            )
+            for d in (2, 4, 8, 16, 32)
+        ]
 
 
 def test_trained_nets_take_steps_shrinking_like_one_over_depth():

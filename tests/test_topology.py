@@ -25,13 +25,21 @@ TINY_GEOMETRY = GeometryConfig(sites_per_side=5, grid_lines=4, grid_samples=12)
 
 
 @functools.cache
-def rings_run(*, width: int = 2, step_lipschitz: float | None = 0.5, dt: float = 0.5, depth: int = 4,
-              iterations: int = 80):
-    return build_run(RunConfig(
-        name=f"rings-w{width}", dataset=DatasetConfig("rings", n=120, noise=0.02, seed=2),
-        model=ModelConfig("c1", "tanh", depth=depth, dt=dt, init_gain=1e-3, width=width, step_lipschitz=step_lipschitz),
-        training=TrainConfig(iterations=iterations, lr=0.05, weight_decay=0.0, seed=0), geometry=TINY_GEOMETRY),
-        progress=False)
+def rings_run(
+    *, width: int = 2, step_lipschitz: float | None = 0.5, dt: float = 0.5, depth: int = 4, iterations: int = 80
+):
+    return build_run(
+        RunConfig(
+            name=f"rings-w{width}",
+            dataset=DatasetConfig("rings", n=120, noise=0.02, seed=2),
+            model=ModelConfig(
+                "c1", "tanh", depth=depth, dt=dt, init_gain=1e-3, width=width, step_lipschitz=step_lipschitz
+            ),
+            training=TrainConfig(iterations=iterations, lr=0.05, weight_decay=0.0, seed=0),
+            geometry=TINY_GEOMETRY,
+        ),
+        progress=False,
+    )
 
 
 # ---- the core ------------------------------------------------------------------------------------------
@@ -74,8 +82,7 @@ def test_carry_is_the_plain_forward_pass_at_widths_2_and_3():
     """Curves are carried by the Run's own network: the per-point loop on (lifted) input points."""
     points = circle(0.75, samples=31)
     for run in (rings_run(), rings_run(width=3)):
-        expected = reference_layers(run.weight, run.bias, lift(points, run.width), scheme="c1", act=np.tanh,
-                                    dt=run.dt)
+        expected = reference_layers(run.weight, run.bias, lift(points, run.width), scheme="c1", act=np.tanh, dt=run.dt)
         np.testing.assert_allclose(carry(run, points), expected, rtol=1e-12, atol=1e-12)
 
 
@@ -187,8 +194,9 @@ def test_topology_scene_renders_both_acts(tmp_path, monkeypatch):
 
 def test_topology_scene_refuses_a_net_whose_steps_may_fold(tmp_path, monkeypatch):
     """Act one's claims hold for invertible steps only: a run without that bound ends in one line."""
-    monkeypatch.setenv("RIEMANN_NN_RUN", str(save_run(rings_run(step_lipschitz=None, dt=1.0, iterations=150),
-                                                      tmp_path / "fold.npz")))
+    monkeypatch.setenv(
+        "RIEMANN_NN_RUN", str(save_run(rings_run(step_lipschitz=None, dt=1.0, iterations=150), tmp_path / "fold.npz"))
+    )
     scene = load_scene_module("topology").RingsInThePlane
     with pytest.raises(SystemExit, match="every step is invertible"):
         scene().setup()

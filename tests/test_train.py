@@ -23,7 +23,8 @@ def blobs():
 
 def _train(x, y, *, scheme="c1", activation="tanh", depth=3, iterations=40, lr=0.05, seed=0, **model):
     return train(
-        x, y,
+        x,
+        y,
         model_config=ModelConfig(scheme, activation, depth=depth, **model),
         train_config=TrainConfig(iterations=iterations, lr=lr, weight_decay=0.01, seed=seed),
         progress=False,
@@ -101,8 +102,13 @@ def test_training_error_is_a_user_error():
 
 @pytest.mark.parametrize(
     "kwargs, fragment",
-    [(dict(iterations=0), "iterations"), (dict(iterations=2.5), "iterations"), (dict(lr=0.0), "lr"),
-     (dict(lr=float("nan")), "lr"), (dict(weight_decay=-0.1), "weight_decay")],
+    [
+        (dict(iterations=0), "iterations"),
+        (dict(iterations=2.5), "iterations"),
+        (dict(lr=0.0), "lr"),
+        (dict(lr=float("nan")), "lr"),
+        (dict(weight_decay=-0.1), "weight_decay"),
+    ],
 )
 def test_train_config_rejects(kwargs, fragment):
     """Non-positive or non-integer iterations, non-positive lr and negative weight decay are ConfigErrors."""

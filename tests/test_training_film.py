@@ -89,7 +89,8 @@ def _inside_convex(points: np.ndarray, corners: np.ndarray) -> np.ndarray:
     """Which points lie in the convex polygon (either orientation), edges included (a small tolerance)."""
     edges = np.roll(corners, -1, axis=0) - corners  # (C, 2)
     cross = edges[None, :, 0] * (points[:, None, 1] - corners[None, :, 1]) - edges[None, :, 1] * (
-        points[:, None, 0] - corners[None, :, 0])  # (P, C)
+        points[:, None, 0] - corners[None, :, 0]
+    )  # (P, C)
     return (cross >= -1e-9).all(axis=1) | (cross <= 1e-9).all(axis=1)
 
 
@@ -106,16 +107,21 @@ def test_loss_curve_is_drawn_up_to_the_moment():
     assert points[0] == pytest.approx(curve.to_screen(np.array([0]), loss[:1])[0])
     assert points[-1] == pytest.approx(curve.to_screen(np.array([now]), [np.interp(now, np.arange(51), loss)])[0])
     assert points[:, 0].max() == pytest.approx(REGION.left + 2 * log_iteration(now) / log_iteration(50))
-    assert np.allclose(curve.dots[1].points[0, :2],
-                       curve.to_screen(np.array([now]), [np.interp(now, np.arange(51), accuracy)])[0], atol=1e-4)
+    assert np.allclose(
+        curve.dots[1].points[0, :2],
+        curve.to_screen(np.array([now]), [np.interp(now, np.arange(51), accuracy)])[0],
+        atol=1e-4,
+    )
 
 
 def test_counter_names_the_iteration_and_its_numbers():
     run = film()
     counter = IterationCounter(TrainingMoment(run), theme=THEME, anchor=(0, 0))
     loss, accuracy = history(run)
-    assert counter.text_at(12.7) == ("Iteration 12 of 50", f"loss {loss[12]:.3f}  \u00b7  accuracy "
-                                                          f"{100 * accuracy[12]:.1f}%")
+    assert counter.text_at(12.7) == (
+        "Iteration 12 of 50",
+        f"loss {loss[12]:.3f}  \u00b7  accuracy {100 * accuracy[12]:.1f}%",
+    )
     assert counter.text_at(50.0)[0] == "Iteration 50 of 50"
 
 
@@ -135,6 +141,7 @@ def test_a_run_at_a_checkpoint_is_drawn_like_any_run():
 
 
 # -- the checkpoint sheet -------------------------------------------------------------------------------
+
 
 def test_checkpoint_sheet_panels_and_errors(tmp_path):
     """Panels are spread by index from the first to the last checkpoint; a run without checkpoints or a bad
@@ -164,8 +171,9 @@ def test_cli_sheet_checkpoints(tmp_path):
     from riemann_nn.cli import main
 
     run_file = save_run(film(), tmp_path / "film.npz")
-    result = runner().invoke(main, ["sheet", str(run_file), "--checkpoints", "3", "--width", "400", "-o",
-                                    str(tmp_path / "s.png")])
+    result = runner().invoke(
+        main, ["sheet", str(run_file), "--checkpoints", "3", "--width", "400", "-o", str(tmp_path / "s.png")]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "s.png").is_file()
     result = runner().invoke(main, ["sheet", str(run_file), "--checkpoints", "12", "-o", str(tmp_path / "t.png")])
@@ -173,6 +181,7 @@ def test_cli_sheet_checkpoints(tmp_path):
 
 
 # -- the scene ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.render
 def test_training_film_renders(tmp_path, monkeypatch):

@@ -47,8 +47,9 @@ def moons():
 def tanh_net(moons):
     """The issue's test network: Linear(2, 2) + Tanh blocks and a Linear(2, 1) head, trained briefly on moons."""
     torch.manual_seed(1)
-    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2), nn.Tanh(),
-                          nn.Linear(2, 1))
+    model = nn.Sequential(
+        nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1)
+    )
     return train_briefly(model, *moons)
 
 
@@ -67,8 +68,12 @@ def autograd_reference(chains: list[nn.Module], points: np.ndarray) -> tuple[np.
     """Coordinates (L+1, K, 2) and Jacobians (L+1, K, 2, 2) of every chain at ``points``, by autograd."""
     tensor = torch.as_tensor(points, dtype=torch.float64)
     coordinates = np.stack([chain(tensor).detach().numpy() for chain in chains])
-    jacobians = np.stack([np.stack([torch.autograd.functional.jacobian(chain, p[None])[0, :, 0, :].numpy()
-                                    for p in tensor]) for chain in chains])
+    jacobians = np.stack(
+        [
+            np.stack([torch.autograd.functional.jacobian(chain, p[None])[0, :, 0, :].numpy() for p in tensor])
+            for chain in chains
+        ]
+    )
     return coordinates, jacobians
 
 
@@ -101,8 +106,9 @@ def test_a_sequential_of_tanh_layers_is_a_c0_run_checked_against_the_module(tanh
     # the file holds the weights: numpy alone recomputes the coordinates
     again = load_run(save_run(run, tmp_path / "mine.npz"))
     np.testing.assert_array_equal(again.weight, run.weight)
-    np.testing.assert_allclose(propagate(again.weight, again.bias, x, scheme="c0", activation="tanh", dt=1.0),
-                               again.x, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        propagate(again.weight, again.bias, x, scheme="c0", activation="tanh", dt=1.0), again.x, rtol=0, atol=1e-12
+    )
     assert tanh_net[0].weight.dtype == torch.float32  # the user's module was read from a copy, never changed
 
 
@@ -121,8 +127,22 @@ def test_the_same_network_through_a_file_and_the_import_command(tanh_net, moons,
         torch.export.save(torch.export.export(module, (torch.zeros(8, 2),)), str(model_file))
     csv = tmp_path / "moons.csv"
     np.savetxt(csv, np.column_stack([x, y]), delimiter=",", header="x,y,label", comments="")
-    result = CliRunner().invoke(main, ["import", str(model_file), "--csv", str(csv), "--classes", "upper,lower",
-                                       "--title", "Moons, my own net", "-o", str(tmp_path / "run.npz"), "--quiet"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "import",
+            str(model_file),
+            "--csv",
+            str(csv),
+            "--classes",
+            "upper,lower",
+            "--title",
+            "Moons, my own net",
+            "-o",
+            str(tmp_path / "run.npz"),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     run = load_run(tmp_path / "run.npz")
     direct = rn.run_from_module(tanh_net, x, y, geometry=GeometryConfig())
@@ -138,17 +158,23 @@ def test_the_same_network_through_a_file_and_the_import_command(tanh_net, moons,
 def test_residual_and_second_order_blocks_keep_their_weights(moons):
     x, y = moons
     torch.manual_seed(2)
-    c1 = nn.Sequential(*[rn.Residual(nn.Sequential(nn.Linear(2, 2), nn.Tanh()), dt=0.5) for _ in range(3)],
-                       nn.Linear(2, 2))  # two logits
-    c2 = nn.Sequential(rn.SecondOrder([nn.Sequential(nn.Linear(2, 2), nn.Sigmoid()) for _ in range(3)], dt=0.7),
-                       nn.Linear(2, 1))
+    c1 = nn.Sequential(
+        *[rn.Residual(nn.Sequential(nn.Linear(2, 2), nn.Tanh()), dt=0.5) for _ in range(3)], nn.Linear(2, 2)
+    )  # two logits
+    c2 = nn.Sequential(
+        rn.SecondOrder([nn.Sequential(nn.Linear(2, 2), nn.Sigmoid()) for _ in range(3)], dt=0.7), nn.Linear(2, 1)
+    )
     for model, scheme, activation, dt in ((c1, "c1", "tanh", 0.5), (c2, "c2", "sigmoid", 0.7)):
         model = train_briefly(model, x, y, steps=60)
         run = rn.run_from_module(model, x, y, geometry=GEOMETRY)
         assert (run.scheme, run.activation, run.depth) == (scheme, activation, 3)
         assert run.dt == pytest.approx(dt, rel=1e-7)  # float32's dt
-        np.testing.assert_allclose(propagate(run.weight, run.bias, x, scheme=scheme, activation=activation, dt=run.dt),
-                                   run.x, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(
+            propagate(run.weight, run.bias, x, scheme=scheme, activation=activation, dt=run.dt),
+            run.x,
+            rtol=0,
+            atol=1e-12,
+        )
         out = as_float64(model)(torch.as_tensor(x)).detach().numpy()
         logits = out[:, 1] - out[:, 0] if out.shape[-1] == 2 else out[:, 0]
         np.testing.assert_allclose(run.logits(run.x[-1]), logits, rtol=1e-9, atol=1e-9)
@@ -160,8 +186,9 @@ def test_other_activations_make_a_custom_run_with_exact_jacobians(moons, tmp_pat
     """GELU is no built-in activation: the Run is custom (no weights), its numbers from the module itself."""
     x, y = moons
     torch.manual_seed(3)
-    model = train_briefly(nn.Sequential(nn.Linear(2, 2), nn.GELU(), nn.Linear(2, 2), nn.LeakyReLU(0.1),
-                                        nn.Linear(2, 1)), x, y, steps=80)
+    model = train_briefly(
+        nn.Sequential(nn.Linear(2, 2), nn.GELU(), nn.Linear(2, 2), nn.LeakyReLU(0.1), nn.Linear(2, 1)), x, y, steps=80
+    )
     run = rn.run_from_module(model, x, np.where(y == 1, "yes", "no"), geometry=GEOMETRY)
     assert run.is_custom and run.weight is None and run.depth == 2
     assert run.meta["model"]["layers"] == ["Linear(2, 2) + GELU", "Linear(2, 2) + LeakyReLU"]
@@ -209,14 +236,17 @@ def test_a_module_whose_forward_is_not_its_children_in_order_is_refused(moons):
         rn.run_from_module(Skip(), *moons)
 
 
-@pytest.mark.parametrize("model, fragment", [
-    (nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)), r"plane to the plane; Linear\(2, 3\)"),
-    (nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 3)), r"got Linear\(2, 3\)"),
-    (nn.Sequential(nn.Linear(2, 2), nn.Tanh()), "the last module must be the head"),
-    (nn.Sequential(nn.Linear(2, 1)), "no layers before it"),
-    (nn.Tanh(), "no submodules"),
-    ("not a module", "needs a torch.nn.Module"),
-])
+@pytest.mark.parametrize(
+    "model, fragment",
+    [
+        (nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)), r"plane to the plane; Linear\(2, 3\)"),
+        (nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 3)), r"got Linear\(2, 3\)"),
+        (nn.Sequential(nn.Linear(2, 2), nn.Tanh()), "the last module must be the head"),
+        (nn.Sequential(nn.Linear(2, 1)), "no layers before it"),
+        (nn.Tanh(), "no submodules"),
+        ("not a module", "needs a torch.nn.Module"),
+    ],
+)
 def test_what_is_not_a_width_2_network_is_refused_in_one_line(moons, model, fragment):
     with pytest.raises(ConfigError, match=fragment) as info:
         rn.run_from_module(model, *moons)
@@ -298,26 +328,44 @@ def _through_numpy(points: torch.Tensor) -> torch.Tensor:
 
 LINEAR = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
 BAD_CALLS = {  # each raised a traceback of another kind, failed only on saving, misled, or passed silently
-    "geometry of the wrong type": (lambda x, y: rn.run_from_module(LINEAR, x, y, geometry="big"),
-                                   "geometry must be a GeometryConfig"),
+    "geometry of the wrong type": (
+        lambda x, y: rn.run_from_module(LINEAR, x, y, geometry="big"),
+        "geometry must be a GeometryConfig",
+    ),
     "a name that is a path": (lambda x, y: rn.run_from_module(LINEAR, x, y, name="../x"), "name must be a file name"),
-    "a description that is no text": (lambda x, y: rn.run_from_callables([torch.tanh], LINEAR[2], x, y, description=3),
-                                      "description must be a string"),
-    "a data source that is no dict": (lambda x, y: rn.run_from_module(LINEAR, x, y, data_source=[1]),
-                                      "data_source must be a dict"),
-    "a data source with NaN": (lambda x, y: rn.run_from_module(LINEAR, x, y, data_source={"n": float("nan")}),
-                               "plain JSON with finite numbers"),
+    "a description that is no text": (
+        lambda x, y: rn.run_from_callables([torch.tanh], LINEAR[2], x, y, description=3),
+        "description must be a string",
+    ),
+    "a data source that is no dict": (
+        lambda x, y: rn.run_from_module(LINEAR, x, y, data_source=[1]),
+        "data_source must be a dict",
+    ),
+    "a data source with NaN": (
+        lambda x, y: rn.run_from_module(LINEAR, x, y, data_source={"n": float("nan")}),
+        "plain JSON with finite numbers",
+    ),
     "NaN weights": (lambda x, y: rn.run_from_module(_nan_weights(), x, y), "gives NaN or infinite outputs"),
-    "a scripted width-3 model": (lambda x, y: rn.run_from_module(_width_3_script(), x, y),
-                                 r"first layer, Linear\(3, 3\), takes points of 3 coordinates"),
-    "a layer overflowing": (lambda x, y: rn.run_from_callables([lambda p: p * 1e200] * 2, LINEAR[2].double(), x, y),
-                            "layer 2 .* gives NaN or infinite coordinates"),
-    "a head that raises": (lambda x, y: rn.run_from_callables([torch.tanh], lambda p: p[:, 5], x, y),
-                           r"the head \(<lambda>\) failed on float64 points .*IndexError"),
-    "a head outside torch": (lambda x, y: rn.run_from_callables([torch.tanh], lambda p: _through_numpy(p)[:, 0], x, y),
-                             "do not depend on its input through torch"),
-    "a layer outside torch": (lambda x, y: rn.run_from_callables([_through_numpy], LINEAR[2].double(), x, y),
-                              "layer 1 .* does not depend on its input through torch"),
+    "a scripted width-3 model": (
+        lambda x, y: rn.run_from_module(_width_3_script(), x, y),
+        r"first layer, Linear\(3, 3\), takes points of 3 coordinates",
+    ),
+    "a layer overflowing": (
+        lambda x, y: rn.run_from_callables([lambda p: p * 1e200] * 2, LINEAR[2].double(), x, y),
+        "layer 2 .* gives NaN or infinite coordinates",
+    ),
+    "a head that raises": (
+        lambda x, y: rn.run_from_callables([torch.tanh], lambda p: p[:, 5], x, y),
+        r"the head \(<lambda>\) failed on float64 points .*IndexError",
+    ),
+    "a head outside torch": (
+        lambda x, y: rn.run_from_callables([torch.tanh], lambda p: _through_numpy(p)[:, 0], x, y),
+        "do not depend on its input through torch",
+    ),
+    "a layer outside torch": (
+        lambda x, y: rn.run_from_callables([_through_numpy], LINEAR[2].double(), x, y),
+        "layer 1 .* does not depend on its input through torch",
+    ),
     "a residual block that is a string": (lambda x, y: rn.Residual("tanh", 0.5), "Residual needs torch modules"),
     "a residual step that is a string": (lambda x, y: rn.Residual(nn.Tanh(), "0.5"), "Residual needs a step dt"),
     "a residual step that is NaN": (lambda x, y: rn.Residual(nn.Tanh(), float("nan")), "Residual needs a step dt"),
@@ -355,5 +403,6 @@ def test_a_layer_that_changes_its_input_in_place_leaves_the_coordinates_alone(mo
     run = rn.run_from_module(model, x - 0.3, y, geometry=GEOMETRY)
     np.testing.assert_array_equal(run.x[0], x - 0.3)
     chains = [nn.Identity(), *sub_chains(model, [1, 3])]
-    np.testing.assert_allclose(run.x, np.stack([chain(torch.as_tensor(x - 0.3)).detach().numpy() for chain in chains]),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        run.x, np.stack([chain(torch.as_tensor(x - 0.3)).detach().numpy() for chain in chains]), rtol=1e-12, atol=1e-12
+    )

@@ -40,10 +40,16 @@ def random_net(depth: int, seed: int, width: int = 3):
 
 @functools.cache
 def tiny_run(scheme: str):
-    return build_run(RunConfig(
-        name=f"w3-{scheme}", dataset=DatasetConfig("rings", n=200, noise=0.02, seed=0), model=MODELS[scheme],
-        training=TrainConfig(iterations=60, lr=0.02, weight_decay=0.0, seed=0),
-        geometry=GeometryConfig(sites_per_side=5, grid_lines=4, grid_samples=9)), progress=False)
+    return build_run(
+        RunConfig(
+            name=f"w3-{scheme}",
+            dataset=DatasetConfig("rings", n=200, noise=0.02, seed=0),
+            model=MODELS[scheme],
+            training=TrainConfig(iterations=60, lr=0.02, weight_decay=0.0, seed=0),
+            geometry=GeometryConfig(sites_per_side=5, grid_lines=4, grid_samples=9),
+        ),
+        progress=False,
+    )
 
 
 @pytest.fixture(scope="module", params=SCHEMES)
@@ -55,8 +61,9 @@ def forward(run, points):
     """The file's network on input points (N, 2), written out: lift to (x, y, 0), then the plain loop."""
     lifted = np.concatenate([points, np.zeros((len(points), 1))], axis=1)
     model = run.meta["model"]
-    return reference_layers(run.weight, run.bias, lifted, scheme=model["scheme"], act=ACTS[model["activation"]],
-                            dt=model["dt"])
+    return reference_layers(
+        run.weight, run.bias, lifted, scheme=model["scheme"], act=ACTS[model["activation"]], dt=model["dt"]
+    )
 
 
 def finite_difference_jacobian(function, points, h=1e-6):
@@ -93,8 +100,9 @@ def test_width3_propagate_matches_the_plain_loop(scheme, name):
     got = propagate(weight, bias, lift(x0, 3), scheme=scheme, activation=name, dt=0.6)
     assert_finite_shape(got, (5, 11, 3), "f")
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
-    twin = propagate(torch.tensor(weight), torch.tensor(bias), lift(torch.tensor(x0), 3), scheme=scheme,
-                     activation=name, dt=0.6)
+    twin = propagate(
+        torch.tensor(weight), torch.tensor(bias), lift(torch.tensor(x0), 3), scheme=scheme, activation=name, dt=0.6
+    )
     np.testing.assert_allclose(twin.numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
@@ -114,9 +122,12 @@ def test_3x3_chart_jacobians_and_their_plane_restriction_against_finite_differen
     plane = finite_difference_jacobian(lambda p: propagate(weight, bias, lift(p, 3), **kwargs), x0)  # (.., 3, 2)
     np.testing.assert_allclose(metric.in_plane(jac), plane, rtol=1e-6, atol=1e-7)
     off_plane = sites + np.array([0.0, 0.0, 0.4])  # the 3-D map is differentiated everywhere, not just on z = 0
-    np.testing.assert_allclose(chart_jacobians(weight, bias, off_plane, **kwargs),
-                               finite_difference_jacobian(lambda p: propagate(weight, bias, p, **kwargs), off_plane),
-                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        chart_jacobians(weight, bias, off_plane, **kwargs),
+        finite_difference_jacobian(lambda p: propagate(weight, bias, p, **kwargs), off_plane),
+        rtol=1e-6,
+        atol=1e-7,
+    )
 
 
 def test_width3_chart_jacobians_equal_torch_autograd():
@@ -124,8 +135,14 @@ def test_width3_chart_jacobians_equal_torch_autograd():
     net = Width2Net(ModelConfig("c2", "softplus", depth=3, dt=0.5, init_gain=1.0, width=3), seed=4)
     x0 = torch.tensor(np.random.default_rng(3).normal(size=(6, 2)))
     auto = torch.func.vmap(torch.func.jacrev(lambda p: net.layers(p[None])[-1, 0]))(x0)  # (6, 3, 2)
-    ours = chart_jacobians(net.weight.detach().numpy(), net.bias.detach().numpy(), lift(x0.numpy(), 3),
-                           scheme="c2", activation="softplus", dt=0.5)[-1]
+    ours = chart_jacobians(
+        net.weight.detach().numpy(),
+        net.bias.detach().numpy(),
+        lift(x0.numpy(), 3),
+        scheme="c2",
+        activation="softplus",
+        dt=0.5,
+    )[-1]
     np.testing.assert_allclose(ours[..., :2], auto.detach().numpy(), rtol=1e-12, atol=1e-13)
 
 
@@ -191,8 +208,7 @@ def test_run_coordinates_equal_the_plain_numpy_forward_pass(run3):
     np.testing.assert_allclose(run3.x, forward(run3, run3.x[0, :, :2]), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(run3.sites, forward(run3, run3.sites[0, :, :2]), rtol=1e-12, atol=1e-12)
     grid = run3.grid[0, ..., :2].reshape(-1, 2)
-    np.testing.assert_allclose(run3.grid.reshape(run3.depth + 1, -1, 3), forward(run3, grid), rtol=1e-12,
-                               atol=1e-12)
+    np.testing.assert_allclose(run3.grid.reshape(run3.depth + 1, -1, 3), forward(run3, grid), rtol=1e-12, atol=1e-12)
     logits = run3.logits(forward(run3, run3.boundary[0, :, :2])[-1])  # the boundary is logit = 0
     assert np.abs(logits).max() < 1e-6 * max(1.0, np.abs(run3.logits(run3.x[-1])).max())
     accuracy = ((run3.logits(run3.x[-1]) > 0) == (run3.y == 1)).mean()
@@ -219,8 +235,9 @@ def test_run_metrics_are_the_pullback_in_every_layer(run3):
     plane = finite_difference_jacobian(lambda p: forward(run3, p)[-1], run3.sites[0, :, :2])  # (M, 3, 2)
     g_plane = np.einsum("mki,mkj->mij", plane, plane)
     np.testing.assert_allclose(run3.metric[0, :, :2, :2], g_plane, rtol=1e-5, atol=1e-8 * np.abs(g_plane).max())
-    np.testing.assert_allclose(metric.plane_metric(run3.jacobian), run3.metric[0, :, :2, :2], rtol=1e-9,
-                               atol=1e-12 * np.abs(g_plane).max())
+    np.testing.assert_allclose(
+        metric.plane_metric(run3.jacobian), run3.metric[0, :, :2, :2], rtol=1e-9, atol=1e-12 * np.abs(g_plane).max()
+    )
 
 
 def glyph_shape(run, layer):
@@ -261,11 +278,15 @@ def test_glyphs_move_with_the_points_and_are_circles_of_radius_s_at_the_last_lay
         centres, maps, clipped = motion.glyphs(float(layer))
         np.testing.assert_allclose(centres, run3.sites[layer], atol=1e-12)
         shape = glyph_shape(run3, layer)
-        np.testing.assert_allclose(np.einsum("mij,mkj->mik", maps[~clipped], maps[~clipped]), shape[~clipped],
-                                   atol=1e-9 * np.abs(shape).max())
+        np.testing.assert_allclose(
+            np.einsum("mij,mkj->mik", maps[~clipped], maps[~clipped]), shape[~clipped], atol=1e-9 * np.abs(shape).max()
+        )
         to_last = np.einsum("mij,mjk,mkl->mil", run3.jacobian[-1], inverse[layer], maps)  # M_l E: (M, 3, 2)
-        np.testing.assert_allclose(np.einsum("mki,mkj->mij", to_last, to_last)[~clipped],
-                                   np.broadcast_to(s**2 * np.eye(2), (int((~clipped).sum()), 2, 2)), atol=1e-8 * s**2)
+        np.testing.assert_allclose(
+            np.einsum("mki,mkj->mij", to_last, to_last)[~clipped],
+            np.broadcast_to(s**2 * np.eye(2), (int((~clipped).sum()), 2, 2)),
+            atol=1e-8 * s**2,
+        )
     t = 0.37 * run3.depth
     np.testing.assert_allclose(motion.glyphs(t)[0], motion.sites(t), atol=1e-12)
     moved = finite_difference_jacobian(lambda p: motion.at(forward(run3, p), t), run3.sites[0, :, :2])
@@ -342,15 +363,18 @@ def _shift_off_plane(arrays):
     arrays["x"][0, 3, 2] = 1e-9
 
 
-@pytest.mark.parametrize("edit_meta, edit_arrays, fragment", [
-    (lambda m: m.update(version=1), None, "version-1 Run file holds a width-2 network"),
-    (lambda m: m["model"].update(width=2), None, "meta.model.width is 2"),
-    (lambda m: m["model"].pop("width"), None, "meta.model.width is 2"),
-    (None, _shift_off_plane, "leaves the input plane"),
-    (None, lambda a: a.update(weight=a["weight"][..., :2]), re.escape("expected (L, 2, 2) or (L, 3, 3)")),
-    (None, lambda a: a.update(x=a["x"][..., :2]), "key 'x' has shape"),
-    (lambda m: m["model"].update(residual_lipschitz=[0.1]), None, "residual_lipschitz holds 1 bounds"),
-])
+@pytest.mark.parametrize(
+    "edit_meta, edit_arrays, fragment",
+    [
+        (lambda m: m.update(version=1), None, "version-1 Run file holds a width-2 network"),
+        (lambda m: m["model"].update(width=2), None, "meta.model.width is 2"),
+        (lambda m: m["model"].pop("width"), None, "meta.model.width is 2"),
+        (None, _shift_off_plane, "leaves the input plane"),
+        (None, lambda a: a.update(weight=a["weight"][..., :2]), re.escape("expected (L, 2, 2) or (L, 3, 3)")),
+        (None, lambda a: a.update(x=a["x"][..., :2]), "key 'x' has shape"),
+        (lambda m: m["model"].update(residual_lipschitz=[0.1]), None, "residual_lipschitz holds 1 bounds"),
+    ],
+)
 def test_width3_run_files_that_disagree_are_refused(tmp_path, edit_meta, edit_arrays, fragment):
     """A version-1 file of width 3, a width in meta that disagrees with the arrays, an input layer off the plane
     z = 0, arrays of mixed widths or per-layer bounds of the wrong count: one RunFileError naming it."""
@@ -362,14 +386,17 @@ def test_width3_run_files_that_disagree_are_refused(tmp_path, edit_meta, edit_ar
 # ---- what only draws the plane refuses width 3 in one line ---------------------------------------------
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    (dict(width=4), "width must be 2 or 3"),
-    (dict(width=3.0), "width must be 2 or 3"),
-    (dict(width=True), "width must be 2 or 3"),
-    (dict(scheme="c0", step_lipschitz=0.5), "c1 steps"),
-    (dict(step_lipschitz=1.0), "step_lipschitz"),
-    (dict(step_lipschitz=0.0), "step_lipschitz"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(width=4), "width must be 2 or 3"),
+        (dict(width=3.0), "width must be 2 or 3"),
+        (dict(width=True), "width must be 2 or 3"),
+        (dict(scheme="c0", step_lipschitz=0.5), "c1 steps"),
+        (dict(step_lipschitz=1.0), "step_lipschitz"),
+        (dict(step_lipschitz=0.0), "step_lipschitz"),
+    ],
+)
 def test_model_config_refuses_bad_widths_and_bounds(kwargs, fragment):
     with pytest.raises(ConfigError, match=fragment):
         ModelConfig(**kwargs)
@@ -385,8 +412,9 @@ def test_stretch_glyphs_are_refused_for_width_3_before_training(monkeypatch):
     with pytest.raises(ConfigError, match="indicatrix glyphs only"):
         build_run(config, progress=False)
     run = tiny_run("c1")
-    stretched = type(run)(**{**run.__dict__, "meta": {**run.meta, "ellipse": {**run.meta["ellipse"],
-                                                                              "convention": "stretch"}}})
+    stretched = type(run)(
+        **{**run.__dict__, "meta": {**run.meta, "ellipse": {**run.meta["ellipse"], "convention": "stretch"}}}
+    )
     with pytest.raises(ConfigError, match="indicatrix glyphs only"):
         LayerMotion(stretched)
 
@@ -418,9 +446,29 @@ def test_cli_trains_width_3_and_info_reports_z_and_the_steps(tmp_path):
     from riemann_nn.cli import main
 
     path = tmp_path / "w3.npz"
-    result = CliRunner().invoke(main, ["train", "--dataset", "rings", "--n", "100", "--width", "3", "--depth", "2",
-                                       "--dt", "0.5", "--step-lipschitz", "0.5", "--iterations", "5", "--quiet",
-                                       "-o", str(path)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "train",
+            "--dataset",
+            "rings",
+            "--n",
+            "100",
+            "--width",
+            "3",
+            "--depth",
+            "2",
+            "--dt",
+            "0.5",
+            "--step-lipschitz",
+            "0.5",
+            "--iterations",
+            "5",
+            "--quiet",
+            "-o",
+            str(path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     run = load_run(path)
     assert run.width == 3 and run.x.shape == (3, 100, 3)
@@ -435,11 +483,14 @@ def test_cli_trains_width_3_and_info_reports_z_and_the_steps(tmp_path):
     assert ("no fold seen" in info.output) == (negative in (0, run.jacobian.shape[1]))
 
 
-@pytest.mark.parametrize("arguments, fragment", [
-    (["train", "--width", "4"], "width must be 2 or 3"),
-    (["train", "--scheme", "c2", "--step-lipschitz", "0.5"], "c1 steps"),
-    (["train", "--width", "3", "--convention", "stretch"], "indicatrix glyphs only"),
-])
+@pytest.mark.parametrize(
+    "arguments, fragment",
+    [
+        (["train", "--width", "4"], "width must be 2 or 3"),
+        (["train", "--scheme", "c2", "--step-lipschitz", "0.5"], "c1 steps"),
+        (["train", "--width", "3", "--convention", "stretch"], "indicatrix glyphs only"),
+    ],
+)
 def test_cli_refuses_bad_widths_in_one_line(tmp_path, arguments, fragment):
     from click.testing import CliRunner
 
@@ -452,10 +503,13 @@ def test_cli_refuses_bad_widths_in_one_line(tmp_path, arguments, fragment):
     assert not (tmp_path / "never.npz").exists()
 
 
-@pytest.mark.parametrize("command, fragment", [
-    (["geodesic", "--from", "0,0", "--to", "1,0"], "geodesic shows width-2 networks; w3-c1 has width 3"),
-    (["sheet", "-o", "SHEET"], "the sheet shows width-2 networks; w3-c1 has width 3"),
-])
+@pytest.mark.parametrize(
+    "command, fragment",
+    [
+        (["geodesic", "--from", "0,0", "--to", "1,0"], "geodesic shows width-2 networks; w3-c1 has width 3"),
+        (["sheet", "-o", "SHEET"], "the sheet shows width-2 networks; w3-c1 has width 3"),
+    ],
+)
 def test_cli_plane_commands_refuse_width_3_in_one_line(tmp_path, command, fragment):
     from click.testing import CliRunner
 
@@ -486,8 +540,9 @@ def test_standardisation_folds_into_a_width_3_net(scheme):
     trained = reference_layers(weight, bias, lift(standard.apply(x), 3), scheme=scheme, act=np.tanh, dt=0.6)
     shown = reference_layers(w2, b2, lift(x, 3), scheme=scheme, act=np.tanh, dt=dt2)
     lifted_mean = np.append(standard.mean, 0.0)
-    expected = (np.concatenate([lift(x, 3)[None], trained[1:]]) if scheme == "c0"
-                else standard.scale * trained + lifted_mean)
+    expected = (
+        np.concatenate([lift(x, 3)[None], trained[1:]]) if scheme == "c0" else standard.scale * trained + lifted_mean
+    )
     np.testing.assert_allclose(shown, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())
     np.testing.assert_allclose(shown[-1] @ hw2 + hb2, trained[-1] @ head_weight + head_bias, rtol=1e-9, atol=1e-9)
 
@@ -498,10 +553,16 @@ def test_width_3_checkpoints_keep_the_weights_the_layers_use():
     reproduces the width-3 Run's coordinates, Jacobians, glyphs and flags."""
     from riemann_nn.export import run_at_checkpoint
 
-    run = build_run(RunConfig(
-        name="w3-film", dataset=DatasetConfig("rings", n=120, noise=0.02, seed=0), model=MODELS["c1"],
-        training=TrainConfig(iterations=30, lr=0.05, weight_decay=0.0, seed=0, checkpoints=4),
-        geometry=GeometryConfig(sites_per_side=4, grid_lines=4, grid_samples=9)), progress=False)
+    run = build_run(
+        RunConfig(
+            name="w3-film",
+            dataset=DatasetConfig("rings", n=120, noise=0.02, seed=0),
+            model=MODELS["c1"],
+            training=TrainConfig(iterations=30, lr=0.05, weight_decay=0.0, seed=0, checkpoints=4),
+            geometry=GeometryConfig(sites_per_side=4, grid_lines=4, grid_samples=9),
+        ),
+        progress=False,
+    )
     bounds = 0.5 * np.linalg.norm(run.checkpoint_weight, ord=2, axis=(-2, -1))  # (K, L): dt ||W_l|| per snapshot
     assert bounds.max() <= 0.4 * (1 + 1e-12)
     last = run_at_checkpoint(run, len(run.checkpoint_iteration) - 1)

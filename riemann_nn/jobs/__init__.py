@@ -9,13 +9,13 @@ from .job import QUALITY_FOLDERS, RenderJob, default_output, job_from_options, r
 from .render import RenderResult, make_video, plan_chunks, render_video
 
 __all__ = [
-           "QUALITY_FOLDERS",
-           "RenderJob",
-           "RenderResult",
-           "default_output",
-           "job_from_options",
-           "make_video",
-           "plan_chunks",
-           "render_video",
-           "resolve_scene_file",
+    "QUALITY_FOLDERS",
+    "RenderJob",
+    "RenderResult",
+    "default_output",
+    "job_from_options",
+    "make_video",
+    "plan_chunks",
+    "render_video",
+    "resolve_scene_file",
 ]

@@ -69,8 +69,10 @@ def read_batch_file(path: Path) -> list[dict]:
         raise ConfigError(f"batch file {path} is not valid TOML: {error}") from None
     unknown = set(document) - {"defaults", "matrix", "render"}
     if unknown:
-        raise ConfigError(f"batch file {path}: unknown section(s) {', '.join(sorted(unknown))}; "
-                          "use [defaults], [matrix] and [[render]]")
+        raise ConfigError(
+            f"batch file {path}: unknown section(s) {', '.join(sorted(unknown))}; "
+            "use [defaults], [matrix] and [[render]]"
+        )
     defaults = _job_table(document.get("defaults", {}), f"{path} [defaults]")
     entries = expand(_job_table(document["matrix"], f"{path} [matrix]", lists=True)) if "matrix" in document else []
     renders = document.get("render", [])
@@ -104,8 +106,9 @@ def _job_table(table, where: str, *, lists: bool = False) -> dict:
         values = value if isinstance(value, list) and lists else [value]
         if not values or not all(isinstance(item, str) and item for item in values):
             raise ConfigError(f"{where}: {key} must be a non-empty string (or, in [matrix], a list of them)")
-        wrong = [item for item in values if key in choices and item not in choices[key]
-                 and not (lists and item == "all")]  # [matrix]'s "all" is expand's to judge
+        wrong = [
+            item for item in values if key in choices and item not in choices[key] and not (lists and item == "all")
+        ]  # [matrix]'s "all" is expand's to judge
         if wrong:
             raise ConfigError(f"{where}: unknown {key} {wrong[0]!r}; choose one of: {', '.join(choices[key])}")
     return dict(table)
@@ -122,15 +125,25 @@ def _choices() -> dict[str, tuple[str, ...]]:
 
 def batch_jobs(entries: list[dict], *, output_folder: Path | None = None) -> list[RenderJob]:
     """``RenderJob``s of batch entries (dicts of ``JOB_KEYS``); two jobs writing one file are refused."""
-    jobs = [job_from_options(entry.get("scene", "transform"), quality=entry.get("quality", "l"),
-                             preset=entry.get("preset"), run_file=entry.get("run"), theme=entry.get("theme"),
-                             layer_path=entry.get("path"), output=entry.get("output"), output_folder=output_folder)
-            for entry in entries]
+    jobs = [
+        job_from_options(
+            entry.get("scene", "transform"),
+            quality=entry.get("quality", "l"),
+            preset=entry.get("preset"),
+            run_file=entry.get("run"),
+            theme=entry.get("theme"),
+            layer_path=entry.get("path"),
+            output=entry.get("output"),
+            output_folder=output_folder,
+        )
+        for entry in entries
+    ]
     seen: dict[Path, RenderJob] = {}
     for job in jobs:
         if job.output in seen and seen[job.output] != job:
-            raise ConfigError(f"two jobs of the batch write {job.output}: {seen[job.output].describe()} and "
-                              f"{job.describe()}")
+            raise ConfigError(
+                f"two jobs of the batch write {job.output}: {seen[job.output].describe()} and {job.describe()}"
+            )
         seen[job.output] = job
     for job in seen.values():  # every place checked before anything is trained (a video up to date is kept)
         if not up_to_date(job):
@@ -157,8 +170,14 @@ class BatchResult:
     failed: list[tuple[RenderJob, RenderError]]
 
 
-def render_batch(jobs: list[RenderJob], *, executor, force: bool = False, progress: bool = True,
-                 on_done: Callable[[RenderJob, Path | RenderError], None] | None = None) -> BatchResult:
+def render_batch(
+    jobs: list[RenderJob],
+    *,
+    executor,
+    force: bool = False,
+    progress: bool = True,
+    on_done: Callable[[RenderJob, Path | RenderError], None] | None = None,
+) -> BatchResult:
     """Render every job that is not ``up_to_date`` (all of them when ``force``), as many at once as
     ``executor`` runs, each in its own private folder and published atomically as soon as it is done; a
     failed job does not stop the others. ``on_done(job, video path or error)`` hears of each."""
@@ -167,8 +186,11 @@ def render_batch(jobs: list[RenderJob], *, executor, force: bool = False, progre
     for job in todo:  # before the first video starts (--force: also the places of videos up to date)
         check_outputs(job)
     written, failed = [], []
-    with terminate_as_interrupt(), contextlib.ExitStack() as folders, \
-            progress_bar(len(todo), f"rendering {len(todo)} videos", enabled=progress and bool(todo)) as advance:
+    with (
+        terminate_as_interrupt(),
+        contextlib.ExitStack() as folders,
+        progress_bar(len(todo), f"rendering {len(todo)} videos", enabled=progress and bool(todo)) as advance,
+    ):
         places = [folders.enter_context(private_folder(job.output)) for job in todo]
         tasks = [Task(job, place / "media", what=f" ({job.describe()})") for job, place in zip(todo, places)]
         for index, outcome in executor.run(tasks) if tasks else ():

@@ -48,8 +48,13 @@ def install_hooks(report: dict) -> None:
             report["first_play_seconds"] = time.perf_counter() - STARTED
         play(self, scene, *args, **kwargs)
         frozen = bool(scene.is_current_animation_frozen_frame())
-        report["plays"].append({"run_time": float(scene.duration), "frozen": frozen,
-                                "frames": frames_of_play(scene.duration, frozen, config.frame_rate)})
+        report["plays"].append(
+            {
+                "run_time": float(scene.duration),
+                "frozen": frozen,
+                "frames": frames_of_play(scene.duration, frozen, config.frame_rate),
+            }
+        )
 
     def update_frame_unless_skipped(self, scene, *args, **kwargs):
         if not self.skip_animations:
@@ -69,8 +74,16 @@ def install_hooks(report: dict) -> None:
 
 def main(argv: list[str]) -> int:
     report_path, manim_args = Path(argv[0]), argv[1:]
-    report = {"plays": [], "frames_written": 0, "import_seconds": None, "first_play_seconds": None,
-              "first_frame_seconds": None, "frame_rate": None, "seconds": None, "pid": os.getpid()}
+    report = {
+        "plays": [],
+        "frames_written": 0,
+        "import_seconds": None,
+        "first_play_seconds": None,
+        "first_frame_seconds": None,
+        "frame_rate": None,
+        "seconds": None,
+        "pid": os.getpid(),
+    }
     import manim.__main__
     from manim import config
 

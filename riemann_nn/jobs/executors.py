@@ -49,10 +49,19 @@ class LocalExecutor:
 
     def run(self, tasks: list[Task]) -> Iterator[tuple[int, Rendered | RenderError]]:
         pool = ThreadPoolExecutor(max_workers=min(self.workers, len(tasks)) or 1)
-        futures = {pool.submit(run_manim, task.job, task.media_dir, processes=self.processes,
-                               animations=task.animations, show_output=self.show_output, seed=task.seed,
-                               what=task.what): index
-                   for index, task in enumerate(tasks)}
+        futures = {
+            pool.submit(
+                run_manim,
+                task.job,
+                task.media_dir,
+                processes=self.processes,
+                animations=task.animations,
+                show_output=self.show_output,
+                seed=task.seed,
+                what=task.what,
+            ): index
+            for index, task in enumerate(tasks)
+        }
         finished = False
         try:
             for future in as_completed(futures):
@@ -82,15 +91,17 @@ class DaskExecutor:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise RenderError("Dask is not installed: pip install 'riemann-nn[cluster]' "
-                              "(dask[distributed]) here and on every worker") from None
+            raise RenderError(
+                "Dask is not installed: pip install 'riemann-nn[cluster]' (dask[distributed]) here and on every worker"
+            ) from None
         self.cluster = None
         try:
             if address:
                 self.client = Client(address, timeout="10s")
             else:
-                self.cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                            dashboard_address=None)
+                self.cluster = LocalCluster(
+                    n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
+                )
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError, ValueError) as error:
             self.close()
@@ -99,8 +110,9 @@ class DaskExecutor:
     def run(self, tasks: list[Task]) -> Iterator[tuple[int, Rendered | RenderError]]:
         from distributed import as_completed as dask_completed
 
-        futures = {self.client.submit(render_remotely, pack_task(task), pure=False): index
-                   for index, task in enumerate(tasks)}
+        futures = {
+            self.client.submit(render_remotely, pack_task(task), pure=False): index for index, task in enumerate(tasks)
+        }
         finished = False
         try:
             for future in dask_completed(futures):
@@ -131,8 +143,13 @@ def pack_task(task: Task) -> dict:
     workdir = job.workdir
     config = workdir / "manim.cfg"
     return {
-        "job": replace(job, scene_file=Path(job.scene_file.name), run_file=job.run_file and Path(job.run_file.name),
-                       output=Path(job.output.name), workdir=Path(".")),
+        "job": replace(
+            job,
+            scene_file=Path(job.scene_file.name),
+            run_file=job.run_file and Path(job.run_file.name),
+            output=Path(job.output.name),
+            workdir=Path("."),
+        ),
         "scene": job.scene_file.read_bytes(),
         "run": job.run_file.read_bytes() if job.run_file else None,
         "cached_runs": {path.name: path.read_bytes() for path in cached_runs(job)},
@@ -174,12 +191,23 @@ def render_remotely(package: dict) -> dict:
         for name, data in package["typeset"].items():
             (workspace / "out" / name).parent.mkdir(parents=True, exist_ok=True)
             (workspace / "out" / name).write_bytes(data)
-        job = replace(job, scene_file=workspace / job.scene_file, workdir=workspace, cache_dir=cache,
-                      run_file=job.run_file and workspace / job.run_file, output=workspace / job.output)
-        rendered = run_manim(job, workspace / "out", processes=ProcessGroup(), animations=package["animations"],
-                             what=package["what"])
-        return {"name": rendered.video.name, "video": rendered.video.read_bytes(), "report": rendered.report,
-                "subtitles": {suffix: path.read_bytes() for suffix, path in rendered.subtitles.items()}}
+        job = replace(
+            job,
+            scene_file=workspace / job.scene_file,
+            workdir=workspace,
+            cache_dir=cache,
+            run_file=job.run_file and workspace / job.run_file,
+            output=workspace / job.output,
+        )
+        rendered = run_manim(
+            job, workspace / "out", processes=ProcessGroup(), animations=package["animations"], what=package["what"]
+        )
+        return {
+            "name": rendered.video.name,
+            "video": rendered.video.read_bytes(),
+            "report": rendered.report,
+            "subtitles": {suffix: path.read_bytes() for suffix, path in rendered.subtitles.items()},
+        }
 
 
 def unpack_result(result: dict, media_dir: Path) -> Rendered:
@@ -193,8 +221,9 @@ def unpack_result(result: dict, media_dir: Path) -> Rendered:
     return find_outputs(media_dir, report=result["report"])
 
 
-def make_executor(*, workers: int, dask: bool = False, scheduler: str | None = None,
-                  show_output: bool = False) -> LocalExecutor | DaskExecutor:
+def make_executor(
+    *, workers: int, dask: bool = False, scheduler: str | None = None, show_output: bool = False
+) -> LocalExecutor | DaskExecutor:
     """A Dask executor when asked for Dask (``scheduler`` given, or ``dask``), else a local one."""
     if scheduler or dask:
         return DaskExecutor(scheduler, workers=workers)

@@ -86,15 +86,15 @@ def to_gif(source: Path, target: Path) -> None:
         """The frames through one filter (``palettegen``, or ``paletteuse`` with the palette as its second input)."""
         graph = Graph()
         first = next(frames())
-        video = graph.add_buffer(width=first.width, height=first.height, format=first.format,
-                                 time_base=first.time_base)
+        video = graph.add_buffer(width=first.width, height=first.height, format=first.format, time_base=first.time_base)
         name, _, arguments = description.partition("=")
         node = graph.add(name, arguments)
         video.link_to(node, 0, 0)
         inputs = [(video, frames())]
         if extra is not None:
-            palette = graph.add_buffer(width=extra[0].width, height=extra[0].height, format=extra[0].format,
-                                       time_base=first.time_base)
+            palette = graph.add_buffer(
+                width=extra[0].width, height=extra[0].height, format=extra[0].format, time_base=first.time_base
+            )
             palette.link_to(node, 0, 1)
             inputs.append((palette, iter(extra)))
         sink = graph.add("buffersink")

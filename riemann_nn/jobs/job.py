@@ -73,10 +73,13 @@ class RenderJob:
 
     def settings(self) -> dict[str, str]:
         """The ``RIEMANN_NN_*`` variables the scene reads (see ``render.scene_support``)."""
-        values = {"RIEMANN_NN_RUN": self.run_file and str(self.run_file),
-                  "RIEMANN_NN_PRESET": None if self.run_file else self.preset,
-                  "RIEMANN_NN_PATH": self.layer_path, "RIEMANN_NN_THEME": self.theme,
-                  "RIEMANN_NN_CACHE": str(self.run_cache)}
+        values = {
+            "RIEMANN_NN_RUN": self.run_file and str(self.run_file),
+            "RIEMANN_NN_PRESET": None if self.run_file else self.preset,
+            "RIEMANN_NN_PATH": self.layer_path,
+            "RIEMANN_NN_THEME": self.theme,
+            "RIEMANN_NN_CACHE": str(self.run_cache),
+        }
         return {key: value for key, value in values.items() if value}
 
     def inputs(self) -> list[Path]:
@@ -132,8 +135,9 @@ def resolve_scene_file(scene: str) -> Path:
         path = SCENES_DIR / f"{scene}.py"
     path = path.resolve()
     if not path.is_file():
-        raise ConfigError(f"no scene file {path} (riemann-nn's scenes: {', '.join(scene_names())}; or give a path "
-                          "to a .py file)")
+        raise ConfigError(
+            f"no scene file {path} (riemann-nn's scenes: {', '.join(scene_names())}; or give a path to a .py file)"
+        )
     return path
 
 
@@ -160,8 +164,11 @@ def declared(scene_file: Path, attribute: str):
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             for statement in node.body:
-                if (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
-                        and any(getattr(t, "id", None) == attribute for t in statement.targets)):
+                if (
+                    isinstance(statement, ast.Assign)
+                    and isinstance(statement.value, ast.Constant)
+                    and any(getattr(t, "id", None) == attribute for t in statement.targets)
+                ):
                     return statement.value.value
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "riemann_nn.scenes":
@@ -184,8 +191,15 @@ def declared_needs_network(scene_file: Path) -> bool:
     return declared(scene_file, "needs_network") is True
 
 
-def default_output(scene_file: Path, *, run_name: str, theme: str, quality: str, layer_path: str | None = None,
-                   folder: Path | None = None) -> Path:
+def default_output(
+    scene_file: Path,
+    *,
+    run_name: str,
+    theme: str,
+    quality: str,
+    layer_path: str | None = None,
+    folder: Path | None = None,
+) -> Path:
     """``<scene>-<run>-<theme>[-<path>]-<480p15...>.mp4`` in ``media/videos`` inside the repository, else in the
     current directory: everything that changes the picture is in the name, so two renders of different runs or
     themes never overwrite each other."""
@@ -193,10 +207,19 @@ def default_output(scene_file: Path, *, run_name: str, theme: str, quality: str,
     return (folder or default_output_folder("videos")) / ("-".join(parts) + ".mp4")
 
 
-def job_from_options(scene: str, *, quality: str = "l", preset: str | None = None, run_file: str | Path | None = None,
-                     theme: str | None = None, layer_path: str | None = None, output: str | Path | None = None,
-                     output_folder: Path | None = None, manim_args: tuple[str, ...] = (),
-                     aspect: str = "16:9") -> RenderJob:
+def job_from_options(
+    scene: str,
+    *,
+    quality: str = "l",
+    preset: str | None = None,
+    run_file: str | Path | None = None,
+    theme: str | None = None,
+    layer_path: str | None = None,
+    output: str | Path | None = None,
+    output_folder: Path | None = None,
+    manim_args: tuple[str, ...] = (),
+    aspect: str = "16:9",
+) -> RenderJob:
     """A ``RenderJob`` from the options of ``riemann-nn render``: what is not given comes from the
     ``RIEMANN_NN_*`` variables as the scene would read them (an option wins over a variable), and the job
     says everything explicitly, so its processes do not depend on this environment.
@@ -214,13 +237,22 @@ def job_from_options(scene: str, *, quality: str = "l", preset: str | None = Non
     layer_path = layer_path or os.environ.get("RIEMANN_NN_PATH") or None
     if output is None:
         run_name = run_path.stem if run_path else preset or declared_default_preset(scene_file) or "default"
-        output = default_output(scene_file, run_name=run_name, theme=theme, quality=quality, layer_path=layer_path,
-                                folder=output_folder)
+        output = default_output(
+            scene_file, run_name=run_name, theme=theme, quality=quality, layer_path=layer_path, folder=output_folder
+        )
         if aspect != "16:9":  # another picture, another name
             output = output.with_name(f"{output.stem}-{aspect.replace(':', 'x')}{output.suffix}")
-    return RenderJob(scene_file=scene_file, output=Path(output).resolve(), quality=quality,
-                     preset=None if run_path else preset, run_file=run_path, theme=theme, layer_path=layer_path,
-                     manim_args=tuple(manim_args), aspect=aspect)
+    return RenderJob(
+        scene_file=scene_file,
+        output=Path(output).resolve(),
+        quality=quality,
+        preset=None if run_path else preset,
+        run_file=run_path,
+        theme=theme,
+        layer_path=layer_path,
+        manim_args=tuple(manim_args),
+        aspect=aspect,
+    )
 
 
 @dataclass(frozen=True)
@@ -233,8 +265,15 @@ class Rendered:
     report: dict
 
 
-def manim_command(job: RenderJob, *, media_dir: Path, report: Path, animations: tuple[int, int] | None = None,
-                  count_only: bool = False, quiet: bool = True) -> list[str]:
+def manim_command(
+    job: RenderJob,
+    *,
+    media_dir: Path,
+    report: Path,
+    animations: tuple[int, int] | None = None,
+    count_only: bool = False,
+    quiet: bool = True,
+) -> list[str]:
     """The child process's command line: Manim's ``render`` through the driver, into ``media_dir``.
 
     ``animations`` = (first, last) play index, both included (Manim's ``-n first,last``); ``count_only``
@@ -242,9 +281,23 @@ def manim_command(job: RenderJob, *, media_dir: Path, report: Path, animations: 
     """
     # WARNING: Manim's "File ready at ..." would name the private folder, which is gone a moment later.
     (width, height), _ = frame_geometry(job.quality, job.aspect)
-    command = [sys.executable, "-m", "riemann_nn.jobs.driver", str(report), "--hide-splash", "render",
-               f"-q{job.quality}", "--media_dir", str(media_dir), "--disable_caching", "--silent",
-               "--verbosity", "WARNING", "--config_file", str(media_dir / "frame.cfg")]
+    command = [
+        sys.executable,
+        "-m",
+        "riemann_nn.jobs.driver",
+        str(report),
+        "--hide-splash",
+        "render",
+        f"-q{job.quality}",
+        "--media_dir",
+        str(media_dir),
+        "--disable_caching",
+        "--silent",
+        "--verbosity",
+        "WARNING",
+        "--config_file",
+        str(media_dir / "frame.cfg"),
+    ]
     if job.aspect != "16:9":
         command += ["-r", f"{width},{height}"]
     if quiet:
@@ -283,9 +336,12 @@ def manim_options() -> dict[str, bool]:
     are given: the one place outside the render processes that does."""
     from manim.cli.render.commands import render
 
-    return {name: not (getattr(param, "is_flag", False) or getattr(param, "count", False)) and param.nargs != 0
-            for param in render.params if param.param_type_name == "option"
-            for name in (*param.opts, *param.secondary_opts)}
+    return {
+        name: not (getattr(param, "is_flag", False) or getattr(param, "count", False)) and param.nargs != 0
+        for param in render.params
+        if param.param_type_name == "option"
+        for name in (*param.opts, *param.secondary_opts)
+    }
 
 
 def manim_option_takes_value(name: str) -> bool:
@@ -297,12 +353,34 @@ RESERVED_OPTIONS = {
     **dict.fromkeys(("-o", "--output_file"), "give the output with riemann-nn's -o"),
     **dict.fromkeys(("--format",), "riemann-nn picks the format from -o's extension (.mp4, .webm, .gif)"),
     **dict.fromkeys(("-r", "--resolution"), "use --quality and --aspect"),
-    **dict.fromkeys(("--media_dir", "--config_file", "-n", "--from_animation_number", "--renderer"),
-                    "riemann-nn sets it for its render processes"),
-    **dict.fromkeys(("-s", "--save_last_frame", "-a", "--write_all", "-g", "--save_pngs", "-i", "--save_as_gif",
-                     "-t", "--transparent", "--save_sections", "--dry_run", "--watch", "--enable_gui",
-                     "--interactive_embed", "-f", "--show_in_file_browser", "--write_to_movie", "-w"),
-                    "riemann-nn renders one video (riemann-nn sheet draws stills)"),
+    **dict.fromkeys(
+        ("--media_dir", "--config_file", "-n", "--from_animation_number", "--renderer"),
+        "riemann-nn sets it for its render processes",
+    ),
+    **dict.fromkeys(
+        (
+            "-s",
+            "--save_last_frame",
+            "-a",
+            "--write_all",
+            "-g",
+            "--save_pngs",
+            "-i",
+            "--save_as_gif",
+            "-t",
+            "--transparent",
+            "--save_sections",
+            "--dry_run",
+            "--watch",
+            "--enable_gui",
+            "--interactive_embed",
+            "-f",
+            "--show_in_file_browser",
+            "--write_to_movie",
+            "-w",
+        ),
+        "riemann-nn renders one video (riemann-nn sheet draws stills)",
+    ),
 }
 
 
@@ -344,8 +422,14 @@ class ProcessGroup:
             with self._lock:
                 if self._stopping:
                     raise KeyboardInterrupt
-                process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=sink,
-                                           stderr=subprocess.STDOUT if log else None)
+                process = subprocess.Popen(
+                    command,
+                    cwd=cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT if log else None,
+                )
                 self._running.add(process)
             try:
                 return process.wait()
@@ -379,8 +463,12 @@ def _stop(process: subprocess.Popen) -> None:
 
 def typeset_files(media_dir: Path) -> dict[str, Path]:
     """Manim's typeset text and formula files under ``media_dir``, by path relative to it."""
-    return {str(path.relative_to(media_dir)): path for folder in TYPESET_FOLDERS
-            for path in (media_dir / folder).rglob("*") if path.is_file()}
+    return {
+        str(path.relative_to(media_dir)): path
+        for folder in TYPESET_FOLDERS
+        for path in (media_dir / folder).rglob("*")
+        if path.is_file()
+    }
 
 
 def seed_typeset(source: Path, media_dir: Path) -> None:
@@ -396,13 +484,22 @@ def seed_typeset(source: Path, media_dir: Path) -> None:
         shutil.copyfile(path, target)
 
 
-def run_manim(job: RenderJob, media_dir: Path, *, processes: ProcessGroup, animations: tuple[int, int] | None = None,
-              show_output: bool = False, seed: Path | None = None, what: str = "") -> Rendered:
+def run_manim(
+    job: RenderJob,
+    media_dir: Path,
+    *,
+    processes: ProcessGroup,
+    animations: tuple[int, int] | None = None,
+    show_output: bool = False,
+    seed: Path | None = None,
+    what: str = "",
+) -> Rendered:
     """Render ``job`` (or its ``animations``) in a child process into ``media_dir`` (first given the typeset
     files of the media folder ``seed``, if any) and return what it made. Raises ``RenderError`` with the
     last line Manim printed when it fails."""
-    report = _run_driver(job, media_dir, processes=processes, animations=animations, show_output=show_output,
-                         seed=seed, what=what)
+    report = _run_driver(
+        job, media_dir, processes=processes, animations=animations, show_output=show_output, seed=seed, what=what
+    )
     return find_outputs(media_dir, report=report, what=what)
 
 
@@ -412,16 +509,30 @@ def count_manim(job: RenderJob, media_dir: Path, *, processes: ProcessGroup, wha
     return _run_driver(job, media_dir, processes=processes, count_only=True, what=what)
 
 
-def _run_driver(job: RenderJob, media_dir: Path, *, processes: ProcessGroup, animations: tuple[int, int] | None = None,
-                count_only: bool = False, show_output: bool = False, seed: Path | None = None,
-                what: str = "") -> dict:
+def _run_driver(
+    job: RenderJob,
+    media_dir: Path,
+    *,
+    processes: ProcessGroup,
+    animations: tuple[int, int] | None = None,
+    count_only: bool = False,
+    show_output: bool = False,
+    seed: Path | None = None,
+    what: str = "",
+) -> dict:
     media_dir.mkdir(parents=True, exist_ok=True)
     if seed is not None:
         seed_typeset(seed, media_dir)
     (media_dir / "frame.cfg").write_text(frame_config(job), encoding="utf-8")
     report_path, log = media_dir / "report.json", None if show_output else media_dir / "manim.log"
-    command = manim_command(job, media_dir=media_dir, report=report_path, animations=animations,
-                            count_only=count_only, quiet=not show_output)
+    command = manim_command(
+        job,
+        media_dir=media_dir,
+        report=report_path,
+        animations=animations,
+        count_only=count_only,
+        quiet=not show_output,
+    )
     code = processes.run(command, cwd=job.workdir, env=child_environment(job), log=log)
     if code != 0:
         raise RenderError(f"manim failed{what} (exit status {code}): {_last_words(log)}")
@@ -436,11 +547,14 @@ def find_outputs(media_dir: Path, *, report: dict, what: str = "") -> Rendered:
     files beside it."""
     videos = [p for p in (media_dir / "videos").rglob("*.mp4") if "partial_movie_files" not in p.parts]
     if len(videos) != 1:
-        raise RenderError(f"manim finished{what} but wrote {len(videos)} videos instead of one "
-                          f"(a scene file with several scenes needs the scene's name among the manim arguments)")
+        raise RenderError(
+            f"manim finished{what} but wrote {len(videos)} videos instead of one "
+            f"(a scene file with several scenes needs the scene's name among the manim arguments)"
+        )
     video = videos[0]
-    subtitles = {suffix: video.with_suffix(suffix) for suffix in SUBTITLE_SUFFIXES
-                 if video.with_suffix(suffix).is_file()}
+    subtitles = {
+        suffix: video.with_suffix(suffix) for suffix in SUBTITLE_SUFFIXES if video.with_suffix(suffix).is_file()
+    }
     return Rendered(video=video, subtitles=subtitles, report=report)
 
 

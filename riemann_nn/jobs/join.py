@@ -26,16 +26,25 @@ def join_videos(parts: list[Path], output: Path) -> int:
         with av.open(str(part)) as container:
             stream = container.streams.video[0]
             context = stream.codec_context
-            facts = (context.name, context.profile, context.width, context.height, context.pix_fmt,
-                     stream.guessed_rate, bytes(context.extradata or b""))
+            facts = (
+                context.name,
+                context.profile,
+                context.width,
+                context.height,
+                context.pix_fmt,
+                stream.guessed_rate,
+                bytes(context.extradata or b""),
+            )
         if reference is None:
             reference = facts
         elif facts != reference:
             raise RenderError(f"cannot join {part.name}: its codec parameters differ from {parts[0].name}")
     manifest = "".join(f"file 'file:{part.as_posix()}'\n" for part in parts).encode()
     packets = 0
-    with av.open(io.BytesIO(manifest), mode="r", format="concat", options={"safe": "0"}) as source, \
-            av.open(str(output), mode="w") as target:
+    with (
+        av.open(io.BytesIO(manifest), mode="r", format="concat", options={"safe": "0"}) as source,
+        av.open(str(output), mode="w") as target,
+    ):
         stream = source.streams.video[0]
         joined = target.add_stream_from_template(template=stream)
         for packet in source.demux(stream):
@@ -85,13 +94,15 @@ def parse_subtitles(text: str) -> tuple[str, list[Cue]]:
                 header.append(block)
             continue
         groups = match.groups()
-        cues.append(Cue(_seconds(*groups[0:4]), _seconds(*groups[4:8]), "\n".join(lines[timing + 1:]),
-                        groups[8].strip()))
+        cues.append(
+            Cue(_seconds(*groups[0:4]), _seconds(*groups[4:8]), "\n".join(lines[timing + 1 :]), groups[8].strip())
+        )
     return "\n\n".join(header), cues
 
 
 def format_subtitles(header: str, cues: list[Cue], *, suffix: str) -> str:
     """Cues as an SRT (``suffix`` ".srt") or WebVTT (".vtt") file."""
+
     def stamp(seconds: float) -> str:
         millis = max(round(seconds * 1000), 0)
         hours, millis = divmod(millis, 3_600_000)
@@ -148,7 +159,10 @@ def join_subtitles(pieces: list[Piece], output: Path, *, tolerance: float = 2e-3
             continue
         shift = piece.video_start - piece.scene_start
         end = piece.scene_start + piece.duration - tolerance if piece is not pieces[-1] else float("inf")
-        joined += [Cue(cue.start + shift, cue.end + shift, cue.text, cue.settings)
-                   for cue in cues if piece.scene_start - tolerance <= cue.start < end]
+        joined += [
+            Cue(cue.start + shift, cue.end + shift, cue.text, cue.settings)
+            for cue in cues
+            if piece.scene_start - tolerance <= cue.start < end
+        ]
     output.write_text(format_subtitles(header, joined, suffix=output.suffix), encoding="utf-8")
     return len(joined)

@@ -45,8 +45,10 @@ def publish(video: Path, subtitles: dict[str, Path], destination: Path) -> tuple
             placed.append(target)
         os.replace(video, destination)
     except OSError as error:  # the place changed since it was checked (jobs.job.check_outputs)
-        raise RenderError(f"cannot move the finished video into place: {error.strerror or error} "
-                          f"({error.filename2 or error.filename})") from None
+        raise RenderError(
+            f"cannot move the finished video into place: {error.strerror or error} "
+            f"({error.filename2 or error.filename})"
+        ) from None
     return destination, placed
 
 

@@ -102,14 +102,21 @@ def render_video(job: RenderJob, *, jobs: int = 1, executor=None, progress: bool
     try:
         with terminate_as_interrupt(), private_folder(job.output) as folder:
             if jobs == 1:
-                rendered, = _run_tasks(executor, [Task(job, folder / "media")], progress=False)
+                (rendered,) = _run_tasks(executor, [Task(job, folder / "media")], progress=False)
                 return _finish(job, [rendered], folder, count_seconds=None, plays=None)
             report = count_plays(job, folder / "count", processes=ProcessGroup())
             plays = report["plays"]
             plan = plan_chunks([play["frames"] for play in plays], jobs)
-            tasks = [Task(job, folder / f"chunk-{k}", animations=animations, seed=folder / "count",
-                          what=f" (chunk {k + 1} of {len(plan)}, animations {animations[0]}-{animations[1]})")
-                     for k, animations in enumerate(plan)]
+            tasks = [
+                Task(
+                    job,
+                    folder / f"chunk-{k}",
+                    animations=animations,
+                    seed=folder / "count",
+                    what=f" (chunk {k + 1} of {len(plan)}, animations {animations[0]}-{animations[1]})",
+                )
+                for k, animations in enumerate(plan)
+            ]
             pieces = _run_tasks(executor, tasks, progress=progress)
             return _finish(job, pieces, folder, count_seconds=report["seconds"], plays=plays)
     finally:
@@ -129,13 +136,20 @@ def _run_tasks(executor, tasks: list[Task], *, progress: bool) -> list[Rendered]
     return [results[index] for index in range(len(tasks))]
 
 
-def _finish(job: RenderJob, pieces: list[Rendered], folder: Path, *, count_seconds: float | None,
-            plays: list[dict] | None) -> RenderResult:
+def _finish(
+    job: RenderJob, pieces: list[Rendered], folder: Path, *, count_seconds: float | None, plays: list[dict] | None
+) -> RenderResult:
     """Join the pieces (one piece: nothing to join) and publish the video and its subtitles."""
-    chunks = [ChunkReport(animations=tuple(p.report["animations"]) if "animations" in p.report else None,
-                          frames=p.report.get("frames_written", 0), seconds=p.report.get("seconds", 0.0),
-                          setup_seconds=p.report.get("first_play_seconds"),
-                          startup_seconds=p.report.get("first_frame_seconds")) for p in pieces]
+    chunks = [
+        ChunkReport(
+            animations=tuple(p.report["animations"]) if "animations" in p.report else None,
+            frames=p.report.get("frames_written", 0),
+            seconds=p.report.get("seconds", 0.0),
+            setup_seconds=p.report.get("first_play_seconds"),
+            startup_seconds=p.report.get("first_frame_seconds"),
+        )
+        for p in pieces
+    ]
     frames = sum(chunk.frames for chunk in chunks)
     join_seconds = None
     if len(pieces) == 1:
@@ -150,12 +164,19 @@ def _finish(job: RenderJob, pieces: list[Rendered], folder: Path, *, count_secon
         join_seconds = time.perf_counter() - start
     video, subtitles = in_output_format(job, video, subtitles, folder)
     placed_video, placed_subtitles = publish(video, subtitles, job.output)
-    return RenderResult(video=placed_video, subtitles=placed_subtitles, frames=frames, chunks=chunks,
-                        count_seconds=count_seconds, join_seconds=join_seconds)
+    return RenderResult(
+        video=placed_video,
+        subtitles=placed_subtitles,
+        frames=frames,
+        chunks=chunks,
+        count_seconds=count_seconds,
+        join_seconds=join_seconds,
+    )
 
 
-def in_output_format(job: RenderJob, video: Path, subtitles: dict[str, Path], folder: Path
-                     ) -> tuple[Path, dict[str, Path]]:
+def in_output_format(
+    job: RenderJob, video: Path, subtitles: dict[str, Path], folder: Path
+) -> tuple[Path, dict[str, Path]]:
     """A finished MP4 and its subtitles as ``job.output``'s extension asks: converted (in ``folder``) to WebM or
     GIF; a GIF has no subtitle files, since no player shows them with one (its captions are in its pictures)."""
     if output_format(job.output) == ".mp4":
@@ -179,8 +200,15 @@ def _join_subtitle_files(pieces: list[Rendered], plays: list[dict], folder: Path
             scene_start = sum(play["run_time"] for play in plays[:first])  # skipped plays count their run time
             vtt = piece.subtitles.get(".vtt")
             video_clock = vtt is not None and VIDEO_CLOCK in vtt.read_text(encoding="utf-8").partition("\n")[0]
-            placed.append(Piece(piece.subtitles.get(suffix), scene_start=scene_start, video_start=video_start,
-                                duration=duration, video_clock=video_clock))
+            placed.append(
+                Piece(
+                    piece.subtitles.get(suffix),
+                    scene_start=scene_start,
+                    video_start=video_start,
+                    duration=duration,
+                    video_clock=video_clock,
+                )
+            )
             video_start += duration
         join_subtitles(placed, folder / f"joined{suffix}")
         joined[suffix] = folder / f"joined{suffix}"
@@ -202,9 +230,19 @@ def progress_bar(total: int, description: str, *, enabled: bool) -> Iterator:
         yield lambda: bar.advance(task)
 
 
-def make_video(run, output, *, scene: str = "transform", quality: str = "l", aspect: str = "16:9",
-               theme: str | None = None, layer_path: str | None = None, manim_args: tuple[str, ...] = (),
-               jobs: int = 1, progress: bool = False) -> Path:
+def make_video(
+    run,
+    output,
+    *,
+    scene: str = "transform",
+    quality: str = "l",
+    aspect: str = "16:9",
+    theme: str | None = None,
+    layer_path: str | None = None,
+    manim_args: tuple[str, ...] = (),
+    jobs: int = 1,
+    progress: bool = False,
+) -> Path:
     """Render ``scene`` showing ``run`` (a ``Run`` or the path of a Run file) into ``output`` (.mp4, .webm or
     .gif) and return its path: ``riemann-nn render`` from Python (a notebook, a script). ``manim_args`` go to
     Manim (``("--fps", "24")``); options riemann-nn sets itself are refused (``ConfigError``), as by the command.
@@ -220,8 +258,16 @@ def make_video(run, output, *, scene: str = "transform", quality: str = "l", asp
     jobs = jobs or available_cores()
     with tempfile.TemporaryDirectory(prefix="riemann-nn-run-") as folder:
         run_file = save_run(run, Path(folder) / f"{run.name}.npz") if isinstance(run, Run) else Path(run)
-        job = job_from_options(scene, quality=quality, run_file=run_file, theme=theme, layer_path=layer_path,
-                               output=Path(output), aspect=aspect, manim_args=tuple(manim_args))
+        job = job_from_options(
+            scene,
+            quality=quality,
+            run_file=run_file,
+            theme=theme,
+            layer_path=layer_path,
+            output=Path(output),
+            aspect=aspect,
+            manim_args=tuple(manim_args),
+        )
         return render_video(job, jobs=jobs, progress=progress).video
 
 
@@ -248,5 +294,7 @@ def _check_video_options(run, output, *, theme, layer_path, manim_args, jobs) ->
     if layer_path is not None:
         check_choice(layer_path, METHODS, "layer path")
         if layer_path == "staged" and shown.scheme != "c0":
-            raise ConfigError(f"the staged path replays c0 layers (linear map, shift, activation); this run is "
-                              f"{shown.scheme}: use straight or spline")
+            raise ConfigError(
+                f"the staged path replays c0 layers (linear map, shift, activation); this run is "
+                f"{shown.scheme}: use straight or spline"
+            )

@@ -19,7 +19,21 @@ from .text import caption, formula, run_title
 from .views import LayerCounter, LayerView
 
 __all__ = [
-    "THEMES", "DecisionHalfPlanes", "EllipseField", "FramedAxes", "Framing", "LayerCounter", "LayerView",
-    "PlotRegion", "PointCloud", "Theme", "WarpedGrid", "caption", "current_theme", "formula", "run_title",
-    "scene_path_method", "scene_run",
+    "THEMES",
+    "DecisionHalfPlanes",
+    "EllipseField",
+    "FramedAxes",
+    "Framing",
+    "LayerCounter",
+    "LayerView",
+    "PlotRegion",
+    "PointCloud",
+    "Theme",
+    "WarpedGrid",
+    "caption",
+    "current_theme",
+    "formula",
+    "run_title",
+    "scene_path_method",
+    "scene_run",
 ]

@@ -21,8 +21,18 @@ import numpy as np
 from ..errors import ConfigError
 
 __all__ = [
-    "THEMES", "LogColourScale", "Theme", "current_theme", "diverging_colours", "from_hex", "oklab_to_srgb", "oklch",
-    "position_bins", "position_colours", "srgb_to_oklab", "to_hex",
+    "THEMES",
+    "LogColourScale",
+    "Theme",
+    "current_theme",
+    "diverging_colours",
+    "from_hex",
+    "oklab_to_srgb",
+    "oklch",
+    "position_bins",
+    "position_colours",
+    "srgb_to_oklab",
+    "to_hex",
 ]
 
 
@@ -44,17 +54,35 @@ class Theme:
 
 THEMES = {
     "dark": Theme(
-        name="dark", background="#10141B", text="#E8EAED", muted="#8A94A6",
-        classes=("#F5A742", "#4FA8E8"), grid="#6C7A91", grid_opacity=0.55,
-        glyph="#7EE0A8", boundary="#F2F2F2", boundary_word="white", half_plane_opacity=0.14, unbounded="#E0506A",
+        name="dark",
+        background="#10141B",
+        text="#E8EAED",
+        muted="#8A94A6",
+        classes=("#F5A742", "#4FA8E8"),
+        grid="#6C7A91",
+        grid_opacity=0.55,
+        glyph="#7EE0A8",
+        boundary="#F2F2F2",
+        boundary_word="white",
+        half_plane_opacity=0.14,
+        unbounded="#E0506A",
     ),
     "light": Theme(
-        name="light", background="#FBFAF6", text="#1B1F27", muted="#5E6677",
+        name="light",
+        background="#FBFAF6",
+        text="#1B1F27",
+        muted="#5E6677",
         # Checked against deuteranopia/protanopia simulations: the glyphs (teal, light) and the unbounded marks
         # (deep red, dark, heavier arrows) differ in lightness and stroke, not only in hue; the orange is dark
         # enough for 3.8:1 on paper; the grid is dark enough to survive a washed-out projector.
-        classes=("#C8650A", "#1F69B0"), grid="#6E7A8E", grid_opacity=0.55,
-        glyph="#23907A", boundary="#1B1F27", boundary_word="black", half_plane_opacity=0.12, unbounded="#8A1818",
+        classes=("#C8650A", "#1F69B0"),
+        grid="#6E7A8E",
+        grid_opacity=0.55,
+        glyph="#23907A",
+        boundary="#1B1F27",
+        boundary_word="black",
+        half_plane_opacity=0.12,
+        unbounded="#8A1818",
     ),
 }
 
@@ -68,12 +96,20 @@ def current_theme(name: str | None = None) -> Theme:
 
 
 # -- OKLab (Björn Ottosson, 2020) ------------------------------------------------------------------------
-_LMS_TO_LAB = np.array([[0.2104542553, 0.7936177850, -0.0040720468],
-                        [1.9779984951, -2.4285922050, 0.4505937099],
-                        [0.0259040371, 0.7827717662, -0.8086757660]])
-_RGB_TO_LMS = np.array([[0.4122214708, 0.5363325363, 0.0514459929],
-                        [0.2119034982, 0.6806995451, 0.1073969566],
-                        [0.0883024619, 0.2817188376, 0.6299787005]])
+_LMS_TO_LAB = np.array(
+    [
+        [0.2104542553, 0.7936177850, -0.0040720468],
+        [1.9779984951, -2.4285922050, 0.4505937099],
+        [0.0259040371, 0.7827717662, -0.8086757660],
+    ]
+)
+_RGB_TO_LMS = np.array(
+    [
+        [0.4122214708, 0.5363325363, 0.0514459929],
+        [0.2119034982, 0.6806995451, 0.1073969566],
+        [0.0883024619, 0.2817188376, 0.6299787005],
+    ]
+)
 
 
 def _to_linear(srgb: np.ndarray) -> np.ndarray:
@@ -110,7 +146,7 @@ def to_hex(rgb: np.ndarray) -> list[str]:
 
 
 def from_hex(colour: str) -> np.ndarray:
-    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255.0
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)]) / 255.0
 
 
 # -- the input-position map ------------------------------------------------------------------------------
@@ -176,8 +212,14 @@ class LogColourScale:
     percentiles: tuple[float, float] | None = None
 
     @classmethod
-    def robust(cls, values: np.ndarray, *, exclude: np.ndarray | None = None,
-               percentiles: tuple[float, float] = (2.0, 98.0), min_half_span: float = 0.1) -> LogColourScale:
+    def robust(
+        cls,
+        values: np.ndarray,
+        *,
+        exclude: np.ndarray | None = None,
+        percentiles: tuple[float, float] = (2.0, 98.0),
+        min_half_span: float = 0.1,
+    ) -> LogColourScale:
         """The scale spanning the ``percentiles`` of ``values`` (any shape; ``exclude``: a mask of values to
         ignore, e.g. collapsed charts), widened to contain 0 and at least ``min_half_span`` on each side."""
         kept = np.asarray(values, float)[~exclude] if exclude is not None else np.asarray(values, float).ravel()
@@ -187,8 +229,13 @@ class LogColourScale:
         low, high = np.percentile(kept, percentiles)
         low, high = min(float(low), -min_half_span), max(float(high), min_half_span)
         everything = np.asarray(values, float)
-        return cls(low, high, bool((everything < low).any()), bool((everything > high).any()),
-                   (float(percentiles[0]), float(percentiles[1])))
+        return cls(
+            low,
+            high,
+            bool((everything < low).any()),
+            bool((everything > high).any()),
+            (float(percentiles[0]), float(percentiles[1])),
+        )
 
     def normalise(self, values: np.ndarray) -> np.ndarray:
         """``log10`` values (...) -> positions in [0, 1]: ``low`` -> 0, 0 -> 0.5, ``high`` -> 1, clipped beyond."""

@@ -29,16 +29,36 @@ from .text import CUSTOM_WORDS, SCHEME_NAMES, OutlineCache, PathText, label
 from .views import LayerCounter, LayerView, ViewStyle
 
 __all__ = [
-    "COMPARE_PRESETS", "PANELS", "ComparisonStory", "ScaledTime", "StepReadout", "compare_runs", "comparison_legend",
-    "data_in_words", "kind_in_words", "mean_step_lengths", "networks_in_words", "opening_words", "panel_title_words",
-    "panel_titles", "runs_in_words", "same_data", "step_summary", "steps_in_words", "stray_words", "sweep_words",
+    "COMPARE_PRESETS",
+    "PANELS",
+    "ComparisonStory",
+    "ScaledTime",
+    "StepReadout",
+    "compare_runs",
+    "comparison_legend",
+    "data_in_words",
+    "kind_in_words",
+    "mean_step_lengths",
+    "networks_in_words",
+    "opening_words",
+    "panel_title_words",
+    "panel_titles",
+    "runs_in_words",
+    "same_data",
+    "step_summary",
+    "steps_in_words",
+    "stray_words",
+    "sweep_words",
     "with_companions",
 ]
 
 COMPARE_PRESETS = {"c0": "compare-c0", "c1": "compare-c1", "c2": "compare-c2"}
 # Three square panels in a row; the gaps and margins leave room for each panel's y tick labels.
-PANELS = (PlotRegion(-6.35, -2.65, -0.95, 2.55), PlotRegion(-1.85, 1.85, -0.95, 2.55),
-          PlotRegion(2.65, 6.35, -0.95, 2.55))
+PANELS = (
+    PlotRegion(-6.35, -2.65, -0.95, 2.55),
+    PlotRegion(-1.85, 1.85, -0.95, 2.55),
+    PlotRegion(2.65, 6.35, -0.95, 2.55),
+)
 TITLE_Y = 3.75  # each panel's title, above its network diagram
 TITLE_OVERHANG = 0.35  # how far a title may reach past its panel's sides (the gaps between panels are 0.8)
 DIAGRAM_TOP = 3.45
@@ -75,8 +95,9 @@ def compare_runs(presets: dict[str, str] = COMPARE_PRESETS) -> list[Run]:
         if listed:
             entries = [part.strip() for part in listed.split(",")]
             if len(entries) != 3 or not all(entries):
-                raise _one_line_exit(f"RIEMANN_NN_COMPARE needs three comma-separated Run files or presets, "
-                                     f"got {listed!r}")
+                raise _one_line_exit(
+                    f"RIEMANN_NN_COMPARE needs three comma-separated Run files or presets, got {listed!r}"
+                )
             runs = [_load(entry) for entry in entries]
         else:
             user = os.environ.get("RIEMANN_NN_RUN") or os.environ.get("RIEMANN_NN_PRESET")
@@ -98,8 +119,10 @@ def with_companions(run: Run, schemes: list[str]) -> list[Run]:
     run.require_width(2, what="the compare scene")
     place = schemes[0] if run.is_custom else run.scheme
     if place not in schemes:
-        raise _one_line_exit(f"{run.name} is a {run.scheme} network and no panel shows {run.scheme}; list three "
-                             f"runs in RIEMANN_NN_COMPARE instead")
+        raise _one_line_exit(
+            f"{run.name} is a {run.scheme} network and no panel shows {run.scheme}; list three "
+            f"runs in RIEMANN_NN_COMPARE instead"
+        )
     return [run if scheme == place else companion_run(run, scheme) for scheme in schemes]
 
 
@@ -115,17 +138,17 @@ def mean_step_lengths(x: np.ndarray) -> np.ndarray:
 
 
 def _listed(words: list[str]) -> str:
-    """"a", "a and b", "a, b and c"."""
+    """ "a", "a and b", "a, b and c"."""
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def kind_in_words(run: Run) -> str:
-    """"ordinary (C0)", "residual (C1)", "second-order (C2)", or "your own network" for a custom one."""
+    """ "ordinary (C0)", "residual (C1)", "second-order (C2)", or "your own network" for a custom one."""
     return CUSTOM_WORDS if run.is_custom else SCHEME_WORDS[run.scheme]
 
 
 def networks_in_words(runs: list[Run]) -> str:
-    """"the residual (C1) and second-order (C2) networks", "the ordinary (C0) network and your own network"."""
+    """ "the residual (C1) and second-order (C2) networks", "the ordinary (C0) network and your own network"."""
     named = [SCHEME_WORDS[run.scheme] for run in runs if not run.is_custom]
     parts = [f"the {_listed(named)} network" + ("s" if len(named) > 1 else "")] if named else []
     return _listed(parts + [CUSTOM_WORDS] * any(run.is_custom for run in runs))
@@ -140,8 +163,9 @@ def runs_in_words(runs: list[Run]) -> str:
     if len(activations) == 1 and len(kinds) == len(runs):
         networks = f"{_listed(kinds)} {activations.pop()} networks"
     else:
-        networks = _listed([CUSTOM_WORDS if run.is_custom else f"{SCHEME_WORDS[run.scheme]} {run.activation} network"
-                            for run in runs])
+        networks = _listed(
+            [CUSTOM_WORDS if run.is_custom else f"{SCHEME_WORDS[run.scheme]} {run.activation} network" for run in runs]
+        )
     depths = [run.depth for run in runs]
     layers = f"{depths[0]} layers" if len(set(depths)) == 1 else f"{_listed([str(d) for d in depths])} layers"
     where = data[0] if len(set(data)) == 1 else _listed(data)
@@ -154,12 +178,17 @@ def steps_in_words(runs: list[Run], steps: list[np.ndarray], *, ratio: float = 2
     means = np.array([step.mean() for step in steps])  # (3,)
     jumps = means > ratio * means.min()
     if not jumps.any():
-        return "Here the three networks move the data by steps of a similar size: " + _listed(
-            [f"{kind_in_words(run)} {mean:.2f}" for run, mean in zip(runs, means)]) + "."
+        return (
+            "Here the three networks move the data by steps of a similar size: "
+            + _listed([f"{kind_in_words(run)} {mean:.2f}" for run, mean in zip(runs, means)])
+            + "."
+        )
     flow = networks_in_words([run for run, jump in zip(runs, jumps) if not jump])
     jump = networks_in_words([run for run, jump in zip(runs, jumps) if jump])
-    return (f"{flow[0].upper()}{flow[1:]} {'move' if (~jumps).sum() > 1 else 'moves'} the data in small steps, like a "
-            f"flow; {jump} {'jump' if jumps.sum() > 1 else 'jumps'}.")
+    return (
+        f"{flow[0].upper()}{flow[1:]} {'move' if (~jumps).sum() > 1 else 'moves'} the data in small steps, like a "
+        f"flow; {jump} {'jump' if jumps.sum() > 1 else 'jumps'}."
+    )
 
 
 class ScaledTime(ValueTracker):
@@ -175,14 +204,13 @@ class ScaledTime(ValueTracker):
 
 
 class StepReadout(PathText):
-    """"mean step 0.42 × data size" of the layer step a view's time is in, centred at ``anchor``.
+    """ "mean step 0.42 × data size" of the layer step a view's time is in, centred at ``anchor``.
 
     During the move from layer ``l`` to ``l + 1`` (and at rest on ``l + 1``) it shows step ``l``; at the input,
     nothing. Cached glyph paths, so the text can change in the middle of an animation.
     """
 
-    def __init__(self, steps: np.ndarray, time: ValueTracker, *, theme: Theme, anchor, font_size: float = 18,
-                 **kwargs):
+    def __init__(self, steps: np.ndarray, time: ValueTracker, *, theme: Theme, anchor, font_size: float = 18, **kwargs):
         super().__init__(OutlineCache(theme, font_size=font_size), color=theme.text, **kwargs)
         self.steps, self.time, self.anchor = np.asarray(steps, float), time, np.asarray(anchor, float)[:2]
         self.follow_time(self)
@@ -207,7 +235,7 @@ def comparison_legend(theme: Theme) -> VGroup:
 
 
 def panel_titles(runs: list[Run], theme: Theme) -> list[Mobject]:
-    """"C1 residual · tanh · Δt 1" in bold, centred over each panel (an ordinary C0 layer takes no step of a size,
+    """ "C1 residual · tanh · Δt 1" in bold, centred over each panel (an ordinary C0 layer takes no step of a size,
     so its title has no Δt); all at one size, at which the widest fits over its panel and ``TITLE_OVERHANG`` into
     the gaps beside it."""
     titles = [label(panel_title_words(run), theme, font_size=20, bold=True) for run in runs]
@@ -239,8 +267,10 @@ class ComparisonStory(LayerStory):
 
     def make_view(self) -> LayerView:
         style = ViewStyle(axis_names=False, point_radius=0.028)
-        self.views = [LayerView(run, theme=self.theme, region=region, method=self.path, style=style)
-                      for run, region in zip(self.runs, PANELS)]
+        self.views = [
+            LayerView(run, theme=self.theme, region=region, method=self.path, style=style)
+            for run, region in zip(self.runs, PANELS)
+        ]
         clock = self.views[self.master].time
         for view, run in zip(self.views, self.runs):
             if view is not self.views[self.master]:
@@ -255,12 +285,25 @@ class ComparisonStory(LayerStory):
         theme = self.theme
         self.steps = [mean_step_lengths(run.x) for run in self.runs]  # 3 x (L_i,)
         self.titles = panel_titles(self.runs, theme)
-        self.diagrams = [NetworkDiagram(view, anchor=(region.left, DIAGRAM_TOP), width=region.size[0], height=0.28,
-                                        node_radius=0.05, font_size=16) for view, region in zip(self.views, PANELS)]
-        self.counters = [LayerCounter(view, anchor=(region.centre[0] - 0.68, COUNTER_Y), font_size=18)
-                         for view, region in zip(self.views, PANELS)]
-        self.readouts = [StepReadout(step, view.time, theme=theme, anchor=(region.centre[0], READOUT_Y))
-                         for step, view, region in zip(self.steps, self.views, PANELS)]
+        self.diagrams = [
+            NetworkDiagram(
+                view,
+                anchor=(region.left, DIAGRAM_TOP),
+                width=region.size[0],
+                height=0.28,
+                node_radius=0.05,
+                font_size=16,
+            )
+            for view, region in zip(self.views, PANELS)
+        ]
+        self.counters = [
+            LayerCounter(view, anchor=(region.centre[0] - 0.68, COUNTER_Y), font_size=18)
+            for view, region in zip(self.views, PANELS)
+        ]
+        self.readouts = [
+            StepReadout(step, view.time, theme=theme, anchor=(region.centre[0], READOUT_Y))
+            for step, view, region in zip(self.steps, self.views, PANELS)
+        ]
 
     def title_lines(self) -> tuple[str, str]:
         accuracies = [f"{run.name} {100 * run.meta['training']['accuracy']:.0f}%" for run in self.runs]
@@ -271,13 +314,18 @@ class ComparisonStory(LayerStory):
 
     def half_planes(self, caption: str | None = None) -> VGroup:
         """Every panel's head: half-planes and line over its last layer (the views must be there), heads lit."""
-        planes = VGroup(*[DecisionHalfPlanes(run.head_weight, float(run.head_bias), view.framing, self.theme)
-                          for run, view in zip(self.runs, self.views)])
+        planes = VGroup(
+            *[
+                DecisionHalfPlanes(run.head_weight, float(run.head_bias), view.framing, self.theme)
+                for run, view in zip(self.runs, self.views)
+            ]
+        )
         self.add(planes)
         self.bring_to_back(planes)
         captions = self.caption_animations(caption, run_time=1.2) if caption else []
-        self.play(FadeIn(planes), *[diagram.head.animate.set_value(1.0) for diagram in self.diagrams], *captions,
-                  run_time=1.2)
+        self.play(
+            FadeIn(planes), *[diagram.head.animate.set_value(1.0) for diagram in self.diagrams], *captions, run_time=1.2
+        )
         return planes
 
     def name_stray_boundaries(self) -> None:
@@ -293,19 +341,23 @@ class ComparisonStory(LayerStory):
     def summarise(self, caption: str | None = None) -> None:
         """Each readout becomes its run's mean step over all its layers (with a new caption)."""
         self.read()
-        summaries = [step_summary(step, self.theme).move_to((region.centre[0], READOUT_Y - 0.1, 0))
-                     for step, region in zip(self.steps, PANELS)]
-        swaps = [animation for old, new in zip(self.readouts, summaries)
-                 for animation in crossfade(old, new, run_time=1.2)]
+        summaries = [
+            step_summary(step, self.theme).move_to((region.centre[0], READOUT_Y - 0.1, 0))
+            for step, region in zip(self.steps, PANELS)
+        ]
+        swaps = [
+            animation for old, new in zip(self.readouts, summaries) for animation in crossfade(old, new, run_time=1.2)
+        ]
         captions = self.caption_animations(caption, run_time=1.2) if caption else []
         self.play(*swaps, *captions, run_time=1.2)
 
 
 def step_summary(steps: np.ndarray, theme: Theme) -> VGroup:
     """A run's mean step over all its layers (``steps`` (L,)), for the readout's place once the sweep is done."""
-    return VGroup(label(f"mean step {steps.mean():.2f} \u00d7 data size", theme, font_size=18),
-                  label(f"(over all {len(steps)} layers)", theme, font_size=16, color=theme.muted)
-                  ).arrange(DOWN, buff=0.08)
+    return VGroup(
+        label(f"mean step {steps.mean():.2f} \u00d7 data size", theme, font_size=18),
+        label(f"(over all {len(steps)} layers)", theme, font_size=16, color=theme.muted),
+    ).arrange(DOWN, buff=0.08)
 
 
 def stray_words(runs: list[Run]) -> str:
@@ -313,8 +365,10 @@ def stray_words(runs: list[Run]) -> str:
     named = [SCHEME_NAMES[run.scheme] for run in runs if not run.is_custom]
     parts = [f"the {_listed(named)} panel" + ("s" if len(named) > 1 else "")] if named else []
     where = _listed(parts + ["your network's panel"] * any(run.is_custom for run in runs))
-    return (f"Boxed, in {where}: a piece of the decision boundary far from the data. The network splits the plane "
-            f"there too, with no data to guide it.")
+    return (
+        f"Boxed, in {where}: a piece of the decision boundary far from the data. The network splits the plane "
+        f"there too, with no data to guide it."
+    )
 
 
 def same_data(runs: list[Run]) -> bool:
@@ -329,8 +383,11 @@ def data_in_words(runs: list[Run]) -> list[str]:
     words = [dataset_in_words(run) for run in runs]
     if not same_data(runs):
         return words
-    named = [word for run, word in zip(runs, words)
-             if run.meta["dataset"].get("source") != "arrays" or run.meta.get("display", {}).get("title")]
+    named = [
+        word
+        for run, word in zip(runs, words)
+        if run.meta["dataset"].get("source") != "arrays" or run.meta.get("display", {}).get("title")
+    ]
     return [named[0] if named else words[0]] * len(runs)
 
 
@@ -367,7 +424,10 @@ def sweep_words(runs: list[Run]) -> str:
     """The forward sweep's caption: in sync layer by layer, or, for runs of different depths, by share of depth;
     and what the readouts under the panels say."""
     depths = sorted({run.depth for run in runs})
-    pace = ("Layer by layer, in sync." if len(depths) == 1 else
-            f"Layer by layer; with {_listed([str(d) for d in depths]).replace(' and ', ' or ')} layers, each "
-            f"network reaches its last one at the same time.")
+    pace = (
+        "Layer by layer, in sync."
+        if len(depths) == 1
+        else f"Layer by layer; with {_listed([str(d) for d in depths]).replace(' and ', ' or ')} layers, each "
+        f"network reaches its last one at the same time."
+    )
     return f"{pace} Under each panel: how far this layer moves the points, as a share of the data's size."

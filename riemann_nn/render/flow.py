@@ -68,8 +68,19 @@ class PathMorph(VGroup):
     ends as dots. ``paths`` (K, S, P, 2) at common times (``resample_paths``), ``vertex_times[k]`` the times of
     net k's layers."""
 
-    def __init__(self, runs: list[Run], chosen: np.ndarray, *, position: ValueTracker, framing: Framing,
-                 theme: Theme, samples: int = 257, stroke_width: float = 2.4, dot_radius: float = 0.045, **kwargs):
+    def __init__(
+        self,
+        runs: list[Run],
+        chosen: np.ndarray,
+        *,
+        position: ValueTracker,
+        framing: Framing,
+        theme: Theme,
+        samples: int = 257,
+        stroke_width: float = 2.4,
+        dot_radius: float = 0.045,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.position, self.framing = position, framing
         self.times = np.linspace(0.0, 1.0, samples)
@@ -107,8 +118,11 @@ class PathMorph(VGroup):
         radius = self.radii[k] if f == 0 else (1 - f) * self.radii[k] + f * self.radii[k + 1]
         for members, line, dots, new in zip(self.members, self.lines, self.dot_clouds, self.new_clouds):
             chosen = screen[:, members]  # (S, Q, 2)
-            line.set_points(segments_to_bezier(chosen[:-1].reshape(-1, 2), chosen[1:].reshape(-1, 2))
-                            if chosen.size else np.zeros((0, 3)))
+            line.set_points(
+                segments_to_bezier(chosen[:-1].reshape(-1, 2), chosen[1:].reshape(-1, 2))
+                if chosen.size
+                else np.zeros((0, 3))
+            )
             dots.radius = radius
             dots.set_positions(vertices[shared][:, members].reshape(-1, 2))
             new.radius = radius * f
@@ -120,8 +134,18 @@ class MetricMorph(VGroup):
     blended between neighbouring nets; unbounded sites as marks. Glyphs longer than ``cap`` (scene units) are
     drawn at the cap, dashed (``cap_glyphs``)."""
 
-    def __init__(self, runs: list[Run], *, position: ValueTracker, framing: Framing, theme: Theme, scale: float,
-                 cap: float, stroke_width: float = 1.5, **kwargs):
+    def __init__(
+        self,
+        runs: list[Run],
+        *,
+        position: ValueTracker,
+        framing: Framing,
+        theme: Theme,
+        scale: float,
+        cap: float,
+        stroke_width: float = 1.5,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.position, self.framing, self.cap = position, framing, cap
         self.centres = framing.to_screen(runs[0].sites[0])  # (M, 2): every net has the same sites
@@ -149,8 +173,16 @@ class StepPlot(VGroup):
     k to k+1 in between), over ``1 / depth`` through the first net's dot, dashed. ``axes`` (frame, ticks,
     labels, the dashed line) is a separate still group for the scene to add."""
 
-    def __init__(self, runs: list[Run], *, position: ValueTracker, region: PlotRegion, theme: Theme,
-                 font_size: float = 14, **kwargs):
+    def __init__(
+        self,
+        runs: list[Run],
+        *,
+        position: ValueTracker,
+        region: PlotRegion,
+        theme: Theme,
+        font_size: float = 14,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.position, self.region = position, region
         self.depths = np.array([run.depth for run in runs], float)
@@ -166,19 +198,26 @@ class StepPlot(VGroup):
         x_at = self.to_screen(self.depths, np.ones_like(self.depths))[:, 0]
         y_values = 10.0 ** log_ticks(*self.y_range, most=5)
         y_at = self.to_screen(np.full(len(y_values), self.depths[0]), y_values)[:, 1]
-        starts = np.concatenate([np.column_stack([x_at, np.full_like(x_at, r.bottom)]),
-                                 np.column_stack([np.full_like(y_at, r.left), y_at])])
+        starts = np.concatenate(
+            [np.column_stack([x_at, np.full_like(x_at, r.bottom)]), np.column_stack([np.full_like(y_at, r.left), y_at])]
+        )
         ends = starts + np.concatenate([np.tile([0.0, -tick], (len(x_at), 1)), np.tile([-tick, 0.0], (len(y_at), 1))])
         ticks = VMobject(stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.9)
         ticks.set_points(segments_to_bezier(starts, ends))
         labels = PathText(cache, color=theme.muted)
         texts = [f"{int(d)}" for d in self.depths] + [format_magnitude(v) for v in np.log10(y_values)] + ["layers"]
-        anchors = np.concatenate([ends[:len(x_at)] - [0.0, 0.05], ends[len(x_at):] - [0.05, 0.0],
-                                  [[r.centre[0], r.bottom - tick - 0.05 - 1.9 * float(cache.size("0")[1])]]])
-        aligns = np.concatenate([np.tile([0.0, 1.0], (len(x_at), 1)), np.tile([1.0, 0.0], (len(y_at), 1)),
-                                 [[0.0, 0.0]]])
+        anchors = np.concatenate(
+            [
+                ends[: len(x_at)] - [0.0, 0.05],
+                ends[len(x_at) :] - [0.05, 0.0],
+                [[r.centre[0], r.bottom - tick - 0.05 - 1.9 * float(cache.size("0")[1])]],
+            ]
+        )
+        aligns = np.concatenate(
+            [np.tile([0.0, 1.0], (len(x_at), 1)), np.tile([1.0, 0.0], (len(y_at), 1)), [[0.0, 0.0]]]
+        )
         labels.place(texts, anchors, align=aligns)
-        line = self.to_screen(self.depths, 10.0 ** fit)  # (K, 2)
+        line = self.to_screen(self.depths, 10.0**fit)  # (K, 2)
         dashes = np.linspace(0.0, 1.0, 25)
         along = line[0] + dashes[:, None] * (line[-1] - line[0])  # (25, 2)
         dashed = VMobject(stroke_color=theme.muted, stroke_width=1.8, stroke_opacity=0.9)
@@ -195,12 +234,16 @@ class StepPlot(VGroup):
         u = (np.log2(depth) - np.log2(self.depths[0])) / (np.log2(self.depths[-1]) - np.log2(self.depths[0]))
         v = (np.log10(step) - self.y_range[0]) / (self.y_range[1] - self.y_range[0])
         inset = 0.08 * (r.right - r.left)
-        return np.column_stack([r.left + inset + np.asarray(u) * (r.right - r.left - 2 * inset),
-                                r.bottom + np.asarray(v) * (r.top - r.bottom)])
+        return np.column_stack(
+            [
+                r.left + inset + np.asarray(u) * (r.right - r.left - 2 * inset),
+                r.bottom + np.asarray(v) * (r.top - r.bottom),
+            ]
+        )
 
     def follow(self, mobject: Mobject) -> None:
         k, f = _blend(self.position.get_value(), len(self.depths))
-        shown = self.to_screen(self.depths[:k + 1], self.steps[:k + 1])  # (k+1, 2)
+        shown = self.to_screen(self.depths[: k + 1], self.steps[: k + 1])  # (k+1, 2)
         if f > 0:
             moving = 2.0 ** ((1 - f) * np.log2(self.depths[k]) + f * np.log2(self.depths[k + 1]))
             step = 10.0 ** ((1 - f) * np.log10(self.steps[k]) + f * np.log10(self.steps[k + 1]))
@@ -209,11 +252,19 @@ class StepPlot(VGroup):
 
 
 class SweepReadout(VGroup):
-    """"D layers, dt x" for the net the sweep rests on or moves into, and under it that net's mean step and how
+    """ "D layers, dt x" for the net the sweep rests on or moves into, and under it that net's mean step and how
     much its input metric moved from the previous net's (``sweep.metric_change``), left edge at ``anchor``."""
 
-    def __init__(self, runs: list[Run], *, position: ValueTracker, theme: Theme, anchor: ArrayLike,
-                 font_size: float = 26, **kwargs):
+    def __init__(
+        self,
+        runs: list[Run],
+        *,
+        position: ValueTracker,
+        theme: Theme,
+        anchor: ArrayLike,
+        font_size: float = 26,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.position, self.anchor = position, np.asarray(anchor, float)[:2]
         self.runs = runs
@@ -238,5 +289,6 @@ class SweepReadout(VGroup):
     def follow(self, mobject: Mobject) -> None:
         title, numbers = self.text_at(self.position.get_value())
         self.title.place([title], self.anchor[None], align=np.array([-1.0, 0.0]))
-        self.numbers.place([numbers], (self.anchor + np.array([0.0, -self.line_gap]))[None],
-                          align=np.array([-1.0, 0.0]))
+        self.numbers.place(
+            [numbers], (self.anchor + np.array([0.0, -self.line_gap]))[None], align=np.array([-1.0, 0.0])
+        )

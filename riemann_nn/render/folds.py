@@ -44,8 +44,16 @@ class CarriedCurves(PolylineSet):
     Add it after the view: it reads the framing the view drew with in the same frame.
     """
 
-    def __init__(self, view: LayerView, layers: np.ndarray, offsets: np.ndarray, *, color: str,
-                 stroke_width: float = 3.0, **kwargs):
+    def __init__(
+        self,
+        view: LayerView,
+        layers: np.ndarray,
+        offsets: np.ndarray,
+        *,
+        color: str,
+        stroke_width: float = 3.0,
+        **kwargs,
+    ):
         super().__init__(color=color, stroke_width=stroke_width, opacity=0.0, **kwargs)
         self.view, self.layers, self.offsets = view, layers, offsets
         self.reveal = ValueTracker(0.0)
@@ -69,5 +77,9 @@ class CarriedCurves(PolylineSet):
 def square_sample(colour: str, *, side: float = 0.16, opacity: float = 0.9) -> Polygon:
     """A small filled square, for a legend row of cells."""
     half = side / 2
-    return Polygon(*[np.array([x, y, 0.0]) for x, y in ((-half, -half), (half, -half), (half, half), (-half, half))],
-                   stroke_width=0, fill_color=colour, fill_opacity=opacity)
+    return Polygon(
+        *[np.array([x, y, 0.0]) for x, y in ((-half, -half), (half, -half), (half, half), (-half, half))],
+        stroke_width=0,
+        fill_color=colour,
+        fill_opacity=opacity,
+    )

@@ -34,8 +34,12 @@ class PlotRegion:
 
     def contains(self, screen: np.ndarray, *, margin: float = 0.0) -> np.ndarray:
         """Which screen points (..., 2) lie inside the region shrunk by ``margin``: (...,) bool."""
-        return ((screen[..., 0] >= self.left + margin) & (screen[..., 0] <= self.right - margin)
-                & (screen[..., 1] >= self.bottom + margin) & (screen[..., 1] <= self.top - margin))
+        return (
+            (screen[..., 0] >= self.left + margin)
+            & (screen[..., 0] <= self.right - margin)
+            & (screen[..., 1] >= self.bottom + margin)
+            & (screen[..., 1] <= self.top - margin)
+        )
 
 
 @dataclass(frozen=True)
@@ -96,8 +100,14 @@ class FramedAxes(VGroup):
     def __init__(self, region: PlotRegion, theme: Theme, *, font_size: float = 16, **kwargs):
         super().__init__(**kwargs)
         self.region = region
-        corners = np.array([[region.left, region.bottom], [region.right, region.bottom],
-                            [region.right, region.top], [region.left, region.top]])
+        corners = np.array(
+            [
+                [region.left, region.bottom],
+                [region.right, region.bottom],
+                [region.right, region.top],
+                [region.left, region.top],
+            ]
+        )
         self.border = VMobject(stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.7)
         self.border.set_points(segments_to_bezier(corners, np.roll(corners, -1, axis=0)))
         self.ticks = VMobject(stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.9)
@@ -107,8 +117,15 @@ class FramedAxes(VGroup):
         self.names = PathText(cache, color=theme.muted)
         self.add(self.border, self.ticks, self.x_labels, self.y_labels, self.names)
 
-    def fit_to(self, framing: Framing, *, names: tuple[str, str] | None = None, note: str | None = None,
-             tick: float = 0.09, gap: float = 0.07) -> FramedAxes:
+    def fit_to(
+        self,
+        framing: Framing,
+        *,
+        names: tuple[str, str] | None = None,
+        note: str | None = None,
+        tick: float = 0.09,
+        gap: float = 0.07,
+    ) -> FramedAxes:
         """Place ticks and labels for ``framing``: about five 1-2-5 steps along the shorter side; with ``names``,
         the x axis's name centred under its tick labels and the y axis's, turned, left of its own; ``note`` goes
         above the region's top right corner (e.g. how far the framing zooms)."""

@@ -66,7 +66,10 @@ class FreeStory(LayerStory):
         self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))
         stage = [self.header, self.counter, self.legend.data, self.view]
         self.subtitles.close_cue(self.next_play(0.35))
-        self.play(FadeOut(card, rate_func=window(0.0, 0.35)), *[FadeIn(m, rate_func=window(0.15, 0.9)) for m in stage],
-                  run_time=1.2)
+        self.play(
+            FadeOut(card, rate_func=window(0.0, 0.35)),
+            *[FadeIn(m, rate_func=window(0.15, 0.9)) for m in stage],
+            run_time=1.2,
+        )
         self.remove(self.view)
         self.add(*self.view.submobjects)

@@ -28,9 +28,24 @@ from .text import OutlineCache, PathText, formula, label, line_label, symbol_def
 from .views import LayerView
 
 __all__ = [
-    "ARM_FRACTIONS", "PAIR_COLOURS", "PAIR_NAMES", "GeodesicOverlay", "GeodesicPair", "LengthTable", "arm_order",
-    "far_pair", "format_length", "geodesic_pairs", "last_layer_caption", "length_formula", "length_notes",
-    "pair_colours", "path_sample", "polyline_bezier", "ratio_caption", "with_network",
+    "ARM_FRACTIONS",
+    "PAIR_COLOURS",
+    "PAIR_NAMES",
+    "GeodesicOverlay",
+    "GeodesicPair",
+    "LengthTable",
+    "arm_order",
+    "far_pair",
+    "format_length",
+    "geodesic_pairs",
+    "last_layer_caption",
+    "length_formula",
+    "length_notes",
+    "pair_colours",
+    "path_sample",
+    "polyline_bezier",
+    "ratio_caption",
+    "with_network",
 ]
 
 # Pair A, pair B per theme: on dark a light yellow and a pink, on light a near-black and a deep magenta. Chosen
@@ -134,8 +149,9 @@ def path_sample(colour: str, *, dashed: bool, length: float = 0.42) -> VMobject:
     """A short horizontal stroke like a drawn path: solid (a shortest path) or dashed (a straight segment)."""
     xs = np.linspace(0.0, length, 41)
     line = VMobject(stroke_color=colour, stroke_width=DASHED_STROKE if dashed else SOLID_STROKE, fill_opacity=0)
-    return line.set_points(polyline_bezier([np.column_stack([xs, np.zeros_like(xs)])], 1.0,
-                                           dash=length / 5 if dashed else 0.0))
+    return line.set_points(
+        polyline_bezier([np.column_stack([xs, np.zeros_like(xs)])], 1.0, dash=length / 5 if dashed else 0.0)
+    )
 
 
 class GeodesicOverlay(VGroup):
@@ -148,8 +164,16 @@ class GeodesicOverlay(VGroup):
     length on screen; ``marker_size`` (0..1) scales the endpoints and fades their letters in.
     """
 
-    def __init__(self, view: LayerView, pairs: list[GeodesicPair], *, segment_samples: int = 600,
-                 dash: float = 0.11, font_size: float = 22, **kwargs):
+    def __init__(
+        self,
+        view: LayerView,
+        pairs: list[GeodesicPair],
+        *,
+        segment_samples: int = 600,
+        dash: float = 0.11,
+        font_size: float = 22,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.view, self.pairs, self.dash = view, pairs, dash
         run, theme = view.run, view.theme
@@ -166,10 +190,12 @@ class GeodesicOverlay(VGroup):
         self.end_layers = np.stack([layers[:, [0, -1]] for layers in self.segment_layers], axis=1)  # (L+1, P, 2, 2)
         self.geodesic_drawn, self.segment_drawn = ValueTracker(0.0), ValueTracker(0.0)
         self.marker_size = ValueTracker(0.0)
-        self.segments = [VMobject(stroke_color=pair.colour, stroke_width=DASHED_STROKE, fill_opacity=0)
-                         for pair in pairs]
-        self.geodesics = [VMobject(stroke_color=pair.colour, stroke_width=SOLID_STROKE, fill_opacity=0)
-                          for pair in pairs]
+        self.segments = [
+            VMobject(stroke_color=pair.colour, stroke_width=DASHED_STROKE, fill_opacity=0) for pair in pairs
+        ]
+        self.geodesics = [
+            VMobject(stroke_color=pair.colour, stroke_width=SOLID_STROKE, fill_opacity=0) for pair in pairs
+        ]
         self.rims = PointCloud(color=theme.background, radius=DISC_RADIUS + RIM, opacity=1.0)
         self.discs = [PointCloud(color=pair.colour, radius=DISC_RADIUS, opacity=1.0) for pair in pairs]
         self.plates = VMobject(fill_color=theme.background, fill_opacity=0.8, stroke_width=0)
@@ -240,52 +266,81 @@ class LengthTable(VGroup):
     def __init__(self, pairs: list[GeodesicPair], theme: Theme, *, font_size: float = 20, **kwargs):
         super().__init__(**kwargs)
         columns = (1.45, 3.05)  # x of the number columns' right edges
-        heads = VGroup(*[VGroup(path_sample(theme.text, dashed=dashed), line_label(words, theme, font_size=font_size
-                                                                                   - 2, color=theme.muted))
-                         .arrange(RIGHT, buff=0.1).move_to((x, 0, 0), aligned_edge=RIGHT)
-                         for x, dashed, words in zip(columns, (False, True), ("shortest", "straight"))])
+        heads = VGroup(
+            *[
+                VGroup(
+                    path_sample(theme.text, dashed=dashed),
+                    line_label(words, theme, font_size=font_size - 2, color=theme.muted),
+                )
+                .arrange(RIGHT, buff=0.1)
+                .move_to((x, 0, 0), aligned_edge=RIGHT)
+                for x, dashed, words in zip(columns, (False, True), ("shortest", "straight"))
+            ]
+        )
         self.rows = VGroup()
         self.cells = [[format_length(pair.path.length), format_length(pair.path.straight_length)] for pair in pairs]
         for index, (pair, cells) in enumerate(zip(pairs, self.cells)):
             y = -0.45 * (index + 1)
-            key = VGroup(PointCloud(color=pair.colour, radius=DISC_RADIUS, opacity=1.0).set_positions(
-                np.array([[0.08, y]])), line_label(pair.name, theme, font_size=font_size, color=pair.colour,
-                                                   bold=True).move_to((0.25, y, 0), aligned_edge=LEFT))
-            numbers = [line_label(cell, theme, font_size=font_size).move_to((x, y, 0), aligned_edge=RIGHT)
-                       for x, cell in zip(columns, cells)]
+            key = VGroup(
+                PointCloud(color=pair.colour, radius=DISC_RADIUS, opacity=1.0).set_positions(np.array([[0.08, y]])),
+                line_label(pair.name, theme, font_size=font_size, color=pair.colour, bold=True).move_to(
+                    (0.25, y, 0), aligned_edge=LEFT
+                ),
+            )
+            numbers = [
+                line_label(cell, theme, font_size=font_size).move_to((x, y, 0), aligned_edge=RIGHT)
+                for x, cell in zip(columns, cells)
+            ]
             self.rows.add(VGroup(key, *numbers))
-        self.notes = VGroup(*[label(note, theme, font_size=font_size - 4, color=theme.muted)
-                              for note in length_notes(pairs)])
-        self.title = label("length, as the network measures it", theme, font_size=font_size - 3,
-                           color=theme.muted).next_to(heads, UP, buff=0.18).set_x(0, LEFT)
+        self.notes = VGroup(
+            *[label(note, theme, font_size=font_size - 4, color=theme.muted) for note in length_notes(pairs)]
+        )
+        self.title = (
+            label("length, as the network measures it", theme, font_size=font_size - 3, color=theme.muted)
+            .next_to(heads, UP, buff=0.18)
+            .set_x(0, LEFT)
+        )
         self.add(self.title, heads, self.rows)
         if len(self.notes):
-            self.add(self.notes.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(self.rows, DOWN, buff=0.2,
-                                                                                    aligned_edge=LEFT))
+            self.add(
+                self.notes.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(
+                    self.rows, DOWN, buff=0.2, aligned_edge=LEFT
+                )
+            )
         self.heads = heads
 
 
 def length_formula(theme: Theme, *, font_size: float = 32) -> VGroup:
     """The Riemannian length of an input path as a typeset formula, its velocity and the Jacobian defined in words
     under it."""
-    return VGroup(formula(r"\ell(\gamma) = \int_0^1 \big\lVert J_L\, \dot\gamma(t) \big\rVert \, dt",
-                          "length(\u03b3) = \u222b |J_L \u03b3'(t)| dt", theme, font_size=font_size),
-                  symbol_defined(r"\dot\gamma(t)", "\u03b3'(t)", "the path's velocity in the input", theme),
-                  symbol_defined(r"J_L", "J_L", "how the last layer moves when\nthe input moves along the path",
-                                 theme)).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+    return VGroup(
+        formula(
+            r"\ell(\gamma) = \int_0^1 \big\lVert J_L\, \dot\gamma(t) \big\rVert \, dt",
+            "length(\u03b3) = \u222b |J_L \u03b3'(t)| dt",
+            theme,
+            font_size=font_size,
+        ),
+        symbol_defined(r"\dot\gamma(t)", "\u03b3'(t)", "the path's velocity in the input", theme),
+        symbol_defined(r"J_L", "J_L", "how the last layer moves when\nthe input moves along the path", theme),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
 
 
 def last_layer_caption(pairs: list[GeodesicPair]) -> str:
     """What the solid paths are, said where they are drawn first: in the last layer."""
     if all(pair.path.method == "lift" for pair in pairs):
-        return ("In the last layer distance is the ordinary one: the shortest way between the two ends is the "
-                "straight line, solid.")
-    return ("Solid: the shortest way between the two ends. The network folds the plane, so here it is only as "
-            "straight as the folds allow.")
+        return (
+            "In the last layer distance is the ordinary one: the shortest way between the two ends is the "
+            "straight line, solid."
+        )
+    return (
+        "Solid: the shortest way between the two ends. The network folds the plane, so here it is only as "
+        "straight as the folds allow."
+    )
 
 
 def ratio_caption(pairs: list[GeodesicPair]) -> str:
     """How much longer each straight input line is than the pair's shortest path, as the network measures."""
-    ratios = [f"{pair.path.straight_length / max(pair.path.length, 1e-300):.1f} times for {pair.name}"
-              for pair in pairs]
+    ratios = [
+        f"{pair.path.straight_length / max(pair.path.length, 1e-300):.1f} times for {pair.name}" for pair in pairs
+    ]
     return f"One number per path. The straight lines are longer than the shortest paths: {', '.join(ratios)}."

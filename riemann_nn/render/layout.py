@@ -63,6 +63,15 @@ class StageLayout:
             plot = PlotRegion(left + AXIS_ROOM, right - EDGE, top - ABOVE_PLOT - side, top - ABOVE_PLOT)
             panel_left, panel_width = left + EDGE, width - 2 * EDGE
             panel_top = plot.bottom - BELOW_PLOT
-        return cls(width=width, height=height, plot=plot, panel_left=panel_left, panel_width=panel_width,
-                   header_top=panel_top - HEADER, diagram_top=panel_top - DIAGRAM, counter_y=panel_top - COUNTER,
-                   caption_top=panel_top - CAPTION, legend_bottom=bottom + LEGEND_ROOM)
+        return cls(
+            width=width,
+            height=height,
+            plot=plot,
+            panel_left=panel_left,
+            panel_width=panel_width,
+            header_top=panel_top - HEADER,
+            diagram_top=panel_top - DIAGRAM,
+            counter_y=panel_top - COUNTER,
+            caption_top=panel_top - CAPTION,
+            legend_bottom=bottom + LEGEND_ROOM,
+        )

@@ -46,8 +46,19 @@ from .text import flowed, formula, label, symbol_defined
 from .views import LayerCounter, LayerView, ViewStyle
 
 __all__ = [
-    "EDGE", "SCHEME_PRESETS", "SCHEME_TEXTS", "LectureStory", "SchemeRow", "SchemeText", "bullet_list",
-    "change_formula", "chart_formulas", "euclid_formula", "layer_map", "pullback_formula", "scheme_block",
+    "EDGE",
+    "SCHEME_PRESETS",
+    "SCHEME_TEXTS",
+    "LectureStory",
+    "SchemeRow",
+    "SchemeText",
+    "bullet_list",
+    "change_formula",
+    "chart_formulas",
+    "euclid_formula",
+    "layer_map",
+    "pullback_formula",
+    "scheme_block",
     "slide_heading",
 ]
 
@@ -75,20 +86,36 @@ class SchemeText:
 
 
 SCHEME_TEXTS = {
-    "c0": SchemeText("C0  \u00b7  an ordinary network", r"x_{l+1} = f(x_l)", "x\u2097\u208a\u2081 = f(x\u2097)",
-                     "every layer may jump", None, None,
-                     "An ordinary network (C0) replaces every point by the layer's output: each layer may jump far. "
-                     "Watch the linear map, the shift, then the activation."),
-    "c1": SchemeText("C1  \u00b7  a residual network", r"x_{l+1} = x_l + \Delta t\, f(x_l)",
-                     "x\u2097\u208a\u2081 = x\u2097 + \u0394t f(x\u2097)", "an Euler step of", r"dx/dt = f(x)",
-                     "dx/dt = f(x)",
-                     "A residual network (C1) adds the layer's output, times a small step \u0394t, to every point: one "
-                     "Euler step of a flow."),
-    "c2": SchemeText("C2  \u00b7  a second-order network", r"x_{l+1} = 2x_l - x_{l-1} + \Delta t^2 f(x_l)",
-                     "x\u2097\u208a\u2081 = 2x\u2097 \u2212 x\u2097\u208b\u2081 + \u0394t\u00b2 f(x\u2097)",
-                     "a second-order step of", r"d^2x/dt^2 = f(x)", "d\u00b2x/dt\u00b2 = f(x)",
-                     "A second-order network (C2) also remembers the step before: the points start at rest and "
-                     "gather speed, like a mass pushed by a force."),
+    "c0": SchemeText(
+        "C0  \u00b7  an ordinary network",
+        r"x_{l+1} = f(x_l)",
+        "x\u2097\u208a\u2081 = f(x\u2097)",
+        "every layer may jump",
+        None,
+        None,
+        "An ordinary network (C0) replaces every point by the layer's output: each layer may jump far. "
+        "Watch the linear map, the shift, then the activation.",
+    ),
+    "c1": SchemeText(
+        "C1  \u00b7  a residual network",
+        r"x_{l+1} = x_l + \Delta t\, f(x_l)",
+        "x\u2097\u208a\u2081 = x\u2097 + \u0394t f(x\u2097)",
+        "an Euler step of",
+        r"dx/dt = f(x)",
+        "dx/dt = f(x)",
+        "A residual network (C1) adds the layer's output, times a small step \u0394t, to every point: one "
+        "Euler step of a flow.",
+    ),
+    "c2": SchemeText(
+        "C2  \u00b7  a second-order network",
+        r"x_{l+1} = 2x_l - x_{l-1} + \Delta t^2 f(x_l)",
+        "x\u2097\u208a\u2081 = 2x\u2097 \u2212 x\u2097\u208b\u2081 + \u0394t\u00b2 f(x\u2097)",
+        "a second-order step of",
+        r"d^2x/dt^2 = f(x)",
+        "d\u00b2x/dt\u00b2 = f(x)",
+        "A second-order network (C2) also remembers the step before: the points start at rest and "
+        "gather speed, like a mass pushed by a force.",
+    ),
 }
 
 
@@ -98,8 +125,11 @@ def scheme_block(text: SchemeText, theme: Theme, *, width: float) -> VGroup:
     if text.equation_tex:
         kind.add(formula(text.equation_tex, text.equation_plain or "", theme, font_size=32))
         kind.arrange(RIGHT, buff=0.2)
-    block = VGroup(label(text.name, theme, font_size=24, bold=True),
-                   formula(text.update_tex, text.update_plain, theme, font_size=38), kind)
+    block = VGroup(
+        label(text.name, theme, font_size=24, bold=True),
+        formula(text.update_tex, text.update_plain, theme, font_size=38),
+        kind,
+    )
     block.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
     if block.width > width:
         block.scale_to_fit_width(width)
@@ -113,24 +143,38 @@ class SchemeRow(VGroup):
 
     def __init__(self, run: Run, text: SchemeText, theme: Theme, *, centre_y: float, **kwargs):
         super().__init__(**kwargs)
-        region = PlotRegion(left=VIEW_LEFT, right=VIEW_RIGHT, bottom=centre_y - ROW_HEIGHT / 2,
-                            top=centre_y + ROW_HEIGHT / 2)
+        region = PlotRegion(
+            left=VIEW_LEFT, right=VIEW_RIGHT, bottom=centre_y - ROW_HEIGHT / 2, top=centre_y + ROW_HEIGHT / 2
+        )
         self.view = LayerView(run, theme=theme, region=region, style=ViewStyle(point_radius=0.02), show_axes=False)
         width, height = region.size
-        border = Rectangle(width=width, height=height, stroke_color=theme.muted, stroke_width=1.5,
-                           stroke_opacity=0.7).move_to((*region.centre, 0))
+        border = Rectangle(
+            width=width, height=height, stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.7
+        ).move_to((*region.centre, 0))
         right = region.right + 0.35
-        self.diagram = NetworkDiagram(self.view, anchor=(right, centre_y + ROW_HEIGHT / 2), width=EDGE - right,
-                                      height=0.26, node_radius=0.045, font_size=16)
-        self.counter = LayerCounter(self.view, anchor=(right, centre_y - 0.05), font_size=24,
-                                    stage_anchor=(EDGE, centre_y - 0.05))
-        words = label(f"{dataset_in_words(run)} \u00b7 {run.depth} {run.activation} layers", theme, font_size=16,
-                      color=theme.muted)
+        self.diagram = NetworkDiagram(
+            self.view,
+            anchor=(right, centre_y + ROW_HEIGHT / 2),
+            width=EDGE - right,
+            height=0.26,
+            node_radius=0.045,
+            font_size=16,
+        )
+        self.counter = LayerCounter(
+            self.view, anchor=(right, centre_y - 0.05), font_size=24, stage_anchor=(EDGE, centre_y - 0.05)
+        )
+        words = label(
+            f"{dataset_in_words(run)} \u00b7 {run.depth} {run.activation} layers",
+            theme,
+            font_size=16,
+            color=theme.muted,
+        )
         if words.width > EDGE - right:
             words.scale_to_fit_width(EDGE - right)
         words.move_to((right, centre_y - 0.5, 0), aligned_edge=UP + LEFT)
-        block = scheme_block(text, theme, width=region.left - 0.3 + EDGE).move_to((-EDGE, centre_y, 0),
-                                                                                 aligned_edge=LEFT)
+        block = scheme_block(text, theme, width=region.left - 0.3 + EDGE).move_to(
+            (-EDGE, centre_y, 0), aligned_edge=LEFT
+        )
         self.add(block, border, words, self.view, self.diagram, self.counter)
 
     def retire(self) -> None:
@@ -140,45 +184,67 @@ class SchemeRow(VGroup):
 
 def layer_map(theme: Theme) -> VGroup:
     """The layer map every scheme is built on, its symbols named under it."""
-    return VGroup(formula(r"f(x) = \sigma(W_l\, x + b_l)", "f(x) = \u03c3(W\u2097 x + b\u2097)", theme, font_size=36),
-                  formula(r"W_l\text{: weights,}\;\; b_l\text{: shift,}\;\; \sigma\text{: activation}",
-                          "W\u2097: weights,  b\u2097: shift,  \u03c3: activation", theme, font_size=26,
-                          color=theme.muted)).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
+    return VGroup(
+        formula(r"f(x) = \sigma(W_l\, x + b_l)", "f(x) = \u03c3(W\u2097 x + b\u2097)", theme, font_size=36),
+        formula(
+            r"W_l\text{: weights,}\;\; b_l\text{: shift,}\;\; \sigma\text{: activation}",
+            "W\u2097: weights,  b\u2097: shift,  \u03c3: activation",
+            theme,
+            font_size=26,
+            color=theme.muted,
+        ),
+    ).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
 
 
 def change_formula(theme: Theme) -> VGroup:
     """The next layer as a change of coordinates."""
-    return VGroup(formula(r"x_{l+1} = \phi_{l+1}(x_l)", "x\u2097\u208a\u2081 = \u03c6(x\u2097)", theme, font_size=40),
-                  label("new coordinates of the same points", theme, font_size=17, color=theme.muted)
-                  ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+    return VGroup(
+        formula(r"x_{l+1} = \phi_{l+1}(x_l)", "x\u2097\u208a\u2081 = \u03c6(x\u2097)", theme, font_size=40),
+        label("new coordinates of the same points", theme, font_size=17, color=theme.muted),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
 
 
 def euclid_formula(theme: Theme) -> VGroup:
     """The last layer's metric, the identity."""
-    return VGroup(formula(r"g_L = I", "g_L = I", theme, font_size=40, color=theme.glyph),
-                  label("in the last layer: the usual distance", theme, font_size=17, color=theme.muted)
-                  ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+    return VGroup(
+        formula(r"g_L = I", "g_L = I", theme, font_size=40, color=theme.glyph),
+        label("in the last layer: the usual distance", theme, font_size=17, color=theme.muted),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
 
 
 def pullback_formula(theme: Theme) -> VGroup:
     """One layer's pull-back of the metric, with the layer's Jacobian defined."""
-    return VGroup(formula(r"g_l = A_l^{\top}\, g_{l+1}\, A_l", "g\u2097 = A\u2097\u1d40 g\u2097\u208a\u2081 A\u2097",
-                          theme, font_size=40, color=theme.glyph),
-                  symbol_defined(r"A_l", "A\u2097", "how layer l + 1 moves\nwhen layer l moves", theme)
-                  ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+    return VGroup(
+        formula(
+            r"g_l = A_l^{\top}\, g_{l+1}\, A_l",
+            "g\u2097 = A\u2097\u1d40 g\u2097\u208a\u2081 A\u2097",
+            theme,
+            font_size=40,
+            color=theme.glyph,
+        ),
+        symbol_defined(r"A_l", "A\u2097", "how layer l + 1 moves\nwhen layer l moves", theme),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
 
 
 def chart_formulas(theme: Theme) -> VGroup:
     """The chart of layer l and its Jacobian, and the metric of layer l from the charts."""
-    return VGroup(formula(r"x_l = \Phi_l(x_0), \quad J_l = \frac{\partial x_l}{\partial x_0}",
-                          "x\u2097 = \u03a6\u2097(x\u2080),  J\u2097 = \u2202x\u2097/\u2202x\u2080", theme,
-                          font_size=34),
-                  label("the chart of layer l, and its Jacobian", theme, font_size=17, color=theme.muted),
-                  formula(r"g_l = M_l^{\top} M_l, \quad M_l = J_L J_l^{-1}",
-                          "g\u2097 = M\u2097\u1d40 M\u2097,  M\u2097 = J_L J\u2097\u207b\u00b9", theme, font_size=34,
-                          color=theme.glyph),
-                  label("the metric of layer l, from the charts", theme, font_size=17, color=theme.muted),
-                  ).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
+    return VGroup(
+        formula(
+            r"x_l = \Phi_l(x_0), \quad J_l = \frac{\partial x_l}{\partial x_0}",
+            "x\u2097 = \u03a6\u2097(x\u2080),  J\u2097 = \u2202x\u2097/\u2202x\u2080",
+            theme,
+            font_size=34,
+        ),
+        label("the chart of layer l, and its Jacobian", theme, font_size=17, color=theme.muted),
+        formula(
+            r"g_l = M_l^{\top} M_l, \quad M_l = J_L J_l^{-1}",
+            "g\u2097 = M\u2097\u1d40 M\u2097,  M\u2097 = J_L J\u2097\u207b\u00b9",
+            theme,
+            font_size=34,
+            color=theme.glyph,
+        ),
+        label("the metric of layer l, from the charts", theme, font_size=17, color=theme.muted),
+    ).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
 
 
 def bullet_list(points: list[str], theme: Theme, *, font_size: float = 26) -> VGroup:
@@ -187,8 +253,9 @@ def bullet_list(points: list[str], theme: Theme, *, font_size: float = 26) -> VG
     for point in points:
         lines = label(point, theme, font_size=font_size)
         dot = label("\u2022", theme, font_size=font_size)
-        dot.next_to(lines, LEFT, buff=0.25).set_y(lines.get_top()[1] - label("Ag", theme, font_size=font_size)
-                                                  .height / 2)
+        dot.next_to(lines, LEFT, buff=0.25).set_y(
+            lines.get_top()[1] - label("Ag", theme, font_size=font_size).height / 2
+        )
         rows.append(VGroup(dot, lines))
     return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
 
@@ -221,6 +288,7 @@ class LectureStory(LayerStory):
     row_seconds = 5.5
 
     if TYPE_CHECKING:  # given by the slide base the lecture is mixed with (``slides.slide_base()``)
+
         def next_slide(self, *args, **kwargs) -> None: ...
 
         def add_note(self, text: str) -> None: ...
@@ -273,22 +341,33 @@ class LectureStory(LayerStory):
         picture of the example's input metric; present from the first frame (a deck opens on it), held for the
         question."""
         theme, title, question, reference = self.theme, self.title, self.question or "", self.reference
-        block = VGroup(label(title, theme, font_size=48, bold=True),
-                       flowed(question, theme, font_size=30, width=7.4),
-                       label(run_in_words(self.run).replace("  \u00b7  ", "\n"), theme, font_size=22,
-                             color=theme.muted),
-                       flowed(reference, theme, font_size=20, width=7.4, color=theme.muted))
+        block = VGroup(
+            label(title, theme, font_size=48, bold=True),
+            flowed(question, theme, font_size=30, width=7.4),
+            label(run_in_words(self.run).replace("  \u00b7  ", "\n"), theme, font_size=22, color=theme.muted),
+            flowed(reference, theme, font_size=20, width=7.4, color=theme.muted),
+        )
         block.arrange(DOWN, aligned_edge=LEFT, buff=0.45)
         if block.width > 7.6:
             block.scale_to_fit_width(7.6)
         block.move_to((-EDGE, 0.2, 0), aligned_edge=LEFT)
-        picture = LayerView(self.run, theme=theme, region=PlotRegion(left=1.45, right=6.85, bottom=-2.5, top=2.9),
-                            style=ViewStyle(point_radius=0.025), show_axes=False, glyph_size=1.0, fit_sites=1.0)
+        picture = LayerView(
+            self.run,
+            theme=theme,
+            region=PlotRegion(left=1.45, right=6.85, bottom=-2.5, top=2.9),
+            style=ViewStyle(point_radius=0.025),
+            show_axes=False,
+            glyph_size=1.0,
+            fit_sites=1.0,
+        )
         picture.clear_updaters()  # a still: drawn once, not once per frame
         shown: list[Mobject] = [block, picture]
         if not typeset.has_latex():
-            shown.append(label("LaTeX not installed: formulas shown as plain text", theme, font_size=18,
-                               color=theme.unbounded).move_to((-EDGE, -3.6, 0), aligned_edge=LEFT))
+            shown.append(
+                label(
+                    "LaTeX not installed: formulas shown as plain text", theme, font_size=18, color=theme.unbounded
+                ).move_to((-EDGE, -3.6, 0), aligned_edge=LEFT)
+            )
         for note in (title, question, run_in_words(self.run), reference):
             self.add_note(note)
         self.subtitles.open_cue(question, self.next_play(0.0))
@@ -304,8 +383,10 @@ class LectureStory(LayerStory):
         run = self.row_run(scheme)
         shown = SchemeRow(run, SCHEME_TEXTS[scheme], self.theme, centre_y=ROWS_Y[row])
         self.show(shown, caption=SCHEME_TEXTS[scheme].caption)
-        self.add_note(f"Example: {dataset_in_words(run).lower()}, a {run.depth}-layer {SCHEME_WORDS[run.scheme]} "
-                      f"{run.activation} network.")
+        self.add_note(
+            f"Example: {dataset_in_words(run).lower()}, a {run.depth}-layer {SCHEME_WORDS[run.scheme]} "
+            f"{run.activation} network."
+        )
         self.hold(0.5)
         self.sweep(run.depth, seconds=self.row_seconds, view=shown.view)
         shown.retire()
@@ -318,8 +399,11 @@ class LectureStory(LayerStory):
         self.play(*[FadeIn(m) for m in self.stage_mobjects()], *captions, run_time=1.2)
         outlines = stray_outlines(self.view)
         if len(outlines):
-            self.say("Boxed: a piece of the decision boundary far from the data. The network splits the plane there "
-                     "too, with no data to guide it.", Create(outlines))
+            self.say(
+                "Boxed: a piece of the decision boundary far from the data. The network splits the plane there "
+                "too, with no data to guide it.",
+                Create(outlines),
+            )
             self.hide(outlines)
 
     def separate(self, caption: str) -> None:
@@ -331,9 +415,11 @@ class LectureStory(LayerStory):
 
     def summary(self, heading: str, *, caption: str | None = None) -> None:
         """A full-frame list: the heading, the ``take_home`` points, and the ``reference``."""
-        block = VGroup(label(heading, self.theme, font_size=40, bold=True), bullet_list(list(self.take_home),
-                                                                                      self.theme),
-                       flowed(self.reference, self.theme, font_size=20, width=2 * EDGE - 1, color=self.theme.muted))
+        block = VGroup(
+            label(heading, self.theme, font_size=40, bold=True),
+            bullet_list(list(self.take_home), self.theme),
+            flowed(self.reference, self.theme, font_size=20, width=2 * EDGE - 1, color=self.theme.muted),
+        )
         block.arrange(DOWN, aligned_edge=LEFT, buff=0.5)
         if block.width > 2 * EDGE - 0.5:
             block.scale_to_fit_width(2 * EDGE - 0.5)

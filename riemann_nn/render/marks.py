@@ -22,10 +22,30 @@ import numpy as np
 from manim import CapStyleType, VGroup, VMobject
 
 __all__ = [
-    "DASHES", "OUTLINES", "SHAPES", "STROKE_UNIT", "UNIT_CIRCLE", "UNIT_SQUARE", "DirectionField", "EllipseField",
-    "GlyphPalette", "Marks", "PlotRegion", "PointCloud", "PolylineSet", "UnboundedMarks", "WarpedGrid",
-    "clip_segments", "clipped_outlines", "closed_shapes", "dashed_ellipses", "ellipses_to_bezier", "region_box",
-    "route", "segments_to_bezier", "with_z",
+    "DASHES",
+    "OUTLINES",
+    "SHAPES",
+    "STROKE_UNIT",
+    "UNIT_CIRCLE",
+    "UNIT_SQUARE",
+    "DirectionField",
+    "EllipseField",
+    "GlyphPalette",
+    "Marks",
+    "PlotRegion",
+    "PointCloud",
+    "PolylineSet",
+    "UnboundedMarks",
+    "WarpedGrid",
+    "clip_segments",
+    "clipped_outlines",
+    "closed_shapes",
+    "dashed_ellipses",
+    "ellipses_to_bezier",
+    "region_box",
+    "route",
+    "segments_to_bezier",
+    "with_z",
 ]
 
 
@@ -47,12 +67,27 @@ class PlotRegion(Protocol):
 # Four cubic arcs approximating the unit circle (handle length 4/3 tan(pi/8)); a linear map sends them to
 # the exact Bezier image of the circle, so the same control points draw any ellipse.
 _K = 4.0 / 3.0 * np.tan(np.pi / 8)
-UNIT_CIRCLE = np.array([
-    [1, 0], [1, _K], [_K, 1], [0, 1],
-    [0, 1], [-_K, 1], [-1, _K], [-1, 0],
-    [-1, 0], [-1, -_K], [-_K, -1], [0, -1],
-    [0, -1], [_K, -1], [1, -_K], [1, 0],
-], dtype=float)  # (16, 2)
+UNIT_CIRCLE = np.array(
+    [
+        [1, 0],
+        [1, _K],
+        [_K, 1],
+        [0, 1],
+        [0, 1],
+        [-_K, 1],
+        [-1, _K],
+        [-1, 0],
+        [-1, 0],
+        [-1, -_K],
+        [-_K, -1],
+        [0, -1],
+        [0, -1],
+        [_K, -1],
+        [1, -_K],
+        [1, 0],
+    ],
+    dtype=float,
+)  # (16, 2)
 
 
 def with_z(points: np.ndarray) -> np.ndarray:
@@ -139,8 +174,14 @@ class PointCloud(Marks):
     """
 
     def __init__(self, *, color: str, radius: float = 0.035, opacity: float = 0.9, **kwargs):
-        super().__init__(stroke_color=color, stroke_opacity=opacity, stroke_width=2 * radius / STROKE_UNIT,
-                         fill_opacity=0, cap_style=CapStyleType.ROUND, **kwargs)
+        super().__init__(
+            stroke_color=color,
+            stroke_opacity=opacity,
+            stroke_width=2 * radius / STROKE_UNIT,
+            fill_opacity=0,
+            cap_style=CapStyleType.ROUND,
+            **kwargs,
+        )
         self.radius = radius
 
     def set_positions(self, screen: np.ndarray, *, region: PlotRegion | None = None) -> PointCloud:
@@ -157,8 +198,9 @@ class WarpedGrid(Marks):
     """Grid lines given as screen polylines (R, S, 2), clipped to the plot region every frame."""
 
     def __init__(self, *, color: str, opacity: float = 0.5, stroke_width: float = 1.2, **kwargs):
-        super().__init__(stroke_color=color, stroke_opacity=opacity, stroke_width=stroke_width,
-                         fill_opacity=0, **kwargs)
+        super().__init__(
+            stroke_color=color, stroke_opacity=opacity, stroke_width=stroke_width, fill_opacity=0, **kwargs
+        )
 
     def set_lines(self, lines: np.ndarray, *, region: PlotRegion) -> WarpedGrid:
         starts = lines[:, :-1].reshape(-1, 2)  # (R (S-1), 2)
@@ -174,8 +216,9 @@ class PolylineSet(Marks):
     """
 
     def __init__(self, *, color: str, stroke_width: float = 3.0, opacity: float = 0.95, **kwargs):
-        super().__init__(stroke_color=color, stroke_width=stroke_width, stroke_opacity=opacity, fill_opacity=0,
-                         **kwargs)
+        super().__init__(
+            stroke_color=color, stroke_width=stroke_width, stroke_opacity=opacity, fill_opacity=0, **kwargs
+        )
 
     def set_polylines(self, vertices: np.ndarray, offsets: np.ndarray, *, region: PlotRegion) -> PolylineSet:
         inside_polyline = np.ones(max(len(vertices) - 1, 0), bool)  # segment k joins vertex k and k+1
@@ -189,15 +232,15 @@ class DirectionField(Marks):
     def __init__(self, *, color: str, stroke_width: float = 2.5, **kwargs):
         super().__init__(stroke_color=color, stroke_width=stroke_width, fill_opacity=0, **kwargs)
 
-    def set_directions(self, centres: np.ndarray, directions: np.ndarray, *, half_length: float,
-                       region: PlotRegion) -> DirectionField:
+    def set_directions(
+        self, centres: np.ndarray, directions: np.ndarray, *, half_length: float, region: PlotRegion
+    ) -> DirectionField:
         """Draw segments through ``centres`` (M, 2) along ``directions`` (M, 2, any length; zero rows are
         skipped), ``half_length`` either side, clipped to ``region``."""
         norm = np.linalg.norm(directions, axis=1, keepdims=True)  # (M, 1)
         keep = norm[:, 0] > 1e-300
         unit = directions[keep] / norm[keep]
-        return self.draw_segments(centres[keep] - half_length * unit, centres[keep] + half_length * unit,
-                                  region=region)
+        return self.draw_segments(centres[keep] - half_length * unit, centres[keep] + half_length * unit, region=region)
 
 
 # Outlines of the unit shapes as polygon corners, for shapes cut by the region's border (``clipped_outlines``):
@@ -232,8 +275,7 @@ def _ellipse_crossings(centres: np.ndarray, maps: np.ndarray, low: np.ndarray, h
     return np.stack(offsets, axis=1)
 
 
-def _parallelogram_crossings(outline: np.ndarray, low: np.ndarray, high: np.ndarray,
-                             centres: np.ndarray) -> np.ndarray:
+def _parallelogram_crossings(outline: np.ndarray, low: np.ndarray, high: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Where the sides of parallelograms (corner offsets (G, 4, 2)) cross the box's four lines: (G, 16, 2)
     offsets; a side that does not cross a line gives its first corner instead (on the border too)."""
     start, end = outline, np.roll(outline, -1, axis=1)  # (G, 4, 2) each
@@ -248,8 +290,9 @@ def _parallelogram_crossings(outline: np.ndarray, low: np.ndarray, high: np.ndar
     return np.concatenate(offsets, axis=1)
 
 
-def clipped_outlines(centres: np.ndarray, maps: np.ndarray, *, shape: str, low: np.ndarray,
-                     high: np.ndarray) -> np.ndarray:
+def clipped_outlines(
+    centres: np.ndarray, maps: np.ndarray, *, shape: str, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
     """The shapes ``centre + A unit`` cut to the box ``[low, high]``, as closed polygons: (G, 2), (G, 2, 2) ->
     (G, V + 1, 2), first vertex repeated last (V = 60 for circles, 24 for squares).
 
@@ -261,29 +304,37 @@ def clipped_outlines(centres: np.ndarray, maps: np.ndarray, *, shape: str, low: 
     inside the shape) is a vertex.
     """
     outline = np.einsum("gij,kj->gki", maps, OUTLINES[shape])  # (G, K, 2) from the centre
-    crossings = (_ellipse_crossings(centres, maps, low, high) if shape == "circle"
-                 else _parallelogram_crossings(outline, low, high, centres))
+    crossings = (
+        _ellipse_crossings(centres, maps, low, high)
+        if shape == "circle"
+        else _parallelogram_crossings(outline, low, high, centres)
+    )
     corners = np.array([[low[0], low[1]], [high[0], low[1]], [high[0], high[1]], [low[0], high[1]]])
     to_corner = corners[None] - centres[:, None]  # (G, 4, 2)
     # det(A) A^-1 = adj(A): a corner d lies in the shape iff norm(adj(A) d) <= |det A| (no inverse of a flat A).
-    adjugate = np.stack([np.stack([maps[:, 1, 1], -maps[:, 0, 1]], -1),
-                         np.stack([-maps[:, 1, 0], maps[:, 0, 0]], -1)], 1)  # (G, 2, 2)
+    adjugate = np.stack(
+        [np.stack([maps[:, 1, 1], -maps[:, 0, 1]], -1), np.stack([-maps[:, 1, 0], maps[:, 0, 0]], -1)], 1
+    )  # (G, 2, 2)
     det = np.abs(np.linalg.det(maps))[:, None]  # (G, 1)
     norm = _SHAPE_NORMS[shape](np.einsum("gij,gcj->gci", adjugate, to_corner))  # (G, 4)
     with np.errstate(divide="ignore", invalid="ignore"):
         towards = np.where(norm > det, det / norm, 1.0)  # (G, 4): the shape's border towards the corner, or the corner
         directions = np.concatenate([outline, crossings, to_corner], axis=1)  # (G, V, 2)
         offsets = np.concatenate([outline, crossings, towards[..., None] * to_corner], axis=1)
-        reach = np.where(offsets > 0, (high - centres)[:, None] / offsets,
-                         np.where(offsets < 0, (low - centres)[:, None] / offsets, np.inf)).min(axis=-1)  # (G, V)
+        reach = np.where(
+            offsets > 0,
+            (high - centres)[:, None] / offsets,
+            np.where(offsets < 0, (low - centres)[:, None] / offsets, np.inf),
+        ).min(axis=-1)  # (G, V)
     offsets = offsets * np.minimum(reach, 1.0)[..., None]  # pulled in to the box
     order = np.argsort(np.arctan2(directions[..., 1], directions[..., 0]), axis=1)  # (G, V)
     polygon = centres[:, None] + np.take_along_axis(offsets, order[..., None], axis=1)  # (G, V, 2)
     return np.concatenate([polygon, polygon[:, :1]], axis=1)
 
 
-def closed_shapes(centres: np.ndarray, maps: np.ndarray, *, shape: str = "circle",
-                  region: PlotRegion | None = None) -> np.ndarray:
+def closed_shapes(
+    centres: np.ndarray, maps: np.ndarray, *, shape: str = "circle", region: PlotRegion | None = None
+) -> np.ndarray:
     """Bezier points of the shapes ``centre + A unit`` (unit circle or square): (M, 2), (M, 2, 2) -> (P, 3).
 
     Every shape whose centre lies in ``region`` is drawn as exactly one closed sub-path: whole (four cubic curves)
@@ -299,8 +350,9 @@ def closed_shapes(centres: np.ndarray, maps: np.ndarray, *, shape: str = "circle
     whole = (hull_low >= low).all(axis=1) & (hull_high <= high).all(axis=1)  # (M,)
     cut = ~whole & region.contains(centres)
     outlines = clipped_outlines(centres[cut], maps[cut], shape=shape, low=low, high=high)  # (C, V+1, 2)
-    return np.concatenate([with_z(shapes[whole]),
-                           segments_to_bezier(outlines[:, :-1].reshape(-1, 2), outlines[:, 1:].reshape(-1, 2))])
+    return np.concatenate(
+        [with_z(shapes[whole]), segments_to_bezier(outlines[:, :-1].reshape(-1, 2), outlines[:, 1:].reshape(-1, 2))]
+    )
 
 
 DASHES = 12  # dashes around a dashed glyph
@@ -321,11 +373,19 @@ class EllipseField(Marks):
     """Ellipses ``centre + A u`` over the unit circle ``u``; one array write per frame."""
 
     def __init__(self, *, color: str, stroke_width: float = 2.0, fill_opacity: float = 0.0, **kwargs):
-        super().__init__(stroke_color=color, stroke_width=stroke_width, fill_color=color,
-                         fill_opacity=fill_opacity, **kwargs)
+        super().__init__(
+            stroke_color=color, stroke_width=stroke_width, fill_color=color, fill_opacity=fill_opacity, **kwargs
+        )
 
-    def set_glyphs(self, centres: np.ndarray, maps: np.ndarray, *, region: PlotRegion | None = None,
-                   shape: str = "circle", duty: np.ndarray | None = None) -> EllipseField:
+    def set_glyphs(
+        self,
+        centres: np.ndarray,
+        maps: np.ndarray,
+        *,
+        region: PlotRegion | None = None,
+        shape: str = "circle",
+        duty: np.ndarray | None = None,
+    ) -> EllipseField:
         """Draw glyphs with screen ``centres`` (M, 2) and screen maps (M, 2, 2), each one closed sub-path, cut at
         the border of ``region`` where they cross it (see ``closed_shapes``). Ellipses whose ``duty`` (M,) is
         below 1 are drawn dashed instead (``dashed_ellipses``), their dashes clipped to the region."""
@@ -351,8 +411,9 @@ class UnboundedMarks(Marks):
     def __init__(self, *, color: str, stroke_width: float = 2.6, **kwargs):
         super().__init__(stroke_color=color, stroke_width=stroke_width, fill_opacity=0, **kwargs)
 
-    def set_marks(self, centres: np.ndarray, directions: np.ndarray, *, half_length: float,
-                  region: PlotRegion | None = None) -> UnboundedMarks:
+    def set_marks(
+        self, centres: np.ndarray, directions: np.ndarray, *, half_length: float, region: PlotRegion | None = None
+    ) -> UnboundedMarks:
         """Arrows through ``centres`` (U, 2) along ``directions`` (U, 2, any length), ``half_length`` each way."""
         norm = np.linalg.norm(directions, axis=1, keepdims=True)  # (U, 1)
         along = np.where(norm > 0, directions / np.where(norm > 0, norm, 1.0), [1.0, 0.0])  # (U, 2)
@@ -361,9 +422,22 @@ class UnboundedMarks(Marks):
         back, front = centres - half_length * along, centres + half_length * along  # (U, 2) each
         # One closed polyline per mark (like a glyph's): an arrowhead, the shaft, the other arrowhead, and back
         # along the shaft; retraced strokes draw nothing new.
-        path = np.stack([back + head * (along + across), back, back + head * (along - across), back, front,
-                         front - head * (along + across), front, front - head * (along - across), front, back,
-                         back + head * (along + across)], axis=1)  # (U, 11, 2)
+        path = np.stack(
+            [
+                back + head * (along + across),
+                back,
+                back + head * (along - across),
+                back,
+                front,
+                front - head * (along + across),
+                front,
+                front - head * (along - across),
+                front,
+                back,
+                back + head * (along + across),
+            ],
+            axis=1,
+        )  # (U, 11, 2)
         self.draw_segments(path[:, :-1].reshape(-1, 2), path[:, 1:].reshape(-1, 2), region=region)
         self.shapes_drawn = len(centres)
         return self
@@ -395,22 +469,46 @@ class GlyphPalette(VGroup):
     stroke_width, fill_opacity, stroke_opacity : the same for every field.
     """
 
-    def __init__(self, colours: Sequence[str], *, shape: str = "circle", stroke_width: float = 1.6,
-                 fill_opacity: float = 0.0, stroke_opacity: float = 1.0, **kwargs):
+    def __init__(
+        self,
+        colours: Sequence[str],
+        *,
+        shape: str = "circle",
+        stroke_width: float = 1.6,
+        fill_opacity: float = 0.0,
+        stroke_opacity: float = 1.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if shape not in SHAPES:
             raise ValueError(f"unknown glyph shape {shape!r}; choose one of: {', '.join(SHAPES)}")
         self.shape = shape
-        self.fields = [EllipseField(color=colour, stroke_width=stroke_width, fill_opacity=fill_opacity,
-                                    stroke_opacity=stroke_opacity) for colour in colours]
+        self.fields = [
+            EllipseField(
+                color=colour, stroke_width=stroke_width, fill_opacity=fill_opacity, stroke_opacity=stroke_opacity
+            )
+            for colour in colours
+        ]
         self.add(*self.fields)
 
-    def set_glyphs(self, centres: np.ndarray, maps: np.ndarray, bins: np.ndarray, *,
-                   region: PlotRegion | None = None, duty: np.ndarray | None = None) -> GlyphPalette:
+    def set_glyphs(
+        self,
+        centres: np.ndarray,
+        maps: np.ndarray,
+        bins: np.ndarray,
+        *,
+        region: PlotRegion | None = None,
+        duty: np.ndarray | None = None,
+    ) -> GlyphPalette:
         """Draw shapes ``centre + A unit`` with screen ``centres`` (M, 2), screen maps (M, 2, 2) and colour
         ``bins`` (M,), each one closed sub-path, cut at the border of ``region`` where they cross it; ellipses
         with a ``duty`` (M,) below 1 dashed (see ``EllipseField.set_glyphs``)."""
         for field, members in zip(self.fields, route(np.asarray(bins), len(self.fields))):
-            field.set_glyphs(centres[members], maps[members], region=region, shape=self.shape,
-                             duty=None if duty is None else np.asarray(duty)[members])
+            field.set_glyphs(
+                centres[members],
+                maps[members],
+                region=region,
+                shape=self.shape,
+                duty=None if duty is None else np.asarray(duty)[members],
+            )
         return self

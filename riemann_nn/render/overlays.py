@@ -26,8 +26,14 @@ from .text import OutlineCache, PathText, label
 from .views import LayerHeading, LayerView, sites_per_side, unbounded_sites
 
 __all__ = [
-    "DecisionHalfPlanes", "LevelSets", "NetworkDiagram", "WorkedGlyph", "half_plane_polygons", "logit_levels",
-    "merge_level_sets", "worked_site",
+    "DecisionHalfPlanes",
+    "LevelSets",
+    "NetworkDiagram",
+    "WorkedGlyph",
+    "half_plane_polygons",
+    "logit_levels",
+    "merge_level_sets",
+    "worked_site",
 ]
 
 
@@ -59,14 +65,24 @@ class DecisionHalfPlanes(VGroup):
         offset = float(head_weight @ framing.centre + head_bias) - float(normal @ r.centre)
         for side, colour in zip(half_plane_polygons(normal, offset, low, high), theme.classes):
             if len(side) >= 3:
-                self.add(Polygon(*[np.append(p, 0) for p in side], stroke_width=0,
-                                 fill_color=colour, fill_opacity=theme.half_plane_opacity))
+                self.add(
+                    Polygon(
+                        *[np.append(p, 0) for p in side],
+                        stroke_width=0,
+                        fill_color=colour,
+                        fill_opacity=theme.half_plane_opacity,
+                    )
+                )
         direction = np.array([-normal[1], normal[0]])
         # The point of the line nearest the region's centre, so the segment spans the region wherever it is.
         anchor = r.centre - (float(normal @ r.centre) + offset) * normal / float(normal @ normal)
         span = float(np.linalg.norm(high - low))
-        start, end = clip_segments((anchor - span * direction / np.linalg.norm(direction))[None],
-                                   (anchor + span * direction / np.linalg.norm(direction))[None], low, high)
+        start, end = clip_segments(
+            (anchor - span * direction / np.linalg.norm(direction))[None],
+            (anchor + span * direction / np.linalg.norm(direction))[None],
+            low,
+            high,
+        )
         self.line = VMobject(stroke_color=theme.boundary, stroke_width=3)
         if len(start):
             self.line.set_points(segments_to_bezier(start, end))
@@ -83,8 +99,17 @@ class NetworkDiagram(VGroup):
     The unlit diagram is one static path (drawn once per animation); the lit parts are two small moving ones.
     """
 
-    def __init__(self, view: LayerView, *, anchor: ArrayLike, width: float = 3.9, height: float = 0.42,
-                 node_radius: float = 0.058, font_size: float = 14, **kwargs):
+    def __init__(
+        self,
+        view: LayerView,
+        *,
+        anchor: ArrayLike,
+        width: float = 3.9,
+        height: float = 0.42,
+        node_radius: float = 0.058,
+        font_size: float = 14,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.view, depth, theme = view, view.run.depth, view.theme
         self.heading, self.head = LayerHeading(), ValueTracker(0.0)
@@ -97,12 +122,20 @@ class NetworkDiagram(VGroup):
         all_nodes = np.concatenate(self.columns)  # (2L+3, 2)
         edges = np.concatenate([self.edges_into(column) for column in range(1, depth + 2)])  # (E, 2, 2)
         self.static = VMobject(stroke_color=theme.muted, stroke_width=1.2, stroke_opacity=0.8)
-        self.static.set_points(np.concatenate([segments_to_bezier(edges[:, 0], edges[:, 1]),
-                                               ellipses_to_bezier(all_nodes, node_radius * _EYES(len(all_nodes)))]))
+        self.static.set_points(
+            np.concatenate(
+                [
+                    segments_to_bezier(edges[:, 0], edges[:, 1]),
+                    ellipses_to_bezier(all_nodes, node_radius * _EYES(len(all_nodes))),
+                ]
+            )
+        )
         self.lit_lines = VMobject(stroke_color=theme.text, stroke_width=2.6, fill_opacity=0)
         self.lit_nodes = VMobject(fill_color=theme.text, fill_opacity=1.0, stroke_width=0)
-        words = [label("input", theme, font_size=font_size, color=theme.muted),
-                 label("head", theme, font_size=font_size, color=theme.muted)]
+        words = [
+            label("input", theme, font_size=font_size, color=theme.muted),
+            label("head", theme, font_size=font_size, color=theme.muted),
+        ]
         bottom = middle - height / 2 - node_radius - 0.06
         words[0].move_to((xs[0] - node_radius, bottom, 0), aligned_edge=(-1, 1, 0))
         words[1].move_to((xs[-1] + node_radius, bottom, 0), aligned_edge=(1, 1, 0))
@@ -151,8 +184,9 @@ def room_along(start: np.ndarray, direction: np.ndarray, region) -> float:
     """How far from ``start`` (2,) inside ``region`` one can go along the unit ``direction`` (2,)."""
     low, high = np.array([region.left, region.bottom]), np.array([region.right, region.top])
     with np.errstate(divide="ignore"):
-        steps = np.where(direction > 0, (high - start) / direction, np.where(direction < 0, (low - start) / direction,
-                                                                           np.inf))
+        steps = np.where(
+            direction > 0, (high - start) / direction, np.where(direction < 0, (low - start) / direction, np.inf)
+        )
     return float(steps.min())
 
 
@@ -174,8 +208,9 @@ class WorkedGlyph(VGroup):
     arrow stops short of the plot's border, leaving its words room (a needle of a glyph is cut at the border).
     """
 
-    def __init__(self, view: LayerView, site: int, *, magnify: float, font_size: float = 18, stroke_width: float = 3.6,
-                 **kwargs):
+    def __init__(
+        self, view: LayerView, site: int, *, magnify: float, font_size: float = 18, stroke_width: float = 3.6, **kwargs
+    ):
         super().__init__(**kwargs)
         theme = view.theme
         self.view, self.site, self.magnify = view, site, magnify
@@ -222,8 +257,10 @@ class WorkedGlyph(VGroup):
         for tip, direction in zip(tips, u.T):
             across = np.array([-direction[1], direction[0]])
             size = min(0.13, 0.5 * float(np.linalg.norm(tip - centre)))
-            heads += [np.stack([tip - size * (direction - 0.6 * across), tip]),
-                      np.stack([tip - size * (direction + 0.6 * across), tip])]
+            heads += [
+                np.stack([tip - size * (direction - 0.6 * across), tip]),
+                np.stack([tip - size * (direction + 0.6 * across), tip]),
+            ]
         segments = np.stack(shafts + heads)  # (6, 2, 2)
         self.axes.set_points(segments_to_bezier(segments[:, 0], segments[:, 1]))
         words, middles, halves = ["squeezed", "stretched"], [], []
@@ -243,13 +280,15 @@ class WorkedGlyph(VGroup):
             self.words.set_fill(opacity=shown)
             self.plates.set_fill(opacity=0.85 * shown)
             self.shown = shown
-        corners = np.stack([middle + np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * half
-                            for middle, half in zip(middles, halves)])  # (2, 4, 2)
+        corners = np.stack(
+            [middle + np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * half for middle, half in zip(middles, halves)]
+        )  # (2, 4, 2)
         self.plates.set_points(segments_to_bezier(corners.reshape(-1, 2), np.roll(corners, -1, axis=1).reshape(-1, 2)))
 
 
-def worked_site(view: LayerView, unbounded: np.ndarray, *, last_radius: float = 0.45,
-                input_axis: float = 1.1) -> tuple[int, float]:
+def worked_site(
+    view: LayerView, unbounded: np.ndarray, *, last_radius: float = 0.45, input_axis: float = 1.1
+) -> tuple[int, float]:
     """The site for a ``WorkedGlyph`` of ``view`` and its magnification: (site, magnify).
 
     The magnification makes the last layer's circle ``last_radius`` on screen (every site's circle has the same
@@ -265,8 +304,11 @@ def worked_site(view: LayerView, unbounded: np.ndarray, *, last_radius: float = 
     aspect = axes[:, 0] / np.maximum(axes[:, 1], 1e-300)
     low, high = run.x[0].min(axis=0), run.x[0].max(axis=0)
     inside = ((run.sites[0] > low + 0.2 * (high - low)) & (run.sites[0] < high - 0.2 * (high - low))).all(axis=1)
-    score = (np.abs(np.log(aspect / 3.0)) + np.abs(np.log(np.maximum(axes[:, 0], 1e-300) / input_axis))
-             + 4.0 * (axes[:, 1] < 0.15))  # (M,): a short axis under 0.15 leaves no room for its arrow
+    score = (
+        np.abs(np.log(aspect / 3.0))
+        + np.abs(np.log(np.maximum(axes[:, 0], 1e-300) / input_axis))
+        + 4.0 * (axes[:, 1] < 0.15)
+    )  # (M,): a short axis under 0.15 leaves no room for its arrow
     usable = ~unbounded.any(axis=0) & inside & np.isfinite(score)
     site = int(np.argmin(np.where(usable, score, np.inf))) if usable.any() else int(np.argmin(aspect))
     return site, float(magnify)
@@ -311,8 +353,17 @@ class LevelSets(VGroup):
     after the view, whose framing it reads.
     """
 
-    def __init__(self, view: LayerView, levels: list[float], *, stroke: float = 0.3, line_width: float = 1.4,
-                 line_opacity: float = 0.55, stroke_width: float = 2.2, **kwargs):
+    def __init__(
+        self,
+        view: LayerView,
+        levels: list[float],
+        *,
+        stroke: float = 0.3,
+        line_width: float = 1.4,
+        line_opacity: float = 0.55,
+        stroke_width: float = 2.2,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         run, theme = view.run, view.theme
         self.view, self.levels, self.line_opacity = view, list(levels), line_opacity
@@ -349,5 +400,6 @@ class LevelSets(VGroup):
         self.strokes.draw_segments(centres[drawn] - reach, centres[drawn] + reach, region=view.region)
         shown = slice(None) if collapse > 0 else slice(0)
         lost = np.einsum("mij,mj->mi", jacobian[self.collapsed][shown], self.lost[shown])  # (C, 2)
-        self.collapses.set_marks(centres[self.collapsed][shown], lost, half_length=collapse * view.mark_half_length,
-                                 region=view.region)
+        self.collapses.set_marks(
+            centres[self.collapsed][shown], lost, half_length=collapse * view.mark_half_length, region=view.region
+        )

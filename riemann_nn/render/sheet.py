@@ -29,7 +29,13 @@ from .text import accuracy_in_words, label, line_label, network_in_words
 from .views import LayerView, ViewStyle, unbounded_sites
 
 __all__ = [
-    "SHEET_STYLE", "SheetLayout", "build_sheet", "capture_frame", "default_columns", "layer_panel", "render_sheet",
+    "SHEET_STYLE",
+    "SheetLayout",
+    "build_sheet",
+    "capture_frame",
+    "default_columns",
+    "layer_panel",
+    "render_sheet",
     "save_sheet",
 ]
 
@@ -58,8 +64,9 @@ class SheetLayout:
 
     @property
     def cell(self) -> np.ndarray:
-        return np.array([self.gutter_left + self.panel + self.gap,
-                         self.title_height + self.panel + self.gutter_bottom + self.gap])
+        return np.array(
+            [self.gutter_left + self.panel + self.gap, self.title_height + self.panel + self.gutter_bottom + self.gap]
+        )
 
     @property
     def frame_width(self) -> float:
@@ -93,19 +100,22 @@ def sheet_columns(run: Run, columns: int | None) -> int:
     panels = run.depth + 1
     columns = default_columns(panels) if columns is None else columns
     if not (isinstance(columns, int) and 1 <= columns <= panels):
-        raise ConfigError(f"columns must be a whole number from 1 to {panels} (one panel per layer 0..{run.depth}), "
-                          f"got {columns!r}")
+        raise ConfigError(
+            f"columns must be a whole number from 1 to {panels} (one panel per layer 0..{run.depth}), got {columns!r}"
+        )
     return columns
 
 
 def check_width(width: int) -> None:
     if not (isinstance(width, int) and WIDTH_RANGE[0] <= width <= WIDTH_RANGE[1]):
-        raise ConfigError(f"width must be a whole number of pixels from {WIDTH_RANGE[0]} to {WIDTH_RANGE[1]}, "
-                          f"got {width!r}")
+        raise ConfigError(
+            f"width must be a whole number of pixels from {WIDTH_RANGE[0]} to {WIDTH_RANGE[1]}, got {width!r}"
+        )
 
 
-def render_sheet(run: Run, *, theme: Theme | str | None = None, columns: int | None = None, width: int = 2400,
-                 glyphs: bool = True) -> Image.Image:
+def render_sheet(
+    run: Run, *, theme: Theme | str | None = None, columns: int | None = None, width: int = 2400, glyphs: bool = True
+) -> Image.Image:
     """Draw ``run`` as one RGB image: a panel per layer ``0..L`` in a grid of ``columns``, ``width`` pixels wide
     (the height follows from the layout).
 
@@ -116,12 +126,16 @@ def render_sheet(run: Run, *, theme: Theme | str | None = None, columns: int | N
     check_width(width)
     theme = theme if isinstance(theme, Theme) else current_theme(theme)
     layout, mobjects = build_sheet(run, theme=theme, columns=columns, glyphs=glyphs)
-    return capture_frame(mobjects, width=width, height=layout.pixel_height(width), frame_width=layout.frame_width,
-                         background=theme.background)
+    return capture_frame(
+        mobjects,
+        width=width,
+        height=layout.pixel_height(width),
+        frame_width=layout.frame_width,
+        background=theme.background,
+    )
 
 
-def build_sheet(run: Run, *, theme: Theme, columns: int | None = None,
-                glyphs: bool = True) -> tuple[SheetLayout, list]:
+def build_sheet(run: Run, *, theme: Theme, columns: int | None = None, glyphs: bool = True) -> tuple[SheetLayout, list]:
     """The sheet's layout and its mobjects, back to front (header, then each panel's; see ``layer_panel``).
     Raises ``ConfigError`` for a column count outside ``1..L+1``."""
     run.require_width(2, what="the sheet", instead="render scenes/space.py for width 3")
@@ -133,8 +147,10 @@ def build_sheet(run: Run, *, theme: Theme, columns: int | None = None,
     with tempfile.TemporaryDirectory(prefix="riemann-nn-text-") as text_root, tempconfig({"media_dir": text_root}):
         header = sheet_header(run, theme, max_width=layout.frame_width - 2 * layout.margin, glyphs=glyphs)
         layout = SheetLayout(columns=columns, rows=rows, header_height=header.height + 0.3)
-        header.move_to((-layout.frame_width / 2 + layout.margin, layout.frame_height / 2 - layout.margin, 0),
-                       aligned_edge=UP + LEFT)
+        header.move_to(
+            (-layout.frame_width / 2 + layout.margin, layout.frame_height / 2 - layout.margin, 0),
+            aligned_edge=UP + LEFT,
+        )
         motion = LayerMotion(run)
         mobjects = [header]
         for layer in range(panels):
@@ -148,8 +164,13 @@ def capture_frame(mobjects: list, *, width: int, height: int, frame_width: float
     stretched)."""
     from manim.camera.camera import Camera
 
-    settings = {"pixel_width": width, "pixel_height": height, "frame_width": frame_width,
-                "frame_height": frame_width * height / width, "background_color": background}
+    settings = {
+        "pixel_width": width,
+        "pixel_height": height,
+        "frame_width": frame_width,
+        "frame_height": frame_width * height / width,
+        "background_color": background,
+    }
     with tempconfig(settings):
         camera = Camera(background_color=background)
         camera.capture_mobjects(mobjects)
@@ -157,17 +178,42 @@ def capture_frame(mobjects: list, *, width: int, height: int, frame_width: float
 
 
 # The videos' view, drawn smaller: a sheet panel is about a quarter of a video's plot region.
-SHEET_STYLE = ViewStyle(point_radius=0.024, grid_stroke=1.0, glyph_stroke=1.6, unbounded_stroke=2.0,
-                        unbounded_half_length=0.09, boundary_stroke=2.0, axes_font_size=14, axis_names=False)
+SHEET_STYLE = ViewStyle(
+    point_radius=0.024,
+    grid_stroke=1.0,
+    glyph_stroke=1.6,
+    unbounded_stroke=2.0,
+    unbounded_half_length=0.09,
+    boundary_stroke=2.0,
+    axes_font_size=14,
+    axis_names=False,
+)
 
 
-def layer_panel(run: Run, motion: LayerMotion, layer: int, region: PlotRegion, theme: Theme, *,
-                glyphs: bool = True, style: ViewStyle = SHEET_STYLE) -> list:
+def layer_panel(
+    run: Run,
+    motion: LayerMotion,
+    layer: int,
+    region: PlotRegion,
+    theme: Theme,
+    *,
+    glyphs: bool = True,
+    style: ViewStyle = SHEET_STYLE,
+) -> list:
     """The mobjects of one layer's panel, back to front: the head's half-planes (last layer), the layer's
     ``LayerView`` (grid, glyphs, points, boundary, axes; framing the glyph sites too when glyphs show) and the
     title."""
-    view = LayerView(run, theme=theme, region=region, motion=motion, style=style, show_boundary=layer < run.depth,
-                     time=float(layer), glyph_size=float(glyphs), fit_sites=float(glyphs))
+    view = LayerView(
+        run,
+        theme=theme,
+        region=region,
+        motion=motion,
+        style=style,
+        show_boundary=layer < run.depth,
+        time=float(layer),
+        glyph_size=float(glyphs),
+        fit_sites=float(glyphs),
+    )
     view.clear_updaters()  # a still: drawn once, here
     parts = [half_planes(run, view.current_framing, theme)] if layer == run.depth else []
     title = panel_title(layer, run.depth, theme)
@@ -188,7 +234,7 @@ def half_planes(run: Run, framing: Framing, theme: Theme) -> DecisionHalfPlanes:
 
 
 def panel_title(layer: int, depth: int, theme: Theme) -> VGroup:
-    """"Layer l" in the text colour, with "input" / "last · head's line" in the muted colour."""
+    """ "Layer l" in the text colour, with "input" / "last · head's line" in the muted colour."""
     title = VGroup(line_label(f"Layer {layer}", theme, font_size=21, bold=True))
     note = "input" if layer == 0 else ("last \u00b7 head's line" if layer == depth else None)
     if note:
@@ -212,18 +258,29 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
     names.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
     # Whether a panel dashes a glyph depends on the panel's shape only (glyph sizes and the cap both scale with
     # it): ask a square view.
-    dashed = glyphs and LayerView(run, theme=theme, region=PlotRegion(0.0, 1.0, 0.0, 1.0), style=SHEET_STYLE,
-                                  show_axes=False).draws_dashes()
-    legend = sheet_legend(theme, glyphs=glyphs, dashed=dashed, unbounded=glyphs and bool(unbounded_sites(run).any()),
-                          boundary=run.boundary is not None, classes=run.class_names)
+    dashed = (
+        glyphs
+        and LayerView(
+            run, theme=theme, region=PlotRegion(0.0, 1.0, 0.0, 1.0), style=SHEET_STYLE, show_axes=False
+        ).draws_dashes()
+    )
+    legend = sheet_legend(
+        theme,
+        glyphs=glyphs,
+        dashed=dashed,
+        unbounded=glyphs and bool(unbounded_sites(run).any()),
+        boundary=run.boundary is not None,
+        classes=run.class_names,
+    )
     if names.width + 0.8 + legend.width <= max_width:
         legend.next_to(names, RIGHT, buff=0.0).align_to(names, DOWN)
         legend.shift((max_width - names.width - legend.width) * RIGHT)
     else:
         if legend.width > max_width:
             half = math.ceil(len(legend) / 2)
-            legend = VGroup(VGroup(*legend[:half]).arrange(RIGHT, buff=0.4),
-                            VGroup(*legend[half:]).arrange(RIGHT, buff=0.4))
+            legend = VGroup(
+                VGroup(*legend[:half]).arrange(RIGHT, buff=0.4), VGroup(*legend[half:]).arrange(RIGHT, buff=0.4)
+            )
             legend.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         legend.next_to(names, DOWN, aligned_edge=LEFT, buff=0.2)
     header = VGroup(names, legend)
@@ -232,8 +289,15 @@ def sheet_header(run: Run, theme: Theme, *, max_width: float, glyphs: bool = Tru
     return header
 
 
-def sheet_legend(theme: Theme, *, glyphs: bool, dashed: bool, unbounded: bool, boundary: bool,
-                 classes: tuple[str, str] = ("class 0", "class 1")) -> VGroup:
+def sheet_legend(
+    theme: Theme,
+    *,
+    glyphs: bool,
+    dashed: bool,
+    unbounded: bool,
+    boundary: bool,
+    classes: tuple[str, str] = ("class 0", "class 1"),
+) -> VGroup:
     """One row: a disc per class, the metric glyph (and dashed glyphs, and the mark of unbounded sites, where
     the panels draw them), the decision boundary (in every layer, for Runs that store it) or the head's line
     (the last layer only)."""
@@ -243,14 +307,26 @@ def sheet_legend(theme: Theme, *, glyphs: bool, dashed: bool, unbounded: bool, b
     if dashed:
         entries.append(key_row(glyph_sample(theme.glyph, dashed=True), DASHED_WORDS, theme))
     if unbounded:
-        entries.append(key_row(unbounded_sample(theme, stroke_width=SHEET_STYLE.unbounded_stroke,
-                                                half_length=0.11), UNBOUNDED_WORDS, theme))
+        entries.append(
+            key_row(
+                unbounded_sample(theme, stroke_width=SHEET_STYLE.unbounded_stroke, half_length=0.11),
+                UNBOUNDED_WORDS,
+                theme,
+            )
+        )
     entries.append(key_row(line_sample(theme.boundary), "decision boundary" if boundary else "head's line", theme))
     return VGroup(*entries).arrange(RIGHT, buff=0.4)
 
 
-def save_sheet(run: Run, path: str | Path, *, theme: Theme | str | None = None, columns: int | None = None,
-               width: int = 2400, glyphs: bool = True) -> Path:
+def save_sheet(
+    run: Run,
+    path: str | Path,
+    *,
+    theme: Theme | str | None = None,
+    columns: int | None = None,
+    width: int = 2400,
+    glyphs: bool = True,
+) -> Path:
     """Render the sheet of ``run`` (see ``render_sheet``) and write it to ``path`` (.png, .jpg) atomically:
     a temporary file in the same folder, renamed into place. Raises ``ConfigError`` for an unknown format or bad
     options, ``OutputError`` for a place that cannot or must not be written (all checked before rendering);
@@ -264,6 +340,8 @@ def save_sheet(run: Run, path: str | Path, *, theme: Theme | str | None = None, 
     theme = theme if isinstance(theme, Theme) else current_theme(theme)
     check_output(path, create_parent=True)
     image = render_sheet(run, theme=theme, columns=columns, width=width, glyphs=glyphs)
-    atomic_write(path, lambda handle: image.save(handle, format=image_format,
-                                                 **({"quality": 92} if image_format == "JPEG" else {})))
+    atomic_write(
+        path,
+        lambda handle: image.save(handle, format=image_format, **({"quality": 92} if image_format == "JPEG" else {})),
+    )
     return path

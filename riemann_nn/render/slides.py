@@ -73,7 +73,10 @@ def slide_base() -> type[Scene]:
                 Scene.render(self, *args, **kwargs)
             finally:
                 config["max_files_cached"] = kept
-            self._save_slides(use_cache=not (config["disable_caching"] or self.disable_caching),
-                              flush_cache=self.flush_cache, skip_reversing=self.skip_reversing)
+            self._save_slides(
+                use_cache=not (config["disable_caching"] or self.disable_caching),
+                flush_cache=self.flush_cache,
+                skip_reversing=self.skip_reversing,
+            )
 
     return SlideInMedia

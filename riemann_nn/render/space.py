@@ -30,15 +30,33 @@ STROKE_UNIT = 0.01  # Cairo's stroke width is counted in hundredths of a scene u
 # Four cubic arcs approximating the unit circle (handle length 4/3 tan(pi/8)): any linear map of them draws
 # the exact Bezier image of the circle, so one array of control points draws every glyph.
 _K = 4.0 / 3.0 * np.tan(np.pi / 8)
-UNIT_CIRCLE = np.array([
-    [1, 0], [1, _K], [_K, 1], [0, 1], [0, 1], [-_K, 1], [-1, _K], [-1, 0],
-    [-1, 0], [-1, -_K], [-_K, -1], [0, -1], [0, -1], [_K, -1], [1, -_K], [1, 0],
-], dtype=float)  # (16, 2)
+UNIT_CIRCLE = np.array(
+    [
+        [1, 0],
+        [1, _K],
+        [_K, 1],
+        [0, 1],
+        [0, 1],
+        [-_K, 1],
+        [-1, _K],
+        [-1, 0],
+        [-1, 0],
+        [-1, -_K],
+        [-_K, -1],
+        [0, -1],
+        [0, -1],
+        [_K, -1],
+        [1, -_K],
+        [1, 0],
+    ],
+    dtype=float,
+)  # (16, 2)
 
 # The twelve edges of the cube [0, 1]^3 as pairs of corner indices (corner k has coordinates the bits of k).
 _CORNERS = np.array([[(k >> i) & 1 for i in range(3)] for k in range(8)], dtype=float)  # (8, 3)
-_EDGES = np.array([(a, b) for a in range(8) for b in range(a + 1, 8)
-                   if np.abs(_CORNERS[a] - _CORNERS[b]).sum() == 1])  # (12, 2)
+_EDGES = np.array(
+    [(a, b) for a in range(8) for b in range(a + 1, 8) if np.abs(_CORNERS[a] - _CORNERS[b]).sum() == 1]
+)  # (12, 2)
 
 
 class OffsetCamera(ThreeDCamera):
@@ -105,8 +123,14 @@ class Dots(VMobject):
     viewer from every angle."""
 
     def __init__(self, *, color: str, radius: float, opacity: float = 0.95, **kwargs):
-        super().__init__(stroke_color=color, stroke_opacity=opacity, stroke_width=2 * radius / STROKE_UNIT,
-                         fill_opacity=0, cap_style=CapStyleType.ROUND, **kwargs)
+        super().__init__(
+            stroke_color=color,
+            stroke_opacity=opacity,
+            stroke_width=2 * radius / STROKE_UNIT,
+            fill_opacity=0,
+            cap_style=CapStyleType.ROUND,
+            **kwargs,
+        )
         self.radius = radius
 
     def set_positions(self, points: np.ndarray) -> Dots:
@@ -145,8 +169,18 @@ class SpaceView(VGroup):
     grid_stride : draw every ``grid_stride``-th sample of each grid line (the surface needs fewer than the plane).
     """
 
-    def __init__(self, run: Run, *, theme, toward_viewer: Callable[[], np.ndarray], size: float = 4.6,
-                 method: str | None = None, dot_radius: float = 0.032, grid_stride: int = 2, **kwargs):
+    def __init__(
+        self,
+        run: Run,
+        *,
+        theme,
+        toward_viewer: Callable[[], np.ndarray],
+        size: float = 4.6,
+        method: str | None = None,
+        dot_radius: float = 0.032,
+        grid_stride: int = 2,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         run.require_width(3, what="the 3-D view")
         self.run, self.theme, self.toward_viewer, self.size = run, theme, toward_viewer, size

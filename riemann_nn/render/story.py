@@ -97,9 +97,26 @@ from .text import CUSTOM_WORDS, accuracy_in_words, caption, label, network_in_wo
 from .views import LayerCounter, LayerView, ViewStyle, unbounded_sites
 
 __all__ = [
-    "DEFAULT_PRESET", "PANEL_LEFT", "PANEL_WIDTH", "LayerStory", "PanelCaptions", "StoryLegend", "Subtitled",
-    "crossfade", "dataset_in_words", "default_question", "layer_by_layer", "run_header", "run_in_words",
-    "scene_path_method", "scene_run", "stray_boundary", "stray_outlines", "stray_pieces", "window", "with_article",
+    "DEFAULT_PRESET",
+    "PANEL_LEFT",
+    "PANEL_WIDTH",
+    "LayerStory",
+    "PanelCaptions",
+    "StoryLegend",
+    "Subtitled",
+    "crossfade",
+    "dataset_in_words",
+    "default_question",
+    "layer_by_layer",
+    "run_header",
+    "run_in_words",
+    "scene_path_method",
+    "scene_run",
+    "stray_boundary",
+    "stray_outlines",
+    "stray_pieces",
+    "window",
+    "with_article",
 ]
 
 DEFAULT_PRESET = "seed-c2-sigmoid"
@@ -115,14 +132,20 @@ COUNTER_Y = 2.12
 CAPTION_TOP = 1.76
 LEGEND_BOTTOM = -3.72
 
-DATASET_WORDS = {"spirals": "Two spirals", "moons": "Two moons", "circles": "Two nested rings",
-                 "xor": "XOR: four blobs", "rings": "A disc inside a ring"}
+DATASET_WORDS = {
+    "spirals": "Two spirals",
+    "moons": "Two moons",
+    "circles": "Two nested rings",
+    "xor": "XOR: four blobs",
+    "rings": "A disc inside a ring",
+}
 SCHEME_WORDS = {"c0": "ordinary (C0)", "c1": "residual (C1)", "c2": "second-order (C2)"}
 WIDTH_WORDS = {2: "two", 3: "three"}
 
 
-def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None,
-              widths: tuple[int, ...] = (2,)) -> Run:
+def scene_run(
+    default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = None, widths: tuple[int, ...] = (2,)
+) -> Run:
     """The Run a scene shows: ``$RIEMANN_NN_RUN`` (a Run file), else ``$RIEMANN_NN_PRESET``, else the default
     preset, trained and cached under ``media/runs/`` on first use.
 
@@ -142,8 +165,9 @@ def scene_run(default_preset: str = DEFAULT_PRESET, *, geometry: dict | None = N
         else:
             config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
             run = load_or_train(config.replace(geometry=geometry) if geometry else config)
-        run.require_width(*widths, what="this scene",
-                          instead="scenes/space.py shows width 3" if 3 not in widths else "")
+        run.require_width(
+            *widths, what="this scene", instead="scenes/space.py shows width 3" if 3 not in widths else ""
+        )
         return run
     except RiemannNNError as error:
         raise SystemExit(f"riemann-nn: {error}") from None
@@ -208,8 +232,11 @@ def stray_outlines(view: LayerView, *, pad: float = 0.12) -> VGroup:
         corner_low = np.maximum(inside.min(axis=0) - pad, low)  # (2,)
         corner_high = np.minimum(inside.max(axis=0) + pad, high)  # (2,)
         width, height = corner_high - corner_low
-        outlines.add(Rectangle(width=width, height=height, stroke_color=view.theme.text, stroke_width=2.5)
-                     .move_to((*(corner_low + corner_high) / 2, 0)))
+        outlines.add(
+            Rectangle(width=width, height=height, stroke_color=view.theme.text, stroke_width=2.5).move_to(
+                (*(corner_low + corner_high) / 2, 0)
+            )
+        )
     return outlines
 
 
@@ -231,6 +258,7 @@ def window(start: float, end: float) -> Callable[[float], float]:
 
 def layer_by_layer(count: int) -> Callable[[float], float]:
     """A rate function crossing ``count`` layers, easing in and out at every one (``smooth`` per layer)."""
+
     def rate(t: float) -> float:
         done = min(int(t * count), count - 1)
         return (done + smooth(t * count - done)) / count
@@ -382,10 +410,15 @@ class LayerStory(Subtitled):
         self.view = self.make_view()
         layout = self.layout
         self.header = run_header(self.run, self.theme, layout=layout)
-        self.diagram = NetworkDiagram(self.view, anchor=(layout.panel_left, layout.diagram_top),
-                                      width=layout.panel_width, height=0.36)
-        self.counter = LayerCounter(self.view, anchor=(layout.panel_left, layout.counter_y), font_size=28,
-                                    stage_anchor=(layout.panel_left + layout.panel_width, layout.counter_y))
+        self.diagram = NetworkDiagram(
+            self.view, anchor=(layout.panel_left, layout.diagram_top), width=layout.panel_width, height=0.36
+        )
+        self.counter = LayerCounter(
+            self.view,
+            anchor=(layout.panel_left, layout.counter_y),
+            font_size=28,
+            stage_anchor=(layout.panel_left + layout.panel_width, layout.counter_y),
+        )
         self.legend = self.make_legend()
         self.caption: Mobject | None = None
         self.caption_text = ""
@@ -398,13 +431,19 @@ class LayerStory(Subtitled):
 
     def make_view(self) -> LayerView:
         """The layer view of the story (override to draw another field, e.g. with a glyph source)."""
-        return LayerView(self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style,
-                         region=self.layout.plot)
+        return LayerView(
+            self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style, region=self.layout.plot
+        )
 
     def make_legend(self) -> StoryLegend:
         """The panel's legend (override for other data rows, e.g. a colour key)."""
-        return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(unbounded_sites(self.run).any()),
-                           classes=self.run.class_names, layout=self.layout)
+        return StoryLegend(
+            self.theme,
+            dashed=self.view.draws_dashes(),
+            unbounded=bool(unbounded_sites(self.run).any()),
+            classes=self.run.class_names,
+            layout=self.layout,
+        )
 
     @property
     def staged(self) -> bool:
@@ -438,8 +477,9 @@ class LayerStory(Subtitled):
         old caption has not been read yet; records the subtitle cue."""
         self.read()
         corner = self.caption_corner or (self.layout.panel_left, self.layout.caption_top)
-        new = caption(text, self.theme, font_size=self.caption_font_size,
-                      width=self.caption_width or self.layout.panel_width)
+        new = caption(
+            text, self.theme, font_size=self.caption_font_size, width=self.caption_width or self.layout.panel_width
+        )
         if self.presented is not None:  # a block sits under the caption: the caption must end above it
             room = corner[1] - self.presented.get_top()[1] - 0.25
             if new.height > room:
@@ -490,8 +530,11 @@ class LayerStory(Subtitled):
         self.hold(max(self.title_seconds - 0.8 - 0.4, reading_seconds(question)))
         stage = self.stage_mobjects()
         self.subtitles.close_cue(self.next_play(0.35))
-        self.play(FadeOut(card, rate_func=window(0.0, 0.35)), *[FadeIn(m, rate_func=window(0.15, 0.9)) for m in stage],
-                  run_time=1.2)
+        self.play(
+            FadeOut(card, rate_func=window(0.0, 0.35)),
+            *[FadeIn(m, rate_func=window(0.15, 0.9)) for m in stage],
+            run_time=1.2,
+        )
 
     def title_lines(self) -> tuple[str, str]:
         """The title card's lines under the question: the run in words, and its name and training accuracy."""
@@ -535,8 +578,15 @@ class LayerStory(Subtitled):
         self.play(FadeIn(block, shift=0.15 * UP), *captions, run_time=run_time)
         return block
 
-    def sweep(self, to_layer: int, seconds: float | None = None, *, caption: str | None = None,
-              holds: dict[int, float] | None = None, view: LayerView | None = None) -> None:
+    def sweep(
+        self,
+        to_layer: int,
+        seconds: float | None = None,
+        *,
+        caption: str | None = None,
+        holds: dict[int, float] | None = None,
+        view: LayerView | None = None,
+    ) -> None:
         """Move the view (or another ``view``) from its layer to ``to_layer``, easing in and out at every layer,
         stopping ``holds[l]`` seconds on layer ``l``; ``caption`` fades in as the motion starts."""
         view = view or self.view
@@ -575,9 +625,13 @@ class LayerStory(Subtitled):
         captions = self.caption_animations(caption, run_time=run_time) if caption else []
         frame = self.view.fit_sites.animate(rate_func=window(0.0, 0.45))  # type: ignore[operator]
         grow = self.view.glyph_size.animate(rate_func=window(0.5, 1.0))  # type: ignore[operator]
-        self.play(frame.set_value(1.0), grow.set_value(1.0),
-                  *[FadeIn(row, rate_func=window(0.5, 1.0)) for row in self.legend.glyph_rows], *captions,
-                  run_time=run_time)
+        self.play(
+            frame.set_value(1.0),
+            grow.set_value(1.0),
+            *[FadeIn(row, rate_func=window(0.5, 1.0)) for row in self.legend.glyph_rows],
+            *captions,
+            run_time=run_time,
+        )
 
 
 def run_header(run: Run, theme: Theme, *, layout: StageLayout = DESIGN_LAYOUT) -> VGroup:
@@ -598,21 +652,39 @@ class StoryLegend(VGroup):
     where the view draws them, dashed glyphs and unbounded marks; ``glyph_rows``, when given, are shown instead (a
     scene fades each in with the marks it explains). Rows wider than the panel are scaled to fit."""
 
-    def __init__(self, theme: Theme, *, dashed: bool, unbounded: bool, data_rows: list[VMobject] | None = None,
-                 font_size: float = 17, classes: tuple[str, str] = ("class 0", "class 1"),
-                 layout: StageLayout = DESIGN_LAYOUT, glyph_rows: Sequence[VMobject] | None = None, **kwargs):
+    def __init__(
+        self,
+        theme: Theme,
+        *,
+        dashed: bool,
+        unbounded: bool,
+        data_rows: list[VMobject] | None = None,
+        font_size: float = 17,
+        classes: tuple[str, str] = ("class 0", "class 1"),
+        layout: StageLayout = DESIGN_LAYOUT,
+        glyph_rows: Sequence[VMobject] | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if data_rows is None:
-            samples = VGroup(*[key_row(class_sample(colour), name, theme, font_size=font_size)
-                               for colour, name in zip(theme.classes, classes)]).arrange(buff=0.45)
+            samples = VGroup(
+                *[
+                    key_row(class_sample(colour), name, theme, font_size=font_size)
+                    for colour, name in zip(theme.classes, classes)
+                ]
+            ).arrange(buff=0.45)
             data_rows = [samples, key_row(line_sample(theme.boundary), "decision boundary", theme, font_size=font_size)]
         self.unbounded = unbounded
-        glyph = key_row(glyph_sample(theme.glyph, stroke_width=2.0), "glyph: a circle of the last layer", theme,
-                        font_size=font_size)
+        glyph = key_row(
+            glyph_sample(theme.glyph, stroke_width=2.0), "glyph: a circle of the last layer", theme, font_size=font_size
+        )
         self.glyph_rows: list[VMobject] = [glyph]
         if dashed:
-            self.glyph_rows.append(key_row(glyph_sample(theme.glyph, stroke_width=2.0, dashed=True), DASHED_WORDS,
-                                           theme, font_size=font_size))
+            self.glyph_rows.append(
+                key_row(
+                    glyph_sample(theme.glyph, stroke_width=2.0, dashed=True), DASHED_WORDS, theme, font_size=font_size
+                )
+            )
         if unbounded:
             self.glyph_rows.append(key_row(unbounded_sample(theme), UNBOUNDED_WORDS, theme, font_size=font_size))
         if glyph_rows is not None:

@@ -27,7 +27,13 @@ from ..jobs.join import VIDEO_CLOCK
 from ..outputs import atomic_write
 
 __all__ = [
-    "MIN_READING_SECONDS", "SECONDS_PER_WORD", "Cue", "PlayLog", "reading_seconds", "srt_text", "vtt_text",
+    "MIN_READING_SECONDS",
+    "SECONDS_PER_WORD",
+    "Cue",
+    "PlayLog",
+    "reading_seconds",
+    "srt_text",
+    "vtt_text",
     "write_subtitles",
 ]
 
@@ -118,5 +124,7 @@ def write_subtitles(cues: list[Cue], movie: str | Path) -> tuple[Path, Path]:
 
         return write
 
-    return (atomic_write(movie.with_suffix(".vtt"), writer(vtt_text(cues))),
-            atomic_write(movie.with_suffix(".srt"), writer(srt_text(cues))))
+    return (
+        atomic_write(movie.with_suffix(".vtt"), writer(vtt_text(cues))),
+        atomic_write(movie.with_suffix(".srt"), writer(srt_text(cues))),
+    )

@@ -54,24 +54,26 @@ CUSTOM_WORDS = "your own network"  # a custom network (scheme "custom"): its lay
 
 
 def network_in_words(run: Run) -> str:
-    """"C2 second-order · sigmoid", or "your own network" for a custom one."""
+    """ "C2 second-order · sigmoid", or "your own network" for a custom one."""
     if run.is_custom:
         return CUSTOM_WORDS
     return f"{SCHEME_NAMES[run.scheme]}  \u00b7  {run.activation}"
 
 
 def accuracy_in_words(run: Run, *, digits: int = 1) -> str:
-    """"train accuracy 97.3%", or "accuracy 97.3% on these points" for a network trained elsewhere."""
+    """ "train accuracy 97.3%", or "accuracy 97.3% on these points" for a network trained elsewhere."""
     accuracy = f"{100 * run.meta['training']['accuracy']:.{digits}f}%"
     trained_here = run.meta["training"]["iterations"] > 0
     return f"train accuracy {accuracy}" if trained_here else f"accuracy {accuracy} on these points"
 
 
-def label(content: str, theme: Theme, *, font_size: float = 24, color: str | None = None,
-          bold: bool = False) -> VMobject:
+def label(
+    content: str, theme: Theme, *, font_size: float = 24, color: str | None = None, bold: bool = False
+) -> VMobject:
     """Text in the house font and the theme's text colour (or ``color``), as one path (see ``as_one_path``)."""
-    text = Text(left_to_right(content), font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL",
-                line_spacing=0.9)
+    text = Text(
+        left_to_right(content), font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL", line_spacing=0.9
+    )
     return as_one_path(text, color=color or theme.text)
 
 
@@ -96,8 +98,7 @@ def as_one_path(mobject: Mobject, *, color: str) -> VMobject:
     return flat
 
 
-def line_label(text: str, theme: Theme, *, font_size: float, color: str | None = None,
-               bold: bool = False) -> VGroup:
+def line_label(text: str, theme: Theme, *, font_size: float, color: str | None = None, bold: bool = False) -> VGroup:
     """A one-line ``label`` whose box reaches from the font's descender to its ascender whatever the letters
     (an invisible bar "|" sets it), so labels arranged in a row sit on one baseline."""
     typeset = Text(left_to_right("|" + text), font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL")
@@ -110,8 +111,11 @@ def line_label(text: str, theme: Theme, *, font_size: float, color: str | None =
 def caption(text: str, theme: Theme, *, font_size: float = 24, width: float | None = None) -> VMobject:
     """A beat's caption in the theme's text colour: as written (explicit line breaks), or with ``width`` (scene
     units) its words flowed into lines no wider than that (``flowed``)."""
-    return label(text, theme, font_size=font_size) if width is None else flowed(text, theme, font_size=font_size,
-                                                                                 width=width)
+    return (
+        label(text, theme, font_size=font_size)
+        if width is None
+        else flowed(text, theme, font_size=font_size, width=width)
+    )
 
 
 def flowed(text: str, theme: Theme, *, font_size: float, width: float, color: str | None = None) -> VMobject:
@@ -129,8 +133,15 @@ def flowed(text: str, theme: Theme, *, font_size: float, width: float, color: st
     return typeset.scale_to_fit_width(width) if typeset.width > width else typeset
 
 
-def title_block(question: str, lines: Sequence[str], theme: Theme, *, width: float,
-                question_size: float = 40, sizes: Sequence[float] = (24, 18)) -> VGroup:
+def title_block(
+    question: str,
+    lines: Sequence[str],
+    theme: Theme,
+    *,
+    width: float,
+    question_size: float = 40,
+    sizes: Sequence[float] = (24, 18),
+) -> VGroup:
     """A title card: ``question`` in bold over ``lines`` (the run in words, facts) in the muted colour, centred.
 
     Each line fits ``width`` on its own, so a long question never shrinks the lines under it: the question is
@@ -139,9 +150,16 @@ def title_block(question: str, lines: Sequence[str], theme: Theme, *, width: flo
     """
     whole = label(question, theme, font_size=question_size, bold=True)
     count = 1 if whole.width * QUESTION_SHRINK <= width else math.ceil(whole.width / width)
-    heading = VGroup(whole) if count == 1 else VGroup(*[
-        label(line, theme, font_size=question_size, bold=True)
-        for line in balanced_lines(question, count, font_size=question_size)]).arrange(DOWN, buff=0.16)
+    heading = (
+        VGroup(whole)
+        if count == 1
+        else VGroup(
+            *[
+                label(line, theme, font_size=question_size, bold=True)
+                for line in balanced_lines(question, count, font_size=question_size)
+            ]
+        ).arrange(DOWN, buff=0.16)
+    )
     rows = [heading, *[label(line, theme, font_size=size, color=theme.muted) for line, size in zip(lines, sizes)]]
     for row in rows:
         if row.width > width:
@@ -222,14 +240,25 @@ def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
     """The pulled-back metric as typeset formulas with their symbols defined: the input's from the Jacobian of the
     last layer (and in words what that is), and, with ``every_layer``, the same rule in layer ``l``, from how the
     last layer moves with layer ``l``. The notes are broken so that the block is as wide as its formulas."""
-    lines = [formula(r"g_0 = J_L^{\top} J_L, \quad J_L = \frac{\partial x_L}{\partial x_0}", "g0 = JL^T JL,  "
-                     "JL = dxL/dx0", theme, font_size=34),
-             label("the Jacobian: how the last layer\nmoves when the input moves", theme, font_size=17,
-                   color=theme.muted)]
+    lines = [
+        formula(
+            r"g_0 = J_L^{\top} J_L, \quad J_L = \frac{\partial x_L}{\partial x_0}",
+            "g0 = JL^T JL,  JL = dxL/dx0",
+            theme,
+            font_size=34,
+        ),
+        label("the Jacobian: how the last layer\nmoves when the input moves", theme, font_size=17, color=theme.muted),
+    ]
     if every_layer:
-        lines += [formula(r"g_l = M_l^{\top} M_l, \quad M_l = \frac{\partial x_L}{\partial x_l}",
-                          "gl = Ml^T Ml,  Ml = dxL/dxl", theme, font_size=34),
-                  label("the same rule in every layer", theme, font_size=17, color=theme.muted)]
+        lines += [
+            formula(
+                r"g_l = M_l^{\top} M_l, \quad M_l = \frac{\partial x_L}{\partial x_l}",
+                "gl = Ml^T Ml,  Ml = dxL/dxl",
+                theme,
+                font_size=34,
+            ),
+            label("the same rule in every layer", theme, font_size=17, color=theme.muted),
+        ]
     return VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
 
 
@@ -248,8 +277,9 @@ def volume_formulas(theme: Theme) -> VGroup:
     """The volume element of layer ``l`` as a typeset formula on one line, its symbols in words under it; no wider
     than the story's panel, so that it is never shrunk below legible (sub- and superscripts of 7 px at 480p)."""
     return VGroup(
-        formula(r"\sqrt{\det g_l} = |\det J_L| \,/\, |\det J_l|", "\u221adet gl = |det JL| / |det Jl|", theme,
-                font_size=32),
+        formula(
+            r"\sqrt{\det g_l} = |\det J_L| \,/\, |\det J_l|", "\u221adet gl = |det JL| / |det Jl|", theme, font_size=32
+        ),
         symbol_defined(r"J_l", "Jl", "how layer l follows the input", theme),
         symbol_defined(r"|\det J_l|", "|det Jl|", "how it scales areas", theme),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
@@ -262,8 +292,9 @@ def kernel_formulas(theme: Theme) -> VGroup:
         formula(r"g = \nabla f \, \nabla f^{\top}", "g = \u2207f \u2207f\u1d40", theme, font_size=36),
         symbol_defined(r"f", "f", "the score (the logit)", theme),
         symbol_defined(r"\nabla f", "\u2207f", "the way it grows fastest", theme),
-        formula(r"\ker g = \{\, v : \nabla f \cdot v = 0 \,\}", "ker g = {v : \u2207f\u00b7v = 0}", theme,
-                font_size=36),
+        formula(
+            r"\ker g = \{\, v : \nabla f \cdot v = 0 \,\}", "ker g = {v : \u2207f\u00b7v = 0}", theme, font_size=36
+        ),
         label("the directions along level sets", theme, font_size=17, color=theme.muted),
     ).arrange(DOWN, aligned_edge=LEFT, buff=0.14)
 
@@ -318,8 +349,14 @@ class PathText(VMobject):
         self.cache = cache
         self.shown: list[str] = []
 
-    def place(self, texts: list[str], anchors: np.ndarray, *, align: np.ndarray | tuple[float, float] = (0.0, 0.0),
-             turned: list[bool] | None = None) -> PathText:
+    def place(
+        self,
+        texts: list[str],
+        anchors: np.ndarray,
+        *,
+        align: np.ndarray | tuple[float, float] = (0.0, 0.0),
+        turned: list[bool] | None = None,
+    ) -> PathText:
         """Place each string so that the point ``align`` of its box (-1 left/bottom, 0 centre, 1 right/top; (2,)
         for all or (K, 2), one per string) lies on its anchor (K, 2); strings flagged in ``turned`` are turned a
         quarter anticlockwise (read from the bottom up), ``align`` then applying to the turned box."""

@@ -38,8 +38,15 @@ from .views import GlyphFrame, LayerView, ViewStyle
 DEFAULT_STYLE = ViewStyle()
 
 __all__ = [
-    "CheckpointGlyphs", "IterationCounter", "LastLayerPanel", "LossCurve", "MovingBoundary", "TrainingMoment",
-    "film_run", "history", "log_iteration",
+    "CheckpointGlyphs",
+    "IterationCounter",
+    "LastLayerPanel",
+    "LossCurve",
+    "MovingBoundary",
+    "TrainingMoment",
+    "film_run",
+    "history",
+    "log_iteration",
 ]
 
 
@@ -60,8 +67,10 @@ def film_run(default_preset: str, *, checkpoints: int) -> Run:
             return run
         config = get_preset(os.environ.get("RIEMANN_NN_PRESET") or default_preset)
         if config.training.checkpoints == 0:
-            config = config.replace(training={"checkpoints": min(checkpoints, config.training.iterations + 1)},
-                                    name=f"{config.name}+ckpt{checkpoints}")
+            config = config.replace(
+                training={"checkpoints": min(checkpoints, config.training.iterations + 1)},
+                name=f"{config.name}+ckpt{checkpoints}",
+            )
         return load_or_train(config)
     except RiemannNNError as error:
         raise SystemExit(f"riemann-nn: {error}") from None
@@ -156,20 +165,26 @@ class LastLayerPanel(VGroup):
     """The last layer at the moment: the head's half-planes and line, the input's grid lines and the data, in the
     last layer's coordinates, framed to follow the data, with axes giving the true coordinates."""
 
-    def __init__(self, moment: TrainingMoment, *, theme: Theme, region: PlotRegion, style: ViewStyle = DEFAULT_STYLE,
-                 **kwargs):
+    def __init__(
+        self, moment: TrainingMoment, *, theme: Theme, region: PlotRegion, style: ViewStyle = DEFAULT_STYLE, **kwargs
+    ):
         super().__init__(**kwargs)
         self.moment, self.theme, self.region = moment, theme, region
         run = moment.run
         self.classes = [run.y == label for label in range(len(theme.classes))]
         self.grid_input = run.grid[0]  # (R, S, 2)
-        self.planes = VGroup(*[VMobject(stroke_width=0, fill_color=colour, fill_opacity=theme.half_plane_opacity)
-                               for colour in theme.classes])
+        self.planes = VGroup(
+            *[
+                VMobject(stroke_width=0, fill_color=colour, fill_opacity=theme.half_plane_opacity)
+                for colour in theme.classes
+            ]
+        )
         self.line = VMobject(stroke_color=theme.boundary, stroke_width=style.boundary_stroke)
         opacity = theme.grid_opacity if style.grid_opacity is None else style.grid_opacity
         self.grid = WarpedGrid(color=theme.grid, opacity=opacity, stroke_width=style.grid_stroke)
-        self.clouds = VGroup(*[PointCloud(color=c, radius=style.point_radius, opacity=style.point_opacity)
-                               for c in theme.classes])
+        self.clouds = VGroup(
+            *[PointCloud(color=c, radius=style.point_radius, opacity=style.point_opacity) for c in theme.classes]
+        )
         self.axes = FramedAxes(region, theme, font_size=style.axes_font_size)
         self.add(self.planes, self.grid, self.clouds, self.line, self.axes)
         self.follow(self)
@@ -234,8 +249,16 @@ class LossCurve(VGroup):
     into the still background instead of every frame).
     """
 
-    def __init__(self, moment: TrainingMoment, *, theme: Theme, region: PlotRegion, font_size: float = 15,
-                 stroke_width: float = 3.0, **kwargs):
+    def __init__(
+        self,
+        moment: TrainingMoment,
+        *,
+        theme: Theme,
+        region: PlotRegion,
+        font_size: float = 15,
+        stroke_width: float = 3.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.moment, self.region = moment, region
         self.loss, self.accuracy = history(moment.run)  # (I+1,) each
@@ -271,43 +294,54 @@ class LossCurve(VGroup):
         x_at = self.to_screen(x_values, np.zeros(len(x_values)))[:, 0]
         y_values = np.array([0.0, 0.5, 1.0])
         y_at = self.to_screen(np.zeros(3), y_values)[:, 1]
-        starts = np.concatenate([np.column_stack([x_at, np.full_like(x_at, r.bottom)]),
-                                 np.column_stack([np.full_like(y_at, r.left), y_at])])
+        starts = np.concatenate(
+            [np.column_stack([x_at, np.full_like(x_at, r.bottom)]), np.column_stack([np.full_like(y_at, r.left), y_at])]
+        )
         ends = starts + np.concatenate([np.tile([0.0, -tick], (len(x_at), 1)), np.tile([-tick, 0.0], (len(y_at), 1))])
         ticks = VMobject(stroke_color=theme.muted, stroke_width=1.5, stroke_opacity=0.9)
         ticks.set_points(segments_to_bezier(starts, ends))
         labels = PathText(cache, color=theme.muted)
         texts = [f"{int(v)}" for v in x_values] + ["0", "0.5", "1"] + ["iteration (log scale)"]
-        anchors = np.concatenate([ends[:len(x_at)] - [0.0, 0.06], ends[len(x_at):] - [0.06, 0.0],
-                                  [[r.centre[0], r.bottom - tick - 0.06 - 1.9 * float(cache.size("0")[1])]]])
+        anchors = np.concatenate(
+            [
+                ends[: len(x_at)] - [0.0, 0.06],
+                ends[len(x_at) :] - [0.06, 0.0],
+                [[r.centre[0], r.bottom - tick - 0.06 - 1.9 * float(cache.size("0")[1])]],
+            ]
+        )
         aligns = np.concatenate([np.tile([0.0, 1.0], (len(x_at), 1)), np.tile([1.0, 0.0], (3, 1)), [[0.0, 0.0]]])
         labels.place(texts, anchors, align=aligns)
         return ticks, labels
 
     def _key(self, theme: Theme, stroke_width: float, font_size: float) -> VGroup:
-        """"— loss   — accuracy" inside the top left corner, on one baseline."""
-        key = VGroup(*[key_row(line_sample(colour, stroke_width=stroke_width), name, theme, font_size=font_size)
-                       for name, colour in (("loss", theme.text), ("accuracy", theme.glyph))]).arrange(buff=0.35)
+        """ "— loss   — accuracy" inside the top left corner, on one baseline."""
+        key = VGroup(
+            *[
+                key_row(line_sample(colour, stroke_width=stroke_width), name, theme, font_size=font_size)
+                for name, colour in (("loss", theme.text), ("accuracy", theme.glyph))
+            ]
+        ).arrange(buff=0.35)
         return key.move_to((self.region.left + 0.2, self.region.top - 0.08, 0), aligned_edge=UP + LEFT)
 
     def follow(self, mobject: Mobject) -> None:
         now = min(max(self.moment.iteration, 0.0), float(self.iterations))
         whole = math.floor(now)
         iterations = np.append(np.arange(whole + 1), now)  # (W+2,) the steps so far, and the moment
-        for line, values, dot in ((self.loss_line, self.loss, self.dots[0]),
-                                  (self.accuracy_line, self.accuracy, self.dots[1])):
+        for line, values, dot in (
+            (self.loss_line, self.loss, self.dots[0]),
+            (self.accuracy_line, self.accuracy, self.dots[1]),
+        ):
             current = np.interp(now, np.arange(len(values)), values)
-            points = self.to_screen(iterations, np.append(values[:whole + 1], current))  # (W+2, 2)
+            points = self.to_screen(iterations, np.append(values[: whole + 1], current))  # (W+2, 2)
             line.set_points_as_corners(np.column_stack([points, np.zeros(len(points))]))
             dot.set_positions(points[-1:])
 
 
 class IterationCounter(VGroup):
-    """"Iteration i of I" at the moment (rounded down), and under it the loss and accuracy there, left edge at
+    """ "Iteration i of I" at the moment (rounded down), and under it the loss and accuracy there, left edge at
     ``anchor``."""
 
-    def __init__(self, moment: TrainingMoment, *, theme: Theme, anchor: ArrayLike, font_size: float = 26,
-                 **kwargs):
+    def __init__(self, moment: TrainingMoment, *, theme: Theme, anchor: ArrayLike, font_size: float = 26, **kwargs):
         super().__init__(**kwargs)
         self.moment, self.anchor = moment, np.asarray(anchor, float)[:2]
         self.loss, self.accuracy = history(moment.run)
@@ -320,11 +354,14 @@ class IterationCounter(VGroup):
 
     def text_at(self, iteration: float) -> tuple[str, str]:
         now = math.floor(min(max(iteration, 0.0), len(self.loss) - 1))
-        return (f"Iteration {now} of {len(self.loss) - 1}",
-                f"loss {self.loss[now]:.3f}  \u00b7  accuracy {100 * self.accuracy[now]:.1f}%")
+        return (
+            f"Iteration {now} of {len(self.loss) - 1}",
+            f"loss {self.loss[now]:.3f}  \u00b7  accuracy {100 * self.accuracy[now]:.1f}%",
+        )
 
     def follow(self, mobject: Mobject) -> None:
         title, numbers = self.text_at(self.moment.iteration)
         self.title.place([title], self.anchor[None], align=np.array([-1.0, 0.0]))
-        self.numbers.place([numbers], (self.anchor + np.array([0.0, -self.line_gap]))[None],
-                          align=np.array([-1.0, 0.0]))
+        self.numbers.place(
+            [numbers], (self.anchor + np.array([0.0, -self.line_gap]))[None], align=np.array([-1.0, 0.0])
+        )

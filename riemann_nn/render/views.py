@@ -32,10 +32,28 @@ from .marks import GlyphPalette, PointCloud, PolylineSet, UnboundedMarks, Warped
 from .text import OutlineCache, PathText
 
 __all__ = [
-    "GlyphFrame", "GlyphSource", "LayerCounter", "LayerHeading", "LayerView", "MetricGlyphs", "PositionColours",
-    "ViewStyle", "VolumeCells", "VolumeColours", "cap_glyphs", "cell_corners", "fold_colours", "fold_layer",
-    "folded_cells", "input_box", "outline_folds", "site_cell", "sites_per_side", "unbounded_at",
-    "unbounded_sites", "zoom_note",
+    "GlyphFrame",
+    "GlyphSource",
+    "LayerCounter",
+    "LayerHeading",
+    "LayerView",
+    "MetricGlyphs",
+    "PositionColours",
+    "ViewStyle",
+    "VolumeCells",
+    "VolumeColours",
+    "cap_glyphs",
+    "cell_corners",
+    "fold_colours",
+    "fold_layer",
+    "folded_cells",
+    "input_box",
+    "outline_folds",
+    "site_cell",
+    "sites_per_side",
+    "unbounded_at",
+    "unbounded_sites",
+    "zoom_note",
 ]
 
 STAGES = ("W x", "+ b")  # the staged c0 path's first two stages; the third is the activation
@@ -122,11 +140,24 @@ class LayerView(VGroup):
     time, glyph_size, fit_sites : the trackers' first values (the view is drawn with them at once).
     """
 
-    def __init__(self, run: Run, *, theme: Theme, region: PlotRegion | None = None, method: str | None = None,
-                 motion: LayerMotion | None = None, glyphs: GlyphSource | None = None,
-                 glyph_colours: Sequence[str] | None = None, style: ViewStyle = ViewStyle(), show_axes: bool = True,
-                 show_boundary: bool = True, time: float = 0.0, glyph_size: float = 0.0, fit_sites: float = 0.0,
-                 **kwargs):
+    def __init__(
+        self,
+        run: Run,
+        *,
+        theme: Theme,
+        region: PlotRegion | None = None,
+        method: str | None = None,
+        motion: LayerMotion | None = None,
+        glyphs: GlyphSource | None = None,
+        glyph_colours: Sequence[str] | None = None,
+        style: ViewStyle = ViewStyle(),
+        show_axes: bool = True,
+        show_boundary: bool = True,
+        time: float = 0.0,
+        glyph_size: float = 0.0,
+        fit_sites: float = 0.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         region = region or PlotRegion()
         self.run, self.theme, self.region, self.style = run, theme, region, style
@@ -141,18 +172,34 @@ class LayerView(VGroup):
         self.classes = [run.y == label for label in range(len(theme.classes))]  # (N,) masks
         grid_opacity = theme.grid_opacity if style.grid_opacity is None else style.grid_opacity
         self.grid = WarpedGrid(color=theme.grid, opacity=grid_opacity, stroke_width=style.grid_stroke)
-        self.clouds = VGroup(*[PointCloud(color=c, radius=style.point_radius, opacity=style.point_opacity)
-                               for c in theme.classes])
-        self.glyphs = GlyphPalette(glyph_colours or [theme.glyph], shape=self.glyph_source.shape,
-                                   stroke_width=style.glyph_stroke, fill_opacity=style.glyph_fill)
+        self.clouds = VGroup(
+            *[PointCloud(color=c, radius=style.point_radius, opacity=style.point_opacity) for c in theme.classes]
+        )
+        self.glyphs = GlyphPalette(
+            glyph_colours or [theme.glyph],
+            shape=self.glyph_source.shape,
+            stroke_width=style.glyph_stroke,
+            fill_opacity=style.glyph_fill,
+        )
         self.unbounded = UnboundedMarks(color=theme.unbounded, stroke_width=style.unbounded_stroke)
         self.boundary = PolylineSet(color=theme.boundary, stroke_width=style.boundary_stroke)
         self.axes = FramedAxes(region, theme, font_size=style.axes_font_size)
         self.show_grid, self.show_points = grid_opacity > 0, style.point_opacity > 0
         self.show_boundary = show_boundary and run.boundary is not None
-        self.add(*[part for part, shown in ((self.grid, self.show_grid), (self.unbounded, True), (self.glyphs, True),
-                                            (self.clouds, self.show_points), (self.boundary, self.show_boundary),
-                                            (self.axes, show_axes)) if shown])
+        self.add(
+            *[
+                part
+                for part, shown in (
+                    (self.grid, self.show_grid),
+                    (self.unbounded, True),
+                    (self.glyphs, True),
+                    (self.clouds, self.show_points),
+                    (self.boundary, self.show_boundary),
+                    (self.axes, show_axes),
+                )
+                if shown
+            ]
+        )
         self.input_zoom = Framing.fit(self.motion.points(0.0), region).zoom  # for the zoom note
         # On screen, a glyph's semi-axes stop at ``glyph_cap`` site spacings (of the sites filling the region, as
         # at the input), so the largest glyphs do not bury their neighbours; unbounded marks stay well apart,
@@ -241,11 +288,17 @@ class LayerView(VGroup):
         duty = None
         if self.glyph_source.shape == "circle":
             maps, duty = cap_glyphs(maps, self.glyph_cap)
-        self.glyphs.set_glyphs(centres[bounded], maps[bounded], frame.bins[bounded], region=self.region,
-                               duty=None if duty is None else duty[bounded])
+        self.glyphs.set_glyphs(
+            centres[bounded],
+            maps[bounded],
+            frame.bins[bounded],
+            region=self.region,
+            duty=None if duty is None else duty[bounded],
+        )
         long_axis = np.linalg.svd(maps[~bounded])[0][..., 0] if (~bounded).any() else np.zeros((0, 2))  # (U, 2)
-        self.unbounded.set_marks(centres[~bounded], long_axis, half_length=size * self.mark_half_length,
-                                 region=self.region)
+        self.unbounded.set_marks(
+            centres[~bounded], long_axis, half_length=size * self.mark_half_length, region=self.region
+        )
 
 
 def cap_glyphs(maps: np.ndarray, cap: float) -> tuple[np.ndarray, np.ndarray]:
@@ -274,20 +327,30 @@ def zoom_note(ratio: float) -> str | None:
 
 
 class LayerCounter(VGroup):
-    """"Layer l of L" for the layer the view rests on or is moving into (so it never names the layer the data
+    """ "Layer l of L" for the layer the view rests on or is moving into (so it never names the layer the data
     are leaving; "Layer 0 (input)" on the input or moving into it), with the stage of a staged c0 path on a second
     line or at ``stage_anchor``; left edge pinned at ``anchor``."""
 
-    def __init__(self, view: LayerView, *, anchor: ArrayLike, font_size: float = 34,
-                 stage_anchor: ArrayLike | None = None, **kwargs):
+    def __init__(
+        self,
+        view: LayerView,
+        *,
+        anchor: ArrayLike,
+        font_size: float = 34,
+        stage_anchor: ArrayLike | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.view, self.anchor = view, np.asarray(anchor, float)[:2]
         self.heading = LayerHeading()
         self.layer = PathText(OutlineCache(view.theme, font_size=font_size), color=view.theme.text)
         self.stage = PathText(OutlineCache(view.theme, font_size=0.62 * font_size), color=view.theme.muted)
         # The stage goes right-aligned at ``stage_anchor`` (on the counter's line), else on a line below.
-        self.stage_anchor = (np.asarray(stage_anchor, float)[:2] if stage_anchor is not None
-                             else self.anchor + np.array([0.0, -0.025 * font_size]))
+        self.stage_anchor = (
+            np.asarray(stage_anchor, float)[:2]
+            if stage_anchor is not None
+            else self.anchor + np.array([0.0, -0.025 * font_size])
+        )
         self.stage_align = np.array([1.0, 0.0]) if stage_anchor is not None else np.array([-1.0, 0.0])
         self.add(self.layer, self.stage)
         self.follow_time(self)
@@ -375,8 +438,13 @@ class MetricGlyphs:
 
     shape = "circle"
 
-    def __init__(self, motion: LayerMotion, colours: PositionColours | VolumeColours | None = None, *,
-                 marker_radius: float | None = None):
+    def __init__(
+        self,
+        motion: LayerMotion,
+        colours: PositionColours | VolumeColours | None = None,
+        *,
+        marker_radius: float | None = None,
+    ):
         self.motion, self.colours = motion, colours
         self.marker_radius = marker_radius
         self.morph = ValueTracker(0.0 if marker_radius is not None else 1.0)
@@ -415,15 +483,32 @@ class VolumeCells:
 
     shape = "square"
 
-    def __init__(self, volume: VolumeField, scale: LogColourScale, count: int, *, cell: np.ndarray,
-                 folds: bool = False, corners: np.ndarray | None = None, cap: float | None = None):
+    def __init__(
+        self,
+        volume: VolumeField,
+        scale: LogColourScale,
+        count: int,
+        *,
+        cell: np.ndarray,
+        folds: bool = False,
+        corners: np.ndarray | None = None,
+        cap: float | None = None,
+    ):
         self.volume, self.scale, self.count, self.cell, self.folds = volume, scale, count, cell, folds
         self.corners, self.cap = corners, cap
         self.strength = ValueTracker(1.0)
 
     @classmethod
-    def of_run(cls, volume: VolumeField, scale: LogColourScale, count: int, *, fill: float = 1.0,
-               folds: bool = False, cap: float | None = None) -> VolumeCells:
+    def of_run(
+        cls,
+        volume: VolumeField,
+        scale: LogColourScale,
+        count: int,
+        *,
+        fill: float = 1.0,
+        folds: bool = False,
+        cap: float | None = None,
+    ) -> VolumeCells:
         """The cells of ``volume``'s Run, ``fill`` of their size: through their carried corners where the Run's
         sites are the centres of a grid of cells (exported Runs), else tangent to the map at the sites."""
         corners = cell_corners(volume.motion.run)
@@ -474,7 +559,7 @@ def cell_corners(run: Run) -> np.ndarray | None:
         return None
     box, per_side = input_box(run), sites_per_side(run)
     xs, ys = (np.linspace(box[0, k], box[1, k], per_side + 1) for k in (0, 1))  # (P+1,) each
-    if len(run.sites[0]) != per_side ** 2:
+    if len(run.sites[0]) != per_side**2:
         return None
     centres = np.stack(np.meshgrid((xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2, indexing="xy"), axis=-1)
     if not np.allclose(centres.reshape(-1, 2), run.sites[0], atol=1e-9 * float(np.abs(box).max())):

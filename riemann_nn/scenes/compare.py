@@ -37,5 +37,7 @@ class SchemeComparison(ComparisonStory):
         self.half_planes("In the last layer each network's head draws a straight line between the classes.")
         # The outcome, with the numbers of the whole run.
         self.summarise(steps_in_words(self.runs, self.steps))
-        self.close("C1 and C2 layers are steps of a differential equation: small steps make a flow. C0 layers are "
-                   "free to jump.")
+        self.close(
+            "C1 and C2 layers are steps of a differential equation: small steps make a flow. C0 layers are "
+            "free to jump."
+        )

@@ -60,10 +60,12 @@ class DepthAsTime(FreeStory):
 
     def card_lines(self) -> tuple[str, str]:
         first, last = self.runs[0].depth, self.runs[-1].depth
-        return (f"{dataset_in_words(self.run)}  \u00b7  residual (C1) tanh networks of {first} to {last} layers  "
-                "\u00b7  two neurons per layer",
-                f"presets depth-{first} \u2026 depth-{last}  \u00b7  dt = {self.flow_time:g} / depth  \u00b7  the same "
-                "training for all")
+        return (
+            f"{dataset_in_words(self.run)}  \u00b7  residual (C1) tanh networks of {first} to {last} layers  "
+            "\u00b7  two neurons per layer",
+            f"presets depth-{first} \u2026 depth-{last}  \u00b7  dt = {self.flow_time:g} / depth  \u00b7  the same "
+            "training for all",
+        )
 
     def build_stage(self):
         theme = self.theme
@@ -73,22 +75,39 @@ class DepthAsTime(FreeStory):
         framing = Framing.fit(every, PATH_REGION)
         flow = self.flow_paths(chosen, framing)
         data = PointCloud(color=theme.muted, radius=0.018, opacity=0.35).set_positions(
-            framing.to_screen(self.runs[0].x[0]), region=PATH_REGION)
+            framing.to_screen(self.runs[0].x[0]), region=PATH_REGION
+        )
         axes = FramedAxes(PATH_REGION, theme, font_size=14).fit_to(framing)
         paths = PathMorph(self.runs, chosen, position=self.position, framing=framing, theme=theme)
         metric_framing = Framing.fit(self.runs[0].sites[0], METRIC_REGION, margin=0.06)
         scale, cap = self.glyph_scale(metric_framing)
-        self.dashed = bool((np.linalg.norm(metric_framing.zoom * scale * np.stack(
-            [invert_chart(run.jacobian[-1]) for run in self.runs]), ord=2, axis=(-2, -1)) > cap).any())
+        self.dashed = bool(
+            (
+                np.linalg.norm(
+                    metric_framing.zoom * scale * np.stack([invert_chart(run.jacobian[-1]) for run in self.runs]),
+                    ord=2,
+                    axis=(-2, -1),
+                )
+                > cap
+            ).any()
+        )
         metric_border = FramedAxes(METRIC_REGION, theme, font_size=12)
-        metric = MetricMorph(self.runs, position=self.position, framing=metric_framing, theme=theme, scale=scale,
-                             cap=cap)
+        metric = MetricMorph(
+            self.runs, position=self.position, framing=metric_framing, theme=theme, scale=scale, cap=cap
+        )
         steps = StepPlot(self.runs, position=self.position, region=STEP_REGION, theme=theme)
-        titles = VGroup(*[label(text, theme, font_size=17, color=theme.muted)
-                          .move_to((region.left, region.top + 0.1, 0), aligned_edge=DOWN + LEFT)
-                          for text, region in ((f"Paths of {POINTS} points through the layers", PATH_REGION),
-                                               ("Metric on the input, g\u2080", METRIC_REGION),
-                                               ("Mean step per layer", STEP_REGION))])
+        titles = VGroup(
+            *[
+                label(text, theme, font_size=17, color=theme.muted).move_to(
+                    (region.left, region.top + 0.1, 0), aligned_edge=DOWN + LEFT
+                )
+                for text, region in (
+                    (f"Paths of {POINTS} points through the layers", PATH_REGION),
+                    ("Metric on the input, g\u2080", METRIC_REGION),
+                    ("Mean step per layer", STEP_REGION),
+                )
+            ]
+        )
         still = VGroup(data, flow, axes, metric_border.border, steps.axes, titles)
         stage = VGroup(still, paths, metric, steps)
         readout = SweepReadout(self.runs, position=self.position, theme=theme, anchor=READOUT_ANCHOR)
@@ -105,33 +124,43 @@ class DepthAsTime(FreeStory):
         """One glyph scale for every net: the median input glyph's major semi-axis, over every net's
         well-conditioned sites, is a third of the site spacing; and the cap, 0.6 spacings, on screen."""
         factors = np.concatenate([run.jacobian[-1] for run in self.runs])  # (K*M, 2, 2)
-        unit, _ = ellipses_of_factor(factors[~rank_deficient(factors)], scale=1.0, max_axis=np.inf,
-                                     convention="indicatrix")
+        unit, _ = ellipses_of_factor(
+            factors[~rank_deficient(factors)], scale=1.0, max_axis=np.inf, convention="indicatrix"
+        )
         bounds = np.asarray(self.runs[0].meta["geometry"]["bounds"], float)
         spacing = float((bounds[1] - bounds[0]).min()) / self.runs[0].meta["geometry"]["sites_per_side"]
         return 0.32 * spacing / float(np.median(unit[:, 0])), 0.6 * spacing * framing.zoom
 
     def make_header(self) -> VGroup:
-        lines = VGroup(label(dataset_in_words(self.run), self.theme, font_size=26, bold=True),
-                       label(f"C1 residual  \u00b7  tanh  \u00b7  T = {self.flow_time:g}", self.theme, font_size=18,
-                             color=self.theme.muted)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        lines = VGroup(
+            label(dataset_in_words(self.run), self.theme, font_size=26, bold=True),
+            label(
+                f"C1 residual  \u00b7  tanh  \u00b7  T = {self.flow_time:g}",
+                self.theme,
+                font_size=18,
+                color=self.theme.muted,
+            ),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         return lines.move_to((PANEL_LEFT, HEADER_TOP, 0), aligned_edge=UP + LEFT)
 
     def make_story_legend(self) -> StoryLegend:
         theme = self.theme
-        classes = VGroup(*[key_row(class_sample(colour), name, theme)
-                           for colour, name in zip(theme.classes, ("class 0", "class 1"))]).arrange(buff=0.45)
+        classes = VGroup(
+            *[key_row(class_sample(colour), name, theme) for colour, name in zip(theme.classes, ("class 0", "class 1"))]
+        ).arrange(buff=0.45)
         rows = [
             classes,
             key_row(line_sample(theme.classes[0]), "a point's path, a dot per layer", theme),
-            key_row(line_sample(theme.muted, stroke_width=4.0), f"{self.flow_run.depth} layers: nearly the flow",
-                    theme),
+            key_row(
+                line_sample(theme.muted, stroke_width=4.0), f"{self.flow_run.depth} layers: nearly the flow", theme
+            ),
         ]
         unbounded = any(rank_deficient(run.jacobian[-1]).any() for run in self.runs)
         return StoryLegend(theme, dashed=self.dashed, unbounded=unbounded, data_rows=rows)
 
-    def morph_to(self, index: int, *, caption: str | None = None, seconds: float | None = None,
-                 each: bool = True) -> None:
+    def morph_to(
+        self, index: int, *, caption: str | None = None, seconds: float | None = None, each: bool = True
+    ) -> None:
         """Blend to net ``index`` of the sweep, easing at every net on the way (``each``) or once, with a
         caption."""
         from manim import smooth
@@ -150,28 +179,50 @@ class DepthAsTime(FreeStory):
         time = depths[0] * self.runs[0].dt
         last = len(self.runs) - 1
         self.title_card()
-        self.say("Each layer moves every point one step: the layer's push, times the step size.",
-                 *[FadeIn(row) for row in self.legend.glyph_rows])
-        rule = VGroup(formula(r"x_l = x_{l-1} + \mathrm{d}t\, f_l(x_{l-1})", "x_l = x_(l-1) + dt f_l(x_(l-1))",
-                              self.theme, font_size=34),
-                      formula(rf"\mathrm{{d}}t = {time:g} / L", f"dt = {time:g} / L", self.theme, font_size=34))
-        self.present(rule.arrange(DOWN, aligned_edge=LEFT, buff=0.15),
-                     caption=f"The step size is {time:g} divided by the depth L: deeper networks take more, smaller "
-                             "steps over the same time.")
-        self.hide(rule, caption=f"With {depths[0]} layers, every point takes {depths[0]} long straight steps. Faint: "
-                                "its path through a very deep network.")
+        self.say(
+            "Each layer moves every point one step: the layer's push, times the step size.",
+            *[FadeIn(row) for row in self.legend.glyph_rows],
+        )
+        rule = VGroup(
+            formula(
+                r"x_l = x_{l-1} + \mathrm{d}t\, f_l(x_{l-1})",
+                "x_l = x_(l-1) + dt f_l(x_(l-1))",
+                self.theme,
+                font_size=34,
+            ),
+            formula(rf"\mathrm{{d}}t = {time:g} / L", f"dt = {time:g} / L", self.theme, font_size=34),
+        )
+        self.present(
+            rule.arrange(DOWN, aligned_edge=LEFT, buff=0.15),
+            caption=f"The step size is {time:g} divided by the depth L: deeper networks take more, smaller "
+            "steps over the same time.",
+        )
+        self.hide(
+            rule,
+            caption=f"With {depths[0]} layers, every point takes {depths[0]} long straight steps. Faint: "
+            "its path through a very deep network.",
+        )
         self.morph_to(1, caption="Double the depth: the steps are half as long, and the paths bend sooner.")
         self.hold(0.5)
         self.morph_to(2)
         self.hold(0.6)
-        self.morph_to(last, caption=f"From {depths[3]} layers on the paths hardly change: smooth curves, the flow "
-                                    "of a differential equation taken in small steps.",
-                      seconds=(last - 2) * self.morph_seconds)
+        self.morph_to(
+            last,
+            caption=f"From {depths[3]} layers on the paths hardly change: smooth curves, the flow "
+            "of a differential equation taken in small steps.",
+            seconds=(last - 2) * self.morph_seconds,
+        )
         self.say("The mean step (below right) halves with every doubling of the depth, like 1 / depth (dashed).")
-        self.morph_to(0, seconds=1.2, each=False,
-                      caption="Now watch the metric on the input (top right) as the depth doubles again.")
+        self.morph_to(
+            0,
+            seconds=1.2,
+            each=False,
+            caption="Now watch the metric on the input (top right) as the depth doubles again.",
+        )
         self.morph_to(last, seconds=4.5)
         changes = [change for change in self.counter.changes if change is not None]
-        self.say(f"It settles too: from {depths[0]} to {depths[1]} layers its glyphs change by "
-                 f"{100 * changes[0]:.0f}%, from {depths[-2]} to {depths[-1]} by {100 * changes[-1]:.0f}%.")
+        self.say(
+            f"It settles too: from {depths[0]} to {depths[1]} layers its glyphs change by "
+            f"{100 * changes[0]:.0f}%, from {depths[-2]} to {depths[-1]} by {100 * changes[-1]:.0f}%."
+        )
         self.close("A deep residual network is a flow taken in small steps, and its geometry converges with it.")

@@ -43,20 +43,30 @@ class Geodesics(LayerStory):
         self.add(paths)
         # 1. The input: two far-apart points of each class, and the straight line between them.
         self.say("Two points far apart along each class: pair A and pair B.", paths.marker_size.animate.set_value(1))
-        self.say("Dashed: the straight line between them in the input.", paths.segment_drawn.animate.set_value(1),
-                 run_time=1.5)
+        self.say(
+            "Dashed: the straight line between them in the input.",
+            paths.segment_drawn.animate.set_value(1),
+            run_time=1.5,
+        )
         # 2. Forward to the last layer, which crumples those lines.
-        self.sweep(self.depth, caption="Follow them to the last layer: the straight lines are crumpled into "
-                                       "long detours.")
+        self.sweep(
+            self.depth, caption="Follow them to the last layer: the straight lines are crumpled into long detours."
+        )
         # 3. The last layer measures distance as usual: there the shortest way is straight.
         self.say(last_layer_caption(pairs), paths.geodesic_drawn.animate.set_value(1), run_time=2.0)
         # 4. Pulled back, the shortest path bends in the input.
-        self.sweep(0, caption="Pulled back to the input, the shortest way bends: a geodesic of the network's "
-                              "distance.", holds={self.depth // 2: 1.0})
+        self.sweep(
+            0,
+            caption="Pulled back to the input, the shortest way bends: a geodesic of the network's distance.",
+            holds={self.depth // 2: 1.0},
+        )
         # 5. How long a path is, as the network measures; then one number per path.
-        formula = self.present(length_formula(self.theme), caption="The length of a path \u03b3, as the network "
-                                                                   "measures it: the length of its image in the "
-                                                                   "last layer.")
+        formula = self.present(
+            length_formula(self.theme),
+            caption="The length of a path \u03b3, as the network "
+            "measures it: the length of its image in the "
+            "last layer.",
+        )
         self.hide(formula)
         table = self.present(LengthTable(pairs, self.theme), caption=ratio_caption(pairs))
         self.close("Straight in the last layer, bent in the input: the network's own idea of distance.", table)
@@ -65,10 +75,15 @@ class Geodesics(LayerStory):
         return with_network(super().load_run())
 
     def make_view(self) -> LayerView:
-        return LayerView(self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style,
-                         show_boundary=False)
+        return LayerView(
+            self.run, theme=self.theme, method=scene_path_method(self.run), style=self.style, show_boundary=False
+        )
 
     def make_legend(self) -> StoryLegend:
-        classes = VGroup(*[key_row(class_sample(colour), name, self.theme)
-                           for colour, name in zip(self.theme.classes, ("class 0", "class 1"))]).arrange(buff=0.45)
+        classes = VGroup(
+            *[
+                key_row(class_sample(colour), name, self.theme)
+                for colour, name in zip(self.theme.classes, ("class 0", "class 1"))
+            ]
+        ).arrange(buff=0.45)
         return StoryLegend(self.theme, dashed=False, unbounded=False, data_rows=[classes])

@@ -48,15 +48,25 @@ class MetricField(LayerStory):
     def construct(self):
         self.title_card()
         self.say(f"{self.run.sites.shape[1]} sites over the input, each a dot of its own colour.")
-        self.sweep(self.depth, caption="Carried by the network to the last layer: the colours say where each "
-                                       "site went.")
-        self.say("In the last layer every dot becomes a circle: the points at one small distance from it.",
-                 self.glyphs.morph.animate.set_value(1.0), self.view.glyph_fill.animate.set_value(self.ring_fill),
-                 *[FadeIn(row) for row in self.legend.glyph_rows], run_time=2.0)
-        self.sweep(0, caption="Pulled back to the input, layer by layer, each circle deforms with its site.",
-                   holds={2 * self.depth // 3: 1.0, self.depth // 3: 1.0})
-        self.present(metric_formulas(self.theme, every_layer=False),
-                     caption="Each ellipse is the set of input points the network places at one small distance.")
+        self.sweep(
+            self.depth, caption="Carried by the network to the last layer: the colours say where each site went."
+        )
+        self.say(
+            "In the last layer every dot becomes a circle: the points at one small distance from it.",
+            self.glyphs.morph.animate.set_value(1.0),
+            self.view.glyph_fill.animate.set_value(self.ring_fill),
+            *[FadeIn(row) for row in self.legend.glyph_rows],
+            run_time=2.0,
+        )
+        self.sweep(
+            0,
+            caption="Pulled back to the input, layer by layer, each circle deforms with its site.",
+            holds={2 * self.depth // 3: 1.0, self.depth // 3: 1.0},
+        )
+        self.present(
+            metric_formulas(self.theme, every_layer=False),
+            caption="Each ellipse is the set of input points the network places at one small distance.",
+        )
         self.close(self.ending)
 
     def make_view(self) -> LayerView:
@@ -76,13 +86,23 @@ class MetricField(LayerStory):
             colouring = PositionColours(position_bins(self.run.sites[0], input_box(self.run), per_side))
             self.ending = "A long ellipse: the network squeezes that direction; a small one: it stretches it."
         self.glyphs = MetricGlyphs(motion, colouring, marker_radius=self.marker_radius)
-        return LayerView(self.run, theme=self.theme, motion=motion, glyphs=self.glyphs, glyph_colours=colours,
-                         style=self.style, show_boundary=False, glyph_size=1.0, fit_sites=1.0)
+        return LayerView(
+            self.run,
+            theme=self.theme,
+            motion=motion,
+            glyphs=self.glyphs,
+            glyph_colours=colours,
+            style=self.style,
+            show_boundary=False,
+            glyph_size=1.0,
+            fit_sites=1.0,
+        )
 
     def make_legend(self) -> StoryLegend:
         if self.shade == "volume":
             key = ColourBar(self.scale, self.theme, count=self.volume_bins, title="colour: \u221adet g (log scale)")
         else:
             key = PositionKey(self.colours, self.theme, per_side=self.position_bins_per_side)
-        return StoryLegend(self.theme, dashed=self.view.draws_dashes(), unbounded=bool(self.run.unbounded.any()),
-                           data_rows=[key])
+        return StoryLegend(
+            self.theme, dashed=self.view.draws_dashes(), unbounded=bool(self.run.unbounded.any()), data_rows=[key]
+        )

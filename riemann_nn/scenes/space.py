@@ -58,8 +58,13 @@ class LiftedRings(Subtitled, ThreeDScene):
         self.depth = self.run.depth
         self.set_camera_orientation(phi=self.tilt, theta=self.azimuth)
         camera = self.camera
-        self.view = SpaceView(self.run, theme=self.theme, toward_viewer=lambda: camera.toward_viewer(),
-                              method=scene_path_method(self.run), size=self.view_size)
+        self.view = SpaceView(
+            self.run,
+            theme=self.theme,
+            toward_viewer=lambda: camera.toward_viewer(),
+            method=scene_path_method(self.run),
+            size=self.view_size,
+        )
         self.view.add_updater(lambda view: self.turn_camera(), index=0)  # a lambda: Manim copies updaters
         self.caption = None
         self.read_until = 0.0
@@ -112,9 +117,16 @@ class LiftedRings(Subtitled, ThreeDScene):
     # -- the blocks of the panel ------------------------------------------------------------------------------
     def header(self) -> VGroup:
         model = self.run.meta["model"]
-        block = VGroup(label("A disc inside a ring", self.theme, font_size=26, bold=True),
-                       label(f"{SCHEME_NAMES[model['scheme']]}  \u00b7  {model['activation']}  \u00b7  {self.depth} "
-                             "layers of width 3", self.theme, font_size=18, color=self.theme.muted))
+        block = VGroup(
+            label("A disc inside a ring", self.theme, font_size=26, bold=True),
+            label(
+                f"{SCHEME_NAMES[model['scheme']]}  \u00b7  {model['activation']}  \u00b7  {self.depth} "
+                "layers of width 3",
+                self.theme,
+                font_size=18,
+                color=self.theme.muted,
+            ),
+        )
         block.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         if block.width > PANEL_WIDTH:
             block.scale_to_fit_width(PANEL_WIDTH)
@@ -124,13 +136,17 @@ class LiftedRings(Subtitled, ThreeDScene):
         """The input with its metric glyphs (the input plane's metric g_0), the glyphs cut at the frame."""
         region = PlotRegion(left=PANEL_LEFT + 0.05, right=PANEL_LEFT + 2.75, bottom=-3.7, top=-1.0)
         framing = Framing.fit(self.run.x[0][:, :2], region)
-        dots = [PointCloud(color=colour, radius=0.02).set_positions(
-            framing.to_screen(self.run.x[0][self.run.y == k, :2])) for k, colour in enumerate(self.theme.classes)]
+        dots = [
+            PointCloud(color=colour, radius=0.02).set_positions(framing.to_screen(self.run.x[0][self.run.y == k, :2]))
+            for k, colour in enumerate(self.theme.classes)
+        ]
         centres, maps, _ = self.view.motion.glyphs(0.0)  # (M, 3), (M, 3, 2): at layer 0 in the plane z = 0
         glyphs = EllipseField(color=self.theme.glyph, stroke_width=1.4).set_glyphs(
-            framing.to_screen(centres[:, :2]), framing.zoom * maps[:, :2, :], region=region)
-        frame = Rectangle(width=region.size[0], height=region.size[1], stroke_color=self.theme.muted,
-                          stroke_width=1.0).move_to([*region.centre, 0])
+            framing.to_screen(centres[:, :2]), framing.zoom * maps[:, :2, :], region=region
+        )
+        frame = Rectangle(
+            width=region.size[0], height=region.size[1], stroke_color=self.theme.muted, stroke_width=1.0
+        ).move_to([*region.centre, 0])
         title = label("the input's metric, from above", self.theme, font_size=17, color=self.theme.muted)
         title.next_to(frame, UP, buff=0.1, aligned_edge=LEFT)
         if title.width > PANEL_WIDTH:
@@ -139,10 +155,13 @@ class LiftedRings(Subtitled, ThreeDScene):
 
     def metric_rule(self) -> VGroup:
         """The input plane's metric from the 3 x 3 Jacobian, its symbols defined, under the caption."""
-        rule = VGroup(formula(r"g_0 = (J_L P)^{\top} (J_L P)", "g_0 = (J_L P)^T (J_L P)", self.theme, font_size=30),
-                      formula(r"J_L = \partial x_L / \partial x_0 \ (3 \times 3)", "J_L = dx_L/dx_0 (3 x 3)",
-                              self.theme, font_size=26),
-                      formula(r"P(x, y) = (x, y, 0)", "P(x, y) = (x, y, 0)", self.theme, font_size=26))
+        rule = VGroup(
+            formula(r"g_0 = (J_L P)^{\top} (J_L P)", "g_0 = (J_L P)^T (J_L P)", self.theme, font_size=30),
+            formula(
+                r"J_L = \partial x_L / \partial x_0 \ (3 \times 3)", "J_L = dx_L/dx_0 (3 x 3)", self.theme, font_size=26
+            ),
+            formula(r"P(x, y) = (x, y, 0)", "P(x, y) = (x, y, 0)", self.theme, font_size=26),
+        )
         return rule.arrange(DOWN, aligned_edge=LEFT, buff=0.12).move_to([PANEL_LEFT, 0.75, 0], aligned_edge=UP + LEFT)
 
     def construct(self):
@@ -153,33 +172,47 @@ class LiftedRings(Subtitled, ThreeDScene):
         self.view.opacity.set_value(0.0)
         self.add(self.view)
         arrive = window(0.0, 0.8)  # the stage comes as the card goes: never an empty frame
-        self.say("Three neurons per layer: the input plane sits in 3-space, flat, at height zero.",
-                 FadeOut(card, rate_func=window(0.0, 0.35)), self.view.opacity.animate(rate_func=arrive).set_value(1.0),
-                 FadeIn(self.fixed(header), rate_func=arrive), FadeIn(self.fixed(counter), rate_func=arrive),
-                 run_time=1.4)
+        self.say(
+            "Three neurons per layer: the input plane sits in 3-space, flat, at height zero.",
+            FadeOut(card, rate_func=window(0.0, 0.35)),
+            self.view.opacity.animate(rate_func=arrive).set_value(1.0),
+            FadeIn(self.fixed(header), rate_func=arrive),
+            FadeIn(self.fixed(counter), rate_func=arrive),
+            run_time=1.4,
+        )
         # 1. Forward: the plane bends into a surface and the disc rises.
         self.say("Follow the plane through the layers: it bends into a surface.")
         self.sweep(self.depth // 2)
         self.say("Watch the disc: it rises out of the ring.")
         self.sweep(self.depth)
         # 2. The head's plane.
-        self.say("In the last layer a flat plane separates the classes: the disc on one side, the ring on the "
-                 "other.", self.view.plane_opacity.animate.set_value(1.0))
+        self.say(
+            "In the last layer a flat plane separates the classes: the disc on one side, the ring on the other.",
+            self.view.plane_opacity.animate.set_value(1.0),
+        )
         # 3. Glyphs: circles on the surface, pulled back to the input; the input's metric beside it.
-        self.say("Around each site, the points at one small distance on the surface: a circle.",
-                 self.view.plane_opacity.animate.set_value(0.0), self.view.glyph_size.animate.set_value(1.0))
+        self.say(
+            "Around each site, the points at one small distance on the surface: a circle.",
+            self.view.plane_opacity.animate.set_value(0.0),
+            self.view.glyph_size.animate.set_value(1.0),
+        )
         self.say("Pulled back to the input plane, the circles become ellipses.")
         self.sweep(0)
         self.read()  # fixed in the frame is in the scene: only once the caption before it has been read
-        self.say("This is the metric the surface induces on the input: as for width 2, one ellipse per site.",
-                 FadeIn(self.fixed(self.metric_panel())))
+        self.say(
+            "This is the metric the surface induces on the input: as for width 2, one ellipse per site.",
+            FadeIn(self.fixed(self.metric_panel())),
+        )
         self.read()
         rule = self.fixed(self.metric_rule())
         self.say("The same rule as for width 2, with the 3-by-3 Jacobian of the last layer.", FadeIn(rule))
         self.say("Carried forward again, every ellipse ends as a circle on the lifted surface.")
         self.sweep(self.depth)
         # 4. Close.
-        self.say("Width 2 cannot do this: no map of the plane that never tears or folds (a homeomorphism) pulls a "
-                 "disc out of a ring.", FadeOut(rule, rate_func=window(0.0, 0.3)),  # gone before the long caption
-                 self.view.plane_opacity.animate.set_value(1.0))
+        self.say(
+            "Width 2 cannot do this: no map of the plane that never tears or folds (a homeomorphism) pulls a "
+            "disc out of a ring.",
+            FadeOut(rule, rate_func=window(0.0, 0.3)),  # gone before the long caption
+            self.view.plane_opacity.animate.set_value(1.0),
+        )
         self.read()

@@ -34,8 +34,9 @@ INPUT_REGION = PlotRegion(left=-6.35, right=-2.55, bottom=-0.35, top=3.45)
 LAST_REGION = PlotRegion(left=-1.45, right=2.35, bottom=-0.35, top=3.45)
 CURVE_REGION = PlotRegion(left=-6.35, right=1.2, bottom=-3.3, top=-1.25)
 COUNTER_ANCHOR = (PANEL_LEFT, 2.85)
-FILM_STYLE = ViewStyle(point_radius=0.028, point_opacity=0.85, grid_opacity=0.25, glyph_stroke=1.6,
-                       axes_font_size=14, axis_names=False)
+FILM_STYLE = ViewStyle(
+    point_radius=0.028, point_opacity=0.85, grid_opacity=0.25, glyph_stroke=1.6, axes_font_size=14, axis_names=False
+)
 
 
 class TrainingFilm(FreeStory):
@@ -58,9 +59,15 @@ class TrainingFilm(FreeStory):
         self.last_position = len(self.run.checkpoints) - 1
         self.moment = TrainingMoment(self.run)
         scale = input_glyph_scale(self.run, list(range(self.last_position + 1)))
-        self.input_view = view = LayerView(self.run, theme=self.theme, region=INPUT_REGION, style=FILM_STYLE,
-                                           glyphs=CheckpointGlyphs(self.moment, scale=scale), show_boundary=False,
-                                           fit_sites=1.0)
+        self.input_view = view = LayerView(
+            self.run,
+            theme=self.theme,
+            region=INPUT_REGION,
+            style=FILM_STYLE,
+            glyphs=CheckpointGlyphs(self.moment, scale=scale),
+            show_boundary=False,
+            fit_sites=1.0,
+        )
         # The input's grid and axes never move: they go into Manim's still background. The glyphs change every
         # frame, and the data stay on top of them.
         view.clear_updaters()
@@ -71,10 +78,17 @@ class TrainingFilm(FreeStory):
         boundary = MovingBoundary(self.moment, view, color=self.theme.boundary, stroke_width=FILM_STYLE.boundary_stroke)
         last_panel = LastLayerPanel(self.moment, theme=self.theme, region=LAST_REGION, style=FILM_STYLE)
         curve = LossCurve(self.moment, theme=self.theme, region=CURVE_REGION)
-        titles = VGroup(*[label(text, self.theme, font_size=18, color=self.theme.muted)
-                          .move_to((region.left, region.top + 0.12, 0), aligned_edge=DOWN + LEFT)
-                          for text, region in (("Input plane (layer 0)", INPUT_REGION),
-                                               (f"Last layer ({self.depth})", LAST_REGION))])
+        titles = VGroup(
+            *[
+                label(text, self.theme, font_size=18, color=self.theme.muted).move_to(
+                    (region.left, region.top + 0.12, 0), aligned_edge=DOWN + LEFT
+                )
+                for text, region in (
+                    ("Input plane (layer 0)", INPUT_REGION),
+                    (f"Last layer ({self.depth})", LAST_REGION),
+                )
+            ]
+        )
         stage = VGroup(input_still, titles, curve.axes, input_glyphs, boundary, last_panel, curve)
         counter = IterationCounter(self.moment, theme=self.theme, anchor=COUNTER_ANCHOR)
         legend = StoryLegend(self.theme, dashed=self._dashed(scale), unbounded=self._unbounded())
@@ -102,27 +116,43 @@ class TrainingFilm(FreeStory):
 
     def construct(self):
         self.title_card()
-        self.say(f"Left: the input plane. Right: the last layer, where a straight {self.theme.boundary_word} line "
-                 "must separate the classes.")
+        self.say(
+            f"Left: the input plane. Right: the last layer, where a straight {self.theme.boundary_word} line "
+            "must separate the classes."
+        )
         self.say("Untrained, the network barely moves the plane: the last layer looks like the input.")
-        self.grow_glyphs("Glyphs: small circles of the last layer, pulled back to the input. Untrained, they stay "
-                         "circles.")
-        self.train_to(self.run.checkpoints.position(20), 6.0,
-                      caption=f"Now it learns. Watch the {self.theme.boundary_word} boundary, and below it the loss: "
-                              "how wrong the network still is.")
+        self.grow_glyphs(
+            "Glyphs: small circles of the last layer, pulled back to the input. Untrained, they stay circles."
+        )
+        self.train_to(
+            self.run.checkpoints.position(20),
+            6.0,
+            caption=f"Now it learns. Watch the {self.theme.boundary_word} boundary, and below it the loss: "
+            "how wrong the network still is.",
+        )
         self.say("First it stretches the whole plane one way and squeezes it the other way.")
-        self.train_to(self.last_position, 10.0, caption="Then the boundary bends to follow the spirals, and in the "
-                                                        "last layer the classes come apart.")
-        self.say("Near the boundary the ellipses grow long and thin along it: the network stretches the plane "
-                 "across the boundary and squeezes it along it.")
-        self.close("Learning moves the boundary, and the geometry follows. Your own film: "
-                   "riemann-nn\u00a0train --checkpoints\u00a040")
+        self.train_to(
+            self.last_position,
+            10.0,
+            caption="Then the boundary bends to follow the spirals, and in the last layer the classes come apart.",
+        )
+        self.say(
+            "Near the boundary the ellipses grow long and thin along it: the network stretches the plane "
+            "across the boundary and squeezes it along it."
+        )
+        self.close(
+            "Learning moves the boundary, and the geometry follows. Your own film: "
+            "riemann-nn\u00a0train --checkpoints\u00a040"
+        )
 
     def grow_glyphs(self, caption: str) -> None:
         """Grow the glyph field from nothing, its legend rows fading in."""
         from manim import FadeIn
 
         self.read()
-        self.play(self.input_view.glyph_size.animate.set_value(1.0),
-                  *[FadeIn(row) for row in self.legend.glyph_rows],
-                  *self.caption_animations(caption, run_time=1.5), run_time=1.5)
+        self.play(
+            self.input_view.glyph_size.animate.set_value(1.0),
+            *[FadeIn(row) for row in self.legend.glyph_rows],
+            *self.caption_animations(caption, run_time=1.5),
+            run_time=1.5,
+        )

@@ -51,16 +51,22 @@ class VolumeElement(LayerStory):
         if stray_boundary(self.run):
             self.say("A piece of it lies far from the data: there no data guided the network.")
         # 2. What the colour means, as it comes (a network may shrink every cell: then there is no green to name).
-        self.say("Colour: how much a cell's area grows by the last layer. "
-                 + ("Green grows, purple shrinks." if self.grows else "Here all shrink, purple the most."),
-                 self.cells.strength.animate.set_value(1.0), FadeIn(self.legend.glyph_rows[0]),
-                 run_time=1.5)
+        self.say(
+            "Colour: how much a cell's area grows by the last layer. "
+            + ("Green grows, purple shrinks." if self.grows else "Here all shrink, purple the most."),
+            self.cells.strength.animate.set_value(1.0),
+            FadeIn(self.legend.glyph_rows[0]),
+            run_time=1.5,
+        )
         # 3. Forward: the colour is the growth still ahead; a fold is named where it first shows.
-        self.sweep(self.fold or self.depth // 2, caption="Follow the cells: the colour is the growth still ahead, "
-                                                         "so it fades.")
+        self.sweep(
+            self.fold or self.depth // 2, caption="Follow the cells: the colour is the growth still ahead, so it fades."
+        )
         if self.fold is not None:
-            self.say("Outlined cells are folded over, face down on others like paper; curves across them fold too.",
-                     FadeIn(self.legend.glyph_rows[1]))
+            self.say(
+                "Outlined cells are folded over, face down on others like paper; curves across them fold too.",
+                FadeIn(self.legend.glyph_rows[1]),
+            )
             self.read()
         self.sweep(self.depth)
         # 4. The last layer: nothing left to grow.
@@ -68,11 +74,15 @@ class VolumeElement(LayerStory):
         # 5. Back to the input, where the colour is the whole network's growth.
         self.sweep(0, seconds=4.0, caption="Back to the input: each colour is the whole network's growth.")
         # 6. The term, after the picture.
-        formulas = self.present(volume_formulas(self.theme), caption="Its name: the volume element of g, the "
-                                                                     "metric the network induces.")
-        self.close("Green: the network magnifies, and is sensitive there; purple: it squeezes points together."
-                   if self.grows else "It squeezes the whole input; least in the grey cells, where it is most "
-                                      "sensitive.", formulas)
+        formulas = self.present(
+            volume_formulas(self.theme), caption="Its name: the volume element of g, the metric the network induces."
+        )
+        self.close(
+            "Green: the network magnifies, and is sensitive there; purple: it squeezes points together."
+            if self.grows
+            else "It squeezes the whole input; least in the grey cells, where it is most sensitive.",
+            formulas,
+        )
 
     def make_view(self) -> LayerView:
         motion = LayerMotion(self.run, method=scene_path_method(self.run))
@@ -80,22 +90,41 @@ class VolumeElement(LayerStory):
         values, collapsed = volume.at_layers()  # (L+1, M) each
         self.grows = bool((values[0] > 0).any())  # some input cell grows by the last layer
         self.scale = LogColourScale.robust(values, exclude=collapsed)
-        self.cells = VolumeCells.of_run(volume, self.scale, self.colour_bins, fill=self.cell_fill, folds=True,
-                                        cap=self.cell_cap)
+        self.cells = VolumeCells.of_run(
+            volume, self.scale, self.colour_bins, fill=self.cell_fill, folds=True, cap=self.cell_cap
+        )
         self.fold = fold_layer(self.cells.folded_at_layers())  # where the folds are named, if anywhere
         self.cells.strength.set_value(0.0)  # neutral until the colour is explained
         self.colours = fold_colours(self.scale.colours(self.theme, self.colour_bins), self.theme)
-        view = LayerView(self.run, theme=self.theme, motion=motion, glyphs=self.cells, glyph_colours=self.colours,
-                         style=self.style, glyph_size=1.0, fit_sites=1.0, region=self.layout.plot)
+        view = LayerView(
+            self.run,
+            theme=self.theme,
+            motion=motion,
+            glyphs=self.cells,
+            glyph_colours=self.colours,
+            style=self.style,
+            glyph_size=1.0,
+            fit_sites=1.0,
+            region=self.layout.plot,
+        )
         outline_folds(view.glyphs, count=self.colour_bins, theme=self.theme)
         return view
 
     def make_legend(self) -> StoryLegend:
-        bar = ColourBar(self.scale, self.theme, count=self.colour_bins, title="growth of area by the last layer",
-                        ends=("shrinks", "grows"), clip_note=False, font_size=19, height=0.28)
+        bar = ColourBar(
+            self.scale,
+            self.theme,
+            count=self.colour_bins,
+            title="growth of area by the last layer",
+            ends=("shrinks", "grows"),
+            clip_note=False,
+            font_size=19,
+            height=0.28,
+        )
         rows: list[VMobject] = [bar]
         if self.fold is not None:
             folded = cell_sample(self.colours[-3], outline=self.theme.text)
             rows.append(key_row(folded, "folded over: lies on other cells", self.theme, font_size=17))
-        return StoryLegend(self.theme, dashed=False, unbounded=False, glyph_rows=rows, classes=self.run.class_names,
-                           layout=self.layout)
+        return StoryLegend(
+            self.theme, dashed=False, unbounded=False, glyph_rows=rows, classes=self.run.class_names, layout=self.layout
+        )
