@@ -11,8 +11,11 @@ setup:
 video: setup
 	$(BIN)/riemann-nn render --quality l
 
-# Everything CI runs: the import graph, then the whole test suite (renders included).
+# Everything CI runs: lint and types, the import graph, then the whole test suite (renders included).
 test: setup
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/mypy
 	$(BIN)/python scripts/import_graph.py >/dev/null
 	$(BIN)/python -m pytest -q
 

@@ -73,46 +73,15 @@ class RingsInThePlane(LayerStory):
 
     def construct(self):
         accuracy = 100 * self.run.meta["training"]["accuracy"]
-        dt = self.run.dt
-        norm_bound = self.step_bound / LIPSCHITZ[self.run.activation]  # the bound on dt ||W_l|| itself
         # 0-1. The question; the data.
         self.title_card()
         self.say("Class 1, blue: a disc. Class 0: a ring around it, with a gap between them.")
         # 2. The rule of this network: small steps that never tear or fold.
-        act = {"tanh": r"\tanh", "sigmoid": r"\sigma", "softplus": r"\operatorname{softplus}"}.get(
-            self.run.activation, rf"\operatorname{{{self.run.activation}}}"
-        )
-        rule = VGroup(
-            formula(r"x_l = x_{l-1}", "x_l = x_(l-1)", self.theme, font_size=36),  # two lines: unshrunk
-            formula(
-                rf"+\ {dt:g}\, {act}(W_l x_{{l-1}} + b_l)",
-                f"+ {dt:g} {self.run.activation}(W_l x_(l-1) + b_l)",
-                self.theme,
-                font_size=34,
-            ),
-        )
-        step = VGroup(
-            rule.arrange(DOWN, aligned_edge=LEFT, buff=0.1),
-            formula(
-                rf"\|W_l\| \le {norm_bound / dt:.2g}", f"||W_l|| <= {norm_bound / dt:.2g}", self.theme, font_size=36
-            ),
-            flowed(
-                f"each step changes distances by at most {100 * self.step_bound:.0f}%",
-                self.theme,
-                font_size=18,
-                width=PANEL_WIDTH,
-                color=self.theme.muted,
-            ),
-        )
-        step.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        step = self.step_rule()
         self.present(step, caption="Each layer, a small step, bends the plane but never tears or folds it.")
         self.hide(step)
         # 3. A loop in the gap, carried with the data.
-        loop_points = circle(GAP_RADIUS)
-        vertices, offsets = pack([loop_points])
-        loop = CarriedCurves(self.view, carry(self.run, vertices), offsets, color=self.theme.glyph)
-        loop_key = key_row(line_sample(self.theme.glyph), "a loop in the gap, carried along", self.theme)
-        loop_key.move_to(self.legend.glyph_rows[0], aligned_edge=LEFT)
+        loop, loop_key = self.carried_loop()
         self.add(loop)
         self.say("Draw a loop in the gap, around the disc.", loop.reveal.animate.set_value(1.0), FadeIn(loop_key))
         self.sweep(self.depth // 2, caption=f"Follow disc, ring and loop through {self.depth} such steps.")
@@ -146,6 +115,48 @@ class RingsInThePlane(LayerStory):
             "Two neurons per layer and steps that never fold cannot free the disc. A fold can, and so can a "
             "third neuron: riemann-nn\u00a0render --scene\u00a0space"
         )
+
+    def carried_loop(self) -> tuple[CarriedCurves, VGroup]:
+        """A circle in the gap between disc and ring, carried through the layers with the data, and its legend
+        row (in the place of the glyph row, which comes later)."""
+        vertices, offsets = pack([circle(GAP_RADIUS)])
+        loop = CarriedCurves(self.view, carry(self.run, vertices), offsets, color=self.theme.glyph)
+        loop_key = key_row(line_sample(self.theme.glyph), "a loop in the gap, carried along", self.theme)
+        loop_key.move_to(self.legend.glyph_rows[0], aligned_edge=LEFT)
+        return loop, loop_key
+
+    def step_rule(self) -> VGroup:
+        """The layer's update with this run's dt and activation, the bound on ``||W_l||`` that keeps it
+        invertible, and what the bound means, in two left-aligned lines that fit the panel unshrunk."""
+        dt = self.run.dt
+        norm_bound = self.step_bound / LIPSCHITZ[self.run.activation]  # the bound on dt ||W_l|| itself
+        act = {"tanh": r"\tanh", "sigmoid": r"\sigma", "softplus": r"\operatorname{softplus}"}.get(
+            self.run.activation, rf"\operatorname{{{self.run.activation}}}"
+        )
+        rule = VGroup(
+            formula(r"x_l = x_{l-1}", "x_l = x_(l-1)", self.theme, font_size=36),  # two lines: unshrunk
+            formula(
+                rf"+\ {dt:g}\, {act}(W_l x_{{l-1}} + b_l)",
+                f"+ {dt:g} {self.run.activation}(W_l x_(l-1) + b_l)",
+                self.theme,
+                font_size=34,
+            ),
+        )
+        step = VGroup(
+            rule.arrange(DOWN, aligned_edge=LEFT, buff=0.1),
+            formula(
+                rf"\|W_l\| \le {norm_bound / dt:.2g}", f"||W_l|| <= {norm_bound / dt:.2g}", self.theme, font_size=36
+            ),
+            flowed(
+                f"each step changes distances by at most {100 * self.step_bound:.0f}%",
+                self.theme,
+                font_size=18,
+                width=PANEL_WIDTH,
+                color=self.theme.muted,
+            ),
+        )
+        step.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        return step
 
     def fold_act(self) -> None:
         """Swap in the net with large steps, its cells coloured by orientation, and sweep it to its half-planes."""
