@@ -21,36 +21,10 @@ from manim.camera.three_d_camera import ThreeDCamera
 
 from ..interpolate import LayerMotion
 from ..run import Run
+from .marks import STROKE_UNIT, UNIT_CIRCLE
 from .views import STAGES
 
 __all__ = ["OffsetCamera", "SpaceFraming", "SpaceView", "plane_polygon"]
-
-STROKE_UNIT = 0.01  # Cairo's stroke width is counted in hundredths of a scene unit
-
-# Four cubic arcs approximating the unit circle (handle length 4/3 tan(pi/8)): any linear map of them draws
-# the exact Bezier image of the circle, so one array of control points draws every glyph.
-_K = 4.0 / 3.0 * np.tan(np.pi / 8)
-UNIT_CIRCLE = np.array(
-    [
-        [1, 0],
-        [1, _K],
-        [_K, 1],
-        [0, 1],
-        [0, 1],
-        [-_K, 1],
-        [-1, _K],
-        [-1, 0],
-        [-1, 0],
-        [-1, -_K],
-        [-_K, -1],
-        [0, -1],
-        [0, -1],
-        [_K, -1],
-        [1, -_K],
-        [1, 0],
-    ],
-    dtype=float,
-)  # (16, 2)
 
 # The twelve edges of the cube [0, 1]^3 as pairs of corner indices (corner k has coordinates the bits of k).
 _CORNERS = np.array([[(k >> i) & 1 for i in range(3)] for k in range(8)], dtype=float)  # (8, 3)
