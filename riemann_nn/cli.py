@@ -189,6 +189,15 @@ def word_options(command):
     return title(classes(command))
 
 
+# The Run file that train and import write (a .npz; checked before any work).
+run_file_output = click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].",
+)
+
+
 def _checked_words(title: str | None, classes: str | None) -> None:
     """Refuse words that cannot be shown before any work is done."""
     from .run import check_class_names, check_title
@@ -235,12 +244,7 @@ def _checked_words(title: str | None, classes: str | None) -> None:
     help="Train on the data shifted to zero mean and scaled to unit size; the Run keeps your coordinates.",
 )
 @word_options
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].",
-)
+@run_file_output
 @verbosity_options
 def train_command(
     preset,
@@ -344,12 +348,7 @@ def train_command(
     help="How glyphs draw the metric.",
 )
 @word_options
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="Run file to write [media/runs/NAME.npz in the repository, else ./NAME.npz].",
-)
+@run_file_output
 @verbosity_options
 def import_command(
     model_file,
