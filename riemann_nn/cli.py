@@ -863,7 +863,9 @@ def render_command(
 
     manim_args = tuple(ctx.args) + (("--verbosity", "INFO") if verbosity() == "verbose" else ())
     check_manim_args(tuple(ctx.args))
-    check_render(preset=preset, run_file=run_file, layer_path=layer_path, theme=theme, scene_name=scene_name)
+    check_render(
+        preset=preset, run_file=run_file, layer_path=layer_path, theme=theme, scene_name=scene_name, aspect=aspect
+    )
     job = job_from_options(
         scene_name,
         quality=quality,
@@ -961,6 +963,7 @@ def render_all_command(
                 layer_path=job.layer_path,
                 theme=job.theme,
                 scene_name=str(job.scene_file),
+                aspect=job.aspect,
             )
         except RiemannNNError as error:
             raise type(error)(f"{job.describe()}: {error}") from None
@@ -1004,9 +1007,16 @@ def _prepare_runs(jobs) -> None:
 
 
 def check_render(
-    *, preset: str | None, run_file: str | None, layer_path: str | None, theme: str | None, scene_name: str
+    *,
+    preset: str | None,
+    run_file: str | None,
+    layer_path: str | None,
+    theme: str | None,
+    scene_name: str,
+    aspect: str = "16:9",
 ) -> None:
-    """Everything ``render`` can check before Manim starts: the scene exists, the Run file loads (validated in
+    """Everything ``render`` can check before Manim starts: the scene exists and can be drawn in ``aspect`` (the
+    scenes not in ``ANY_ASPECT`` place their panels for 16:9 and would be cut off), the Run file loads (validated in
     full), the preset exists, the layer path fits the run's scheme, and the ``RIEMANN_NN_*`` variables the
     scene will read as well. Raises ``ConfigError``/``RunFileError``; trains and writes nothing."""
     import os
@@ -1015,10 +1025,18 @@ def check_render(
     from .errors import ConfigError
     from .presets import get_preset
     from .run import load_run
-    from .scenes import SCENES
+    from .scenes import ANY_ASPECT, FOLDER, SCENES
 
     if scene_name not in SCENES and not scene_name.endswith(".py"):  # a .py path is checked by the job
         raise ConfigError(f"unknown scene {scene_name!r}; choose one of: {', '.join(SCENES)} (or a .py scene file)")
+    from .jobs.job import ROOT
+
+    ours = scene_name in SCENES or Path(scene_name).resolve().parent in (FOLDER, ROOT / "scenes")
+    name = Path(scene_name).stem
+    if aspect != "16:9" and ours and name in SCENES and name not in ANY_ASPECT:
+        raise ConfigError(
+            f"the {name} scene is laid out for 16:9 only; --aspect {aspect} works with: {', '.join(ANY_ASPECT)}"
+        )
     run = load_run(run_file) if run_file else None
     if run is not None and run.is_custom:
         from .jobs.job import declared_needs_network, resolve_scene_file

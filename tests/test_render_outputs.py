@@ -132,6 +132,25 @@ def test_options_that_cannot_work_are_refused_before_manim(place, args, fragment
     assert list(place[0].iterdir()) == []
 
 
+@pytest.mark.parametrize("scene", ["compare", "lecture", "geodesics", "training", "depth", "topology", "space"])
+def test_scenes_laid_out_for_16_9_refuse_another_aspect_before_anything_runs(place, scene):
+    """Their panels sit at 16:9 places: in a 9:16 frame they would be cut off (as compare was), so one line."""
+    work, _ = place
+    result = CliRunner().invoke(main, ["render", "--scene", scene, "--aspect", "9:16", "-o", "v.mp4", "--quiet"])
+    assert result.exit_code != 0
+    assert f"the {scene} scene is laid out for 16:9 only" in result.output and "transform" in result.output
+    assert list(work.iterdir()) == []
+
+
+def test_the_thin_scene_file_of_a_16_9_scene_is_refused_too(place):
+    from riemann_nn.jobs.job import ROOT
+
+    result = CliRunner().invoke(
+        main, ["render", "--scene", str(ROOT / "scenes" / "compare.py"), "--aspect", "1:1", "-o", "v.mp4", "--quiet"]
+    )
+    assert result.exit_code != 0 and "laid out for 16:9 only" in result.output
+
+
 def test_a_gif_keeps_to_its_palette_and_shows_the_scene(place):
     result, _ = render(place, "-o", "small.gif")
     assert result.exit_code == 0, result.output

@@ -32,6 +32,9 @@ SCENES = {
     "space": ("LiftedRings", "one more dimension: a width-3 network lifts the disc out of the ring, in 3-D"),
 }
 
+# The scenes whose stage lays out for any frame (``render --aspect``); the others place panels for 16:9.
+ANY_ASPECT = ("transform", "pullback", "volume", "kernels")
+
 
 def scene_file(name: str) -> Path:
     """The file of the scene called ``name`` (a key of ``SCENES``)."""
