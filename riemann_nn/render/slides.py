@@ -34,7 +34,7 @@ def slide_base() -> type[Scene]:
     """The base class of a lecture: manim-slides' ``Slide`` writing its slides to ``<media_dir>/slides``
     when ``manim_slides`` can be imported, else ``SceneWithoutSlides``."""
     try:
-        from manim_slides import Slide  # type: ignore[attr-defined]  # re-exported lazily by manim-slides
+        from manim_slides import Slide  # type: ignore[attr-defined, unused-ignore]  # re-exported lazily by manim-slides
     except ImportError:
         return SceneWithoutSlides
 
