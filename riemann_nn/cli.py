@@ -29,8 +29,11 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 TERMINATED = 128 + signal.SIGTERM  # the shell's status for a process ended by SIGTERM
 
 
-def _fail(message: str, *, status: int = 1) -> None:
-    click.echo(f"error: {' '.join(str(message).splitlines())}", err=True)  # one line, whatever the message holds
+def _fail(message: str, *, status: int = 1, fresh_line: bool = False) -> None:
+    """One ``error:`` line and the exit. ``fresh_line``: start it on a line of its own, after a progress bar an
+    interruption may have cut off mid-line."""
+    line = f"error: {' '.join(str(message).splitlines())}"  # one line, whatever the message holds
+    click.echo(f"\n{line}" if fresh_line else line, err=True)
     sys.exit(status)
 
 
@@ -125,7 +128,7 @@ class _Group(click.Group):
             except click.ClickException as error:  # a bad option or argument: click's message, on one line
                 _fail(error.format_message(), status=error.exit_code)
             except click.Abort:
-                _fail("interrupted; nothing was written")
+                _fail("interrupted; nothing was written", fresh_line=True)
             except _Terminated:
                 _fail("terminated; no partial file was left", status=TERMINATED)
         if not standalone_mode:
@@ -138,7 +141,7 @@ class _Group(click.Group):
         except RiemannNNError as error:
             _fail(str(error))
         except KeyboardInterrupt:
-            _fail("interrupted; nothing was written")
+            _fail("interrupted; nothing was written", fresh_line=True)
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)

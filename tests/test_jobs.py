@@ -280,6 +280,7 @@ def test_an_interrupted_render_leaves_the_previous_video(tiny_scene, tmp_path, s
     process.send_signal(signal_number)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode != 0
+    # on a line of its own, even when the signal cut a progress bar off mid-line
     assert stderr.splitlines()[-1] == "error: interrupted; nothing was written" and "Traceback" not in stderr
     assert output.read_bytes() == b"the previous video"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["video.mp4"]  # private folder removed
