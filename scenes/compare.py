@@ -7,8 +7,8 @@ The scene SchemeComparison ships with the package, in riemann_nn/scenes/compare.
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import compare
+from riemann_nn.scenes.compare import SchemeComparison as PackagedScene
 
 
-class SchemeComparison(compare.SchemeComparison):
+class SchemeComparison(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

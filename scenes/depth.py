@@ -7,8 +7,8 @@ The scene DepthAsTime ships with the package, in riemann_nn/scenes/depth.py, so 
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import depth
+from riemann_nn.scenes.depth import DepthAsTime as PackagedScene
 
 
-class DepthAsTime(depth.DepthAsTime):
+class DepthAsTime(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

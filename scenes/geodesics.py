@@ -7,8 +7,8 @@ The scene Geodesics ships with the package, in riemann_nn/scenes/geodesics.py, s
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import geodesics
+from riemann_nn.scenes.geodesics import Geodesics as PackagedScene
 
 
-class Geodesics(geodesics.Geodesics):
+class Geodesics(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

@@ -7,8 +7,8 @@ The scene LogitKernels ships with the package, in riemann_nn/scenes/kernels.py, 
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import kernels
+from riemann_nn.scenes.kernels import LogitKernels as PackagedScene
 
 
-class LogitKernels(kernels.LogitKernels):
+class LogitKernels(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

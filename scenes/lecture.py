@@ -7,8 +7,8 @@ The scene Lecture ships with the package, in riemann_nn/scenes/lecture.py, so th
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import lecture
+from riemann_nn.scenes.lecture import Lecture as PackagedScene
 
 
-class Lecture(lecture.Lecture):
+class Lecture(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

@@ -7,8 +7,8 @@ The scene MetricField ships with the package, in riemann_nn/scenes/pullback.py, 
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import pullback
+from riemann_nn.scenes.pullback import MetricField as PackagedScene
 
 
-class MetricField(pullback.MetricField):
+class MetricField(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

@@ -7,8 +7,8 @@ The scene LiftedRings ships with the package, in riemann_nn/scenes/space.py, so 
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import space
+from riemann_nn.scenes.space import LiftedRings as PackagedScene
 
 
-class LiftedRings(space.LiftedRings):
+class LiftedRings(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

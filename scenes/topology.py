@@ -7,8 +7,8 @@ The scene RingsInThePlane ships with the package, in riemann_nn/scenes/topology.
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import topology
+from riemann_nn.scenes.topology import RingsInThePlane as PackagedScene
 
 
-class RingsInThePlane(topology.RingsInThePlane):
+class RingsInThePlane(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

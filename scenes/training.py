@@ -7,8 +7,8 @@ The scene TrainingFilm ships with the package, in riemann_nn/scenes/training.py,
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import training
+from riemann_nn.scenes.training import TrainingFilm as PackagedScene
 
 
-class TrainingFilm(training.TrainingFilm):
+class TrainingFilm(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

@@ -7,8 +7,8 @@ The scene LayerByLayer ships with the package, in riemann_nn/scenes/transform.py
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import transform
+from riemann_nn.scenes.transform import LayerByLayer as PackagedScene
 
 
-class LayerByLayer(transform.LayerByLayer):
+class LayerByLayer(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

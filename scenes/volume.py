@@ -7,8 +7,8 @@ The scene VolumeElement ships with the package, in riemann_nn/scenes/volume.py, 
 it from the repository, and the environment variables of that file apply.
 """
 
-from riemann_nn.scenes import volume
+from riemann_nn.scenes.volume import VolumeElement as PackagedScene
 
 
-class VolumeElement(volume.VolumeElement):
+class VolumeElement(PackagedScene):
     """Manim renders the scene classes a file defines: here the package's, unchanged."""

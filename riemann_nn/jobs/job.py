@@ -155,8 +155,8 @@ def check_outputs(job: RenderJob) -> None:
 def declared(scene_file: Path, attribute: str):
     """The constant ``attribute = ...`` a scene class of ``scene_file`` declares (``default_preset``,
     ``needs_network``), read without importing it (importing a scene imports manim); None if none does. A thin
-    file (``from riemann_nn.scenes import transform``, as scenes/*.py in the repository) is read through to the
-    package's scene."""
+    file (``from riemann_nn.scenes.transform import LayerByLayer as PackagedScene``, as scenes/*.py in the
+    repository) is read through to the package's scene."""
     try:
         tree = ast.parse(scene_file.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
@@ -171,9 +171,12 @@ def declared(scene_file: Path, attribute: str):
                 ):
                     return statement.value.value
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "riemann_nn.scenes":
-            for alias in node.names:
-                shipped = SCENES_DIR / f"{alias.name}.py"
+        module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
+        if isinstance(node, ast.ImportFrom) and module.startswith("riemann_nn.scenes"):
+            # ``from riemann_nn.scenes.NAME import Class`` (a thin file) or ``from riemann_nn.scenes import NAME``
+            names = [module.rpartition(".")[2]] if module != "riemann_nn.scenes" else []
+            for name in names or [alias.name for alias in node.names]:
+                shipped = SCENES_DIR / f"{name}.py"
                 if shipped.is_file() and shipped.resolve() != scene_file.resolve():
                     return declared(shipped, attribute)
     return None
