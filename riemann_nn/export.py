@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import level_sets, metric
+from . import level_sets, metric, steps
 from ._version import __version__
 from .checkpoints import Checkpoints
 from .config import DatasetConfig, GeometryConfig, ModelConfig, RunConfig, TrainConfig
@@ -26,8 +26,9 @@ from .standardize import Standardization
 # made by an older build are trained afresh instead of silently lacking it (2: the decision boundary;
 # 3: g_L = I where the last chart collapses; 4: unbounded glyphs flagged, the glyph scale from well-conditioned
 # sites within min_circle..max_circle of the last layer, collapsed charts inverted by metric.invert_chart;
-# 5: training checkpoints when TrainConfig.checkpoints > 0).
-EXPORT_GENERATION = 5
+# 5: training checkpoints when TrainConfig.checkpoints > 0; 6: grid lines at round multiples, registered with
+# the input plane's ticks).
+EXPORT_GENERATION = 6
 
 
 def load_data(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -54,15 +55,18 @@ def glyph_sites(bounds: np.ndarray, per_side: int) -> np.ndarray:
     return np.stack([gx.ravel(), gy.ravel()], axis=1)  # (M, 2)
 
 
-def grid_lines(bounds: np.ndarray, *, lines: int, samples: int) -> np.ndarray:
-    """``lines`` vertical then ``lines`` horizontal lines over ``bounds``, ``samples`` points each: (2*lines, S, 2)."""
-    xs = np.linspace(bounds[0, 0], bounds[1, 0], lines)  # (K,)
-    ys = np.linspace(bounds[0, 1], bounds[1, 1], lines)
-    tx = np.linspace(bounds[0, 0], bounds[1, 0], samples)  # (S,)
-    ty = np.linspace(bounds[0, 1], bounds[1, 1], samples)
-    vertical = np.stack(np.broadcast_arrays(xs[:, None], ty[None, :]), axis=-1)  # (K, S, 2)
-    horizontal = np.stack(np.broadcast_arrays(tx[None, :], ys[:, None]), axis=-1)  # (K, S, 2)
-    return np.concatenate([vertical, horizontal])  # (2K, S, 2)
+def grid_lines(bounds: np.ndarray, *, lines: int, samples: int) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """Vertical then horizontal lines at the multiples of one round step covering ``bounds`` (about ``lines``
+    across its larger side), ``samples`` points each: (R, S, 2), the step, and the (vertical, horizontal)
+    counts. Round positions put a grid line through every tick mark of the input plane (``steps``)."""
+    step = steps.grid_step(float((bounds[1] - bounds[0]).max()), lines=lines)
+    xs = steps.multiples_within(bounds[0, 0], bounds[1, 0], step)  # (Kx,)
+    ys = steps.multiples_within(bounds[0, 1], bounds[1, 1], step)  # (Ky,)
+    tx = np.linspace(xs[0], xs[-1], samples)  # (S,)
+    ty = np.linspace(ys[0], ys[-1], samples)
+    vertical = np.stack(np.broadcast_arrays(xs[:, None], ty[None, :]), axis=-1)  # (Kx, S, 2)
+    horizontal = np.stack(np.broadcast_arrays(tx[None, :], ys[:, None]), axis=-1)  # (Ky, S, 2)
+    return np.concatenate([vertical, horizontal]), step, (len(xs), len(ys))  # (Kx+Ky, S, 2)
 
 
 def layer_extents(x: np.ndarray) -> np.ndarray:
@@ -212,6 +216,7 @@ def export_run(
         )
     else:
         ellipse, clipped = metric.plane_ellipses(jacobian, scale=scale, max_axis=max_axis[:, None])
+    grid0, step, counts = grid_lines(bounds, lines=g.grid_lines, samples=g.grid_samples)
     meta = {
         "schema": SCHEMA,
         "version": VERSION,
@@ -231,6 +236,8 @@ def export_run(
             "sites_per_side": g.sites_per_side,
             "grid_lines": g.grid_lines,
             "grid_samples": g.grid_samples,
+            "grid_step": step,
+            "grid_counts": list(counts),
             "padding": g.padding,
         },
         "riemann_nn_version": __version__,
@@ -240,7 +247,7 @@ def export_run(
         meta=meta,
         x=x,
         y=np.asarray(y, np.int64),
-        grid=network.layers(grid_lines(bounds, lines=g.grid_lines, samples=g.grid_samples)),
+        grid=network.layers(grid0),
         sites=network.layers(sites0),
         jacobian=jacobian,
         metric=metric_l,

@@ -515,6 +515,10 @@ def _is_label_pair(value: Any) -> bool:
     )
 
 
+def _is_count_pair(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(_is_integer(1)(v) for v in value)
+
+
 def _is_text_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
@@ -577,6 +581,8 @@ META_FIELDS: dict[str, dict[str, tuple[Check, str, Required]]] = {
         "sites_per_side": (_is_integer(1), "a positive integer", True),
         "grid_lines": (_is_integer(2), "an integer >= 2", True),
         "grid_samples": (_is_integer(2), "an integer >= 2", True),
+        "grid_step": (_is_positive, "a finite positive number", False),
+        "grid_counts": (_is_count_pair, "[vertical, horizontal]: two positive integers", False),
         "padding": (_is_non_negative, "a finite number >= 0", False),
     },
     # present when the network was trained on standardised data (standardize.py)
@@ -627,6 +633,8 @@ def _validate_meta(meta: dict, arrays: dict, source: str) -> None:
     depth, (_, lines, samples, _) = arrays["x"].shape[0] - 1, arrays["grid"].shape
     model, training, ellipse, geometry = meta["model"], meta["training"], meta["ellipse"], meta["geometry"]
     sites, history = arrays["sites"].shape[1], len(arrays["loss"])
+    # Files before grid_counts drew grid_lines lines each way.
+    grid_counts = geometry.get("grid_counts", [geometry["grid_lines"]] * 2)
     agreements = [
         (model["depth"] == depth, f"meta says depth {model['depth']} but 'x' holds {depth} layers"),
         (
@@ -647,8 +655,8 @@ def _validate_meta(meta: dict, arrays: dict, source: str) -> None:
             f"meta.geometry.sites_per_side {geometry['sites_per_side']} does not give the {sites} sites",
         ),
         (
-            (2 * geometry["grid_lines"], geometry["grid_samples"]) == (lines, samples),
-            f"meta.geometry says {geometry['grid_lines']} lines of {geometry['grid_samples']} samples per direction "
+            (sum(grid_counts), geometry["grid_samples"]) == (lines, samples),
+            f"meta.geometry says {' + '.join(map(str, grid_counts))} lines of {geometry['grid_samples']} samples "
             f"but 'grid' holds {lines} lines of {samples}",
         ),
     ]

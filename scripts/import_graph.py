@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "riemann_nn"
 
 # Lowest first. A module may import modules of its own layer or of earlier layers, never of later ones.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "_version", "outputs", "places"),
+    ("errors", "_version", "outputs", "places", "steps"),
     ("config",),
     ("presets", "data", "network", "standardize"),
     ("metric", "level_sets"),

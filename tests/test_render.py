@@ -18,7 +18,7 @@ from riemann_nn.render import (
     current_theme,
     text,
 )
-from riemann_nn.render.framing import format_tick, nice_step
+from riemann_nn.render.framing import format_tick
 from riemann_nn.render.marks import (
     STROKE_UNIT,
     UNIT_CIRCLE,
@@ -31,6 +31,7 @@ from riemann_nn.render.overlays import half_plane_polygons
 from riemann_nn.render.story import PANEL_WIDTH
 from riemann_nn.render.text import OutlineCache, PathText, balanced_lines, line_width, title_block
 from riemann_nn.render.views import ViewStyle, cap_glyphs, zoom_note
+from riemann_nn.steps import nice_step
 
 from render_support import assert_matches_control, capture
 

@@ -63,12 +63,15 @@ def test_file_is_plain_npz_without_pickles(c1_run, tmp_path):
 
 
 def test_documented_shapes_and_dtypes(small_run):
-    """Every key has the shape and dtype of DESIGN.md's table (L=4, N=200, R=2*4 lines of S=9, M=25, I=50)."""
+    """Every key has the shape and dtype of DESIGN.md's table (L=4, N=200, R lines of S=9, M=25, I=50), R the
+    multiples of the grid step that cover the input box, both ways."""
     L, N, M, I = 4, 200, 25, 50
+    box, step = np.asarray(small_run.meta["geometry"]["bounds"]), small_run.meta["geometry"]["grid_step"]
+    R = int(sum(np.ceil(box[1] / step - 1e-9) - np.floor(box[0] / step + 1e-9) + 1))
     expected = {
         "x": ((L + 1, N, 2), "f"),
         "y": ((N,), "i"),
-        "grid": ((L + 1, 8, 9, 2), "f"),
+        "grid": ((L + 1, R, 9, 2), "f"),
         "sites": ((L + 1, M, 2), "f"),
         "jacobian": ((L + 1, M, 2, 2), "f"),
         "metric": ((L + 1, M, 2, 2), "f"),

@@ -210,11 +210,25 @@ def test_meta_nested_deeper_than_allowed_is_refused(good_file, tmp_path):
     assert load_run(with_meta(good_file, tmp_path / "ok.npz", meta)).meta["notes"]
 
 
+def test_a_file_from_before_grid_counts_loads_with_grid_lines_each_way(good_file, tmp_path):
+    meta = meta_of(good_file)
+    total = sum(meta["geometry"].pop("grid_counts"))
+    meta["geometry"].pop("grid_step")
+    if total % 2:  # an old file always held an even number of lines
+        pytest.skip("the fixture's grid has an odd number of lines")
+    meta["geometry"]["grid_lines"] = total // 2
+    assert load_run(with_meta(good_file, tmp_path / "old.npz", meta)).grid.shape[1] == total
+
+
 @pytest.mark.parametrize(
     "edit, fragment",
     [
         (lambda m: m["ellipse"].update(max_axis=m["ellipse"]["max_axis"][:-1]), "one per layer"),
-        (lambda m: m["geometry"].update(grid_lines=m["geometry"]["grid_lines"] + 1), "'grid' holds"),
+        (lambda m: m["geometry"].update(grid_counts=[m["geometry"]["grid_counts"][0] + 1, 1]), "'grid' holds"),
+        (lambda m: m["geometry"].update(grid_counts=[2, 0]), "grid_counts must be"),
+        (lambda m: m["geometry"].update(grid_step=-1.0), "grid_step must be"),
+        # a file from before grid_counts: grid_lines lines each way (here twice as many as the grid holds)
+        (lambda m: m["geometry"].update(grid_lines=sum(m["geometry"].pop("grid_counts"))), "'grid' holds"),
         (lambda m: m["geometry"].update(grid_samples=3), "'grid' holds"),
         (lambda m: m["training"].update(iterations=m["training"]["iterations"] + 1), "iterations but the history"),
         (lambda m: m.update(standardize={"mean": [0.0], "scale": 1.0}), "standardize.mean"),

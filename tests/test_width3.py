@@ -194,7 +194,7 @@ def test_run_shapes_and_the_input_plane(run3):
     depth, n, m = run3.depth, len(run3.y), run3.sites.shape[1]
     assert run3.width == 3 and run3.meta["model"]["width"] == 3
     assert_finite_shape(run3.x, (depth + 1, n, 3), "f")
-    assert_finite_shape(run3.grid, (depth + 1, 8, 9, 3), "f")
+    assert_finite_shape(run3.grid, (depth + 1, sum(run3.meta["geometry"]["grid_counts"]), 9, 3), "f")
     assert_finite_shape(run3.jacobian, (depth + 1, m, 3, 3), "f")
     assert_finite_shape(run3.metric, (depth + 1, m, 3, 3), "f")
     assert_finite_shape(run3.ellipse, (depth + 1, m, 3), "f")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from manim import VGroup, VMobject
 
+from ..steps import nice_step, tick_step_over
 from .colour import Theme
 from .marks import segments_to_bezier
 from .text import OutlineCache, PathText
@@ -77,13 +78,6 @@ class Framing:
         return np.stack([self.centre - half, self.centre + half])
 
 
-def nice_step(span: float, *, target: int = 5) -> float:
-    """A 1-2-5 step giving about ``target`` ticks over ``span``."""
-    raw = span / target
-    power = 10.0 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-
-
 def format_tick(value: float, step: float) -> str:
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
     text = f"{value:.{decimals}f}"
@@ -125,15 +119,21 @@ class FramedAxes(VGroup):
         note: str | None = None,
         tick: float = 0.09,
         gap: float = 0.07,
+        grid_step: float | None = None,
     ) -> FramedAxes:
         """Place ticks and labels for ``framing``: about five 1-2-5 steps along the shorter side; with ``names``,
         the x axis's name centred under its tick labels and the y axis's, turned, left of its own; ``note`` goes
-        above the region's top right corner (e.g. how far the framing zooms)."""
+        above the region's top right corner (e.g. how far the framing zooms). With ``grid_step``, the spacing of
+        straight grid lines in these coordinates (the input plane's), every tick falls on a grid line."""
         r, visible = self.region, framing.visible_range()
         step = nice_step(float((visible[1] - visible[0]).min()))
+        if grid_step is not None:
+            step = tick_step_over(step, grid_step)
         starts, ends = [], []
+        self.tick_values: list[np.ndarray] = []  # per axis: the coordinates ticked, for overlays and tests
         for axis, labels in ((0, self.x_labels), (1, self.y_labels)):
             values = step * np.arange(math.ceil(visible[0, axis] / step), math.floor(visible[1, axis] / step) + 1)
+            self.tick_values.append(values)
             positions = framing.zoom * (values - framing.centre[axis]) + r.centre[axis]  # (K,)
             if axis == 0:
                 base = np.column_stack([positions, np.full_like(positions, r.bottom)])

@@ -47,6 +47,7 @@ __all__ = [
     "fold_colours",
     "fold_layer",
     "folded_cells",
+    "grid_step",
     "input_box",
     "outline_folds",
     "site_cell",
@@ -262,13 +263,15 @@ class LayerView(VGroup):
         boundary, offsets = self.run.boundary, self.run.boundary_offsets
         if self.show_boundary and boundary is not None and offsets is not None:
             self.boundary.set_polylines(framing.to_screen(self.motion.at(boundary, t)), offsets, region=self.region)
+        # At the input the grid is straight, at round multiples: the ticks land on its lines.
+        registered = grid_step(self.run) if t == 0.0 else None
         if self.style.axis_names:
             _, layer = self.heading.read(t)
             zoom = Framing.fit(points, self.region).zoom
             names = (f"layer {layer}, unit 1", "unit 2")
-            self.axes.fit_to(framing, names=names, note=zoom_note(zoom / self.input_zoom))
+            self.axes.fit_to(framing, names=names, note=zoom_note(zoom / self.input_zoom), grid_step=registered)
         else:
-            self.axes.fit_to(framing)
+            self.axes.fit_to(framing, grid_step=registered)
 
     def draw_glyphs(self, t: float, framing: Framing) -> None:
         fill = self.glyph_fill.get_value()
@@ -372,6 +375,13 @@ class LayerCounter(VGroup):
 def sites_per_side(run) -> int:
     """How many glyph sites the Run has along each side of the input box."""
     return int(run.meta.get("geometry", {}).get("sites_per_side", round(np.sqrt(run.sites.shape[1]))))
+
+
+def grid_step(run) -> float | None:
+    """The spacing of the grid lines at the input (``meta.geometry.grid_step``); None for files from before the
+    grid was placed at round multiples."""
+    step = run.meta.get("geometry", {}).get("grid_step")
+    return None if step is None else float(step)
 
 
 def input_box(run) -> np.ndarray:
