@@ -213,6 +213,32 @@ def test_default_scene_in_two_chunks(tmp_path, c1_run):
     )
 
 
+def x264_settings(path: Path) -> dict[str, str]:
+    """The settings x264 wrote into the stream (its SEI text: ``... options: cabac=1 ref=1 ... crf=20.0 ...``)."""
+    import re
+
+    found = re.search(rb"x264 - core[^\x00]*?options: ([^\x00]*)", path.read_bytes())
+    assert found, f"{path} holds no x264 settings"
+    return dict(item.split("=", 1) for item in found.group(1).decode().split() if "=" in item)
+
+
+def test_renders_use_the_fast_encoder_settings_unless_the_users_manim_cfg_says_otherwise(tiny_scene, tmp_path):
+    """x264 at "veryfast", CRF 20 (ENCODER_OPTIONS) from any working directory; a key the working directory's
+    manim.cfg sets itself wins. "veryfast" is recognised by its motion search: ``subme=2``, one reference
+    frame (Manim's default "medium": ``subme=7``, three)."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    plain = render_video(tiny_job(tiny_scene, tmp_path / "plain.mp4", workdir=bare), jobs=1, progress=False)
+    settings = x264_settings(plain.video)
+    assert (settings["crf"], settings["subme"], settings["ref"]) == ("20.0", "2", "1")
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "manim.cfg").write_text("[video_encoder.options]\ncrf = 30\n")
+    theirs = render_video(tiny_job(tiny_scene, tmp_path / "theirs.mp4", workdir=own), jobs=1, progress=False)
+    settings = x264_settings(theirs.video)
+    assert (settings["crf"], settings["subme"]) == ("30.0", "2")
+
+
 # ---- concurrent and interrupted renders ----------------------------------------------------------------
 
 

@@ -8,8 +8,10 @@ a Ctrl-C or a second render at the same time cannot touch another render's files
 from __future__ import annotations
 
 import ast
+import configparser
 import contextlib
 import functools
+import io
 import json
 import os
 import shutil
@@ -116,11 +118,33 @@ def frame_geometry(quality: str, aspect: str) -> tuple[tuple[int, int], tuple[fl
     return pixels, units
 
 
+# x264's "veryfast" at CRF 20 instead of Manim's "medium" at 23: for our flat vector frames (1080p, measured
+# with PyAV) it encodes in 45 % of the CPU time at the same PSNR (39.3 against 39.4 dB) and ~25 % more bytes.
+# The encoder ran on threads beside the drawing and took 0.4 of a second core; this frees it for a second job.
+ENCODER_OPTIONS = {"preset": "veryfast", "crf": "20"}
+
+
 def frame_config(job: RenderJob) -> str:
-    """The Manim configuration file every render runs with (``--config_file``): the frame's size in units, so
-    that Manim's defaults and any ``manim.cfg`` in the working directory do not decide the layout."""
+    """The Manim configuration file every render runs with (``--config_file``, which makes Manim skip the
+    working directory's own ``manim.cfg``): that file's settings, then the frame's size in units, so that
+    neither it nor Manim's defaults decide the layout, and ``ENCODER_OPTIONS`` for the keys it does not set
+    (``--encoder-option`` on the command line overrides them all)."""
     _, (width, height) = frame_geometry(job.quality, job.aspect)
-    return f"[CLI]\nframe_width = {width!r}\nframe_height = {height!r}\n"
+    config = configparser.RawConfigParser()
+    config.optionxform = str  # type: ignore[assignment,method-assign]  # keys as written
+    with contextlib.suppress(configparser.Error, OSError, UnicodeDecodeError):
+        config.read(job.workdir / "manim.cfg", encoding="utf-8")
+    for section in ("CLI", "video_encoder.options"):
+        if not config.has_section(section):
+            config.add_section(section)
+    config.set("CLI", "frame_width", repr(width))
+    config.set("CLI", "frame_height", repr(height))
+    for key, value in ENCODER_OPTIONS.items():
+        if not config.has_option("video_encoder.options", key):
+            config.set("video_encoder.options", key, value)
+    text = io.StringIO()
+    config.write(text)
+    return text.getvalue()
 
 
 def scene_names() -> list[str]:
