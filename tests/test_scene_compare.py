@@ -4,6 +4,7 @@ selection (the user's run in the panel of its scheme), and a real tiny render of
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -18,6 +19,9 @@ from riemann_nn.render.comparison import (
     ComparisonStory,
     ScaledTime,
     StepReadout,
+    collapse_layer,
+    collapse_stops,
+    collapse_words,
     compare_runs,
     comparison_legend,
     mean_step_lengths,
@@ -33,6 +37,7 @@ from riemann_nn.render.comparison import (
     with_companions,
 )
 from riemann_nn.render.subtitles import reading_seconds
+from riemann_nn.render.views import LayerView, ViewStyle
 from riemann_nn.run import load_run, save_run
 
 from render_support import (
@@ -225,6 +230,70 @@ def test_stray_pieces_are_named_by_panel(tiny_run_files):
     assert stray_words([runs[0], runs[2]]).startswith("Boxed, in the C0 ordinary and C2 second-order panels:")
 
 
+def rotated_jacobians(flatness: list[float], *, sites: int = 5) -> np.ndarray:
+    """(L+1, M, 2, 2) Jacobians whose singular values at every site are 3 and 3 * ``flatness[l]``, turned by a
+    different angle at each site (the measure must not depend on directions)."""
+    angles = np.linspace(0.0, 2.0, sites)  # (M,)
+    turn = np.stack(
+        [np.stack([np.cos(angles), -np.sin(angles)], -1), np.stack([np.sin(angles), np.cos(angles)], -1)], -2
+    )
+    return np.stack([3.0 * turn @ np.diag([1.0, f]) @ turn.transpose(0, 2, 1) for f in flatness])
+
+
+def test_a_layer_collapses_where_it_squeezes_a_disc_a_hundred_times_flatter():
+    """sigma_min / sigma_max of J_l at the median site: 0.011 is not flat, 0.0099 is (the threshold is 0.01), a
+    rank-one Jacobian and a zero one are; the first such layer is the collapse."""
+    assert collapse_layer(SimpleNamespace(jacobian=rotated_jacobians([1.0, 0.3, 0.02, 0.005, 0.0]))) == 3
+    assert collapse_layer(SimpleNamespace(jacobian=rotated_jacobians([1.0, 0.5, 0.011]))) is None
+    assert collapse_layer(SimpleNamespace(jacobian=rotated_jacobians([1.0, 0.0099]))) == 1
+    zero = rotated_jacobians([1.0, 1.0])
+    zero[1] = 0.0
+    assert collapse_layer(SimpleNamespace(jacobian=zero)) == 1
+    # The median site decides: two flat sites of five do not make a collapse, three do.
+    mixed = rotated_jacobians([1.0, 0.5])
+    mixed[1, :2] = rotated_jacobians([0.001])[0, :2]
+    assert collapse_layer(SimpleNamespace(jacobian=mixed)) is None
+    mixed[1, :3] = rotated_jacobians([0.001])[0, :3]
+    assert collapse_layer(SimpleNamespace(jacobian=mixed)) == 1
+
+
+def test_collapses_stop_the_deepest_runs_clock_where_each_panel_has_reached_its_own():
+    """A depth-4 panel collapsing at its layer 3 is there at layer 6 of a depth-8 clock; one of depth 3 collapsing at
+    2 has reached it at 16/3, so the clock stops at 6 too; a depth-8 one collapsing at 5 stops it at 5."""
+
+    def run(depth: int, flat_at: int | None, scheme: str = "c0"):
+        flatness = [1.0] * (depth + 1) if flat_at is None else [1.0] * flat_at + [0.001] * (depth + 1 - flat_at)
+        return SimpleNamespace(jacobian=rotated_jacobians(flatness), depth=depth, scheme=scheme, is_custom=False)
+
+    four, three, eight, never = run(4, 3), run(3, 2, "c1"), run(8, 5, "c2"), run(8, None)
+    stops = collapse_stops([four, three, eight, never], 8)
+    assert list(stops) == [5, 6] and stops[5] == [eight] and stops[6] == [four, three]
+    assert collapse_words(stops[6]).startswith(
+        "In the ordinary (C0) and residual (C1) panels the plane collapses onto a thin curve"
+    )
+    assert collapse_words([eight]).startswith("In the second-order (C2) panel the plane collapses")
+    custom = SimpleNamespace(scheme="c0", is_custom=True)
+    assert collapse_words([custom]).startswith("In your network's panel the plane collapses")
+
+
+def test_every_panels_grid_and_boundary_stay_inside_its_frame(tiny_run_files):
+    """Frame by frame (15 fps at 1.25 s a layer) through every layer, the grid lines and the decision boundary of
+    each panel are drawn inside that panel's region (its frame), however far the grid reaches beyond the data."""
+    for run, region in zip(map(load_run, tiny_run_files), PANELS):
+        view = LayerView(run, theme=THEMES["dark"], region=region, method="straight", style=ViewStyle(axis_names=False))
+        reached = 0.0
+        for t in np.linspace(0.0, run.depth, round(15 * 1.25 * run.depth) + 1):
+            view.time.set_value(t)
+            view.follow_layer(view)
+            for part in (view.grid, view.boundary):
+                points = part.points[:, :2]
+                assert region.contains(points).all(), (run.scheme, t)
+            lines = view.motion.grid(t)  # (R, S, 2): where the grid would reach unclipped
+            reach = view.current_framing.to_screen(lines)
+            reached = max(reached, float(np.abs(reach - region.centre).max() / (region.size.min() / 2)))
+        assert reached > 1.0, "the grid never reaches past the frame: nothing was clipped"
+
+
 @pytest.mark.parametrize("theme", sorted(THEMES))
 def test_panel_words_are_legible_at_480p_and_captions_clear_the_legend(tiny_run_files, theme):
     """Titles, step readouts and the summaries: no letter under 7 pixels at 480p; a caption
@@ -266,17 +335,28 @@ def test_comparison_scene_renders_three_panels_in_step(tiny_presets, tiny_run_fi
     for name in ("RIEMANN_NN_COMPARE", "RIEMANN_NN_RUN", "RIEMANN_NN_PRESET"):
         monkeypatch.delenv(name, raising=False)
 
+    said: list[tuple[str, list[float]]] = []
+
     class Tiny(load_scene_module("compare").SchemeComparison):
         presets = tiny_presets
 
+        def say(self, text, *animations, **kwargs):
+            said.append((text, [view.time.get_value() for view in self.views]))
+            super().say(text, *animations, **kwargs)
+
     scene, movie, duration = render_scene(Tiny, tmp_path)
     assert [view.time.get_value() for view in scene.views] == [2.0, 2.0, 2.0]
+    # The tiny C0 net presses the plane flat at its layer 2: named then, once, while the panels hold still there.
+    assert [collapse_layer(run) for run in scene.runs] == [2, None, None]
+    named = [times for text, times in said if text == collapse_words(scene.runs[:1])]
+    assert named == [[2.0, 2.0, 2.0]]
     cues = read_cues(movie.with_suffix(".vtt"))
+    assert sum(text == collapse_words(scene.runs[:1]) for *_, text in cues) == 1
     assert cues[0][2] == "Jumps or flow?" and cues[0][1] - cues[0][0] >= scene.title_seconds - 0.5
     for start, end, text in cues:
         assert end - start >= reading_seconds(text) - 1 / 5, text
     frames = decode(movie)
-    assert 20 <= duration <= 60
+    assert 20 <= duration <= 70  # 60 s, and the caption naming the C0 panel's collapse
     lit = lit_fraction(frames) > 0.005
     assert (lit[2:-2] | lit[3:-1] | lit[4:]).all(), "(nearly) blank for longer than the card's crossfade"
     assert (mean_change(frames) > 0.05).mean() > 0.15, "the video barely changes (a depth-2 story: mostly reading)"

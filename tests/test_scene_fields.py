@@ -3,6 +3,8 @@ the volume field against the Run file's metrics, and tiny real renders."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -24,7 +26,7 @@ from riemann_nn.render.colour import (
     srgb_to_oklab,
 )
 from riemann_nn.render.framing import PlotRegion
-from riemann_nn.render.legends import format_magnitude, log_ticks, ordinal
+from riemann_nn.render.legends import format_magnitude, glyph_samples, log_ticks, ordinal
 from riemann_nn.render.marks import UNIT_CIRCLE, GlyphPalette, route
 from riemann_nn.render.views import input_box, site_cell
 from riemann_nn.run import save_run
@@ -246,6 +248,42 @@ def test_unknown_shade_is_one_clear_line(monkeypatch):
     monkeypatch.setenv("RIEMANN_NN_SHADE", "rainbow")
     with pytest.raises(SystemExit, match="unknown RIEMANN_NN_SHADE 'rainbow'; choose one of: position, volume"):
         scene_shade()
+
+
+def test_glyph_samples_draw_one_glyph_per_colour_none_touching():
+    """One whole ellipse in each colour (its own field), left to right, no two touching; dashed: the same ellipses
+    as dashes, each within its solid twin's box; the cluster no wider than two glyphs side by side."""
+    colours = ["#112233", "#445566", "#778899"]
+    solid, dashed = glyph_samples(colours), glyph_samples(colours, dashed=True)
+    boxes = []
+    for field, colour in zip(solid.fields, colours):
+        assert field.get_stroke_color().to_hex().upper() == colour and len(field.get_subpaths()) == 1
+        boxes.append([*field.get_corner((-1, -1, 0))[:2], *field.get_corner((1, 1, 0))[:2]])
+    for (x0, y0, x1, y1), (u0, v0, u1, v1) in itertools.combinations(boxes, 2):
+        assert x1 < u0 or u1 < x0 or y1 < v0 or v1 < y0, "two glyphs of the sample touch"
+    assert [box[0] for box in boxes] == sorted(box[0] for box in boxes)
+    assert solid.width <= 2 * (boxes[0][2] - boxes[0][0]) + 0.03
+    for field, twin in zip(dashed.fields, solid.fields):
+        assert len(field.get_subpaths()) > 1
+        assert twin.get_left()[0] - 1e-9 <= field.get_left()[0] and field.get_right()[0] <= twin.get_right()[0] + 1e-9
+
+
+@pytest.mark.parametrize("shade", ["position", "volume"])
+def test_pullback_legend_draws_its_glyphs_in_the_fields_colours(shade, field_run_file, monkeypatch):
+    """The glyphs on screen take their site's colour (or their volume's), so the legend's glyph samples do too:
+    several of the field's colours, never the theme's single glyph colour."""
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(field_run_file))
+    monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
+    monkeypatch.setenv("RIEMANN_NN_SHADE", shade)
+    scene = load_scene_module("pullback").MetricField()
+    scene.setup()
+    samples = [row[0] for row in scene.legend.glyph_rows if isinstance(row[0], GlyphPalette)]
+    assert samples and samples[0] is scene.legend.glyph_rows[0][0], "the first row is the glyph's"
+    field_colours = {colour.upper() for colour in scene.colours}
+    for sample in samples:
+        drawn = [part.get_stroke_color().to_hex().upper() for part in sample.fields if len(part.points)]
+        assert len(set(drawn)) == 3 and set(drawn) <= field_colours
+        assert scene.theme.glyph.upper() not in drawn
 
 
 # -- tiny real renders -----------------------------------------------------------------------------------------

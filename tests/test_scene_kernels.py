@@ -13,8 +13,8 @@ from manim import VMobject
 
 from riemann_nn.metric import logit_gradients
 from riemann_nn.network import propagate
-from riemann_nn.render.colour import THEMES
-from riemann_nn.render.overlays import LevelSets, logit_levels, merge_level_sets
+from riemann_nn.render.colour import THEMES, from_hex
+from riemann_nn.render.overlays import LEVEL_OPACITY, LevelSets, logit_levels, merge_level_sets
 from riemann_nn.render.subtitles import reading_seconds
 from riemann_nn.render.views import LayerView
 from riemann_nn.run import save_run
@@ -121,6 +121,54 @@ def test_level_sets_are_parallel_lines_in_the_last_layer(small_run):
     levels = np.array(marks.levels)
     off = np.abs(logits[:, None] - levels[None]).min(axis=1)
     assert (off < 1e-6 * np.abs(levels).min()).all(), off.max()
+
+
+def contrast(first: np.ndarray, second: np.ndarray) -> float:
+    """WCAG 2's contrast ratio of two sRGB colours (3, in [0, 1]): (L1 + 0.05) / (L2 + 0.05), L the relative
+    luminance."""
+
+    def luminance(rgb: np.ndarray) -> float:
+        linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+
+    low, high = sorted([luminance(first), luminance(second)])
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("name", sorted(THEMES))
+def test_level_sets_read_on_a_projector_and_never_pass_for_the_boundary(name):
+    """The level sets' grey (the boundary's colour at their opacity, over the background, as Cairo blends it) is
+    3:1 (WCAG's contrast for graphics) from the background and from the decision boundary alike."""
+    theme = THEMES[name]
+    background, boundary = from_hex(theme.background), from_hex(theme.boundary)
+    opacity = LEVEL_OPACITY[name]
+    grey = opacity * boundary + (1 - opacity) * background  # (3,)
+    assert contrast(grey, background) >= 3.0 and contrast(grey, boundary) >= 3.0
+
+
+def test_level_sets_are_drawn_under_the_data_and_the_boundary(small_run):
+    """The level sets and their casing sit in the view right above the grid, under the data, the boundary and the
+    strokes; the casing, in the background colour, follows the very same path, and both fade in with ``reveal``."""
+    view, marks = layered_view(small_run)
+    order = view.submobjects
+    assert (
+        order.index(view.grid)
+        < order.index(marks.lines_casing)
+        < order.index(marks.lines)
+        < order.index(view.clouds)
+        < order.index(view.boundary)
+    )
+    assert marks.lines not in marks.submobjects and marks.strokes in marks.submobjects
+    assert marks.lines_casing.get_stroke_color().to_hex().upper() == THEME.background.upper()
+    assert marks.lines_casing.get_stroke_width() > marks.lines.get_stroke_width()
+    move(view, marks, 1.0)
+    assert marks.lines.get_stroke_opacity() == 0.0 and marks.lines_casing.get_stroke_opacity() == 0.0
+    marks.reveal.set_value(1.0)
+    move(view, marks, 1.0)
+    assert len(marks.lines.points) > 0
+    np.testing.assert_array_equal(marks.lines_casing.points, marks.lines.points)
+    assert marks.lines.get_stroke_opacity() == pytest.approx(LEVEL_OPACITY["dark"])
+    assert marks.lines_casing.get_stroke_opacity() == 1.0
 
 
 def test_strokes_and_collapse_marks_are_drawn_in_every_frame(small_run):

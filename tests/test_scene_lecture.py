@@ -21,6 +21,8 @@ from riemann_nn.render.colour import current_theme
 from riemann_nn.render.lecture import (
     BOTTOM_CAPTION,
     EDGE,
+    KEY_CENTRE,
+    KEY_SCALE,
     ROWS_Y,
     SCHEME_PRESETS,
     SCHEME_TEXTS,
@@ -192,6 +194,31 @@ def test_the_schemes_slide_keeps_heading_rows_and_caption_apart():
             assert apart, f"parts {i} and {j} overlap"
     half_width, half_height = config.frame_width / 2, config.frame_height / 2
     assert (np.abs(boxes[:, [0, 2]]) <= half_width).all() and (np.abs(boxes[:, [1, 3]]) <= half_height).all()
+
+
+def test_the_layer_map_first_fills_the_middle_of_its_empty_slide():
+    """Before the rows come, the layer map is shown large in the middle of the schemes' slide: between the heading
+    and the caption (0.3 clear of each), across at least half the frame, its centre at the frame's centre line; its
+    letters then larger than at its place beside the heading."""
+    from manim import config
+
+    from riemann_nn.render.text import caption
+
+    theme = current_theme("dark")
+    key = layer_map(theme)
+    title = slide_heading("Three schemes: finite differences", theme, key)[0]
+    beside = key.height
+    key.scale(KEY_SCALE).move_to((*KEY_CENTRE, 0))
+    words = caption(
+        "Three ways to step from one layer to the next, all built on one layer map f.",
+        theme,
+        font_size=LectureStory.caption_font_size,
+        width=2 * EDGE,
+    ).move_to((*BOTTOM_CAPTION, 0), aligned_edge=UP + LEFT)
+    assert title.get_bottom()[1] - 0.3 >= key.get_top()[1] and key.get_bottom()[1] >= words.get_top()[1] + 0.3
+    assert key.width >= config.frame_width / 2 and abs(key.get_center()[0]) < 1e-9
+    assert key.get_left()[0] >= -EDGE and key.get_right()[0] <= EDGE
+    assert key.height > 1.5 * beside
 
 
 @pytest.mark.render

@@ -170,14 +170,59 @@ def test_carried_curves_fade_out_with_a_fade():
 # ---- the scenes --------------------------------------------------------------------------------------------
 
 
+def with_stray_arc(run):
+    """A copy of ``run`` whose decision boundary gains a short piece, the same in every layer, at the point of the
+    input farthest from the data that a view framing the data still shows: a stray arc the fold act must name."""
+    from dataclasses import replace
+
+    from scipy.spatial import cKDTree
+
+    from riemann_nn.render.colour import THEMES
+    from riemann_nn.render.views import LayerView
+
+    view = LayerView(run, theme=THEMES["dark"])
+    framing, region = view.framing_at(0.0), view.region
+    sites = run.sites[0][region.contains(framing.to_screen(run.sites[0]), margin=0.3)]  # (S, 2) well inside
+    far = sites[np.argmax(cKDTree(run.x[0]).query(sites)[0])]
+    piece = np.stack([far, 0.97 * far])  # (2, 2), pointing inwards
+    boundary = np.concatenate([run.boundary, np.broadcast_to(piece, (run.depth + 1, 2, 2))], axis=1)
+    offsets = np.append(run.boundary_offsets, run.boundary_offsets[-1] + 2)
+    return replace(run, boundary=boundary, boundary_offsets=offsets)
+
+
+def test_the_fold_act_boxes_and_names_stray_arcs_only_where_there_are_some(tmp_path, monkeypatch):
+    """``name_stray_arcs`` on the view at its input: nothing said and no boxes for a boundary that runs through the
+    data; for one with a piece far from it, one caption drawing one box around that piece."""
+    from manim import Create
+
+    from riemann_nn.render.story import stray_pieces
+    from riemann_nn.render.views import LayerView
+
+    monkeypatch.setenv("RIEMANN_NN_RUN", str(save_run(rings_run(), tmp_path / "flow.npz")))
+    monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
+    scene = load_scene_module("topology").RingsInThePlane()
+    scene.setup()
+    said = []
+    scene.say = lambda text, *animations, **kwargs: said.append((text, animations))
+    assert stray_pieces(scene.run) == [] and scene.name_stray_arcs() == [] and said == []
+    stray = with_stray_arc(rings_run())
+    assert len(stray_pieces(stray)) == 1
+    scene.view = LayerView(stray, theme=scene.theme)
+    boxes = scene.name_stray_arcs()
+    assert len(boxes) == 1 and len(boxes[0]) == 1
+    ((text, animations),) = said
+    assert text.startswith("Boxed: arcs of the decision boundary far from the data")
+    assert len(animations) == 1 and isinstance(animations[0], Create) and animations[0].mobject is boxes[0]
+
+
 @pytest.mark.render
 def test_topology_scene_renders_both_acts(tmp_path, monkeypatch):
-    """The topology scene renders a tiny invertible run and a tiny folding one: a changing, never blank video with
-    one subtitle cue per caption."""
+    """The topology scene renders a tiny invertible run and a tiny folding one (with a stray arc of its boundary): a
+    changing, never blank video with one subtitle cue per caption, the stray arc named as the second act begins."""
     monkeypatch.setenv("RIEMANN_NN_RUN", str(save_run(rings_run(), tmp_path / "flow.npz")))
     monkeypatch.delenv("RIEMANN_NN_PRESET", raising=False)
     scene = load_scene_module("topology").RingsInThePlane
-    folding = rings_run(step_lipschitz=None, dt=1.0, iterations=150)
+    folding = with_stray_arc(rings_run(step_lipschitz=None, dt=1.0, iterations=150))
     tiny = type("TinyTopology", (scene,), {"fold_run": lambda self: folding})
     frames, duration = render_tiny(tiny, tmp_path)
     assert 60 <= duration <= 180
@@ -190,6 +235,13 @@ def test_topology_scene_renders_both_acts(tmp_path, monkeypatch):
     cues = read_cues(next(tmp_path.rglob("TinyTopology.vtt")))
     assert len(cues) >= 15 and cues[0][2] == scene.question
     assert not any("J_L" in text or "det " in text for *_, text in cues), "formulas are typeset, not captions"
+    texts = [text for *_, text in cues]
+    named = [k for k, text in enumerate(texts) if text.startswith("Boxed: arcs")]
+    assert (
+        len(named) == 1
+        and texts[named[0] - 1].startswith("Now large steps")
+        and texts[named[0] + 1].startswith("Red cells")
+    )
 
 
 def test_topology_scene_refuses_a_net_whose_steps_may_fold(tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """Three runs side by side: ``ComparisonStory``, a ``LayerStory`` over three panels driven by one clock, and its
 pieces: which runs (``compare_runs``), how far each layer moves the data (``mean_step_lengths``,
-``StepReadout``), the panels' titles, and the runs and the outcome in words.
+``StepReadout``), where a network first presses the plane flat (``collapse_layer``, ``collapse_words``), the panels'
+titles, and the runs and the outcome in words.
 
 The runs: ``$RIEMANN_NN_COMPARE`` (three comma-separated Run files or preset names, in panel order), else the
 user's run (``$RIEMANN_NN_RUN`` or ``$RIEMANN_NN_PRESET``, as every scene reads it) in the panel of its scheme (a
@@ -34,6 +35,9 @@ __all__ = [
     "ComparisonStory",
     "ScaledTime",
     "StepReadout",
+    "collapse_layer",
+    "collapse_stops",
+    "collapse_words",
     "compare_runs",
     "comparison_legend",
     "data_in_words",
@@ -135,6 +139,41 @@ def mean_step_lengths(x: np.ndarray) -> np.ndarray:
     lengths = np.linalg.norm(np.diff(x, axis=0), axis=-1)  # (L, N)
     extents = (x[:-1].max(axis=1) - x[:-1].min(axis=1)).max(axis=-1)  # (L,)
     return lengths.mean(axis=1) / np.maximum(extents, 1e-12)
+
+
+def collapse_layer(run: Run, *, ratio: float = 0.01) -> int | None:
+    """The first layer that presses the plane nearly flat, onto a curve or a point (a collapse), or None.
+
+    Layer ``l`` collapses when, at the median glyph site, its chart squeezes a small disc at least ``1 / ratio``
+    times more one way than the other: ``sigma_min(J_l) <= ratio * sigma_max(J_l)`` (a zero Jacobian counts).
+    """
+    sigma = np.linalg.svd(run.jacobian, compute_uv=False)  # (L+1, M, 2), descending
+    flatness = np.median(sigma[..., 1] / np.maximum(sigma[..., 0], 1e-300), axis=1)  # (L+1,)
+    flat = np.flatnonzero(flatness <= ratio)
+    return int(flat[0]) if len(flat) else None
+
+
+def collapse_stops(runs: list[Run], depth: int) -> dict[int, list[Run]]:
+    """Where on the clock of the deepest run (``depth`` layers) each run's first collapse shows: the first whole
+    layer of that clock at which the run has reached its collapsed layer (runs of other depths move by their share
+    of the way, ``ScaledTime``) -> the runs collapsing there, in panel order."""
+    stops: dict[int, list[Run]] = {}
+    for run in runs:
+        layer = collapse_layer(run)
+        if layer is not None:
+            stops.setdefault(int(np.ceil(layer * depth / run.depth - 1e-9)), []).append(run)
+    return dict(sorted(stops.items()))
+
+
+def collapse_words(runs: list[Run]) -> str:
+    """The caption when the panels of ``runs`` collapse: where to look, what happens, and what it means."""
+    named = [SCHEME_WORDS[run.scheme] for run in runs if not run.is_custom]
+    parts = [f"the {_listed(named)} panel" + ("s" if len(named) > 1 else "")] if named else []
+    where = _listed(parts + ["your network's panel"] * any(run.is_custom for run in runs))
+    return (
+        f"In {where} the plane collapses onto a thin curve: points across it nearly coincide, so later layers can "
+        "hardly tell them apart."
+    )
 
 
 def _listed(words: list[str]) -> str:
@@ -249,7 +288,8 @@ class ComparisonStory(LayerStory):
     it (``sweep``) move all three, the others following by ``ScaledTime``. Captions go under the panels, the
     legend to their bottom right.
 
-    Verbs of its own: ``half_planes`` (every panel's), ``summarise`` (each readout becomes its run's mean step).
+    Verbs of its own: ``half_planes`` (every panel's), ``sweep_naming_collapses`` (a sweep that stops where a
+    panel collapses, to say so), ``summarise`` (each readout becomes its run's mean step).
     """
 
     presets = COMPARE_PRESETS
@@ -304,6 +344,7 @@ class ComparisonStory(LayerStory):
             StepReadout(step, view.time, theme=theme, anchor=(region.centre[0], READOUT_Y))
             for step, view, region in zip(self.steps, self.views, PANELS)
         ]
+        self.collapses = collapse_stops(self.runs, self.depth)  # the ones not named yet
 
     def title_lines(self) -> tuple[str, str]:
         accuracies = [f"{run.name} {100 * run.meta['training']['accuracy']:.0f}%" for run in self.runs]
@@ -327,6 +368,16 @@ class ComparisonStory(LayerStory):
             FadeIn(planes), *[diagram.head.animate.set_value(1.0) for diagram in self.diagrams], *captions, run_time=1.2
         )
         return planes
+
+    def sweep_naming_collapses(self, to_layer: int, *, caption: str | None = None) -> None:
+        """Sweep every panel forward to ``to_layer`` (``caption`` as it starts); where a panel first collapses on
+        the way (``collapse_stops``), stop and say so (``collapse_words``), once per collapse."""
+        here = round(self.view.time.get_value())
+        for stop in [stop for stop in self.collapses if here < stop <= to_layer]:
+            self.sweep(stop, caption=caption)
+            caption = None
+            self.say(collapse_words(self.collapses.pop(stop)))
+        self.sweep(to_layer, caption=caption)
 
     def name_stray_boundaries(self) -> None:
         """Where a panel's decision boundary has a piece far from its data (the views at their input), box it and

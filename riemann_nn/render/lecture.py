@@ -47,6 +47,8 @@ from .views import LayerCounter, LayerView, ViewStyle
 
 __all__ = [
     "EDGE",
+    "KEY_CENTRE",
+    "KEY_SCALE",
     "SCHEME_PRESETS",
     "SCHEME_TEXTS",
     "LectureStory",
@@ -68,6 +70,8 @@ ROWS_Y = (2.2, 0.45, -1.3)  # centres of the three scheme rows: the first clear 
 ROW_HEIGHT = 1.6
 VIEW_LEFT, VIEW_RIGHT = 0.05, 3.25  # a row's view, between its scheme's text and its diagram
 BOTTOM_CAPTION = (-EDGE, -2.45)  # captions under the rows and on full-screen slides: top-left corner
+KEY_CENTRE = (0.0, 0.55)  # a heading's formula while it is introduced: the middle of the slide under the heading
+KEY_SCALE = 1.9  # ... and how much larger it is there than at its place beside the heading
 SCHEME_PRESETS = {"c0": "moons-c0-tanh", "c1": "circles-c1-tanh", "c2": "seed-c2-sigmoid"}
 
 
@@ -274,6 +278,9 @@ class LectureStory(LayerStory):
     panel, the legend) is the story's, entered with ``enter_stage``; full-frame slides put their captions at the
     bottom.
 
+    ``heading_with_key`` brings a full-frame heading whose formula is first shown large in the middle of the
+    slide, then moved beside the heading.
+
     Class attributes: ``default_preset`` (the example), ``scheme_presets``, ``row_seconds`` (a row's network runs
     from its input to its last layer in this time), and the words: ``title``, ``question`` and ``reference`` (the
     title slide's), ``take_home`` (the summary's points).
@@ -377,6 +384,18 @@ class LectureStory(LayerStory):
     def heading(self, text: str, formula_block: VMobject | None = None) -> VGroup:
         """A full-frame slide's heading (see ``slide_heading``)."""
         return slide_heading(text, self.theme, formula_block)
+
+    def heading_with_key(self, text: str, key: VMobject, *, caption: str) -> VGroup:
+        """A full-frame slide's heading, and ``key`` (e.g. the layer map every row builds on) ``KEY_SCALE`` times
+        larger in the middle of the empty slide while ``caption`` is read; then ``key`` moves to its place at the
+        top right (``slide_heading``), making room for what comes. Returns the heading, ``key`` in it."""
+        heading = self.heading(text, key)
+        place, size = key.get_center(), key.width
+        key.scale(KEY_SCALE).move_to((*KEY_CENTRE, 0))
+        self.show(heading, caption=caption)
+        self.read()
+        self.play(key.animate.scale_to_fit_width(size).move_to(place), run_time=0.8)
+        return heading
 
     def scheme_row(self, scheme: str, row: int) -> SchemeRow:
         """A scheme's row fades in with its caption; its network then runs from its input to its last layer."""

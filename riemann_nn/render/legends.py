@@ -1,7 +1,8 @@
 """Legends: what the marks mean, in words a student understands.
 
-``key_row`` pairs a sample mark with its words (``class_sample``, ``glyph_sample``, ``unbounded_sample``,
-``line_sample``); ``ColourBar`` is a log-scale colour bar and ``PositionKey`` a key of the input-position colours.
+``key_row`` pairs a sample mark with its words (``class_sample``, ``glyph_sample``, ``glyph_samples`` for glyphs of
+many colours, ``unbounded_sample``, ``line_sample``); ``ColourBar`` is a log-scale colour bar and ``PositionKey`` a
+key of the input-position colours.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "class_sample",
     "format_magnitude",
     "glyph_sample",
+    "glyph_samples",
     "key_row",
     "line_sample",
     "log_ticks",
@@ -60,6 +62,27 @@ def glyph_sample(colour: str, *, stroke_width: float = 1.6, size: float = 1.0, d
     return EllipseField(color=colour, stroke_width=stroke_width).set_glyphs(
         np.zeros((1, 2)), size * np.diag([0.13, 0.075])[None], duty=np.array([0.5 if dashed else 1.0])
     )
+
+
+def glyph_samples(
+    colours: Sequence[str],
+    *,
+    stroke_width: float = 1.6,
+    size: float = 0.6,
+    dashed: bool = False,
+    fill_opacity: float = 0.0,
+    gap: float = 0.02,
+) -> GlyphPalette:
+    """Small metric glyphs in a zigzag cluster, one in each of ``colours`` (each as ``glyph_sample``, ``size`` times
+    as large), ``gap`` apart: the sample of a field whose glyphs each take the colour of their site. As narrow as
+    two glyphs side by side, so that the row's words keep their size."""
+    major, minor = size * 0.13, size * 0.075  # semi-axes
+    k = np.arange(len(colours))
+    centres = np.column_stack([k * (major + gap / 2), (k % 2) * (2 * minor + gap)])  # (K, 2): up, down, up, ...
+    maps = np.tile(np.diag([major, minor]), (len(colours), 1, 1))  # (K, 2, 2)
+    duty = np.full(len(colours), 0.5 if dashed else 1.0)
+    palette = GlyphPalette(colours, stroke_width=stroke_width, fill_opacity=fill_opacity)
+    return palette.set_glyphs(centres, maps, k, duty=duty)
 
 
 def unbounded_sample(theme: Theme, *, stroke_width: float = 2.2, half_length: float = 0.13) -> UnboundedMarks:

@@ -26,6 +26,7 @@ from .text import OutlineCache, PathText, label
 from .views import LayerHeading, LayerView, sites_per_side, unbounded_sites
 
 __all__ = [
+    "LEVEL_OPACITY",
     "DecisionHalfPlanes",
     "LevelSets",
     "NetworkDiagram",
@@ -315,6 +316,12 @@ def worked_site(
 
 
 # -- the logit's level sets and the directions it cannot see ---------------------------------------------------
+# The level sets' opacity per theme, in the boundary's colour: grey lines at least 3:1 (WCAG's contrast for graphics)
+# from the background and from the decision boundary alike (tested), so they read on a washed-out projector and never
+# pass for the boundary. On dark, the boundary's white at 0.55 (3:1 from the white) came too close to it.
+LEVEL_OPACITY = {"dark": 0.42, "light": 0.55}
+
+
 def logit_levels(run, *, count: int = 5) -> list[float]:
     """About ``count`` level values either side of 0 (0 itself, the decision boundary, left out), a 1-2-5 step
     apart, within the logits of 90 % of the data."""
@@ -351,6 +358,10 @@ class LevelSets(VGroup):
     plot's border, never dropped, while the view frames every site (``fit_sites``). The arrows are meant for the
     input and the layers before the collapse: past it their direction is squashed to nothing. Add it to the scene
     after the view, whose framing it reads.
+
+    The level sets are grey lines (the boundary's colour at ``line_opacity``, by default ``LEVEL_OPACITY`` of the
+    theme) drawn inside the view, just above its grid: the data and the decision boundary are drawn over them, and
+    a band of the background colour ``casing`` wide on each side (``lines_casing``) parts them from the grid.
     """
 
     def __init__(
@@ -359,14 +370,16 @@ class LevelSets(VGroup):
         levels: list[float],
         *,
         stroke: float = 0.3,
-        line_width: float = 1.4,
-        line_opacity: float = 0.55,
+        line_width: float = 2.2,
+        line_opacity: float | None = None,
+        casing: float = 1.5,
         stroke_width: float = 2.2,
         **kwargs,
     ):
         super().__init__(**kwargs)
         run, theme = view.run, view.theme
-        self.view, self.levels, self.line_opacity = view, list(levels), line_opacity
+        self.view, self.levels = view, list(levels)
+        self.line_opacity = LEVEL_OPACITY[theme.name] if line_opacity is None else line_opacity
         self.vertices, self.offsets = merge_level_sets(layered_level_sets(run, self.levels), depth=run.depth)
         gradient = logit_gradients(run.jacobian, run.head_weight)[0]  # (M, 2) at the input: J_L^T w
         self.along = np.column_stack([-gradient[:, 1], gradient[:, 0]])  # (M, 2): the kernel of n n^T
@@ -377,17 +390,24 @@ class LevelSets(VGroup):
         self.half_length = stroke * float(view.region.size.min()) / sites_per_side(run) / 2
         self.reveal, self.grow, self.collapse = ValueTracker(0.0), ValueTracker(0.0), ValueTracker(0.0)
         self.lines = PolylineSet(color=theme.boundary, stroke_width=line_width, opacity=0.0)
+        self.lines_casing = PolylineSet(color=theme.background, stroke_width=line_width + 2 * casing, opacity=0.0)
+        # Under the data and the boundary: into the view, right above its grid (at the back if it draws none).
+        under = view.submobjects.index(view.grid) + 1 if view.grid in view.submobjects else 0
+        view.submobjects[under:under] = [self.lines_casing, self.lines]
         self.strokes = DirectionField(color=theme.glyph, stroke_width=stroke_width)
         self.collapses = UnboundedMarks(color=theme.unbounded, stroke_width=view.style.unbounded_stroke)
-        self.add(self.lines, self.strokes, self.collapses)
+        self.add(self.strokes, self.collapses)
         self.follow_view(self)
         self.add_updater(self.follow_view)
 
     def follow_view(self, mobject: Mobject) -> None:
         view = self.view
         t, framing = view.time.get_value(), view.current_framing  # the view is updated first
-        self.lines.set_stroke(opacity=self.line_opacity * self.reveal.get_value())
+        reveal = self.reveal.get_value()
+        self.lines.set_stroke(opacity=self.line_opacity * reveal)
         self.lines.set_polylines(framing.to_screen(view.motion.at(self.vertices, t)), self.offsets, region=view.region)
+        self.lines_casing.set_stroke(opacity=reveal)
+        self.lines_casing.set_points(self.lines.points)
         jacobian = view.motion.jacobian(t)  # (M, 2, 2): tangent vectors ride on the map that moves the points
         centres = framing.to_screen(view.motion.sites(t))  # (M, 2)
         grow, collapse = self.grow.get_value(), self.collapse.get_value()

@@ -30,10 +30,11 @@ class SchemeComparison(ComparisonStory):
         self.title_card()
         self.say(opening_words(self.runs))
         self.name_stray_boundaries()
-        # Forward, one clock for all three; the readouts say how far each layer moves the data.
-        self.sweep(self.depth // 2, caption=sweep_words(self.runs))
+        # Forward, one clock for all three; the readouts say how far each layer moves the data; a panel that
+        # presses the plane flat is named when it does.
+        self.sweep_naming_collapses(self.depth // 2, caption=sweep_words(self.runs))
         self.say("Watch the size of each step: a jump, or a small move like a flow?")
-        self.sweep(self.depth)
+        self.sweep_naming_collapses(self.depth)
         self.half_planes("In the last layer each network's head draws a straight line between the classes.")
         # The outcome, with the numbers of the whole run.
         self.summarise(steps_in_words(self.runs, self.steps))

@@ -43,9 +43,10 @@ class Lecture(LectureStory, SlideOrScene):
         self.title_slide()
         # 2-4. Three schemes as finite differences; each row's network runs to its last layer.
         self.slide(full=True)
-        self.show(
-            self.heading("Three schemes: finite differences", layer_map(self.theme)),
-            caption="Three ways to step from one layer to the next, all built on one layer map f, top right.",
+        self.heading_with_key(
+            "Three schemes: finite differences",
+            layer_map(self.theme),
+            caption="Three ways to step from one layer to the next, all built on one layer map f.",
         )
         for row, scheme in enumerate(("c0", "c1", "c2")):
             if row:

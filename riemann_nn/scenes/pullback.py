@@ -16,7 +16,15 @@ from manim import FadeIn
 
 from riemann_nn.interpolate import LayerMotion, VolumeField
 from riemann_nn.render.colour import LogColourScale, position_bins, position_colours
-from riemann_nn.render.legends import ColourBar, PositionKey
+from riemann_nn.render.legends import (
+    DASHED_WORDS,
+    UNBOUNDED_WORDS,
+    ColourBar,
+    PositionKey,
+    glyph_samples,
+    key_row,
+    unbounded_sample,
+)
 from riemann_nn.render.story import LayerStory, StoryLegend, scene_path_method
 from riemann_nn.render.text import metric_formulas
 from riemann_nn.render.views import LayerView, MetricGlyphs, PositionColours, ViewStyle, VolumeColours, input_box
@@ -77,6 +85,7 @@ class MetricField(LayerStory):
             values, collapsed = volume.at_layers()  # (L+1, M) each
             self.scale = LogColourScale.robust(values, exclude=collapsed)
             colours = self.scale.colours(self.theme, self.volume_bins)
+            self.colours = colours
             colouring = VolumeColours(volume, self.scale, self.volume_bins)
             self.ending = "Colour: how much the network magnifies area around each site."
         else:
@@ -103,6 +112,24 @@ class MetricField(LayerStory):
             key = ColourBar(self.scale, self.theme, count=self.volume_bins, title="colour: \u221adet g (log scale)")
         else:
             key = PositionKey(self.colours, self.theme, per_side=self.position_bins_per_side)
-        return StoryLegend(
-            self.theme, dashed=self.view.draws_dashes(), unbounded=bool(self.run.unbounded.any()), data_rows=[key]
-        )
+        dashed, unbounded = self.view.draws_dashes(), bool(self.run.unbounded.any())
+        rows = self.glyph_rows(dashed=dashed, unbounded=unbounded)
+        return StoryLegend(self.theme, dashed=dashed, unbounded=unbounded, data_rows=[key], glyph_rows=rows)
+
+    def glyph_rows(self, *, dashed: bool, unbounded: bool) -> list:
+        """The legend's glyph rows, their samples in colours of the field (its first, middle and last bin): the
+        glyphs on screen take the colour of their site (or volume), never the theme's one glyph colour."""
+        theme, colours = self.theme, self.colours
+        samples = [colours[0], colours[len(colours) // 2], colours[-1]]
+        rows = [
+            key_row(
+                glyph_samples(samples, stroke_width=2.0, fill_opacity=self.ring_fill),
+                "glyph: a circle of the last layer",
+                theme,
+            )
+        ]
+        if dashed:
+            rows.append(key_row(glyph_samples(samples, stroke_width=2.0, dashed=True), DASHED_WORDS, theme))
+        if unbounded:
+            rows.append(key_row(unbounded_sample(theme), UNBOUNDED_WORDS, theme))
+        return rows

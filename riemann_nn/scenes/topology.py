@@ -15,7 +15,7 @@ scenes; subtitles are written beside the video.
 import dataclasses
 
 import numpy as np
-from manim import DOWN, LEFT, FadeIn, FadeOut, VGroup
+from manim import DOWN, LEFT, Create, FadeIn, FadeOut, VGroup
 
 from riemann_nn.errors import RiemannNNError
 from riemann_nn.folds import carry, circle, fold_curve
@@ -34,6 +34,7 @@ from riemann_nn.render.story import (
     StoryLegend,
     run_header,
     scene_path_method,
+    stray_outlines,
     window,
 )
 from riemann_nn.render.text import flowed, formula
@@ -198,14 +199,29 @@ class RingsInThePlane(LayerStory):
             *captions,
             run_time=1.6,
         )
+        strays = self.name_stray_arcs()
         self.add(fold)  # after the view: it draws with the framing the view chose in the same frame
         self.say(
             "Red cells: the ones the network turns over, into their mirror image. The red curves: where it folds "
             "the plane.",
             fold.reveal.animate.set_value(1.0),
+            *[FadeOut(boxes) for boxes in strays],
         )
         self.sweep(self.depth, caption="Watch the red band fold under the rest of the plane.")
         self.half_planes("Folded over, the ring lies on one side of the line: the plane was folded, not bent.")
+
+    def name_stray_arcs(self) -> list[VGroup]:
+        """Where the view's decision boundary has pieces far from the data (the view at its input), box them and
+        say what they are; returns the boxes (none if there are no such pieces), to go with the next caption."""
+        outlines = stray_outlines(self.view)
+        if not len(outlines):
+            return []
+        self.say(
+            "Boxed: arcs of the decision boundary far from the data. The network splits the plane there too, where "
+            "no data guides it.",
+            Create(outlines),
+        )
+        return [outlines]
 
     def fold_run(self):
         """The second act's network: ``fold_preset``, trained and cached on first use."""
