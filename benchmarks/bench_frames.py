@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_frames.py              # the table
     .venv/bin/python benchmarks/bench_frames.py --profile    # plus a cProfile of our frames at N = 1000
+    .venv/bin/python benchmarks/bench_frames.py --passes 8   # more sweeps: steadier on a busy machine
 
 For N data points (grid and glyphs included) it compares ``LayerView`` (one ``VMobject`` per class of points,
 one per glyph field, one for the grid) drawn by the stories' camera (``riemann_nn.render.camera.PathCamera``)
@@ -140,6 +141,7 @@ def profile_frames(mobject, tracker, camera, *, depth: int, top: int = 18) -> No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="store_true", help=f"also cProfile our frames at N = {TARGET_N}")
+    parser.add_argument("--passes", type=int, default=PASSES, help=f"sweeps per variant, best kept [{PASSES}]")
     args = parser.parse_args()
 
     import torch
@@ -157,7 +159,7 @@ def main() -> None:
         ours_camera = PathCamera(background_color=theme.background)  # what the stories draw with
         stock_camera = Camera(background_color=theme.background)  # what a plain manim scene draws with
         print(
-            f"frame {PIXELS['pixel_width']}x{PIXELS['pixel_height']}, best of {PASSES} sweeps of {FRAMES} frames "
+            f"frame {PIXELS['pixel_width']}x{PIXELS['pixel_height']}, best of {args.passes} sweeps of {FRAMES} frames "
             f"over layers 0..{DEPTH} (c1 tanh, depth {DEPTH}), glyphs on, grid on, axes on"
         )
         print(
@@ -174,7 +176,7 @@ def main() -> None:
                 "shared": (*shared_view(run, theme), ours_camera),
                 "shared stock": (*shared_view(run, theme), stock_camera),
             }
-            best = best_interleaved(views, depth=run.depth)
+            best = best_interleaved(views, depth=run.depth, passes=args.passes)
             rows.append((n, *best["ours"], *best["naive"], sum(best["shared"]), sum(best["shared stock"])))
             if args.profile and n == TARGET_N:
                 profile_frames(*views["ours"], depth=run.depth)

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from manim import Circle, Dot, Line, Polygon, Square, VGroup, VMobject, tempconfig
 from manim.camera.camera import Camera
 
 from riemann_nn.render import EllipseField, FramedAxes, Framing, PlotRegion, PointCloud, WarpedGrid, current_theme
-from riemann_nn.render.camera import PathCamera, closed_subpaths
+from riemann_nn.render.camera import PathCamera, cairo_append_path, closed_subpaths
 from riemann_nn.render.marks import PolylineSet, UnboundedMarks
 from riemann_nn.render.text import OutlineCache, PathText
 
 THEME = current_theme("dark")
 SIZE = {"pixel_width": 320, "pixel_height": 180}
+
+
+class LoopCamera(PathCamera):
+    """Every path through the Python loop."""
+
+    batch_curves = 1 << 62
+
+
+class BatchCamera(PathCamera):
+    """Every path appended in one call (where that call can be reached)."""
+
+    batch_curves = 0
+
+
+ROUTES = [LoopCamera, BatchCamera, PathCamera]
 
 
 def merged(*mobjects) -> VMobject:
@@ -84,26 +101,35 @@ def pixels(camera_class: type[Camera], mobjects) -> np.ndarray:
         return camera.pixel_array.copy()  # (180, 320, 4) uint8
 
 
+@pytest.mark.parametrize("camera_class", ROUTES)
 @pytest.mark.parametrize("source", [marks, shapes])
-def test_every_path_is_the_stock_cameras(source):
+def test_every_path_is_the_stock_cameras(source, camera_class):
     """Mobject by mobject, Cairo holds exactly the path Manim's own loop builds (same elements, same numbers)."""
     with tempconfig(SIZE):
-        ours, stock = PathCamera(), Camera()
+        ours, stock = camera_class(), Camera()
         parts = [part for mobject in source() for part in mobject.family_members_with_points()]
         assert len(parts) >= 8
         for part in parts:
             assert cairo_path(ours, part) == cairo_path(stock, part)
 
 
+@pytest.mark.parametrize("camera_class", ROUTES)
 @pytest.mark.parametrize("source", [marks, shapes])
-def test_frames_equal_the_stock_cameras_pixel_for_pixel(source):
+def test_frames_equal_the_stock_cameras_pixel_for_pixel(source, camera_class):
     """Strokes, fills, opacities and caps on top of each other: every byte of the frame is Manim's."""
-    ours, stock = pixels(PathCamera, source()), pixels(Camera, source())
+    ours, stock = pixels(camera_class, source()), pixels(Camera, source())
     assert (stock != stock[0, 0]).any(axis=-1).mean() > 0.02  # something was drawn
     np.testing.assert_array_equal(ours, stock)
 
 
-def test_our_marks_take_the_fast_path(monkeypatch):
+@pytest.mark.skipif(sys.platform != "linux", reason="pycairo links libcairo as a shared library on Linux")
+def test_the_one_call_route_is_reachable_here():
+    """On Linux ``cairo_append_path`` is found and passes its check, so the batch route above is really tested."""
+    assert cairo_append_path() is not None
+
+
+@pytest.mark.parametrize("camera_class", ROUTES)
+def test_our_marks_take_the_fast_path(monkeypatch, camera_class):
     """Grid, glyphs, dots and letter outlines are drawn without Manim's per-curve loop (else the camera gains
     nothing); a ragged point count still goes through it."""
 
@@ -111,7 +137,7 @@ def test_our_marks_take_the_fast_path(monkeypatch):
         raise AssertionError(f"Manim's loop was used for {type(vmobject).__name__}")
 
     with tempconfig(SIZE):
-        camera = PathCamera()
+        camera = camera_class()
         parts = [part for mobject in marks() for part in mobject.family_members_with_points()]
         monkeypatch.setattr(Camera, "set_cairo_context_path", refuse)
         for part in parts:
@@ -141,8 +167,9 @@ def test_closed_subpaths_agree_with_manims_point_equality():
     np.testing.assert_array_equal(closed_subpaths(points, spans, atol=reference.tolerance_for_point_equality), expected)
 
 
-def test_path_text_outlines_match():
+@pytest.mark.parametrize("camera_class", ROUTES)
+def test_path_text_outlines_match(camera_class):
     """Letter outlines (many closed sub-paths with holes, filled) are the stock camera's to the pixel."""
     label = PathText(OutlineCache(THEME, font_size=40), color=THEME.text)
     label.place(["Wg 0.25 \u2212 8"], np.array([[0.0, 0.0]]))
-    np.testing.assert_array_equal(pixels(PathCamera, [label]), pixels(Camera, [label]))
+    np.testing.assert_array_equal(pixels(camera_class, [label]), pixels(Camera, [label]))
