@@ -88,6 +88,7 @@ from scipy.spatial import cKDTree
 from ..errors import RiemannNNError
 from ..interpolate import DEFAULT_METHOD
 from ..run import Run
+from .camera import PathCamera
 from .colour import Theme, current_theme
 from .layout import StageLayout
 from .legends import DASHED_WORDS, UNBOUNDED_WORDS, class_sample, glyph_sample, key_row, line_sample, unbounded_sample
@@ -399,6 +400,10 @@ class LayerStory(Subtitled):
     caption_edge = UP + LEFT
     caption_width: float | None = None  # None: the layout's panel width
     present_top: float | None = None
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("camera_class", PathCamera)  # Manim's Cairo camera with a faster path loop, same pixels
+        super().__init__(*args, **kwargs)
 
     def setup(self):
         super().setup()
