@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -39,9 +41,15 @@ def render(jobs: int, quality: str, preset: str, folder: Path):
     from riemann_nn.jobs import job_from_options, render_video
 
     job = job_from_options("transform", quality=quality, preset=preset, output=folder / f"jobs-{jobs}.mp4")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu_seconds()
     result = render_video(job, jobs=jobs, progress=False)
-    return time.perf_counter() - start, result
+    return time.perf_counter() - start, children_cpu_seconds() - cpu, result
+
+
+def children_cpu_seconds() -> float:
+    """User and system CPU seconds of the finished child processes (the render processes, all threads)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def counting_pass(quality: str, preset: str, folder: Path) -> dict:
@@ -69,15 +77,16 @@ def main() -> None:
     preset = args.preset or declared_default_preset(ROOT / "scenes" / "transform.py")
     with contextlib.chdir(ROOT):
         load_or_train(get_preset(preset), progress=False)  # cached: no chunk trains
-    results = {}
+    results, cpus = {}, {}
     with tempfile.TemporaryDirectory(prefix="riemann-nn-bench-parallel-") as tmp:
         for jobs in args.jobs:
-            seconds, result = render(jobs, args.quality, preset, Path(tmp))
+            seconds, cpu, result = render(jobs, args.quality, preset, Path(tmp))
             results[jobs] = (seconds, result)
+            cpus[jobs] = cpu
             counting = f", counting pass {result.count_seconds:.1f} s" if result.count_seconds else ""
             print(
-                f"\n{jobs} job(s): {seconds:.1f} s wall, {result.frames} frames, "
-                f"{result.frames / seconds:.1f} frames/s overall{counting}"
+                f"\n{jobs} job(s): {seconds:.1f} s wall, {cpu:.1f} CPU s ({cpu / seconds:.2f} cores busy), "
+                f"{result.frames} frames, {result.frames / seconds:.1f} frames/s overall{counting}"
             )
             print("  chunk  animations  frames   wall s  set-up s  start-up s  frames/s once started")
             for k, chunk in enumerate(result.chunks):
@@ -99,6 +108,13 @@ def main() -> None:
     single = one.chunks[0]
     t_frame = (single.seconds - single.startup_seconds) / single.frames
     print(f"\none process: {1 / t_frame:.1f} frames/s once started, start-up {single.startup_seconds:.2f} s")
+    # N processes on C cores finish no sooner than the one-process render's CPU seconds spread over C cores.
+    cores = os.cpu_count() or 1
+    bound = min(cores, cores * one_seconds / cpus[1])
+    print(
+        f"on {cores} cores, no number of processes can beat {bound:.2f}x: one process already keeps "
+        f"{cpus[1] / one_seconds:.2f} cores busy (drawing, and the encoder's threads)"
+    )
     for jobs, (seconds, _) in results.items():
         if jobs > 1:
             speedup = one_seconds / seconds

@@ -7,7 +7,8 @@ The only part of riemann-nn that imports manim; scenes in ``scenes/`` are thin s
 - ``marks``: shapes as sub-paths of one path;    - ``framing``: plot region, layer-to-screen map, axes;
 - ``views``: a Run drawn at a layer time;        - ``overlays``: half-planes and other things over a view;
 - ``legends``: keys and colour bars;             - ``story``: the scene base and its verbs;
-- ``sheet``: one still, a panel per layer;       - ``slides``: a scene as manim-slides slides.
+- ``sheet``: one still, a panel per layer;       - ``slides``: a scene as manim-slides slides;
+- ``camera``: Manim's Cairo camera, faster paths; - ``encoding``: frames to the encoder without a slow copy.
 """
 
 from .colour import THEMES, Theme, current_theme

@@ -88,6 +88,7 @@ from scipy.spatial import cKDTree
 from ..errors import RiemannNNError
 from ..interpolate import DEFAULT_METHOD
 from ..run import Run
+from . import encoding
 from .camera import PathCamera
 from .colour import Theme, current_theme
 from .layout import StageLayout
@@ -300,6 +301,7 @@ class Subtitled(Scene):
     subtitle_files: tuple[Path, Path] | None = None
 
     def __init__(self, *args, **kwargs):
+        encoding.install()  # the encoder thread copies frames instead of PyAV's slow from_ndarray
         super().__init__(*args, **kwargs)
         self.subtitles = PlayLog(fps=config.frame_rate)
         self.clock = 0.0  # the story's time: every play's run time, skipped or not
