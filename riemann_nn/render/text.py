@@ -9,13 +9,17 @@ once (``OutlineCache``) and only moved afterwards. (The metric "glyphs" of the p
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
+import os
 import re
 import shutil
 from collections.abc import Sequence
+from pathlib import Path
 
+import manim
 import numpy as np
-from manim import DOWN, LEFT, MathTex, Mobject, Text, VGroup, VMobject, logger
+from manim import DOWN, LEFT, MathTex, Mobject, Text, VGroup, VMobject, config, logger
 from PIL import ImageFont
 
 from ..run import Run
@@ -70,11 +74,44 @@ def accuracy_in_words(run: Run, *, digits: int = 1) -> str:
 def label(
     content: str, theme: Theme, *, font_size: float = 24, color: str | None = None, bold: bool = False
 ) -> VMobject:
-    """Text in the house font and the theme's text colour (or ``color``), as one path (see ``as_one_path``)."""
-    text = Text(
-        left_to_right(content), font=FONT, font_size=font_size, weight="BOLD" if bold else "NORMAL", line_spacing=0.9
-    )
-    return as_one_path(text, color=color or theme.text)
+    """Text in the house font and the theme's text colour (or ``color``), as one path (see ``as_one_path``);
+    its outline typeset once per media folder (``typeset_outline``)."""
+    settings = {"font": FONT, "font_size": font_size, "weight": "BOLD" if bold else "NORMAL", "line_spacing": 0.9}
+    points = typeset_outline(left_to_right(content), settings)
+    flat = VMobject(fill_color=color or theme.text, fill_opacity=1.0, stroke_width=0)
+    flat.set_points(points)
+    return flat
+
+
+OUTLINE_FORMAT = 1  # bump when what typeset_outline stores changes
+
+
+def typeset_outline(content: str, settings: dict) -> np.ndarray:
+    """The letter outlines of ``Text(content, **settings)`` as one point array (P, 3) (``as_one_path``'s).
+
+    Kept beside Manim's own typeset SVGs (``media/texts``) as ``outline-<digest>.npy``: parsing an SVG into
+    ``VMobject``s costs ~0.1 s a caption, in every render process and again in every chunk of a parallel
+    render, which copies that folder from the counting pass and so finds them. The digest covers the text,
+    the settings and Manim's version; a file that cannot be read or written is typeset again."""
+    key = repr((OUTLINE_FORMAT, manim.__version__, content, sorted(settings.items())))
+    path = Path(config.get_dir("text_dir")) / f"outline-{hashlib.sha256(key.encode()).hexdigest()[:32]}.npy"
+    try:
+        points = np.load(path, allow_pickle=False)
+        if points.ndim == 2 and points.shape[1] == 3 and points.dtype == np.float64:
+            return points
+    except (OSError, ValueError, EOFError):  # missing, or written by something else: typeset again
+        pass
+    parts = [m.points for m in Text(content, **settings).family_members_with_points()]
+    points = np.concatenate(parts) if parts else np.zeros((0, 3))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(temporary, "wb") as file:
+            np.save(file, points, allow_pickle=False)
+        os.replace(temporary, path)  # whole or not at all: another process may be reading it
+    except OSError:
+        pass
+    return points
 
 
 LEFT_TO_RIGHT_MARK = "\u200e"
