@@ -7,6 +7,7 @@ real default scene once, at 64x36 and 5 fps with a tiny Run file.
 
 from __future__ import annotations
 
+import configparser
 import itertools
 import os
 import signal
@@ -23,7 +24,14 @@ from riemann_nn.cli import main
 from riemann_nn.errors import ConfigError
 from riemann_nn.jobs import RenderJob, plan_chunks, render_video
 from riemann_nn.jobs.batch import batch_jobs, read_batch_file, up_to_date
-from riemann_nn.jobs.job import ROOT, declared_default_preset, default_output, job_from_options
+from riemann_nn.jobs.job import (
+    ROOT,
+    check_outputs,
+    declared_default_preset,
+    default_output,
+    frame_config,
+    job_from_options,
+)
 from riemann_nn.jobs.join import Cue, Piece, format_subtitles, join_subtitles, parse_subtitles
 from riemann_nn.run import load_run, save_run
 
@@ -237,6 +245,49 @@ def test_renders_use_the_fast_encoder_settings_unless_the_users_manim_cfg_says_o
     theirs = render_video(tiny_job(tiny_scene, tmp_path / "theirs.mp4", workdir=own), jobs=1, progress=False)
     settings = x264_settings(theirs.video)
     assert (settings["crf"], settings["subme"]) == ("30.0", "2")
+
+
+def parsed_frame_config(workdir: Path) -> configparser.RawConfigParser:
+    config = configparser.RawConfigParser()
+    job = RenderJob(scene_file=ROOT / "scenes" / "transform.py", workdir=workdir, output=workdir / "out.mp4")
+    config.read_string(frame_config(job))
+    return config
+
+
+def test_the_frame_config_keeps_the_users_keys_in_any_case_and_drops_what_riemann_nn_decides(tmp_path):
+    (tmp_path / "manim.cfg").write_text(
+        "[CLI]\nFrame_Width = 10\nbackground_color = #123456\nformat = webm\nvideo_dir = /elsewhere\n"
+        "from_animation_number = 3\n[video_encoder.options]\nCRF = 30\n"
+    )
+    config = parsed_frame_config(tmp_path)
+    assert config["CLI"]["frame_width"] == repr(14.222222222222221)  # ours, once: Manim would refuse two
+    assert config["CLI"]["background_color"] == "#123456"
+    assert not {"format", "video_dir", "from_animation_number"} & set(config["CLI"])
+    assert dict(config["video_encoder.options"]) == {"crf": "30", "preset": "veryfast"}
+
+
+def test_the_users_own_manim_config_keeps_its_encoder_keys(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / ".config" / "manim").mkdir(parents=True)
+    (home / ".config" / "manim" / "manim.cfg").write_text("[video_encoder.options]\npreset = ultrafast\n")
+    monkeypatch.setenv("HOME", str(home))
+    assert dict(parsed_frame_config(tmp_path)["video_encoder.options"]) == {"crf": "20"}
+
+
+@pytest.mark.parametrize(
+    "content", [b"this is not a config\n", b"[CLI]\na = 1\n[CLI]\nb = 2\n", "[CLI]\nx = \u00e9\n".encode("latin-1")]
+)
+def test_a_manim_cfg_manim_cannot_read_is_refused_before_rendering(tmp_path, content):
+    (tmp_path / "manim.cfg").write_bytes(content)
+    job = RenderJob(scene_file=ROOT / "scenes" / "transform.py", workdir=tmp_path, output=tmp_path / "out.mp4")
+    with pytest.raises(ConfigError, match=r"manim\.cfg is not a Manim config file"):
+        check_outputs(job)
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_a_fifo_named_manim_cfg_is_not_read(tmp_path):
+    os.mkfifo(tmp_path / "manim.cfg")  # reading it would block until a writer came
+    assert dict(parsed_frame_config(tmp_path)["video_encoder.options"]) == {"preset": "veryfast", "crf": "20"}
 
 
 # ---- concurrent and interrupted renders ----------------------------------------------------------------
@@ -547,3 +598,17 @@ def test_chunks_on_a_dask_scheduler_match_one_process(tiny_scene, tmp_path):
 def test_unknown_quality_is_refused():
     with pytest.raises(ConfigError, match="unknown quality"):
         RenderJob(scene_file=ROOT / "scenes" / "transform.py", output=Path("/tmp/x.mp4"), quality="z")
+
+
+def test_a_failed_renders_error_line_is_the_exceptions_own(tmp_path):
+    from riemann_nn.jobs.job import _last_words
+
+    log = tmp_path / "manim.log"
+    log.write_text(
+        "╭──── Traceback ────╮\n│ /x/y.py:3 in f    │\n╰───────────────────╯\n"
+        "OSError: [Errno 30] Read-only file system: '/tmp/texts/a.svg'\n"
+        "    raise error\n   '/tmp/texts/a.svg'\n"
+    )
+    assert _last_words(log) == "OSError: [Errno 30] Read-only file system: '/tmp/texts/a.svg'"
+    log.write_text("some output\nthe last words\n")
+    assert _last_words(log) == "the last words"

@@ -63,3 +63,31 @@ def test_different_settings_keep_different_outlines():
     assert len(kept_files() - before) == 3
     assert large.width == pytest.approx(1.5 * small.width, rel=0.02)
     assert not np.array_equal(small.points, bold.points)
+
+
+def test_a_kept_outline_claiming_more_than_it_holds_or_not_finite_is_typeset_again():
+    content = "An outline with a lying header"
+    before = kept_files()
+    text.label(content, THEME, font_size=21)
+    (path,) = kept_files() - before
+    expected = typeset_directly(content, font_size=21)
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10**12, 3)}
+    with open(path, "wb") as file:  # a header for 24 TB of points, then nothing
+        np.lib.format.write_array_header_1_0(file, header)
+    np.testing.assert_array_equal(text.label(content, THEME, font_size=21).points, expected)
+    np.save(path, np.full_like(expected, np.nan))
+    np.testing.assert_array_equal(text.label(content, THEME, font_size=21).points, expected)
+
+
+def test_a_kept_outline_that_cannot_be_written_leaves_no_temporary_file():
+    content = "An outline whose place is a folder"
+    digest_before = kept_files()
+    text.label(content, THEME, font_size=17)
+    (path,) = kept_files() - digest_before
+    path.unlink()
+    path.mkdir()  # os.replace onto a folder fails
+    try:
+        text.label(content, THEME, font_size=17)
+        assert not list(path.parent.glob(f".{path.name}.*.tmp"))
+    finally:
+        path.rmdir()

@@ -14,6 +14,7 @@ import functools
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -124,23 +125,68 @@ def frame_geometry(quality: str, aspect: str) -> tuple[tuple[int, int], tuple[fl
 ENCODER_OPTIONS = {"preset": "veryfast", "crf": "20"}
 
 
+# Settings of a manim.cfg that riemann-nn decides for its render processes (where the files go, which animations,
+# what is written): a user's manim.cfg cannot set them through the back door the command line refuses.
+RESERVED_CONFIG_KEYS = frozenset(
+    {
+        "format",
+        "output_file",
+        "transparent",
+        "renderer",
+        "from_animation_number",
+        "upto_animation_number",
+        "write_to_movie",
+        "write_all",
+        "save_last_frame",
+        "save_pngs",
+        "save_as_gif",
+        "save_sections",
+        "dry_run",
+        "preview",
+        "show_in_file_browser",
+        "enable_gui",
+        "input_file",
+        "scene_names",
+        "movie_file_extension",
+    }
+)
+
+
+def read_manim_config(path: Path) -> configparser.RawConfigParser:
+    """A ``manim.cfg`` as Manim reads it (keys in lower case, no interpolation); empty when there is no such
+    file (or it is not a regular file: a FIFO would block); a file Manim could not read either is refused in
+    one line naming it."""
+    config = configparser.RawConfigParser()
+    if not path.is_file():
+        return config
+    try:
+        config.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError, OSError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ConfigError(f"{path} is not a Manim config file riemann-nn can read: {reason}") from None
+    return config
+
+
 def frame_config(job: RenderJob) -> str:
     """The Manim configuration file every render runs with (``--config_file``, which makes Manim skip the
-    working directory's own ``manim.cfg``): that file's settings, then the frame's size in units, so that
-    neither it nor Manim's defaults decide the layout, and ``ENCODER_OPTIONS`` for the keys it does not set
-    (``--encoder-option`` on the command line overrides them all)."""
+    working directory's own ``manim.cfg``): that file's settings but those riemann-nn decides itself
+    (``RESERVED_CONFIG_KEYS``, the folders), then the frame's size in units, so that neither it nor Manim's
+    defaults decide the layout, and ``ENCODER_OPTIONS`` for the keys neither it nor the user's own Manim
+    config (``~/.config/manim/manim.cfg``) sets (``--encoder-option`` on the command line overrides them all)."""
     _, (width, height) = frame_geometry(job.quality, job.aspect)
-    config = configparser.RawConfigParser()
-    config.optionxform = str  # type: ignore[assignment,method-assign]  # keys as written
-    with contextlib.suppress(configparser.Error, OSError, UnicodeDecodeError):
-        config.read(job.workdir / "manim.cfg", encoding="utf-8")
+    config = read_manim_config(job.workdir / "manim.cfg")
     for section in ("CLI", "video_encoder.options"):
         if not config.has_section(section):
             config.add_section(section)
+    for key in list(config["CLI"]):
+        if key in RESERVED_CONFIG_KEYS or key.endswith("_dir"):
+            config.remove_option("CLI", key)
     config.set("CLI", "frame_width", repr(width))
     config.set("CLI", "frame_height", repr(height))
+    encoder = "video_encoder.options"
+    users = read_manim_config(Path.home() / ".config" / "manim" / "manim.cfg")
     for key, value in ENCODER_OPTIONS.items():
-        if not config.has_option("video_encoder.options", key):
+        if not any(c.has_option("video_encoder.options", key) for c in (config, users) if c.has_section(encoder)):
             config.set("video_encoder.options", key, value)
     text = io.StringIO()
     config.write(text)
@@ -168,8 +214,10 @@ def resolve_scene_file(scene: str) -> Path:
 def check_outputs(job: RenderJob) -> None:
     """Before anything is rendered: the video and its subtitle files (none beside a GIF) can be written without
     destroying anything (``outputs.check_output``: no directory, special or read-only file, nor the job's Run or
-    scene file, is replaced). ``OutputError`` otherwise."""
+    scene file, is replaced). ``OutputError`` otherwise; ``ConfigError`` for a ``manim.cfg`` Manim cannot read."""
     from ..outputs import check_output
+
+    frame_config(job)
 
     suffixes = () if output_format(job.output) == ".gif" else SUBTITLE_SUFFIXES
     for path in (job.output, *(job.output.with_suffix(suffix) for suffix in suffixes)):
@@ -560,7 +608,10 @@ def _run_driver(
         count_only=count_only,
         quiet=not show_output,
     )
-    code = processes.run(command, cwd=job.workdir, env=child_environment(job), log=log)
+    env = child_environment(job)
+    if log is not None:
+        env["COLUMNS"] = "1000"  # a logged error on one line, not wrapped at 80 columns (Rich reads COLUMNS)
+    code = processes.run(command, cwd=job.workdir, env=env, log=log)
     if code != 0:
         raise RenderError(f"manim failed{what} (exit status {code}): {_last_words(log)}")
     report = json.loads(report_path.read_text()) if report_path.is_file() else {}
@@ -589,6 +640,9 @@ def _last_words(log: Path | None) -> str:
     """The last meaningful line of a Manim log (its error), or a pointer to the terminal output."""
     if log is None or not log.is_file():
         return "see its output above"
-    lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
-    useful = [line for line in lines if not set(line) <= set("─━│┃╭╮╰╯ ")]
-    return useful[-1][:300] if useful else "no output"
+    lines = [line.strip().strip("│┃").strip() for line in log.read_text(errors="replace").splitlines()]
+    useful = [line for line in lines if line and not set(line) <= set("─━│┃╭╮╰╯ ")]
+    # The exception's own line ("OSError: [Errno 30] ...") says most; Rich may print its source lines after it.
+    errors = [line for line in useful if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b:?", line)]
+    chosen = errors[-1] if errors else useful[-1] if useful else "no output"
+    return chosen[:300]

@@ -96,21 +96,24 @@ def typeset_outline(content: str, settings: dict) -> np.ndarray:
     key = repr((OUTLINE_FORMAT, manim.__version__, content, sorted(settings.items())))
     path = Path(config.get_dir("text_dir")) / f"outline-{hashlib.sha256(key.encode()).hexdigest()[:32]}.npy"
     try:
-        points = np.load(path, allow_pickle=False)
-        if points.ndim == 2 and points.shape[1] == 3 and points.dtype == np.float64:
-            return points
-    except (OSError, ValueError, EOFError):  # missing, or written by something else: typeset again
+        # Mapped, not read: a header claiming more than the file holds fails here instead of allocating it.
+        kept = np.load(path, mmap_mode="r", allow_pickle=False) if path.is_file() else None
+        if kept is not None and kept.ndim == 2 and kept.shape[1] == 3 and kept.dtype == np.float64:
+            points = np.array(kept)
+            if np.isfinite(points).all():
+                return points
+    except (OSError, ValueError, EOFError, MemoryError):  # written by something else: typeset again
         pass
     parts = [m.points for m in Text(content, **settings).family_members_with_points()]
     points = np.concatenate(parts) if parts else np.zeros((0, 3))
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(temporary, "wb") as file:
             np.save(file, points, allow_pickle=False)
         os.replace(temporary, path)  # whole or not at all: another process may be reading it
     except OSError:
-        pass
+        temporary.unlink(missing_ok=True)
     return points
 
 
