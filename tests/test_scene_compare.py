@@ -269,11 +269,11 @@ def test_collapses_stop_the_deepest_runs_clock_where_each_panel_has_reached_its_
     stops = collapse_stops([four, three, eight, never], 8)
     assert list(stops) == [5, 6] and stops[5] == [eight] and stops[6] == [four, three]
     assert collapse_words(stops[6]).startswith(
-        "In the ordinary (C0) and residual (C1) panels the plane collapses onto a thin curve"
+        "In the ordinary (C0) and residual (C1) panels the plane flattens onto a curve"
     )
-    assert collapse_words([eight]).startswith("In the second-order (C2) panel the plane collapses")
+    assert collapse_words([eight]).startswith("In the second-order (C2) panel the plane flattens")
     custom = SimpleNamespace(scheme="c0", is_custom=True)
-    assert collapse_words([custom]).startswith("In your network's panel the plane collapses")
+    assert collapse_words([custom]).startswith("In your network's panel the plane flattens")
 
 
 def test_every_panels_grid_and_boundary_stay_inside_its_frame(tiny_run_files):

@@ -170,10 +170,7 @@ def collapse_words(runs: list[Run]) -> str:
     named = [SCHEME_WORDS[run.scheme] for run in runs if not run.is_custom]
     parts = [f"the {_listed(named)} panel" + ("s" if len(named) > 1 else "")] if named else []
     where = _listed(parts + ["your network's panel"] * any(run.is_custom for run in runs))
-    return (
-        f"In {where} the plane collapses onto a thin curve: points across it nearly coincide, so later layers can "
-        "hardly tell them apart."
-    )
+    return f"In {where} the plane flattens onto a curve: points across it merge, and later layers cannot separate them."
 
 
 def _listed(words: list[str]) -> str:

@@ -288,6 +288,7 @@ def metric_formulas(theme: Theme, *, every_layer: bool = True) -> VGroup:
             font_size=34,
         ),
         label("the Jacobian: how the last layer\nmoves when the input moves", theme, font_size=17, color=theme.muted),
+        symbol_defined(r"x_l", "xl", "a point in layer l; 0: the input,\nL: the last layer", theme),
     ]
     if every_layer:
         lines += [

@@ -49,6 +49,7 @@ class LayerByLayer(LayerStory):
             self.diagram.head.animate.set_value(0.0),
             FadeOut(planes),
         )
+        self.hold(1.2)  # the circle, still, before it travels
         self.sweep(0, seconds=3.6)
         self.say(
             "Long axis, squeezed: moving far this way changes little. Short axis, stretched: "
@@ -77,6 +78,6 @@ class LayerByLayer(LayerStory):
             self.say("Red arrows: there a layer squashes the plane onto a line, and distances across it are lost.")
         # 9. The formula, its symbols in words beside it.
         formulas = self.present(metric_formulas(self.theme), caption="Where the metric comes from, in every layer:")
-        self.hold(2.0)  # four lines of mathematics: longer than the caption's reading time
+        self.hold(3.5)  # five lines of mathematics: longer than the caption's reading time
         # 10. Close.
         self.close("A deep network is a chain of coordinate changes. Try yours: riemann-nn\u00a0render", formulas)
