@@ -23,7 +23,8 @@ class LogitKernels(LayerStory):
 
     default_preset = "seed-c2-sigmoid"
     question = "Which way can a point move without changing the network's output?"
-    style = ViewStyle(grid_opacity=0.22, point_radius=0.03)
+    # The boundary twice as heavy as its level sets (2.2): among five nearby curves it is the one that stands out.
+    style = ViewStyle(grid_opacity=0.22, point_radius=0.03, boundary_stroke=4.4)
     seconds_per_layer = 0.75
     needs_network = True  # the level sets are traced through the net: a custom network's Run cannot
 

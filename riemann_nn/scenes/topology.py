@@ -171,7 +171,8 @@ class RingsInThePlane(LayerStory):
             glyph_size=1.0,
             glyphs=OrientationCells(motion, cell=0.8 * site_cell(run)),
             glyph_colours=[self.theme.grid, self.theme.unbounded],
-            style=dataclasses.replace(self.style, glyph_fill=0.35, glyph_stroke=0.0),
+            # The cells tile the input and are carried by the map: a line grid too would be a second lattice.
+            style=dataclasses.replace(self.style, glyph_fill=0.35, glyph_stroke=0.0, grid_opacity=0.0),
         )
         fold_vertices, fold_offsets = fold_curve(run)
         fold = CarriedCurves(
@@ -190,7 +191,7 @@ class RingsInThePlane(LayerStory):
         accuracy = 100 * run.meta["training"]["accuracy"]
         self.read()
         captions = self.caption_animations(
-            f"Now large steps (dt = {run.dt:g}): this network separates the rings, {accuracy:.0f}%.", run_time=1.6
+            f"Now large steps (dt = {run.dt:g}): this network separates disc and ring, {accuracy:.0f}%.", run_time=1.6
         )
         new = [self.view, self.header, self.diagram, self.counter, self.legend.data]
         self.play(
