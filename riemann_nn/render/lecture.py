@@ -68,6 +68,7 @@ EDGE = 6.75  # full-width text starts at x = -EDGE; nothing reaches past x = +ED
 HEADING_TOP = 3.85
 ROWS_Y = (2.2, 0.45, -1.3)  # centres of the three scheme rows: the first clear of the heading's formula
 ROW_HEIGHT = 1.6
+STAGE_SECONDS = 1.5  # a C0 row's first layer: each stage (W x, + b, activation) this long, its name held
 VIEW_LEFT, VIEW_RIGHT = 0.05, 3.25  # a row's view, between its scheme's text and its diagram
 BOTTOM_CAPTION = (-EDGE, -2.45)  # captions under the rows and on full-screen slides: top-left corner
 KEY_CENTRE = (0.0, 0.55)  # a heading's formula while it is introduced: the middle of the slide under the heading
@@ -165,7 +166,10 @@ class SchemeRow(VGroup):
             font_size=16,
         )
         self.counter = LayerCounter(
-            self.view, anchor=(right, centre_y - 0.05), font_size=24, stage_anchor=(EDGE, centre_y - 0.05)
+            self.view,
+            anchor=(right, centre_y - 0.05),
+            font_size=24,
+            stage_anchor=(EDGE, centre_y - 0.05),
         )
         words = label(
             f"{dataset_in_words(run)} \u00b7 {run.depth} {run.activation} layers",
@@ -407,7 +411,13 @@ class LectureStory(LayerStory):
             f"{run.activation} network."
         )
         self.hold(0.5)
-        self.sweep(run.depth, seconds=self.row_seconds, view=shown.view)
+        if shown.view.motion.method == "staged" and run.depth > 1:
+            # The caption promises the linear map, the shift, then the activation: the first layer plays each
+            # stage for STAGE_SECONDS with its name held, the rest at the row's pace.
+            self.sweep(1, seconds=3 * STAGE_SECONDS, view=shown.view)
+            self.sweep(run.depth, seconds=self.row_seconds * (run.depth - 1) / run.depth, view=shown.view)
+        else:
+            self.sweep(run.depth, seconds=self.row_seconds, view=shown.view)
         shown.retire()
         return shown
 
