@@ -80,4 +80,8 @@ class LayerByLayer(LayerStory):
         formulas = self.present(metric_formulas(self.theme), caption="Where the metric comes from, in every layer:")
         self.hold(3.5)  # five lines of mathematics: longer than the caption's reading time
         # 10. Close.
-        self.close("A deep network is a chain of coordinate changes. Try yours: riemann-nn\u00a0render", formulas)
+        self.close(
+            "A deep network is a chain of coordinate changes. Try yours: "
+            "riemann-nn\u00a0render\u00a0--run\u00a0your.npz",
+            formulas,
+        )
