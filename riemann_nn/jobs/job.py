@@ -123,6 +123,7 @@ def frame_geometry(quality: str, aspect: str) -> tuple[tuple[int, int], tuple[fl
 # with PyAV) it encodes in 45 % of the CPU time at the same PSNR (39.3 against 39.4 dB) and ~25 % more bytes.
 # The encoder ran on threads beside the drawing and took 0.4 of a second core; this frees it for a second job.
 ENCODER_OPTIONS = {"preset": "veryfast", "crf": "20"}
+ENCODER_SECTION = "video_encoder.options"  # where a manim.cfg holds them
 
 
 # Settings of a manim.cfg that riemann-nn decides for its render processes (where the files go, which animations,
@@ -175,7 +176,7 @@ def frame_config(job: RenderJob) -> str:
     config (``~/.config/manim/manim.cfg``) sets (``--encoder-option`` on the command line overrides them all)."""
     _, (width, height) = frame_geometry(job.quality, job.aspect)
     config = read_manim_config(job.workdir / "manim.cfg")
-    for section in ("CLI", "video_encoder.options"):
+    for section in ("CLI", ENCODER_SECTION):
         if not config.has_section(section):
             config.add_section(section)
     for key in list(config["CLI"]):
@@ -183,11 +184,10 @@ def frame_config(job: RenderJob) -> str:
             config.remove_option("CLI", key)
     config.set("CLI", "frame_width", repr(width))
     config.set("CLI", "frame_height", repr(height))
-    encoder = "video_encoder.options"
     users = read_manim_config(Path.home() / ".config" / "manim" / "manim.cfg")
     for key, value in ENCODER_OPTIONS.items():
-        if not any(c.has_option("video_encoder.options", key) for c in (config, users) if c.has_section(encoder)):
-            config.set("video_encoder.options", key, value)
+        if not any(c.has_section(ENCODER_SECTION) and c.has_option(ENCODER_SECTION, key) for c in (config, users)):
+            config.set(ENCODER_SECTION, key, value)
     text = io.StringIO()
     config.write(text)
     return text.getvalue()
@@ -217,7 +217,7 @@ def check_outputs(job: RenderJob) -> None:
     scene file, is replaced). ``OutputError`` otherwise; ``ConfigError`` for a ``manim.cfg`` Manim cannot read."""
     from ..outputs import check_output
 
-    frame_config(job)
+    read_manim_config(job.workdir / "manim.cfg")
 
     suffixes = () if output_format(job.output) == ".gif" else SUBTITLE_SUFFIXES
     for path in (job.output, *(job.output.with_suffix(suffix) for suffix in suffixes)):

@@ -166,10 +166,7 @@ class SchemeRow(VGroup):
             font_size=16,
         )
         self.counter = LayerCounter(
-            self.view,
-            anchor=(right, centre_y - 0.05),
-            font_size=24,
-            stage_anchor=(EDGE, centre_y - 0.05),
+            self.view, anchor=(right, centre_y - 0.05), font_size=24, stage_anchor=(EDGE, centre_y - 0.05)
         )
         words = label(
             f"{dataset_in_words(run)} \u00b7 {run.depth} {run.activation} layers",

@@ -77,10 +77,7 @@ def label(
     """Text in the house font and the theme's text colour (or ``color``), as one path (see ``as_one_path``);
     its outline typeset once per media folder (``typeset_outline``)."""
     settings = {"font": FONT, "font_size": font_size, "weight": "BOLD" if bold else "NORMAL", "line_spacing": 0.9}
-    points = typeset_outline(left_to_right(content), settings)
-    flat = VMobject(fill_color=color or theme.text, fill_opacity=1.0, stroke_width=0)
-    flat.set_points(points)
-    return flat
+    return filled_path(typeset_outline(left_to_right(content), settings), color=color or theme.text)
 
 
 OUTLINE_FORMAT = 1  # bump when what typeset_outline stores changes
@@ -104,8 +101,7 @@ def typeset_outline(content: str, settings: dict) -> np.ndarray:
                 return points
     except (OSError, ValueError, EOFError, MemoryError):  # written by something else: typeset again
         pass
-    parts = [m.points for m in Text(content, **settings).family_members_with_points()]
-    points = np.concatenate(parts) if parts else np.zeros((0, 3))
+    points = outline_points(Text(content, **settings))
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,9 +128,19 @@ def as_one_path(mobject: Mobject, *, color: str) -> VMobject:
     """A single-colour typeset mobject (``Text``, ``MathTex``) as one leaf ``VMobject`` holding every letter
     outline as a sub-path: Cairo then sets up one path instead of one per character, and fades copy a plain
     point array instead of per-character SVG objects."""
+    return filled_path(outline_points(mobject), color=color)
+
+
+def outline_points(mobject: Mobject) -> np.ndarray:
+    """Every outline of ``mobject``'s family, in order, as one point array (P, 3)."""
     parts = [m.points for m in mobject.family_members_with_points()]
+    return np.concatenate(parts) if parts else np.zeros((0, 3))
+
+
+def filled_path(points: np.ndarray, *, color: str) -> VMobject:
+    """One ``VMobject`` of ``points`` (P, 3), filled with ``color``, no stroke: how typeset text is drawn."""
     flat = VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0)
-    flat.set_points(np.concatenate(parts) if parts else np.zeros((0, 3)))
+    flat.set_points(points)
     return flat
 
 
